@@ -1,0 +1,1 @@
+from resolver.cli import main; raise SystemExit(main())

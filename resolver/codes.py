@@ -1,0 +1,96 @@
+"""The one table of problem codes.
+
+Every problem `resolver` reports has a stable kebab-case code from this table, a default
+severity, a short title (used by reporters that list rules, such as SARIF) and, where the
+reference parser (cloudify-common 7.0.5) reports the same fault, its numeric error code.
+Tests assert codes, never wording.
+"""
+from __future__ import annotations
+
+import attrs
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@attrs.frozen
+class Code:
+    id: str
+    severity: str
+    ref_code: int | None
+    title: str
+
+
+def _table(*rows: tuple[str, str, int | None, str]) -> dict[str, Code]:
+    return {row[0]: Code(*row) for row in rows}
+
+
+CODES: dict[str, Code] = _table(
+    # loading
+    ("yaml-syntax", ERROR, -1, "The file is not valid YAML."),
+    ("yaml-duplicate-key", WARNING, None, "A mapping repeats a key; the last value is kept."),
+    ("yaml-non-ascii", ERROR, 108, "A string holds a non-ASCII character."),
+    ("yaml-too-complex", ERROR, None, "The document nests or aliases beyond the loader's limits."),
+    ("file-unreadable", ERROR, 13, "A file could not be read."),
+    # schema and versions
+    ("schema-unknown-key", ERROR, 1, "A key is not part of the DSL schema here."),
+    ("schema-wrong-type", ERROR, 1, "A value has the wrong YAML type."),
+    ("schema-missing-key", ERROR, 1, "A required key is missing."),
+    ("dsl-version-missing", ERROR, 27, "The main blueprint has no tosca_definitions_version."),
+    ("dsl-version-unsupported", ERROR, 29, "The tosca_definitions_version is not a supported one."),
+    ("dsl-version-import-newer", ERROR, 28, "An imported file declares a newer DSL version than the main blueprint."),
+    ("feature-version", ERROR, 102, "A feature is used below the DSL version that introduced it."),
+    # imports
+    ("import-duplicate", ERROR, 2, "The same import is listed twice in one imports list."),
+    ("import-not-mergeable", ERROR, 3, "A top-level section appears in more than one file but cannot be merged."),
+    ("merge-conflict", ERROR, 4, "Two files define the same name."),
+    ("import-not-found", ERROR, 13, "An import could not be answered from any place tried."),
+    ("import-offline", ERROR, 13, "An import needs the network, which is off."),
+    ("import-namespace-invalid", ERROR, 212, "An import namespace contains the namespace delimiter."),
+    ("import-blueprint-needs-namespace", ERROR, 213, "A blueprint: import has no namespace."),
+    ("import-namespace-basic-types", ERROR, 214, "Cloudify basic types are imported under a namespace."),
+    ("import-blueprint-namespace-reused", ERROR, 214, "Two blueprint: imports use the same namespace."),
+    ("import-properties-invalid", ERROR, 220, "Import properties have an invalid shape or type."),
+    ("import-properties-mismatch", ERROR, 221, "Import properties do not match the plugin's property schema."),
+    ("import-cycle", WARNING, None, "Imports form a cycle; each file is merged once."),
+    ("plugin-spec-invalid", ERROR, None, "A plugin: import has an invalid parameter or version specifier."),
+    ("plugin-not-found", ERROR, None, "No plugin in the registries matches a plugin: import."),
+    ("plugin-yaml-missing", ERROR, None, "The chosen plugin version has no YAML file for this DSL version."),
+    ("blueprint-not-found", ERROR, None, "A blueprint: import names an id the catalog does not hold."),
+    # plugins
+    ("plugin-executor-invalid", ERROR, 18, "A plugin's executor is neither central_deployment_agent nor host_agent."),
+    ("plugin-source-missing", ERROR, 50, "A plugin to install declares neither source nor package_name."),
+    ("host-agent-without-host", ERROR, 24, "A host_agent operation runs on a node that is not contained in a host."),
+    # types, templates, properties
+    ("node-type-unknown", ERROR, 7, "A node template's type is not defined."),
+    ("type-parent-unknown", ERROR, 103, "derived_from names a type that is not defined."),
+    ("type-name-illegal", ERROR, 103, "A property type is neither a primitive nor a defined data type."),
+    ("primitive-redefined", ERROR, 104, "A data type is named like a primitive type."),
+    ("property-type-mismatch", ERROR, 105, "A value does not match its declared type."),
+    ("property-unknown", ERROR, 106, "A property is not part of the type's schema."),
+    ("property-missing", ERROR, 107, "A mandatory property has no value."),
+    ("operation-input-missing", ERROR, 107, "An operation input declared without a default has no value."),
+    ("contained-in-multiple", ERROR, 112, "A node has more than one contained_in relationship."),
+    ("relationship-self-target", ERROR, 23, "A relationship targets its own node."),
+    ("relationship-target-unknown", ERROR, 25, "A relationship targets a node template that does not exist."),
+    ("relationship-type-unknown", ERROR, 26, "A relationship's type is not defined."),
+    ("external-resource-function", ERROR, 219, "use_external_resource is given as an intrinsic function."),
+    ("cycle", ERROR, 100, "Definitions or relationships form a cycle."),
+    ("input-unknown", ERROR, None, "get_input names an input that is not declared."),
+    ("node-reference-unknown", ERROR, None, "An intrinsic function names a node template that does not exist."),
+    ("type-shadowed", WARNING, None, "An import redefines a cloudify. type; the later definition wins."),
+    # operations and workflows
+    ("operation-unmapped", ERROR, 10, "A node operation maps to no declared plugin and no script file."),
+    ("relationship-operation-unmapped", ERROR, 19, "A relationship operation maps to no declared plugin and no script file."),
+    ("workflow-unmapped", ERROR, 21, "A workflow maps to no declared plugin and no script file."),
+    ("operation-executor-invalid", ERROR, 28, "An operation's executor is neither central_deployment_agent nor host_agent."),
+    ("operation-value-invalid", ERROR, None, "An operation's retries or timeout is out of range."),
+    ("script-path-reserved", ERROR, 60, "A script operation also sets script_path or script_source in its inputs."),
+    ("script-plugin-missing", ERROR, 61, "A script operation needs a plugin named *script, and none is declared."),
+    ("operation-ambiguous", ERROR, 91, "An operation mapping matches more than one plugin name."),
+)
+
+
+def lookup(code: str) -> Code:
+    """Return the table row for `code`; an unknown code is a bug, so KeyError propagates."""
+    return CODES[code]

@@ -1,0 +1,149 @@
+"""Stage 4, hierarchy: `derived_from` chains, inherited properties and interfaces.
+
+Each type is resolved once (memoised), so the whole stage is linear in the number of
+types times their depth. A missing parent or a cycle is reported once, where the
+`derived_from` is written.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .load import Map
+from .merge import Blueprint
+from .problems import Problems
+
+
+@attrs.frozen
+class ResolvedType:
+    name: str
+    hierarchy: tuple[str, ...]
+    properties: dict[str, Any]
+    interfaces: dict[str, dict[str, dict[str, Any]]]  # group ("interfaces", ...) -> iface -> op -> raw
+
+
+class TypeTable:
+    """Resolved node types, relationship types or data types of one blueprint."""
+
+    def __init__(self, blueprint: Blueprint, section: str, problems: Problems,
+                 interface_groups: tuple[str, ...]) -> None:
+        self.blueprint = blueprint
+        self.section = section
+        self.entries = blueprint.section(section)
+        self.problems = problems
+        self.groups = interface_groups
+        self._done: dict[str, ResolvedType | None] = {}
+
+    def __contains__(self, name) -> bool:
+        return name in self.entries
+
+    def names(self):
+        return self.entries.keys()
+
+    def get(self, name: str) -> ResolvedType | None:
+        if name in self._done:
+            return self._done[name]
+        if name not in self.entries:
+            return None
+        # Walk up iteratively until a resolved ancestor (or the root), then resolve downwards.
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        current = name
+        base: ResolvedType | None = None
+        broken = False
+        while True:
+            if current in self._done:
+                base = self._done[current]
+                broken = base is None
+                break
+            if current in on_chain:
+                cycle = chain[chain.index(current):] + [current]
+                self.problems.add("cycle", f"{self.section} form a cycle: {' --> '.join(cycle)}",
+                                  self._derived_mark(current),
+                                  hint="Remove one derived_from link of the cycle.")
+                broken = True
+                break
+            chain.append(current)
+            on_chain.add(current)
+            body = self.entries.get(current)
+            parent = body.get("derived_from") if isinstance(body, Map) else None
+            if parent is None:
+                break
+            if not isinstance(parent, str) or parent not in self.entries:
+                self.problems.add("type-parent-unknown",
+                                  f"{self._kind()} {current!r} is derived from {parent!r}, which is not defined",
+                                  self._derived_mark(current),
+                                  hint="Import the file that defines it, or fix the name.")
+                broken = True
+                break
+            current = parent
+        for type_name in reversed(chain):
+            if broken:
+                self._done[type_name] = None
+                continue
+            base = self._extend(base, type_name)
+            self._done[type_name] = base
+        return self._done.get(name)
+
+    def _kind(self) -> str:
+        return {"node_types": "node type", "relationships": "relationship type",
+                "data_types": "data type"}.get(self.section, self.section)
+
+    def _derived_mark(self, name):
+        body = self.entries.get(name)
+        if isinstance(body, Map) and "derived_from" in body:
+            return body.value_mark("derived_from")
+        return self.blueprint.mark(self.section, name)
+
+    def _extend(self, parent: ResolvedType | None, name: str) -> ResolvedType:
+        body = self.entries.get(name)
+        body = body if isinstance(body, Map) else Map()
+        properties = dict(parent.properties) if parent else {}
+        own = body.get("properties")
+        if isinstance(own, dict):
+            for prop, schema in own.items():
+                properties[prop] = _inherit_property(properties.get(prop), schema)
+        interfaces = {}
+        for group in self.groups:
+            merged = {iface: dict(ops) for iface, ops in (parent.interfaces.get(group, {}) if parent else {}).items()}
+            own_ifaces = body.get(group)
+            if isinstance(own_ifaces, dict):
+                for iface, ops in own_ifaces.items():
+                    target = merged.setdefault(iface, {})
+                    if isinstance(ops, dict):
+                        target.update(ops)  # a sub-type's operation replaces the parent's whole
+            interfaces[group] = merged
+        hierarchy = (parent.hierarchy if parent else ()) + (name,)
+        return ResolvedType(name=name, hierarchy=hierarchy, properties=properties, interfaces=interfaces)
+
+
+def _inherit_property(parent_schema, schema):
+    """A sub-type's schema replaces the parent's; data-type defaults are deep-merged."""
+    if (isinstance(parent_schema, dict) and isinstance(schema, dict)
+            and parent_schema.get("type") == schema.get("type")
+            and isinstance(parent_schema.get("default"), dict) and isinstance(schema.get("default"), dict)
+            and schema.get("type") not in (None, "dict")):
+        merged = dict(schema)
+        merged["default"] = _deep_merge(parent_schema["default"], schema["default"])
+        return merged
+    return schema
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(out.get(key), dict) and isinstance(value, dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def is_host(hierarchy) -> bool:
+    # the reference's rule: a substring test, so namespaced Compute types count too
+    return any("cloudify.nodes.Compute" in name for name in hierarchy)
+
+
+def is_contained_in(hierarchy) -> bool:
+    return "cloudify.relationships.contained_in" in hierarchy

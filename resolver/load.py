@@ -1,0 +1,238 @@
+"""Stage 1, load: YAML text -> plain values with 1-based positions kept beside them.
+
+Mappings become `Map` (a dict) and sequences `Seq` (a list); each carries the mark of
+the container and of every key and value, so any later stage can point at the exact
+spot it is unhappy with. Scalars stay plain Python values. Loading never raises:
+syntax errors, duplicate keys and non-ASCII text become problems.
+"""
+from __future__ import annotations
+
+import yaml
+
+from .problems import Mark, Problems
+
+try:  # the C parser is several times faster; the constructors below are ours either way
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing
+    _BaseLoader = yaml.SafeLoader
+
+# Limits that keep hostile input bounded: nesting depth and how many values an alias
+# expansion may make us build.
+MAX_DEPTH = 200
+MAX_NODES = 2_000_000
+
+
+class Map(dict):
+    """A YAML mapping with the marks of itself, its keys and its values."""
+
+    __slots__ = ("mark", "key_marks", "value_marks")
+
+    def __init__(self, *args, mark: Mark | None = None) -> None:
+        super().__init__(*args)
+        self.mark = mark
+        self.key_marks: dict = {}
+        self.value_marks: dict = {}
+
+    def key_mark(self, key) -> Mark | None:
+        return self.key_marks.get(key, self.mark)
+
+    def value_mark(self, key) -> Mark | None:
+        return self.value_marks.get(key) or self.key_marks.get(key, self.mark)
+
+    def derive(self, items) -> "Map":
+        """A new Map holding `items` (key, value, old_key) with the marks of the old keys."""
+        out = Map(mark=self.mark)
+        for key, value, old in items:
+            out[key] = value
+            if old in self.key_marks:
+                out.key_marks[key] = self.key_marks[old]
+            if old in self.value_marks:
+                out.value_marks[key] = self.value_marks[old]
+        return out
+
+
+class Seq(list):
+    """A YAML sequence with the marks of itself and of its items."""
+
+    __slots__ = ("mark", "item_marks")
+
+    def __init__(self, *args, mark: Mark | None = None) -> None:
+        super().__init__(*args)
+        self.mark = mark
+        self.item_marks: list = []
+
+    def item_mark(self, index: int) -> Mark | None:
+        if 0 <= index < len(self.item_marks):
+            return self.item_marks[index]
+        return self.mark
+
+
+def mark_in(container, key) -> Mark | None:
+    """Best mark for `container[key]` (the key's position for a Map)."""
+    if isinstance(container, Map):
+        return container.key_mark(key)
+    if isinstance(container, Seq) and isinstance(key, int):
+        return container.item_mark(key)
+    return getattr(container, "mark", None)
+
+
+def value_mark_in(container, key) -> Mark | None:
+    if isinstance(container, Map):
+        return container.value_mark(key)
+    return mark_in(container, key)
+
+
+class _TooComplex(Exception):
+    pass
+
+
+class _Loader(_BaseLoader):
+    def __init__(self, text: str, source: str, problems: Problems) -> None:
+        super().__init__(text)
+        self.source = source
+        self.problems = problems
+        self.depth = 0
+        self.built = 0
+
+    def mark(self, node) -> Mark:
+        return Mark(self.source, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def enter(self) -> None:
+        self.depth += 1
+        self.built += 1
+        if self.depth > MAX_DEPTH or self.built > MAX_NODES:
+            raise _TooComplex()
+
+
+def _scalar_string(loader: _Loader, node):
+    value = loader.construct_scalar(node)
+    if not value.isascii():
+        _report_non_ascii(loader, node, value)
+    return value
+
+
+def _report_non_ascii(loader: _Loader, node, value: str) -> None:
+    offset = next(i for i, ch in enumerate(value) if not ch.isascii())
+    mark = loader.mark(node)
+    loader.problems.add(
+        "yaml-non-ascii",
+        f"non-ASCII character {value[offset]!r} in {value[:40]!r}",
+        mark,
+        hint="The reference parser accepts only ASCII text; replace the character or escape it.",
+    )
+
+
+def _timestamp_as_text(loader: _Loader, node):
+    return loader.construct_scalar(node)
+
+
+def _construct_seq(loader: _Loader, node):
+    loader.enter()
+    try:
+        seq = Seq(mark=loader.mark(node))
+        for child in node.value:
+            seq.append(loader.construct_object(child, deep=True))
+            seq.item_marks.append(loader.mark(child))
+        return seq
+    finally:
+        loader.depth -= 1
+
+
+def _construct_map(loader: _Loader, node):
+    loader.enter()
+    try:
+        result = Map(mark=loader.mark(node))
+        merged: list = []
+        seen_at: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged.append(value_node)
+                continue
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                loader.problems.add("schema-wrong-type", "a mapping key must be a scalar",
+                                    loader.mark(key_node))
+                continue
+            if key in seen_at:
+                first = seen_at[key]
+                loader.problems.add(
+                    "yaml-duplicate-key",
+                    f"duplicate key {key!r} (first at line {first.line}, column {first.column}); "
+                    "the last value is kept",
+                    loader.mark(key_node),
+                    hint="Remove one of the two entries: the reference parser silently keeps the last.",
+                )
+            seen_at[key] = loader.mark(key_node)
+            result[key] = loader.construct_object(value_node, deep=True)
+            result.key_marks[key] = loader.mark(key_node)
+            result.value_marks[key] = loader.mark(value_node)
+        if merged:
+            result = _apply_merge_keys(loader, result, merged)
+        return result
+    finally:
+        loader.depth -= 1
+
+
+def _apply_merge_keys(loader: _Loader, explicit: Map, merged_nodes: list) -> Map:
+    """YAML `<<` merge keys: merged entries first, explicit keys override them."""
+    out = Map(mark=explicit.mark)
+    for value_node in merged_nodes:
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source_node in sources:
+            source = loader.construct_object(source_node, deep=True)
+            if not isinstance(source, Map):
+                loader.problems.add("schema-wrong-type", "a merge key (<<) must name a mapping",
+                                    loader.mark(source_node))
+                continue
+            for key, value in source.items():
+                if key not in out:
+                    out[key] = value
+                    out.key_marks[key] = source.key_mark(key)
+                    out.value_marks[key] = source.value_mark(key)
+    for key, value in explicit.items():
+        out.pop(key, None)
+        out[key] = value
+        out.key_marks[key] = explicit.key_marks[key]
+        out.value_marks[key] = explicit.value_marks[key]
+    return out
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:omap", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_Loader.add_constructor("tag:yaml.org,2002:str", _scalar_string)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _timestamp_as_text)
+_Loader.add_constructor("tag:yaml.org,2002:set", _construct_map)
+
+
+def load_yaml(text: str, source: str, problems: Problems):
+    """Parse one YAML document; return its value (an empty document is an empty Map).
+
+    Returns None when the text is not YAML; the reason is added to `problems` with its
+    position. Never raises for bad input.
+    """
+    loader = _Loader(text, source, problems)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Map(mark=Mark(source, 1, 1))
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        where = exc.problem_mark or exc.context_mark
+        mark = Mark(source, where.line + 1, where.column + 1) if where else Mark(source, 1, 1)
+        detail = exc.problem or exc.context or "invalid YAML"
+        problems.add("yaml-syntax", f"invalid YAML: {detail}", mark,
+                     hint="Fix the YAML syntax at this position (indentation, quoting, a missing colon).")
+    except yaml.YAMLError as exc:
+        problems.add("yaml-syntax", f"invalid YAML: {exc}", Mark(source, 1, 1))
+    except (_TooComplex, RecursionError):
+        problems.add("yaml-too-complex",
+                     f"the document nests deeper than {MAX_DEPTH} levels or expands to more than "
+                     f"{MAX_NODES} values", Mark(source, 1, 1),
+                     hint="Flatten the document or remove the alias that expands it.")
+    finally:
+        loader.dispose()
+    return None

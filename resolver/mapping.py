@@ -1,0 +1,237 @@
+"""Stage 5, mapping: an operation's implementation string -> plugin function, script or no-op.
+
+Implements SPEC §5.1-§5.4: normalising operation definitions, merging a template's
+operation with its type's, and resolving the implementation string against the declared
+plugins (the reference's precedence: URL, local file, inline script, then plugin prefix).
+"""
+from __future__ import annotations
+
+from typing import Callable
+from urllib.parse import urlsplit
+
+import attrs
+
+from .load import Map
+from .problems import Mark, Problems
+
+OP_KEYS = ("implementation", "inputs", "executor", "max_retries", "retry_interval", "timeout",
+           "timeout_recoverable")
+EXECUTORS = ("central_deployment_agent", "host_agent")
+SCRIPT_RUN = "script_runner.tasks.run"
+SCRIPT_WORKFLOW = "script_runner.tasks.execute_workflow"
+
+
+@attrs.frozen
+class OpDef:
+    """An operation definition normalised to the seven keys (None = not given)."""
+
+    implementation: str = ""
+    inputs: dict = attrs.field(factory=dict)
+    executor: str | None = None
+    max_retries: int | None = None
+    retry_interval: float | None = None
+    timeout: float | None = None
+    timeout_recoverable: bool | None = None
+    mark: Mark | None = attrs.field(default=None, eq=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return (not self.implementation and not self.inputs and self.executor is None
+                and self.max_retries is None and self.retry_interval is None and self.timeout is None
+                and self.timeout_recoverable is None)
+
+
+NOOP = OpDef()
+
+
+def normalise(raw, mark: Mark | None, problems: Problems, where: str) -> OpDef:
+    """String or mapping -> OpDef; shape faults are reported and the operation made a no-op."""
+    if raw is None or raw == "":
+        return OpDef(mark=mark)
+    if isinstance(raw, str):
+        return OpDef(implementation=raw, mark=mark)
+    if not isinstance(raw, dict):
+        problems.add("schema-wrong-type", f"operation {where} must be a string or a mapping, not {raw!r}", mark)
+        return OpDef(mark=mark)
+    for key in raw:
+        if key not in OP_KEYS:
+            problems.add("schema-unknown-key", f"{key!r} is not a key of an operation ({where})",
+                         raw.key_mark(key) if isinstance(raw, Map) else mark,
+                         hint="Valid keys: " + ", ".join(OP_KEYS))
+    implementation = raw.get("implementation") or ""
+    if not isinstance(implementation, str):
+        problems.add("schema-wrong-type", f"implementation of {where} must be a string",
+                     _vmark(raw, "implementation", mark))
+        implementation = ""
+    inputs = raw.get("inputs") or {}
+    if not isinstance(inputs, dict):
+        problems.add("schema-wrong-type", f"inputs of {where} must be a mapping", _vmark(raw, "inputs", mark))
+        inputs = {}
+    executor = raw.get("executor")
+    if executor is not None and executor not in EXECUTORS:
+        problems.add("operation-executor-invalid",
+                     f"operation {where} has executor {executor!r}; use central_deployment_agent or host_agent",
+                     _vmark(raw, "executor", mark))
+        executor = None
+    values = {}
+    for key, minimum in (("max_retries", -1), ("retry_interval", 0), ("timeout", 0)):
+        value = raw.get(key)
+        if value is None:
+            values[key] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (key == "max_retries" and not isinstance(value, int)):
+            problems.add("schema-wrong-type", f"{key} of {where} must be a number, not {value!r}",
+                         _vmark(raw, key, mark))
+            values[key] = None
+        elif value < minimum:
+            problems.add("operation-value-invalid", f"{key} of {where} must be at least {minimum}, not {value}",
+                         _vmark(raw, key, mark))
+            values[key] = None
+        else:
+            values[key] = value
+    recoverable = raw.get("timeout_recoverable")
+    if recoverable is not None and not isinstance(recoverable, bool):
+        problems.add("schema-wrong-type", f"timeout_recoverable of {where} must be a boolean",
+                     _vmark(raw, "timeout_recoverable", mark))
+        recoverable = None
+    return OpDef(implementation=implementation, inputs=inputs, executor=executor,
+                 max_retries=values["max_retries"], retry_interval=values["retry_interval"],
+                 timeout=values["timeout"], timeout_recoverable=recoverable, mark=mark)
+
+
+def _vmark(raw, key, fallback):
+    return raw.value_mark(key) if isinstance(raw, Map) else fallback
+
+
+def schema_defaults(schema: dict, missing: list) -> dict:
+    """Operation input schema -> values from defaults; names without one go to `missing`."""
+    values = {}
+    for name, definition in schema.items():
+        if isinstance(definition, dict):
+            if "default" in definition:
+                values[name] = definition["default"]
+            else:
+                missing.append(name)
+        else:
+            values[name] = definition
+    return values
+
+
+def merge_with_type(type_op: OpDef | None, template_op: OpDef | None, missing: list) -> OpDef:
+    """The template's operation over the type's (SPEC §5.4); unset inputs go to `missing`."""
+    if type_op is None:
+        return template_op or NOOP
+    if template_op is None:
+        return attrs.evolve(type_op, inputs=schema_defaults(type_op.inputs, missing))
+    if template_op.is_empty:
+        return attrs.evolve(NOOP, mark=template_op.mark)
+    if type_op.is_empty:
+        return template_op
+    implementation = template_op.implementation or type_op.implementation
+    if implementation != type_op.implementation:
+        return attrs.evolve(template_op, implementation=implementation)
+    inputs = schema_defaults(type_op.inputs, missing)
+    missing[:] = [name for name in missing if name not in template_op.inputs]
+    inputs.update(template_op.inputs)
+
+    def pick(field):
+        value = getattr(template_op, field)
+        return value if value is not None else getattr(type_op, field)
+
+    return OpDef(implementation=implementation, inputs=inputs, executor=pick("executor"),
+                 max_retries=pick("max_retries"), retry_interval=pick("retry_interval"),
+                 timeout=pick("timeout"), timeout_recoverable=pick("timeout_recoverable"),
+                 mark=template_op.mark or type_op.mark)
+
+
+@attrs.frozen
+class Mapped:
+    plugin: str
+    operation: str
+    executor: str | None
+    inputs: dict
+
+
+class Mapper:
+    """Resolves implementation strings against one blueprint's plugins."""
+
+    def __init__(self, plugins: dict, script_exists: Callable[[str], bool], blueprint_namespaces,
+                 problems: Problems) -> None:
+        self.plugins = plugins
+        self.names = [name for name in plugins if isinstance(name, str)]
+        self.script_plugin = next((name for name in self.names if name.endswith("script")), None)
+        self.script_exists = script_exists
+        self.blueprint_namespaces = set(blueprint_namespaces)
+        self.problems = problems
+        self._exists: dict[str, bool] = {}
+
+    def _local(self, mapping: str) -> bool:
+        hit = self._exists.get(mapping)
+        if hit is None:
+            index = mapping.find("--")
+            relative = mapping[index + 2:] if index >= 0 else mapping
+            hit = self.script_exists(relative)
+            self._exists[mapping] = hit
+        return hit
+
+    def map(self, op: OpDef, *, op_name: str, code: str, context: str, workflow: bool = False) -> Mapped | None:
+        """Map one operation; None (with a problem added) when it cannot be mapped."""
+        mapping = op.implementation
+        if not mapping:
+            return Mapped("", "", None, {})
+        candidates = [name for name in self.names if mapping.startswith(name + ".")]
+        is_url = bool(_scheme(mapping))
+        exists = not is_url and self._local(mapping)
+        inline = not is_url and not exists and "\n" in mapping.strip()
+        remote_ns = not candidates and mapping[:mapping.find("--")] in self.blueprint_namespaces
+        if is_url or exists or inline or remote_ns:
+            key = "script_source" if inline else "script_path"
+            if "script_path" in op.inputs or "script_source" in op.inputs:
+                self.problems.add("script-path-reserved",
+                                  f"{context}: operation {op_name!r} runs the script {mapping[:60]!r} and also sets "
+                                  "script_path/script_source in its inputs", op.mark,
+                                  hint="Remove script_path/script_source from the inputs.")
+                return None
+            if self.script_plugin is None:
+                self.problems.add("script-plugin-missing",
+                                  f"{context}: operation {op_name!r} is a script, but no plugin named '*script' "
+                                  "is declared", op.mark, hint="Import Cloudify's types.yaml, which declares 'script'.")
+                return None
+            if workflow:
+                inputs = dict(op.inputs)
+                inputs[key] = {"default": mapping, "description": "Workflow script executed by the script plugin"}
+                return Mapped(self.script_plugin, SCRIPT_WORKFLOW, None, inputs)
+            inputs = dict(op.inputs)
+            inputs[key] = mapping
+            return Mapped(self.script_plugin, SCRIPT_RUN, op.executor or "auto", inputs)
+        if len(candidates) == 1:
+            plugin = candidates[0]
+            plugin_def = self.plugins.get(plugin)
+            default = plugin_def.get("executor") if isinstance(plugin_def, dict) else None
+            return Mapped(plugin, mapping[len(plugin) + 1:], op.executor or default, dict(op.inputs))
+        if len(candidates) > 1:
+            self.problems.add("operation-ambiguous",
+                              f"{context}: operation {op_name!r} mapping {mapping!r} matches plugins "
+                              f"{sorted(candidates)}", op.mark, hint="Rename one of the plugins.")
+            return None
+        self.problems.add(code,
+                          f"{context}: operation {op_name!r} maps to {mapping!r}, which names no declared plugin "
+                          "and no script file beside the main blueprint", op.mark,
+                          hint=_unmapped_hint(mapping, self.names))
+        return None
+
+
+def _scheme(text: str) -> str:
+    try:
+        return urlsplit(text).scheme
+    except ValueError:
+        return ""
+
+
+def _unmapped_hint(mapping: str, plugins) -> str:
+    head = mapping.split(".", 1)[0]
+    if "/" in mapping or mapping.endswith((".sh", ".py", ".ps1")):
+        return "Scripts are looked up relative to the main blueprint's folder; check the path."
+    return (f"No plugin named {head!r} is declared; import the plugin that provides it "
+            f"(declared: {', '.join(sorted(plugins)) or 'none'}).")

@@ -1,0 +1,314 @@
+"""Stage 3, merge: namespaces and the reference's merge rules (SPEC §2.7, §2.11).
+
+`apply_namespace` prefixes an imported file's definitions and its internal references;
+`merge` combines the files in traversal order into one `Blueprint`, recording where
+every entry came from and reporting conflicts with both positions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .functions import NODE_REFERENCES, SELF, SOURCE, TARGET, function_name
+from .imports import NAMESPACE_DELIMITER, SourceFile
+from .load import Map, Seq
+from .problems import Mark, Problems
+from .versions import PRIMITIVE_TYPES, OBJECT_TYPES, at_least
+
+DICT_SECTIONS = ("node_types", "relationships", "data_types", "plugins", "policy_types", "policy_triggers",
+                 "groups", "workflows", "inputs", "outputs", "node_templates", "capabilities",
+                 "labels", "blueprint_labels", "resource_tags", "policies")
+ALWAYS_MERGEABLE = ("node_types", "relationships", "data_types", "plugins", "policy_types", "policy_triggers",
+                    "groups", "workflows")
+MERGEABLE_FROM_1_3 = ("inputs", "outputs", "node_templates", "capabilities", "labels", "blueprint_labels",
+                      "resource_tags")
+FIRST_WINS = ("description", "metadata")
+NOT_MERGED = ("tosca_definitions_version", "imports", "dsl_definitions")
+TOP_LEVEL_KEYS = frozenset(("tosca_definitions_version", "description", "imports", "dsl_definitions",
+                            "metadata", "inputs", "plugins", "node_types", "relationships", "node_templates",
+                            "policy_types", "policy_triggers", "groups", "policies", "workflows", "outputs",
+                            "data_types", "capabilities", "imported_blueprints", "namespaces_mapping",
+                            "labels", "blueprint_labels", "deployment_settings", "resource_tags"))
+CLOUDIFY_PREFIX = "cloudify."
+
+
+def _ns(namespace: str, name):
+    if not isinstance(name, str) or name.startswith(CLOUDIFY_PREFIX):
+        return name
+    return f"{namespace}{NAMESPACE_DELIMITER}{name}"
+
+
+def _type_ns(namespace: str, name):
+    if isinstance(name, str) and name in PRIMITIVE_TYPES + OBJECT_TYPES:
+        return name
+    return _ns(namespace, name)
+
+
+def apply_namespace(doc: Map, namespace: str) -> Map:
+    """Prefix definitions and internal references of one file with `namespace--`."""
+    items = []
+    for key, value in doc.items():
+        if key in DICT_SECTIONS and isinstance(value, Map):
+            value = _namespace_section(key, value, namespace)
+        items.append((key, value, key))
+    return doc.derive(items)
+
+
+def _namespace_section(section: str, entries: Map, ns: str) -> Map:
+    out = []
+    for name, body in entries.items():
+        new_name = name if section in ("labels", "blueprint_labels", "resource_tags") else _ns(ns, name)
+        out.append((new_name, _namespace_entry(section, body, ns), name))
+    return entries.derive(out)
+
+
+def _namespace_entry(section: str, body, ns: str):
+    if section == "workflows" and isinstance(body, str):
+        return _ns(ns, body)
+    if not isinstance(body, Map):
+        return _namespace_functions(body, ns)
+    items = []
+    for key, value in body.items():
+        if key == "derived_from" and section in ("node_types", "relationships", "data_types"):
+            value = _ns(ns, value)
+        elif key == "type" and section == "node_templates":
+            value = _ns(ns, value)
+        elif key == "properties" and section in ("node_types", "relationships", "data_types"):
+            value = _namespace_schema(value, ns)
+        elif key in ("interfaces", "source_interfaces", "target_interfaces") and isinstance(value, Map):
+            value = _namespace_interfaces(value, ns)
+        elif key == "relationships" and section == "node_templates" and isinstance(value, Seq):
+            value = _namespace_relationships(value, ns)
+        elif key == "mapping" and section == "workflows":
+            value = _ns(ns, value)
+        elif key in ("members", "targets") and isinstance(value, Seq):
+            value = _seq_map(value, lambda item: _ns(ns, item))
+        else:
+            value = _namespace_functions(value, ns)
+        items.append((key, value, key))
+    return body.derive(items)
+
+
+def _namespace_schema(schema, ns: str):
+    if not isinstance(schema, Map):
+        return schema
+    out = []
+    for name, prop in schema.items():
+        if isinstance(prop, Map) and "type" in prop:
+            prop = prop.derive([(k, _type_ns(ns, v) if k == "type" else _namespace_functions(v, ns), k)
+                                for k, v in prop.items()])
+        else:
+            prop = _namespace_functions(prop, ns)
+        out.append((name, prop, name))
+    return schema.derive(out)
+
+
+def _namespace_interfaces(interfaces: Map, ns: str) -> Map:
+    out = []
+    for name, ops in interfaces.items():
+        if isinstance(ops, Map):
+            new_ops = []
+            for op_name, op in ops.items():
+                if isinstance(op, str):
+                    op = _ns_mapping(ns, op)
+                elif isinstance(op, Map):
+                    op = op.derive([(k, _ns_mapping(ns, v) if k == "implementation" else
+                                     _namespace_functions(v, ns), k) for k, v in op.items()])
+                new_ops.append((op_name, op, op_name))
+            ops = ops.derive(new_ops)
+        out.append((name, ops, name))
+    return interfaces.derive(out)
+
+
+def _ns_mapping(ns: str, mapping):
+    if not isinstance(mapping, str) or not mapping:
+        return mapping
+    return f"{ns}{NAMESPACE_DELIMITER}{mapping}"
+
+
+def _namespace_relationships(rels: Seq, ns: str) -> Seq:
+    def one(rel):
+        if not isinstance(rel, Map):
+            return rel
+        items = []
+        for key, value in rel.items():
+            if key in ("type", "target"):
+                value = _ns(ns, value)
+            elif key in ("source_interfaces", "target_interfaces") and isinstance(value, Map):
+                value = _namespace_interfaces(value, ns)
+            else:
+                value = _namespace_functions(value, ns)
+            items.append((key, value, key))
+        return rel.derive(items)
+    return _seq_map(rels, one)
+
+
+def _seq_map(seq: Seq, fn) -> Seq:
+    out = Seq((fn(item) for item in seq), mark=seq.mark)
+    out.item_marks = list(seq.item_marks)
+    return out
+
+
+def _namespace_functions(value, ns: str):
+    """Prefix input names and node references inside intrinsic functions."""
+    name = function_name(value)
+    if name is not None:
+        args = value[name]
+        if name == "get_input":
+            if isinstance(args, str):
+                args = _ns(ns, args)
+            elif isinstance(args, list) and args and isinstance(args[0], str):
+                args = [_ns(ns, args[0])] + [_namespace_functions(a, ns) for a in args[1:]]
+        elif name in NODE_REFERENCES and isinstance(args, list) and args:
+            first = args[0]
+            if isinstance(first, str) and first not in (SELF, SOURCE, TARGET):
+                first = _ns(ns, first)
+            args = [first] + [_namespace_functions(a, ns) for a in args[1:]]
+        else:
+            args = _namespace_functions(args, ns)
+        if isinstance(value, Map):
+            return value.derive([(name, args, name)])
+        return {name: args}
+    if isinstance(value, Map):
+        return value.derive([(k, _namespace_functions(v, ns), k) for k, v in value.items()])
+    if isinstance(value, Seq):
+        return _seq_map(value, lambda item: _namespace_functions(item, ns))
+    return value
+
+
+# --- merging ------------------------------------------------------------------------------
+
+@attrs.define
+class Blueprint:
+    """The merged blueprint: each section's entries, with the file each entry came from."""
+
+    dsl_version: str
+    sections: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    origins: dict[str, dict[str, SourceFile]] = attrs.field(factory=dict)
+    scalars: dict[str, Any] = attrs.field(factory=dict)
+    main: SourceFile | None = None
+    files: tuple[SourceFile, ...] = ()
+    namespaces_mapping: dict = attrs.field(factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.sections.get(name, {})
+
+    def origin(self, section: str, name: str) -> SourceFile | None:
+        return self.origins.get(section, {}).get(name)
+
+    def mark(self, section: str, name: str) -> Mark | None:
+        source = self.origin(section, name)
+        if source is None:
+            return None
+        container = source.doc.get(section)
+        return container.key_mark(name) if isinstance(container, Map) else None
+
+
+def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict) -> Blueprint:
+    blueprint = Blueprint(dsl_version=dsl_version, main=files[0], files=tuple(files),
+                          namespaces_mapping=namespaces_mapping)
+    seen_in: dict[str, SourceFile] = {}
+    for source in files:
+        doc = source.doc
+        for key, value in doc.items():
+            if key in NOT_MERGED:
+                continue
+            if key not in TOP_LEVEL_KEYS:
+                problems.add("schema-unknown-key", f"{key!r} is not a top-level section of a blueprint",
+                             doc.key_mark(key),
+                             hint="Valid sections: " + ", ".join(sorted(TOP_LEVEL_KEYS - {"imported_blueprints",
+                                                                                           "namespaces_mapping"})))
+                continue
+            if key in FIRST_WINS:
+                blueprint.scalars.setdefault(key, value)
+                continue
+            if key not in DICT_SECTIONS:
+                if key in seen_in:
+                    _not_mergeable(problems, key, source, seen_in[key], dsl_version)
+                else:
+                    seen_in[key] = source
+                    blueprint.scalars[key] = value
+                continue
+            if value is None:
+                continue
+            if not isinstance(value, Map):
+                problems.add("schema-wrong-type", f"section {key!r} must be a mapping", doc.value_mark(key))
+                continue
+            mergeable = key in ALWAYS_MERGEABLE or (key in MERGEABLE_FROM_1_3 and
+                                                    at_least(dsl_version, "cloudify_dsl_1_3"))
+            if key in seen_in and not mergeable:
+                _not_mergeable(problems, key, source, seen_in[key], dsl_version)
+                continue
+            seen_in.setdefault(key, source)
+            _merge_section(blueprint, key, value, source, problems)
+    return blueprint
+
+
+def _not_mergeable(problems, key, source, first, dsl_version):
+    extra = ""
+    if key in MERGEABLE_FROM_1_3:
+        extra = f"; {key} can come from several files only from cloudify_dsl_1_3 (this is {dsl_version})"
+    problems.add("import-not-mergeable",
+                 f"section {key!r} appears in {first.shown} and in {source.shown} but cannot be merged{extra}",
+                 source.doc.key_mark(key), chain=source.chain)
+
+
+def _merge_section(blueprint: Blueprint, section: str, entries: Map, source: SourceFile, problems):
+    target = blueprint.sections.setdefault(section, {})
+    origins = blueprint.origins.setdefault(section, {})
+    for name, body in entries.items():
+        if name not in target:
+            target[name] = body
+            origins[name] = source
+            continue
+        existing_source = origins[name]
+        if (isinstance(name, str) and name.startswith(CLOUDIFY_PREFIX)) or source.is_basic_types:
+            if not source.is_basic_types and not existing_source.is_basic_types and section in (
+                    "node_types", "relationships", "data_types"):
+                problems.add("type-shadowed",
+                             f"{section} {name!r} from {existing_source.shown} is replaced by the definition "
+                             f"in {source.shown}", entries.key_mark(name), chain=source.chain)
+            target[name] = body
+            origins[name] = source
+            continue
+        if section == "node_templates":
+            merged = _merge_node_template(target[name], body)
+            if merged is not None:
+                target[name] = merged
+                continue
+        elif section in ("labels", "blueprint_labels", "resource_tags"):
+            continue
+        elif section == "workflows" and isinstance(target[name], Map) and isinstance(body, Map):
+            extra = [(k, v, k) for k, v in body.items() if k not in target[name]]
+            target[name] = target[name].derive([(k, v, k) for k, v in target[name].items()] + extra)
+            continue
+        first_mark = blueprint.mark(section, name)
+        where = f" (first defined at {first_mark.file}:{first_mark.line}:{first_mark.column})" if first_mark else ""
+        problems.add("merge-conflict",
+                     f"{section} {name!r} is defined in {existing_source.shown} and again in {source.shown}{where}",
+                     entries.key_mark(name), chain=source.chain,
+                     hint="Keep one definition, or import the second file under a namespace (ns--file.yaml).")
+
+
+def _merge_node_template(existing, incoming):
+    if not isinstance(existing, Map) or not isinstance(incoming, Map):
+        return None
+    rels_only = lambda m: set(m) <= {"relationships"}  # noqa: E731
+    if rels_only(existing) and ("type" in incoming or rels_only(incoming)):
+        first = existing.get("relationships") or Seq()
+        items = [(k, v, k) for k, v in incoming.items() if k != "relationships"]
+        items.append(("relationships", _concat(first, incoming.get("relationships") or Seq()), "relationships"))
+        return incoming.derive(items)
+    if rels_only(incoming):
+        items = [(k, v, k) for k, v in existing.items() if k != "relationships"]
+        items.append(("relationships", _concat(existing.get("relationships") or Seq(),
+                                               incoming.get("relationships") or Seq()), "relationships"))
+        return existing.derive(items)
+    return None
+
+
+def _concat(a, b) -> Seq:
+    out = Seq(list(a) + list(b), mark=getattr(a, "mark", None) or getattr(b, "mark", None))
+    out.item_marks = list(getattr(a, "item_marks", [None] * len(a))) + list(getattr(b, "item_marks", [None] * len(b)))
+    return out

@@ -1,0 +1,45 @@
+"""The core: one blueprint through every stage, with no I/O of its own.
+
+Stages, in order (each a module): load (YAML with positions) -> imports (walk, registry
+look-ups, cycles) -> merge (namespaces, conflicts) -> hierarchy (derived_from, interface
+inheritance) -> mapping and nodes (operations -> plugin function / script / no-op,
+relationships, hosts, plugin lists, workflows) -> graph (networkx, install order) ->
+plan. Files come from the injected loader, plugins from the injected registries.
+"""
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+from .imports import ImportWalker, ParseCache
+from .merge import merge
+from .problems import Mark, Problems
+from .registry import Registry
+from .sources import FetchError, Loader
+
+
+def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseCache, problems: Problems):
+    """Resolve one blueprint; returns (plan or None, graph or None). Problems go to `problems`."""
+    try:
+        main = loader.fetch(os.path.abspath(path), None, None)
+    except FetchError as exc:
+        problems.add("file-unreadable", exc.reason, Mark(path, 1, 1) if os.path.exists(path) else None,
+                     hint="Check the path of the blueprint.")
+        return None, None
+    walker = ImportWalker(loader, registries, cache, problems)
+    imports = walker.walk(main)
+    if not imports.files or imports.dsl_version is None:
+        return None, None
+    blueprint = merge(imports.files, imports.dsl_version, problems, imports.namespaces_mapping)
+
+    from .graph import build_graph, find_cycle, install_order
+    from .nodes import NodeBuilder
+    from .plan import build_plan
+
+    def script_exists(relative: str) -> bool:
+        return loader.resource_exists(main.identity, relative)
+
+    model = NodeBuilder(blueprint, problems, script_exists).build()
+    graph = build_graph(model)
+    order = [] if find_cycle(graph, model, problems) else install_order(graph)
+    return build_plan(model, imports, order), graph

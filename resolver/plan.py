@@ -1,0 +1,78 @@
+"""Stage 7, plan: the JSON-ready plan of the contract (reference names and shapes, plus ours)."""
+from __future__ import annotations
+
+from .imports import Imports
+from .nodes import Model, Node
+
+PLAN_PLUGIN_KEYS = ("name", "executor", "install", "package_name", "package_version", "source",
+                    "install_arguments", "supported_platform", "distribution", "distribution_version",
+                    "distribution_release")
+
+
+def _plugin(plugin: dict) -> dict:
+    return {key: plugin.get(key) for key in PLAN_PLUGIN_KEYS}
+
+
+def _ops(ops: dict) -> dict:
+    return {name: op.as_dict() for name, op in ops.items()}
+
+
+def _node(node: Node) -> dict:
+    return {
+        "id": node.id,
+        "type": node.type,
+        "type_hierarchy": list(node.type_hierarchy),
+        "host_id": node.host_id,
+        "operations": _ops(node.operations),
+        "relationships": [
+            {"type": rel.type, "target_id": rel.target_id, "type_hierarchy": list(rel.type_hierarchy),
+             "source_operations": _ops(rel.source_operations), "target_operations": _ops(rel.target_operations)}
+            for rel in node.relationships
+        ],
+        "plugins": [_plugin(p) for p in node.plugins],
+        "plugins_to_install": [_plugin(p) for p in node.plugins_to_install or ()],
+    }
+
+
+def _union(lists) -> list[dict]:
+    by_name: dict[str, dict] = {}
+    for plugins in lists:
+        for plugin in plugins:
+            by_name[plugin["name"]] = plugin
+    return [_plugin(p) for p in by_name.values()]
+
+
+def imports_of(imports: Imports) -> list[dict]:
+    out = []
+    for source in imports.files[1:]:
+        spec = source.spec
+        entry = {"import": spec.written if spec else None, "namespace": source.namespace,
+                 "resolved": source.resolved, "via": source.via}
+        if source.plugin is not None:
+            entry.update(package_name=source.plugin.package_name, package_version=source.plugin.version,
+                         yaml_file=source.yaml_file)
+        if source.blueprint_id is not None:
+            entry["blueprint_id"] = source.blueprint_id
+        out.append(entry)
+    return out
+
+
+def build_plan(model: Model, imports: Imports, order: list[str]) -> dict:
+    workflow_plugins: dict[str, dict] = {}
+    for workflow in model.workflows.values():
+        if workflow.plugin not in workflow_plugins and workflow.plugin in model.plugins:
+            workflow_plugins[workflow.plugin] = model.plugins[workflow.plugin]
+    return {
+        "dsl_version": imports.dsl_version,
+        "imports": imports_of(imports),
+        "nodes": [_node(node) for node in model.nodes],
+        "workflows": {
+            name: {"plugin": w.plugin, "operation": w.operation, "parameters": w.parameters,
+                   "is_cascading": w.is_cascading}
+            for name, w in model.workflows.items()
+        },
+        "deployment_plugins_to_install": _union(n.deployment_plugins_to_install for n in model.nodes),
+        "host_agent_plugins_to_install": _union(n.plugins_to_install or () for n in model.nodes),
+        "workflow_plugins_to_install": [_plugin(p) for p in workflow_plugins.values()],
+        "install_order": order,
+    }

@@ -1,0 +1,119 @@
+"""Property values checked against schemas, data types included (SPEC §4.3, §4.4)."""
+from __future__ import annotations
+
+import re
+
+from .functions import is_function
+from .load import Map, value_mark_in
+from .problems import Mark, Problems
+from .versions import OBJECT_TYPES, PRIMITIVE_TYPES
+
+_ANY_TEXT = frozenset(("string", "textarea") + OBJECT_TYPES)
+
+
+class PropertyChecker:
+    """Merges given values with schema defaults and validates them, data types recursively."""
+
+    def __init__(self, data_types, problems: Problems) -> None:
+        self.data_types = data_types  # hierarchy.TypeTable of data types
+        self.problems = problems
+
+    def merge(self, owner: str, schema: dict, given, mark: Mark | None, *, what: str = "node") -> dict:
+        given = given if isinstance(given, dict) else {}
+        result = {}
+        for key in given:
+            if key not in schema:
+                self.problems.add("property-unknown",
+                                  f"{what} {owner!r}: property {key!r} is not part of its type's schema",
+                                  _key_mark(given, key, mark),
+                                  hint="Remove it, fix its name, or declare it in the type.")
+        merged = {k: s.get("default") for k, s in schema.items() if isinstance(s, dict) and "default" in s}
+        merged.update(given)
+        external = merged.get("use_external_resource")
+        if external and is_function(external):
+            self.problems.add("external-resource-function",
+                              f"{what} {owner!r}: use_external_resource must be a boolean, not an intrinsic function",
+                              _value_mark(given, "use_external_resource", mark))
+        for key, prop_schema in schema.items():
+            prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
+            if key not in merged:
+                required = prop_schema.get("required", True) and not external
+                if required:
+                    self.problems.add("property-missing",
+                                      f"{what} {owner!r} gives no value for mandatory property {key!r}",
+                                      mark, hint=f"Set properties.{key}, or give the schema a default.")
+                continue
+            result[key] = self.value(owner, key, merged[key], prop_schema.get("type"),
+                                     _value_mark(given, key, mark), prop_schema.get("default"), what)
+        return result
+
+    def value(self, owner: str, path: str, value, type_name, mark, derived_default=None, what="node"):
+        if type_name is None or is_function(value):
+            return value
+        if type_name in PRIMITIVE_TYPES or type_name in OBJECT_TYPES:
+            if not _matches(value, type_name):
+                self.problems.add("property-type-mismatch",
+                                  f"{what} {owner!r}: property {path!r} is declared {type_name} "
+                                  f"but its value is {value!r}", mark)
+            return value
+        resolved = self.data_types.get(type_name) if type_name in self.data_types else None
+        if resolved is None or not isinstance(value, dict):
+            if resolved is not None and value is not None:
+                self.problems.add("property-type-mismatch",
+                                  f"{what} {owner!r}: property {path!r} is of data type {type_name} "
+                                  f"but its value is {value!r}", mark)
+            return value
+        schema = resolved.properties
+        result = {}
+        for key in value:
+            if key not in schema:
+                self.problems.add("property-unknown",
+                                  f"{what} {owner!r}: property '{path}.{key}' is not part of data type {type_name}",
+                                  _key_mark(value, key, mark))
+        merged = {k: s.get("default") for k, s in schema.items() if isinstance(s, dict) and "default" in s}
+        if isinstance(derived_default, dict):
+            merged.update(derived_default)
+        merged.update(value)
+        for key, prop_schema in schema.items():
+            prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
+            if key not in merged:
+                if prop_schema.get("required", True):
+                    self.problems.add("property-missing",
+                                      f"{what} {owner!r} gives no value for mandatory property '{path}.{key}'",
+                                      mark, hint=f"Set {path}.{key}, or give the data type a default.")
+                continue
+            result[key] = self.value(owner, f"{path}.{key}", merged[key], prop_schema.get("type"),
+                                     _value_mark(value, key, mark), None, what)
+        return result
+
+
+def _matches(value, type_name: str) -> bool:
+    if type_name in _ANY_TEXT:
+        return True
+    if type_name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_name == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if type_name == "boolean":
+        return isinstance(value, bool)
+    if type_name == "list":
+        return isinstance(value, list)
+    if type_name == "dict":
+        return isinstance(value, dict)
+    if type_name == "regex":
+        if not isinstance(value, str):
+            return False
+        try:
+            re.compile(value)
+        except re.error:
+            return False
+        return True
+    return True
+
+
+def _key_mark(container, key, fallback):
+    return (container.key_mark(key) if isinstance(container, Map) else None) or fallback
+
+
+def _value_mark(container, key, fallback):
+    return (value_mark_in(container, key) if isinstance(container, Map) else None) or fallback

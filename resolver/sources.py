@@ -1,0 +1,272 @@
+"""The I/O side: reading files, URLs through import rules, the cache and the catalog.
+
+The core pipeline never opens a file or a socket; it asks a `Loader` (this module's
+`FileLoader`, or any object with the same methods) for text. Everything here is
+deterministic for the same files on disk; the network is used only when `online` is set.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+from typing import Iterable, Protocol, Sequence
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import attrs
+import yaml
+
+REMOTE_SCHEMES = ("http", "https", "ftp", "file", "plugin", "blueprint")
+NETWORK_SCHEMES = ("http", "https", "ftp")
+
+
+@attrs.frozen
+class Fetched:
+    """What an import was answered with.
+
+    `identity` is the canonical location used for de-duplication and as the parent of
+    nested relative imports; `shown` is what problems print; `via` says how it was found.
+    """
+
+    identity: str
+    shown: str
+    text: str
+    via: str
+    resolved: str
+
+
+class FetchError(Exception):
+    """An import could not be answered; `tried` lists every place looked at, in order."""
+
+    def __init__(self, reason: str, tried: Sequence[str] = (), offline: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.tried = tuple(tried)
+        self.offline = offline
+
+
+class Loader(Protocol):
+    def fetch(self, ref: str, parent: str | None, dsl_short: str | None) -> Fetched: ...
+
+    def fetch_blueprint(self, blueprint_id: str) -> Fetched: ...
+
+    def resource_exists(self, base: str, relative: str) -> bool: ...
+
+
+def scheme_of(ref: str) -> str:
+    head, sep, _ = ref.partition(":")
+    return head.lower() if sep and head.lower() in REMOTE_SCHEMES + ("resource",) else ""
+
+
+def canonical_url(url: str) -> str:
+    """Normalise `.`/`..` in a URL's path so the same file has one identity."""
+    parts = urlsplit(url)
+    path = parts.path
+    if path:
+        normal = posixpath.normpath(path)
+        if path.endswith("/") and not normal.endswith("/"):
+            normal += "/"
+        path = normal
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+def versioned_name(ref: str, dsl_short: str | None) -> str | None:
+    """`types.yaml` -> `types_1_4.yaml`: the reference's version-specific variant."""
+    if not dsl_short:
+        return None
+    stem, ext = os.path.splitext(ref)
+    return f"{stem}_{dsl_short}{ext}" if ext else None
+
+
+def load_import_rules(path: str | os.PathLike) -> list[tuple[str, str]]:
+    """Read rules in either shape: `rules: [...]` or `import_resolver: {parameters: {rules: [...]}}`.
+
+    A replacement with no scheme is a path relative to the rules file's folder. Raises
+    ValueError with a message for a file of the wrong shape.
+    """
+    path = os.fspath(path)
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    if isinstance(data, dict) and "import_resolver" in data:
+        data = ((data.get("import_resolver") or {}).get("parameters") or {})
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if not isinstance(rules, list):
+        raise ValueError(f"{path}: expected 'rules:' as a list of single-pair mappings")
+    base = os.path.dirname(os.path.abspath(path))
+    out = []
+    for rule in rules:
+        if not isinstance(rule, dict) or len(rule) != 1:
+            raise ValueError(f"{path}: each rule must be a mapping with one prefix: replacement pair")
+        (prefix, replacement), = rule.items()
+        prefix, replacement = str(prefix), str(replacement)
+        if not scheme_of(replacement) and not os.path.isabs(replacement):
+            keep_slash = replacement.endswith("/")
+            replacement = os.path.join(base, replacement)
+            if keep_slash and not replacement.endswith("/"):
+                replacement += "/"
+        out.append((prefix, replacement))
+    return out
+
+
+def load_blueprint_catalog(path: str | os.PathLike) -> dict[str, str]:
+    """A folder `<id>/blueprint.yaml`, or a YAML file mapping id -> path relative to it."""
+    path = os.path.abspath(os.fspath(path))
+    if os.path.isdir(path):
+        return {name: os.path.join(path, name, "blueprint.yaml") for name in sorted(os.listdir(path))
+                if os.path.isfile(os.path.join(path, name, "blueprint.yaml"))}
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of blueprint id to blueprint path")
+    base = os.path.dirname(path)
+    return {str(key): os.path.normpath(os.path.join(base, str(value))) for key, value in data.items()}
+
+
+class FileLoader:
+    """Answers imports from disk: beside the importer, search paths, rules, cache, catalog."""
+
+    def __init__(self, *, rules: Iterable[tuple[str, str]] = (), search_paths: Iterable[str] = (),
+                 catalog: dict[str, str] | None = None, cache_dir: str | None = None,
+                 online: bool = False, cwd: str | None = None) -> None:
+        self.rules = tuple(rules)
+        self.search_paths = tuple(os.path.abspath(p) for p in search_paths)
+        self.catalog = dict(catalog or {})
+        self.cache_dir = os.path.abspath(cache_dir) if cache_dir else None
+        self.online = online
+        self.cwd = cwd or os.getcwd()
+        self._texts: dict[str, str] = {}
+
+    def with_search_paths(self, extra: Iterable[str]) -> "FileLoader":
+        extra = tuple(os.path.abspath(p) for p in extra)
+        if not extra:
+            return self
+        clone = FileLoader(rules=self.rules, search_paths=self.search_paths + extra,
+                           catalog=self.catalog, cache_dir=self.cache_dir, online=self.online,
+                           cwd=self.cwd)
+        clone._texts = self._texts  # same files, same texts: share what was read
+        return clone
+
+    # -- public -----------------------------------------------------------------------
+    def fetch(self, ref: str, parent: str | None, dsl_short: str | None) -> Fetched:
+        scheme = scheme_of(ref)
+        if scheme == "file":
+            return self._file(ref[len("file:"):], via="file")
+        if scheme in NETWORK_SCHEMES:
+            return self._url(ref)
+        if scheme == "resource":
+            return self._resource(ref[len("resource:"):], dsl_short, tried=[])
+        if os.path.isabs(ref):
+            return self._file(ref, via="file")
+        return self._relative(ref, parent, dsl_short)
+
+    def fetch_blueprint(self, blueprint_id: str) -> Fetched:
+        path = self.catalog.get(blueprint_id)
+        if path is None:
+            raise FetchError(f"the blueprint catalog holds no blueprint {blueprint_id!r}",
+                             tried=[f"catalog id {blueprint_id!r}"])
+        fetched = self._file(path, via="catalog")
+        return attrs.evolve(fetched, via="catalog")
+
+    def resource_exists(self, base: str, relative: str) -> bool:
+        if scheme_of(base):
+            return False
+        return os.path.isfile(os.path.join(os.path.dirname(base), relative))
+
+    def shown(self, path: str) -> str:
+        rel = os.path.relpath(path, self.cwd)
+        return path if rel.startswith("..") else rel
+
+    # -- internals --------------------------------------------------------------------
+    def _read(self, path: str) -> str:
+        text = self._texts.get(path)
+        if text is None:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            self._texts[path] = text
+        return text
+
+    def _file(self, path: str, via: str, identity: str | None = None) -> Fetched:
+        path = os.path.normpath(os.path.abspath(path))
+        try:
+            text = self._read(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise FetchError(f"cannot read {self.shown(path)}: {reason}", tried=[path]) from None
+        return Fetched(identity=identity or path, shown=self.shown(path), text=text, via=via,
+                       resolved=self.shown(path))
+
+    def _relative(self, ref: str, parent: str | None, dsl_short: str | None) -> Fetched:
+        tried: list[str] = []
+        if parent and scheme_of(parent) in NETWORK_SCHEMES + ("resource",):
+            return self.fetch(canonical_url(urljoin(parent, ref)), None, dsl_short)
+        if parent:
+            candidate = os.path.normpath(os.path.join(os.path.dirname(parent), ref))
+            tried.append(candidate)
+            if os.path.isfile(candidate):
+                return self._file(candidate, via="file")
+        for folder in self.search_paths:
+            for name in filter(None, (versioned_name(ref, dsl_short), ref)):
+                candidate = os.path.normpath(os.path.join(folder, name))
+                tried.append(candidate)
+                if os.path.isfile(candidate):
+                    return self._file(candidate, via="file")
+        return self._resource(ref, dsl_short, tried)
+
+    def _resource(self, ref: str, dsl_short: str | None, tried: list[str]) -> Fetched:
+        for name in filter(None, (versioned_name(ref, dsl_short), ref)):
+            url = f"resource:{name}"
+            for rewritten in self._rewrites(url):
+                tried.append(rewritten)
+                if not scheme_of(rewritten) and os.path.isfile(rewritten):
+                    return self._file(rewritten, via="rule", identity=url)
+        for folder in self.search_paths:
+            for name in filter(None, (versioned_name(ref, dsl_short), ref)):
+                candidate = os.path.normpath(os.path.join(folder, name))
+                if candidate not in tried:
+                    tried.append(candidate)
+                    if os.path.isfile(candidate):
+                        return self._file(candidate, via="file")
+        raise FetchError(f"no file found for {ref!r}", tried=tried)
+
+    def _rewrites(self, url: str) -> list[str]:
+        out = []
+        for prefix, replacement in self.rules:
+            if url.startswith(prefix):
+                rewritten = replacement + url[len(prefix):]
+                if rewritten.startswith("file:"):
+                    rewritten = rewritten[len("file:"):]
+                if rewritten not in out:
+                    out.append(rewritten)
+        return out
+
+    def _url(self, url: str) -> Fetched:
+        url = canonical_url(url)
+        tried: list[str] = []
+        for rewritten in self._rewrites(url):
+            tried.append(rewritten)
+            if scheme_of(rewritten) in NETWORK_SCHEMES:
+                if self.online:
+                    return self._network(rewritten, identity=url, tried=tried)
+                continue
+            if os.path.isfile(rewritten):
+                return self._file(rewritten, via="rule", identity=url)
+        if self.cache_dir:
+            parts = urlsplit(url)
+            cached = os.path.normpath(os.path.join(self.cache_dir, parts.netloc, parts.path.lstrip("/")))
+            tried.append(cached)
+            if cached.startswith(self.cache_dir + os.sep) and os.path.isfile(cached):
+                return self._file(cached, via="cache", identity=url)
+        if self.online:
+            return self._network(url, identity=url, tried=tried)
+        tried.append(f"{url} (network: off; pass --online to allow it)")
+        raise FetchError(f"{url} is not answered by any import rule or the cache, and the network is off",
+                         tried=tried, offline=True)
+
+    def _network(self, url: str, identity: str, tried: list[str]) -> Fetched:
+        from urllib.request import urlopen  # only paid for when the network is asked for
+
+        tried.append(url)
+        try:
+            with urlopen(url, timeout=10) as response:  # noqa: S310 - the user asked for --online
+                text = response.read().decode("utf-8")
+        except Exception as exc:  # any network failure is the same fault for the user
+            raise FetchError(f"cannot download {url}: {exc}", tried=tried) from None
+        return Fetched(identity=identity, shown=url, text=text, via="network", resolved=url)

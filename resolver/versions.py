@@ -1,0 +1,42 @@
+"""DSL versions and the feature gates of SPEC §1.3."""
+from __future__ import annotations
+
+SUPPORTED = (
+    "cloudify_dsl_1_0",
+    "cloudify_dsl_1_1",
+    "cloudify_dsl_1_2",
+    "cloudify_dsl_1_3",
+    "cloudify_dsl_1_4",
+    "cloudify_dsl_1_5",
+)
+PREFIX = "cloudify_dsl_"
+
+
+def rank(version: str) -> int:
+    """Position of a supported version; ValueError for an unsupported one."""
+    return SUPPORTED.index(version)
+
+
+def short(version: str) -> str:
+    """`cloudify_dsl_1_4` -> `1_4`, the form plugin YAML names and versioned imports use."""
+    return version[len(PREFIX):]
+
+
+def at_least(version: str, minimum: str) -> bool:
+    return rank(version) >= rank(minimum)
+
+
+# Types that only exist from a given version (used in property, input and parameter schemas).
+OBJECT_TYPES_1_4 = ("blueprint_id", "deployment_id", "capability_value", "scaling_group", "node_id",
+                    "node_type", "node_instance", "secret_key")
+OBJECT_TYPES_1_5 = ("operation_name",)
+OBJECT_TYPES = OBJECT_TYPES_1_4 + OBJECT_TYPES_1_5
+PRIMITIVE_TYPES = ("string", "integer", "float", "boolean", "list", "dict", "regex", "textarea")
+
+
+def type_minimum(type_name: str) -> str | None:
+    if type_name in OBJECT_TYPES_1_4:
+        return "cloudify_dsl_1_4"
+    if type_name in OBJECT_TYPES_1_5:
+        return "cloudify_dsl_1_5"
+    return None
