@@ -132,7 +132,7 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 
-def _show(value: Any, width: int = 160) -> str:
+def _show(value: Any, width: int = 240) -> str:
     text = value if value is MISSING else json.dumps(value, default=str, sort_keys=True)
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -388,11 +388,16 @@ def _errors(result: Any) -> list[Any]:
             if getattr(p, "severity", None) == "error"]
 
 
-def _describe(problem: Any) -> str:
+def _describe(problem: Any, corpus: Path) -> str:
+    text = f"{problem.code} (ref {problem.ref_code}): {problem.message}"
     where = getattr(problem, "file", None)
-    if where and getattr(problem, "line", None):
-        where = f"{where}:{problem.line}"
-    return f"{problem.code} (ref {problem.ref_code}): {problem.message}" + (f" [{where}]" if where else "")
+    if where:
+        base = corpus.resolve()
+        if os.path.isabs(where) and Path(where).is_relative_to(base):
+            where = os.path.relpath(where, base)
+        line = getattr(problem, "line", None)
+        text += f" [{where}{f':{line}' if line else ''}]"
+    return text
 
 
 def check_row(session: Any, corpus: Path, row: Row, timeout: float = 0) -> Outcome:
@@ -407,7 +412,7 @@ def check_row(session: Any, corpus: Path, row: Row, timeout: float = 0) -> Outco
         with _Deadline(timeout):
             result = session.resolve(corpus / row.path, search_paths=search)
         outcome.elapsed = time.perf_counter() - started
-        outcome.record(_judge(row, result, outcome))
+        outcome.record(_judge(corpus, row, result, outcome))
     except Exception as exc:  # a crash is a finding about this blueprint, not the end of the run
         outcome.elapsed = time.perf_counter() - started
         kind = "timed out" if isinstance(exc, _TimedOut) else f"crashed: {type(exc).__name__}"
@@ -416,7 +421,7 @@ def check_row(session: Any, corpus: Path, row: Row, timeout: float = 0) -> Outco
     return outcome
 
 
-def _judge(row: Row, result: Any, outcome: Outcome) -> list[Difference]:
+def _judge(corpus: Path, row: Row, result: Any, outcome: Outcome) -> list[Difference]:
     errors = _errors(result)
     if errors:
         outcome.our_code, outcome.our_ref_code = errors[0].code, errors[0].ref_code
@@ -429,7 +434,7 @@ def _judge(row: Row, result: Any, outcome: Outcome) -> list[Difference]:
                                f"{(row.oracle.get('error') or {}).get('message', '')}")]
         return []
     if not result.ok:
-        return [Difference(f"we reject: {p.code}", "verdict", _describe(p), "accepted")
+        return [Difference(f"we reject: {p.code}", "verdict", _describe(p, corpus), "accepted")
                 for p in errors] or [Difference("we reject: (no error problem)", "verdict",
                                                 "ok is false", "accepted")]
     if not isinstance(result.plan, dict):
@@ -440,9 +445,9 @@ def _judge(row: Row, result: Any, outcome: Outcome) -> list[Difference]:
 @dataclass
 class Report:
     corpus: Path
-    outcomes: list[Outcome]
-    not_a_verdict: list[Row]
-    wall: float
+    outcomes: list[Outcome] = field(repr=False)
+    not_a_verdict: list[Row] = field(repr=False)
+    wall: float = 0.0
 
     def _of(self, verdict: str, known: bool = False) -> list[Outcome]:
         return [o for o in self.outcomes if o.verdict == verdict and bool(o.known) == known]
@@ -515,8 +520,8 @@ class Report:
             f"  same reference code: {f['rejected_code_matches']} / {f['rejected_with_ref_code']}"
             f" rejections with a numeric code (any of our errors' ref_code; our first error's: "
             f"{f['rejected_first_code_matches']})",
-            f"not a verdict (counted, not run): {f['not_a_verdict']} "
-            + ", ".join(f"{k} {v}" for k, v in f["not_a_verdict_by_status"].items()),
+            f"not a verdict (counted, not run): {f['not_a_verdict']}"
+            + "".join(f", {k} {v}" for k, v in f["not_a_verdict_by_status"].items()),
             f"known differences (not counted above): {f['known_differences']}, "
             f"{f['known_still_differ']} still differ",
             f"crashed or timed out: {f['crashed']}",
