@@ -76,6 +76,7 @@ CODES: dict[str, Code] = _table(
     ("relationship-type-unknown", ERROR, 26, "A relationship's type is not defined."),
     ("external-resource-function", ERROR, 219, "use_external_resource is given as an intrinsic function."),
     ("cycle", ERROR, 100, "Definitions or relationships form a cycle."),
+    ("input-constraint-violated", ERROR, None, "An input's default violates one of its constraints."),
     ("input-unknown", ERROR, None, "get_input names an input that is not declared."),
     ("node-reference-unknown", ERROR, None, "An intrinsic function names a node template that does not exist."),
     ("type-shadowed", WARNING, None, "An import redefines a cloudify. type; the later definition wins."),

@@ -347,7 +347,9 @@ class ImportWalker:
             return None
         location = f"{record.location}/{yaml_file}"
         shown = self.loader.shown(location) if hasattr(self.loader, "shown") else location
-        fetched = Fetched(identity=location + (" (as plugin_1_3.yaml)" if derive_1_3 else ""),
+        # Identity is the import as written, as the reference de-duplicates it: two different
+        # lines naming one plugin both merge and then conflict on the plugin's name.
+        fetched = Fetched(identity=spec.target,
                           shown=shown, text=text, via="registry", resolved=shown)
         return self._source(current, spec, namespace, fetched, current.chain, plugin=record,
                             yaml_file="plugin_1_3.yaml" if derive_1_3 else yaml_file,

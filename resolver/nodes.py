@@ -17,7 +17,7 @@ from .load import Map, Seq, mark_in, value_mark_in
 from .mapping import EXECUTORS, Mapper, Mapped, NOOP, OpDef, merge_with_type, normalise
 from .merge import Blueprint
 from .problems import Mark, Problems
-from .properties import PropertyChecker
+from .properties import PropertyChecker, constraint_fault
 from .versions import OBJECT_TYPES, PRIMITIVE_TYPES, at_least, type_minimum
 
 PLUGIN_KEYS = ("source", "executor", "install", "install_arguments", "package_name", "package_version",
@@ -283,6 +283,7 @@ class NodeBuilder:
     # -- nodes ------------------------------------------------------------------------------
     def build(self) -> Model:
         self.check_definitions()
+        self._check_input_defaults()
         templates = self.bp.section("node_templates")
         nodes: list[Node] = []
         for name, body in templates.items():
@@ -502,7 +503,7 @@ class NodeBuilder:
                 if not isinstance(mapping, str) or not mapping:
                     self.problems.add("schema-missing-key", f"workflow {name!r} has no mapping", mark)
                     continue
-                parameters = body.get("parameters") or {}
+                parameters = self._parameters(body.get("parameters"))
                 cascading = bool(body.get("is_cascading", False))
             else:
                 self.problems.add("schema-wrong-type", f"workflow {name!r} must be a string or a mapping", mark)
@@ -515,6 +516,30 @@ class NodeBuilder:
             out[name] = Workflow(name=name, plugin=mapped.plugin, operation=mapped.operation,
                                  parameters=mapped.inputs, is_cascading=cascading)
         return out
+
+    def _parameters(self, parameters) -> dict:
+        if not isinstance(parameters, dict):
+            return {}
+        out = {}
+        for name, schema in parameters.items():
+            if isinstance(schema, dict) and "default" in schema and schema.get("type") in self.data_types:
+                schema = dict(schema)
+                schema["default"] = self.checker.fill(schema["type"], schema["default"])
+            out[name] = schema
+        return out
+
+    def _check_input_defaults(self) -> None:
+        inputs = self.bp.section("inputs")
+        for name, schema in inputs.items():
+            if not isinstance(schema, dict) or "default" not in schema:
+                continue
+            default = schema["default"]
+            mark = value_mark_in(schema, "default")
+            self.checker.value(name, name, default, schema.get("type"), mark, what="input")
+            fault = constraint_fault(default, schema.get("constraints"))
+            if fault:
+                self.problems.add("input-constraint-violated",
+                                  f"default of input {name!r} ({default!r}) violates constraint {fault}", mark)
 
     # -- intrinsic functions -----------------------------------------------------------------
     def _check_functions(self, nodes: list[Node], by_id: dict) -> None:

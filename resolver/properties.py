@@ -27,7 +27,7 @@ class PropertyChecker:
                                   f"{what} {owner!r}: property {key!r} is not part of its type's schema",
                                   _key_mark(given, key, mark),
                                   hint="Remove it, fix its name, or declare it in the type.")
-        merged = {k: s.get("default") for k, s in schema.items() if isinstance(s, dict) and "default" in s}
+        merged = self.defaults(schema)
         merged.update(given)
         external = merged.get("use_external_resource")
         if external and is_function(external):
@@ -46,6 +46,32 @@ class PropertyChecker:
             result[key] = self.value(owner, key, merged[key], prop_schema.get("type"),
                                      _value_mark(given, key, mark), prop_schema.get("default"), what)
         return result
+
+    def defaults(self, schema: dict) -> dict:
+        """Schema defaults; a data-typed property without one defaults to an empty value of its type."""
+        out = {}
+        for key, prop in schema.items():
+            if not isinstance(prop, dict):
+                continue
+            if "default" in prop:
+                out[key] = prop["default"]
+            elif prop.get("type") in self.data_types:
+                out[key] = {}
+        return out
+
+    def fill(self, type_name, value):
+        """A schema default completed with its data type's defaults (nothing is reported)."""
+        resolved = self.data_types.get(type_name) if type_name in self.data_types else None
+        if resolved is None or not isinstance(value, dict) or is_function(value):
+            return value
+        out = {}
+        for key, default in self.defaults(resolved.properties).items():
+            prop_type = resolved.properties[key].get("type")
+            out[key] = self.fill(prop_type, default)
+        for key, given in value.items():
+            prop = resolved.properties.get(key)
+            out[key] = self.fill(prop.get("type"), given) if isinstance(prop, dict) else given
+        return out
 
     def value(self, owner: str, path: str, value, type_name, mark, derived_default=None, what="node"):
         if type_name is None or is_function(value):
@@ -70,7 +96,7 @@ class PropertyChecker:
                 self.problems.add("property-unknown",
                                   f"{what} {owner!r}: property '{path}.{key}' is not part of data type {type_name}",
                                   _key_mark(value, key, mark))
-        merged = {k: s.get("default") for k, s in schema.items() if isinstance(s, dict) and "default" in s}
+        merged = self.defaults(schema)
         if isinstance(derived_default, dict):
             merged.update(derived_default)
         merged.update(value)
@@ -117,3 +143,39 @@ def _key_mark(container, key, fallback):
 
 def _value_mark(container, key, fallback):
     return (value_mark_in(container, key) if isinstance(container, Map) else None) or fallback
+
+
+def constraint_fault(value, constraints) -> str | None:
+    """The first constraint (as text) that `value` violates; None when all hold or cannot be judged."""
+    if not isinstance(constraints, list) or is_function(value):
+        return None
+    for constraint in constraints:
+        if not isinstance(constraint, dict) or len(constraint) != 1:
+            continue
+        (operator, argument), = constraint.items()
+        check = _CONSTRAINTS.get(operator)
+        try:
+            if check is not None and not check(value, argument):
+                return f"{operator}({argument!r})"
+        except (TypeError, re.error):
+            continue
+    return None
+
+
+def _length(value):
+    return len(value) if isinstance(value, (str, list, dict)) else None
+
+
+_CONSTRAINTS = {
+    "equal": lambda v, a: v == a,
+    "greater_than": lambda v, a: v > a,
+    "greater_or_equal": lambda v, a: v >= a,
+    "less_than": lambda v, a: v < a,
+    "less_or_equal": lambda v, a: v <= a,
+    "in_range": lambda v, a: a[0] <= v <= a[1],
+    "valid_values": lambda v, a: v in a,
+    "length": lambda v, a: _length(v) == a,
+    "min_length": lambda v, a: _length(v) >= a,
+    "max_length": lambda v, a: _length(v) <= a,
+    "pattern": lambda v, a: isinstance(v, str) and re.fullmatch(a, v) is not None,
+}

@@ -196,8 +196,11 @@ class FileLoader:
     def _relative(self, ref: str, parent: str | None, dsl_short: str | None) -> Fetched:
         tried: list[str] = []
         if parent and scheme_of(parent) in NETWORK_SCHEMES + ("resource",):
-            return self.fetch(canonical_url(urljoin(parent, ref)), None, dsl_short)
-        if parent:
+            try:
+                return self.fetch(canonical_url(urljoin(parent, ref)), None, dsl_short)
+            except FetchError as exc:
+                tried.extend(exc.tried)
+        elif parent:
             candidate = os.path.normpath(os.path.join(os.path.dirname(parent), ref))
             tried.append(candidate)
             if os.path.isfile(candidate):
