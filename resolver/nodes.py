@@ -437,15 +437,23 @@ class NodeBuilder:
             for rel in node.relationships:
                 if is_contained_in(rel.type_hierarchy):
                     container.setdefault(node.id, rel.target_id)
+        host_of: dict[str, str | None] = {}
         for node in nodes:
-            seen = set()
-            current = node
+            # walk up to the first node whose host is known, then fill the whole walk: linear overall
+            walk, seen, current, found = [], set(), node, None
             while current is not None and current.id not in seen:
+                if current.id in host_of:
+                    found = host_of[current.id]
+                    break
                 seen.add(current.id)
+                walk.append(current.id)
                 if is_host(current.type_hierarchy):
-                    node.host_id = current.id
+                    found = current.id
                     break
                 current = by_id.get(container.get(current.id))
+            for node_id in walk:
+                host_of[node_id] = found
+            node.host_id = host_of[node.id]
         incoming: dict[str, list] = {node.id: [] for node in nodes}
         for node in nodes:
             for rel in node.relationships:
