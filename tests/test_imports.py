@@ -1,0 +1,495 @@
+"""Stage 2, imports: where files are found, identity and cycles, namespaces, versions, rules, catalog.
+
+References: SPEC §2.1-§2.10 and §11 A1-A20.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from resolver import MemoryRegistry, Resolver
+from resolver.imports import split_namespace
+from resolver.sources import FetchError, FileLoader, load_blueprint_catalog, load_import_rules
+
+from .conftest import BASIC_TYPES, blueprint, node, only, places, write_tree
+
+
+def thing_type(name: str) -> str:
+    return f"node_types:\n  {name}:\n    derived_from: cloudify.nodes.Root\n"
+
+
+def imported(plan, root) -> list[tuple]:
+    """(import as written, resolved path relative to root, namespace, via) for every import."""
+    out = []
+    for entry in plan["imports"]:
+        resolved = entry["resolved"]
+        if os.path.isabs(resolved) or os.path.exists(resolved):
+            resolved = os.path.relpath(os.path.abspath(resolved), root).replace(os.sep, "/")
+        out.append((entry["import"], resolved, entry["namespace"], entry["via"]))
+    return out
+
+
+# --- where relative imports are found ---------------------------------------------------------
+
+
+def test_a1_nested_relative_imports_resolve_against_the_importing_file(bp):
+    result = bp({
+        "blueprint.yaml": blueprint("", "a/a.yaml", version="cloudify_dsl_1_3"),
+        "a/a.yaml": "imports: [b/b.yaml]\n",
+        "a/b/b.yaml": thing_type("nested.T"),
+        "b/b.yaml": "this: [is not loaded\n",
+    })
+    assert result.ok, result.problems
+    assert imported(result.plan, bp.root) == [
+        ("types.yaml", "types.yaml", None, "file"),
+        ("a/a.yaml", "a/a.yaml", None, "file"),
+        ("b/b.yaml", "a/b/b.yaml", None, "file"),
+    ]
+
+
+def test_a6_missing_import_lists_every_place_tried(bp, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    result = bp({"blueprint.yaml": blueprint("", "sub/nothere.yaml")}, search_paths=[extra])
+    problem = only(result, "import-not-found")
+    assert places(result, tmp_path) == [("import-not-found", "blueprint.yaml", 4, 5)]
+    tried = [str(tmp_path / "sub" / "nothere.yaml"), str(extra / "sub" / "nothere_1_4.yaml"),
+             str(extra / "sub" / "nothere.yaml")]
+    positions = [problem.hint.index(place) for place in tried]
+    assert positions == sorted(positions)
+
+
+def test_loader_reports_the_places_tried_in_order(tmp_path):
+    write_tree(tmp_path, {"main.yaml": "", "sp/other.yaml": ""})
+    loader = FileLoader(search_paths=[tmp_path / "sp"])
+    with pytest.raises(FetchError) as caught:
+        loader.fetch("x.yaml", str(tmp_path / "main.yaml"), "1_3")
+    assert caught.value.tried == (str(tmp_path / "x.yaml"), str(tmp_path / "sp" / "x_1_3.yaml"),
+                                  str(tmp_path / "sp" / "x.yaml"))
+    assert not caught.value.offline
+
+
+@pytest.mark.parametrize("version, expected", [
+    ("cloudify_dsl_1_3", "types_1_3.yaml"),
+    ("cloudify_dsl_1_4", "types.yaml"),
+])
+def test_search_paths_prefer_the_versioned_variant(bp, tmp_path, version, expected):
+    write_tree(tmp_path / "global", {
+        "types.yaml": BASIC_TYPES,
+        "types_1_3.yaml": BASIC_TYPES,
+    })
+    result = bp({"blueprint.yaml": f"tosca_definitions_version: {version}\nimports: [types.yaml]\n"},
+                types=False, search_paths=[tmp_path / "global"])
+    assert result.ok, result.problems
+    assert imported(result.plan, tmp_path) == [("types.yaml", f"global/{expected}", None, "file")]
+
+
+def test_a_file_beside_the_importer_wins_over_search_paths(bp, tmp_path):
+    write_tree(tmp_path / "global", {"types_1_3.yaml": "broken: [\n"})
+    result = bp({"blueprint.yaml": blueprint(version="cloudify_dsl_1_3")}, search_paths=[tmp_path / "global"])
+    assert result.ok, result.problems
+    assert imported(result.plan, tmp_path) == [("types.yaml", "types.yaml", None, "file")]
+
+
+def test_search_paths_given_per_call(tmp_path):
+    write_tree(tmp_path, {"global/types.yaml": BASIC_TYPES,
+                          "bp/blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports: [types.yaml]\n"})
+    session = Resolver()
+    assert only(session.resolve(tmp_path / "bp" / "blueprint.yaml"), "import-not-found")
+    result = session.resolve(tmp_path / "bp" / "blueprint.yaml", search_paths=[tmp_path / "global"])
+    assert result.ok, result.problems
+
+
+def test_absolute_and_file_url_imports(bp, tmp_path):
+    write_tree(tmp_path, {"elsewhere/abs.yaml": thing_type("abs.T"), "elsewhere/url.yaml": thing_type("url.T")})
+    result = bp({"blueprint.yaml": blueprint(
+        "", str(tmp_path / "elsewhere" / "abs.yaml"), "file://" + str(tmp_path / "elsewhere" / "url.yaml"))})
+    assert result.ok, result.problems
+    assert [entry[1] for entry in imported(result.plan, tmp_path)] == [
+        "types.yaml", "elsewhere/abs.yaml", "elsewhere/url.yaml"]
+
+
+# --- identity, duplicates, cycles, diamonds ---------------------------------------------------
+
+
+def test_a2_the_same_import_twice_in_one_list(bp):
+    result = bp({"blueprint.yaml": blueprint("", "c1.yaml", "c1.yaml"), "c1.yaml": thing_type("t1")})
+    assert places(result, bp.root) == [("import-duplicate", "blueprint.yaml", 5, 5)]
+
+
+def test_a3_two_spellings_of_one_file_are_merged_once(bp):
+    result = bp({"blueprint.yaml": blueprint("", "c1.yaml", "./c1.yaml"), "c1.yaml": thing_type("t1")})
+    assert result.ok and result.problems == ()
+    assert [entry[1] for entry in imported(result.plan, bp.root)] == ["types.yaml", "c1.yaml"]
+
+
+def test_a4_import_cycles_are_warnings_and_each_file_is_merged_once(bp):
+    result = bp({
+        "blueprint.yaml": blueprint("", "c1.yaml"),
+        "c1.yaml": "imports: [c2.yaml]\n" + thing_type("t1"),
+        "c2.yaml": "imports: [c1.yaml, blueprint.yaml, c2.yaml]\n" + thing_type("t2"),
+    })
+    assert result.ok
+    assert places(result, bp.root) == [
+        ("import-cycle", "c2.yaml", 1, 11), ("import-cycle", "c2.yaml", 1, 20), ("import-cycle", "c2.yaml", 1, 36)]
+    assert {p.severity for p in result.problems} == {"warning"}
+    assert [entry[1] for entry in imported(result.plan, bp.root)] == ["types.yaml", "c1.yaml", "c2.yaml"]
+
+
+def test_import_cycle_fails_in_strict_mode(bp):
+    from resolver import Options
+
+    result = bp({"blueprint.yaml": blueprint("", "c1.yaml"), "c1.yaml": "imports: [blueprint.yaml]\n"},
+                options=Options(strict=True))
+    assert not result.ok and result.plan is None
+    assert [p.code for p in result.problems] == ["import-cycle"]
+
+
+def test_a5_diamond_through_parent_folder_is_merged_once(bp):
+    result = bp({
+        "blueprint.yaml": blueprint("", "d1.yaml", "x/d2.yaml"),
+        "d1.yaml": "imports: [shared.yaml]\n",
+        "x/d2.yaml": "imports: [../shared.yaml]\n",
+        "shared.yaml": thing_type("shared_t"),
+    })
+    assert result.ok and result.problems == ()
+    assert [entry[1] for entry in imported(result.plan, bp.root)] == [
+        "types.yaml", "d1.yaml", "x/d2.yaml", "shared.yaml"]
+
+
+def test_traversal_is_breadth_first_in_list_order(bp):
+    result = bp({
+        "blueprint.yaml": blueprint("", "a.yaml", "b.yaml"),
+        "a.yaml": "imports: [a1.yaml]\n",
+        "b.yaml": "imports: [b1.yaml]\n",
+        "a1.yaml": "", "b1.yaml": "",
+    })
+    assert [entry[1] for entry in imported(result.plan, bp.root)] == [
+        "types.yaml", "a.yaml", "b.yaml", "a1.yaml", "b1.yaml"]
+
+
+# --- shape of the imports section ------------------------------------------------------------
+
+
+def test_imports_must_be_a_list(bp):
+    result = bp({"blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports: types.yaml\n"})
+    assert places(result, bp.root) == [("schema-wrong-type", "blueprint.yaml", 2, 10)]
+
+
+def test_an_import_entry_must_be_a_string(bp):
+    result = bp({"blueprint.yaml": blueprint("", "5")})
+    assert places(result, bp.root) == [("schema-wrong-type", "blueprint.yaml", 4, 5)]
+
+
+def test_an_empty_imports_section_is_accepted(bp):
+    result = bp({"blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports:\n"})
+    assert result.ok and result.plan["imports"] == []
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+def test_a7_an_import_newer_than_the_main_blueprint(bp):
+    result = bp({"blueprint.yaml": blueprint("", "n.yaml", version="cloudify_dsl_1_3"),
+                 "n.yaml": "tosca_definitions_version: cloudify_dsl_1_4\n"})
+    assert places(result, bp.root) == [("dsl-version-import-newer", "n.yaml", 1, 28)]
+
+
+@pytest.mark.parametrize("imported_version", ["cloudify_dsl_1_0", "cloudify_dsl_1_3", "cloudify_dsl_1_5", None])
+def test_a7_older_equal_or_absent_import_versions_are_fine(bp, imported_version):
+    text = f"tosca_definitions_version: {imported_version}\n" if imported_version else ""
+    result = bp({"blueprint.yaml": blueprint("", "n.yaml", version="cloudify_dsl_1_5"), "n.yaml": text})
+    assert result.ok and result.problems == ()
+
+
+def test_an_import_with_an_unsupported_version(bp):
+    result = bp({"blueprint.yaml": blueprint("", "n.yaml"), "n.yaml": "tosca_definitions_version: cloudify_dsl_1_9\n"})
+    assert places(result, bp.root) == [("dsl-version-unsupported", "n.yaml", 1, 28)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("imports: []\n", [("dsl-version-missing", "blueprint.yaml", 1, 1)]),
+    ("tosca_definitions_version: cloudify_dsl_1_9\n", [("dsl-version-unsupported", "blueprint.yaml", 1, 28)]),
+    ("tosca_definitions_version: cloudify_dsl_1_3_1\n", [("dsl-version-unsupported", "blueprint.yaml", 1, 28)]),
+    ("tosca_definitions_version: 13\n", [("schema-wrong-type", "blueprint.yaml", 1, 28)]),
+    ("tosca_definitions_version:\n", [("dsl-version-missing", "blueprint.yaml", 1, 1)]),
+])
+def test_main_blueprint_version(bp, text, expected):
+    result = bp({"blueprint.yaml": text})
+    assert places(result, bp.root) == expected
+    assert result.plan is None
+
+
+# --- namespaces -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ref, expected", [
+    ("ns--file.yaml", ("ns", "file.yaml")),
+    ("a--b--x.yaml", ("a--b", "x.yaml")),
+    ("file.yaml", (None, "file.yaml")),
+    ("ns--plugin:demo?version=1", ("ns", "plugin:demo?version=1")),
+    ("http://h/a--b.yaml", (None, "http://h/a--b.yaml")),
+    ("dir/my--file.yaml", (None, "dir/my--file.yaml")),
+])
+def test_split_namespace(ref, expected):
+    assert split_namespace(ref) == expected
+
+
+def test_a14_a_namespace_with_the_delimiter(bp):
+    result = bp({"blueprint.yaml": blueprint("", "a--b--x.yaml"), "x.yaml": ""})
+    assert places(result, bp.root) == [("import-namespace-invalid", "blueprint.yaml", 4, 5)]
+
+
+def test_a13_basic_types_cannot_be_namespaced(bp):
+    result = bp({"blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports:\n  - ns--types.yaml\n"})
+    assert places(result, bp.root) == [("import-namespace-basic-types", "blueprint.yaml", 3, 5)]
+
+
+PLUG = """\
+plugins:
+  myplugin:
+    executor: central_deployment_agent
+    install: false
+node_types:
+  my.nodes.Thing:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: myplugin.tasks.create
+"""
+
+
+def test_a15_one_file_under_several_namespaces(bp):
+    result = bp({
+        "blueprint.yaml": blueprint(
+            """\
+            node_templates:
+              a_thing: {type: a--my.nodes.Thing}
+              b_thing: {type: b--my.nodes.Thing}
+              thing: {type: my.nodes.Thing}
+            """, "a--plug.yaml", "b--plug.yaml", "plug.yaml"),
+        "plug.yaml": PLUG,
+    })
+    assert result.ok, result.problems
+    for node_id, plugin in (("a_thing", "a--myplugin"), ("b_thing", "b--myplugin"), ("thing", "myplugin")):
+        entry = node(result.plan, node_id)
+        create = entry["operations"]["cloudify.interfaces.lifecycle.create"]
+        assert (create["plugin"], create["operation"]) == (plugin, "tasks.create")
+        assert entry["type_hierarchy"][0] == "cloudify.nodes.Root"
+    assert [e[2] for e in imported(result.plan, bp.root)] == [None, "a", "b", None]
+
+
+def test_nested_namespaces_and_namespaced_templates(bp):
+    result = bp({
+        "blueprint.yaml": blueprint(
+            """\
+            node_templates:
+              app:
+                type: cloudify.nodes.Root
+                relationships:
+                  - type: cloudify.relationships.depends_on
+                    target: outer--lib_node
+            """, "outer--lib.yaml"),
+        "lib.yaml": """\
+            imports:
+              - types.yaml
+              - inner--plug.yaml
+            inputs:
+              lib_in:
+                default: x
+            node_templates:
+              lib_node:
+                type: inner--my.nodes.Thing
+                properties: {}
+            """,
+        "plug.yaml": PLUG,
+    })
+    assert result.ok, result.problems
+    lib_node = node(result.plan, "outer--lib_node")
+    assert lib_node["type"] == "outer--inner--my.nodes.Thing"
+    create = lib_node["operations"]["cloudify.interfaces.lifecycle.create"]
+    assert create["plugin"] == "outer--inner--myplugin"
+    # types.yaml imported by the namespaced library keeps no namespace (and is merged once)
+    assert [e[1:3] for e in imported(result.plan, bp.root)] == [
+        ("types.yaml", None), ("lib.yaml", "outer"), ("plug.yaml", "outer--inner")]
+
+
+def test_a_namespaced_file_cannot_reach_the_basic_script_plugin(bp):
+    result = bp({
+        "blueprint.yaml": blueprint("", "z--lib.yaml"),
+        "lib.yaml": """\
+            node_types:
+              lib.T:
+                derived_from: cloudify.nodes.Root
+                interfaces:
+                  cloudify.interfaces.lifecycle:
+                    create: script.script_runner.tasks.run
+            node_templates:
+              n:
+                type: lib.T
+            """,
+    })
+    # `create` became z--script.script_runner.tasks.run, which names no declared plugin
+    assert [p.code for p in result.problems] == ["operation-unmapped"]
+
+
+# --- import rules -----------------------------------------------------------------------------
+
+MIRRORED = "http://www.getcloudify.org/spec/cloudify/6.4.0/types.yaml"
+
+
+@pytest.mark.parametrize("rules_text", [
+    "rules:\n  - 'http://www.getcloudify.org/spec/cloudify/6.4.0/': mirror/\n",
+    "import_resolver:\n  parameters:\n    rules:\n"
+    "      - 'http://www.getcloudify.org/spec/cloudify/6.4.0/': mirror/\n",
+], ids=["rules", "import_resolver"])
+def test_import_rules_in_both_shapes_with_a_relative_replacement(bp, tmp_path, rules_text):
+    write_tree(tmp_path / "conf", {
+        "rules.yaml": rules_text,
+        "mirror/types.yaml": "imports: [extra.yaml]\n" + BASIC_TYPES,
+        "mirror/extra.yaml": thing_type("extra.T"),
+    })
+    rules = load_import_rules(tmp_path / "conf" / "rules.yaml")
+    assert rules == [("http://www.getcloudify.org/spec/cloudify/6.4.0/", str(tmp_path / "conf" / "mirror") + "/")]
+    result = bp({"blueprint.yaml": f"tosca_definitions_version: cloudify_dsl_1_4\nimports: ['{MIRRORED}']\n"},
+                types=False, import_rules=tmp_path / "conf" / "rules.yaml")
+    assert result.ok, result.problems
+    # the nested relative import is resolved against the original URL, so the rule applies again
+    assert imported(result.plan, tmp_path) == [
+        (MIRRORED, "conf/mirror/types.yaml", None, "rule"),
+        ("extra.yaml", "conf/mirror/extra.yaml", None, "rule"),
+    ]
+
+
+def test_import_rules_given_as_pairs_and_a_url_without_a_rule(bp, tmp_path):
+    write_tree(tmp_path, {"mirror/types.yaml": BASIC_TYPES})
+    rules = [("http://www.getcloudify.org/spec/cloudify/6.4.0/", str(tmp_path / "mirror") + "/")]
+    result = bp({"blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports:\n"
+                                   f"  - '{MIRRORED}'\n  - http://example.com/other.yaml\n"},
+                types=False, import_rules=rules)
+    assert places(result, tmp_path) == [("import-offline", "blueprint.yaml", 4, 5)]
+
+
+def test_resource_rules_answer_relative_imports_found_nowhere_else(bp, tmp_path):
+    write_tree(tmp_path / "res", {"types.yaml": BASIC_TYPES})
+    result = bp({"blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports: [types.yaml]\n"},
+                types=False, import_rules=[("resource:", str(tmp_path / "res") + "/")])
+    assert result.ok, result.problems
+    assert imported(result.plan, tmp_path) == [("types.yaml", "res/types.yaml", None, "rule")]
+
+
+@pytest.mark.parametrize("text", ["rules: {a: b}\n", "rules:\n  - {a: b, c: d}\n", "other: 1\n"])
+def test_malformed_rules_files_are_refused(tmp_path, text):
+    (tmp_path / "rules.yaml").write_text(text)
+    with pytest.raises(ValueError):
+        load_import_rules(tmp_path / "rules.yaml")
+
+
+def test_cache_answers_urls_laid_out_by_host_and_path(bp, tmp_path):
+    write_tree(tmp_path / "cache", {"www.getcloudify.org/spec/cloudify/6.4.0/types.yaml": BASIC_TYPES})
+    result = bp({"blueprint.yaml": f"tosca_definitions_version: cloudify_dsl_1_4\nimports: ['{MIRRORED}']\n"},
+                types=False, cache_dir=tmp_path / "cache")
+    assert result.ok, result.problems
+    assert result.plan["imports"][0]["via"] == "cache"
+
+
+# --- blueprint: imports and the catalog -------------------------------------------------------
+
+SHARED = """\
+tosca_definitions_version: cloudify_dsl_1_5
+imports: [types.yaml]
+inputs:
+  size:
+    default: 1
+node_templates:
+  db:
+    type: cloudify.nodes.Root
+"""
+
+
+@pytest.mark.parametrize("shape", ["folder", "file"])
+def test_blueprint_catalog_in_both_shapes(bp, tmp_path, shape):
+    write_tree(tmp_path / "catalog", {"shared/blueprint.yaml": SHARED, "shared/types.yaml": BASIC_TYPES,
+                                      "ids.yaml": "shared: shared/blueprint.yaml\n"})
+    catalog = tmp_path / "catalog" if shape == "folder" else tmp_path / "catalog" / "ids.yaml"
+    assert load_blueprint_catalog(catalog) == {"shared": str(tmp_path / "catalog" / "shared" / "blueprint.yaml")}
+    result = bp({"blueprint.yaml": blueprint(
+        """\
+        node_templates:
+          app:
+            type: cloudify.nodes.Root
+            relationships:
+              - type: cloudify.relationships.depends_on
+                target: sh--db
+        """, "sh--blueprint:shared")}, blueprint_catalog=catalog)
+    # the catalog blueprint declares 1_5 under a 1_4 main: catalog blueprints are not version-checked
+    assert result.ok, result.problems
+    assert [n["id"] for n in result.plan["nodes"]] == ["app", "sh--db"]
+    entry = result.plan["imports"][1]
+    assert (entry["blueprint_id"], entry["namespace"], entry["via"]) == ("shared", "sh", "catalog")
+
+
+def test_a16_a_blueprint_import_needs_a_namespace(bp):
+    result = bp({"blueprint.yaml": blueprint("", "blueprint:shared")})
+    assert places(result, bp.root) == [("import-blueprint-needs-namespace", "blueprint.yaml", 4, 5)]
+
+
+def test_a_blueprint_id_missing_from_the_catalog(bp):
+    result = bp({"blueprint.yaml": blueprint("", "sh--blueprint:nope")})
+    assert places(result, bp.root) == [("blueprint-not-found", "blueprint.yaml", 4, 5)]
+
+
+def test_two_blueprint_imports_under_one_namespace(bp, tmp_path):
+    write_tree(tmp_path / "catalog", {"one/blueprint.yaml": "", "two/blueprint.yaml": ""})
+    result = bp({"blueprint.yaml": blueprint("", "sh--blueprint:one", "sh--blueprint:two")},
+                blueprint_catalog=tmp_path / "catalog")
+    assert places(result, tmp_path) == [("import-blueprint-namespace-reused", "blueprint.yaml", 5, 5)]
+
+
+# --- import properties (DSL 1_5) --------------------------------------------------------------
+
+PROPS_PLUGIN = """\
+plugins:
+  demo:
+    executor: central_deployment_agent
+    package_name: demo-plugin
+    properties:
+      retries:
+        type: integer
+      region:
+        type: string
+"""
+
+
+def props_blueprint(version: str, entry: str) -> str:
+    return f"tosca_definitions_version: {version}\nimports:\n{entry}"
+
+
+def test_a19_wrong_and_unknown_import_properties_are_one_problem(bp):
+    registry = MemoryRegistry({"demo-plugin": {"1.0": {"plugin.yaml": PROPS_PLUGIN}}})
+    result = bp({"blueprint.yaml": props_blueprint(
+        "cloudify_dsl_1_5", "  - plugin:demo-plugin:\n      retries: '3'\n      bogus: 1\n")},
+        registries=[registry])
+    assert places(result, bp.root) == [("import-properties-mismatch", "blueprint.yaml", 3, 5)]
+
+
+def test_matching_import_properties_are_accepted(bp):
+    registry = MemoryRegistry({"demo-plugin": {"1.0": {"plugin.yaml": PROPS_PLUGIN}}})
+    result = bp({"blueprint.yaml": props_blueprint(
+        "cloudify_dsl_1_5", "  - plugin:demo-plugin:\n      retries: 3\n      region: {get_secret: r}\n")},
+        registries=[registry])
+    assert result.ok, result.problems
+
+
+def test_a20_import_properties_below_1_5(bp):
+    registry = MemoryRegistry({"demo-plugin": {"1.0": {"plugin.yaml": PROPS_PLUGIN.split("    properties:")[0]}}})
+    result = bp({"blueprint.yaml": props_blueprint(
+        "cloudify_dsl_1_4", "  - plugin:demo-plugin:\n      retries: 3\n")}, registries=[registry])
+    assert places(result, bp.root) == [("feature-version", "blueprint.yaml", 3, 5)]
+
+
+def test_an_import_with_properties_must_have_one_key(bp):
+    result = bp({"blueprint.yaml": props_blueprint(
+        "cloudify_dsl_1_5", "  - {a.yaml: {x: 1}, b.yaml: {y: 2}}\n")})
+    assert places(result, bp.root) == [("import-properties-invalid", "blueprint.yaml", 3, 5)]
