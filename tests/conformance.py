@@ -542,10 +542,11 @@ class Report:
                       for kind, count, examples in tally]
         mismatched = collections.Counter(
             (o.oracle_class, o.oracle_code, o.our_code, o.our_ref_code) for o in self.rejected
-            if o.rejected_by_us and not o.code_matches)
+            if o.rejected_by_us and o.our_ref_code != o.oracle_code)
         if mismatched:
             lines.append("")
-            lines.append("rejected by both, other code (oracle class code -> our first code ref):")
+            lines.append("rejected by both, our first error is not the reference's code "
+                         "(oracle class code -> our first code, ref_code):")
             lines += [f"  {count:5d}  {cls} {code} -> {ours} {ref}"
                       for (cls, code, ours, ref), count in
                       sorted(mismatched.items(), key=lambda item: (-item[1], str(item[0])))]
