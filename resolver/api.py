@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import traceback
 from typing import Iterable, Sequence
 
 import attrs
@@ -79,7 +80,14 @@ class Resolver:
         if extra and hasattr(loader, "with_search_paths"):
             loader = loader.with_search_paths(extra)
         problems = Problems()
-        plan, graph = run(path, loader, self.registries, self.cache, problems)
+        try:
+            plan, graph = run(path, loader, self.registries, self.cache, problems)
+        except Exception as exc:  # a bug of ours must not become the caller's traceback
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            problems.add("internal-error",
+                         f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})",
+                         hint="This is a bug in resolver; please report it with the blueprint.")
+            plan, graph = None, None
         ordered = tuple(sorted(problems, key=sort_key))
         failed = problems.has_errors or (self.options.strict and problems.count() > 0)
         return Result(blueprint=path, plan=None if failed else plan, problems=ordered,

@@ -26,6 +26,8 @@ def _table(*rows: tuple[str, str, int | None, str]) -> dict[str, Code]:
 
 
 CODES: dict[str, Code] = _table(
+    # the safety net: a bug of ours, reported instead of a traceback
+    ("internal-error", ERROR, None, "resolver failed on this input; please report it with the blueprint."),
     # loading
     ("yaml-syntax", ERROR, -1, "The file is not valid YAML."),
     ("yaml-duplicate-key", WARNING, None, "A mapping repeats a key; the last value is kept."),

@@ -36,12 +36,14 @@ class TypeTable:
         self._done: dict[str, ResolvedType | None] = {}
 
     def __contains__(self, name) -> bool:
-        return name in self.entries
+        return isinstance(name, str) and name in self.entries
 
     def names(self):
         return self.entries.keys()
 
     def get(self, name: str) -> ResolvedType | None:
+        if not isinstance(name, str):
+            return None
         if name in self._done:
             return self._done[name]
         if name not in self.entries:

@@ -311,6 +311,10 @@ class NodeBuilder:
         if type_name is None:
             self.problems.add("schema-missing-key", f"node template {name!r} has no type", mark)
             return None
+        if not isinstance(type_name, str):
+            self.problems.add("schema-wrong-type", f"node template {name!r}: type must be a string",
+                              value_mark_in(body, "type"))
+            return None
         resolved = self.node_types.get(type_name) if isinstance(type_name, str) else None
         if resolved is None:
             if type_name not in self.node_types:
@@ -390,6 +394,10 @@ class NodeBuilder:
             if rel_type is None or target is None:
                 self.problems.add("schema-missing-key",
                                   f"node {node.id!r}: a relationship needs both 'type' and 'target'", mark)
+                continue
+            if not isinstance(rel_type, str) or not isinstance(target, str):
+                self.problems.add("schema-wrong-type",
+                                  f"node {node.id!r}: a relationship's type and target must be strings", mark)
                 continue
             resolved = self.rel_types.get(rel_type) if isinstance(rel_type, str) else None
             if resolved is None:

@@ -55,7 +55,7 @@ class PropertyChecker:
                 continue
             if "default" in prop:
                 out[key] = prop["default"]
-            elif prop.get("type") in self.data_types:
+            elif prop.get("type") in self.data_types:  # TypeTable answers False for non-names
                 out[key] = {}
         return out
 
@@ -74,7 +74,7 @@ class PropertyChecker:
         return out
 
     def value(self, owner: str, path: str, value, type_name, mark, derived_default=None, what="node"):
-        if type_name is None or is_function(value):
+        if not isinstance(type_name, str) or is_function(value):
             return value
         if type_name in PRIMITIVE_TYPES or type_name in OBJECT_TYPES:
             if not _matches(value, type_name):
