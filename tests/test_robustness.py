@@ -1,0 +1,90 @@
+"""Hostile and broken input: always problems with codes, never a traceback or a hang."""
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+
+from resolver import Resolver
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "example"
+
+
+def _resolve_text(tmp_path: Path, text: str):
+    path = tmp_path / "blueprint.yaml"
+    path.write_text(text, encoding="utf-8")
+    return Resolver(registries=[EXAMPLE / "registry"]).resolve(path)
+
+
+HOSTILE = {
+    "deep-nesting": "tosca_definitions_version: cloudify_dsl_1_3\nnode_templates: " + "[" * 5000 + "]" * 5000,
+    "alias-bomb": "tosca_definitions_version: cloudify_dsl_1_3\n"
+                  "a: &a [x, x, x, x, x, x, x, x, x]\n"
+                  + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                            for p, c in zip("abcdefgh", "bcdefghi"))
+                  + "node_templates: *i\n",
+    "tab-indent": "tosca_definitions_version: cloudify_dsl_1_3\nnode_templates:\n\tvm: {}\n",
+    "binary-junk": "\x00\x01\x02tosca: [",
+    "scalar-document": "just a string",
+    "list-document": "- a\n- b\n",
+    "non-ascii": "tosca_definitions_version: cloudify_dsl_1_3\ndescription: caf\u00e9\n",
+    "null-sections": "tosca_definitions_version: cloudify_dsl_1_3\nimports:\nnode_types:\nplugins:\n"
+                     "node_templates:\nworkflows:\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_input_gives_problems_not_tracebacks(tmp_path, case):
+    result = _resolve_text(tmp_path, HOSTILE[case])
+    codes = {p.code for p in result.problems}
+    assert "internal-error" not in codes
+    if case not in ("null-sections",):
+        assert not result.ok
+        assert result.plan is None
+        assert all(p.code for p in result.problems if p.is_error)
+
+
+def test_null_sections_are_empty_not_a_crash(tmp_path):
+    result = _resolve_text(tmp_path, HOSTILE["null-sections"])
+    assert result.ok, [p.code for p in result.problems]
+    assert result.plan["nodes"] == []
+
+
+def _mutations(doc, rnd: random.Random, count: int):
+    spots = []
+
+    def walk(value, depth):
+        if depth > 6:
+            return
+        if isinstance(value, dict):
+            for key in list(value):
+                spots.append((value, key))
+                walk(value[key], depth + 1)
+        elif isinstance(value, list):
+            for index in range(len(value)):
+                spots.append((value, index))
+                walk(value[index], depth + 1)
+
+    walk(doc, 0)
+    for _ in range(count):
+        container, key = rnd.choice(spots)
+        container[key] = rnd.choice([5, None, "x", [], {}, {"a": 1}, [1, 2], True, "plugin:nope",
+                                     {"get_input": "zz"}, "a.b.c", "scripts/none.sh"])
+    return doc
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_breakage_of_the_example_is_reported_not_raised(tmp_path, seed):
+    original = yaml.safe_load((EXAMPLE / "blueprint.yaml").read_text())
+    broken = _mutations(copy.deepcopy(original), random.Random(seed), 3)
+    for item in ("types", "scripts"):
+        (tmp_path / item).symlink_to(EXAMPLE / item)
+    result = _resolve_text(tmp_path, yaml.safe_dump(broken))
+    codes = [p.code for p in result.problems]
+    assert "internal-error" not in codes, [p.message for p in result.problems if p.code == "internal-error"]
+    if not result.ok:
+        assert any(p.is_error and p.code for p in result.problems)
+        assert result.plan is None
