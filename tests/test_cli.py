@@ -76,10 +76,14 @@ def test_a_registry_that_is_not_a_folder_exits_2(tree):
     assert completed.stdout == "" and str(tree / "nowhere") in completed.stderr
 
 
-def test_a_malformed_rules_file_exits_2(tree):
+@pytest.mark.parametrize("option, name", [("--import-rules", "rules.yaml"), ("--import-rules", "absent.yaml"),
+                                          ("--blueprint-catalog", "absent.yaml")],
+                         ids=["malformed-rules", "absent-rules", "absent-catalog"])
+def test_unusable_configuration_files_exit_2(tree, option, name):
     (tree / "rules.yaml").write_text("rules: not-a-list\n")
-    completed = run("--import-rules", tree / "rules.yaml", tree / "good.yaml")
+    completed = run(option, tree / name, tree / "good.yaml")
     assert completed.returncode == 2 and completed.stdout == ""
+    assert completed.stderr.startswith("resolver: error:")
 
 
 def test_clean_blueprint_exits_0_and_prints_the_plan(tree):

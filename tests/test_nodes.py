@@ -155,6 +155,49 @@ def test_use_external_resource_makes_every_property_optional(bp, value, expected
     assert places(result, bp.root) == expected
 
 
+def test_a_sub_type_property_schema_replaces_the_parent_one(bp):
+    result = bp(nodes_of("""\
+        node_types:
+          Base:
+            derived_from: cloudify.nodes.Root
+            properties:
+              x: {type: integer, description: a number}
+          Derived:
+            derived_from: Base
+            properties:
+              x: {default: 1}
+        node_templates:
+          base: {type: Base, properties: {x: not-a-number}}
+          derived: {type: Derived, properties: {x: not-a-number}}
+        """))
+    # only the template of Base still has a typed x
+    assert places(result, bp.root) == [("property-type-mismatch", "blueprint.yaml", 14, 38)]
+
+
+def test_data_type_defaults_are_deep_merged_down_the_hierarchy(bp):
+    body = """\
+        data_types:
+          Pair:
+            properties:
+              a: {type: integer}
+              b: {type: integer}
+        node_types:
+          Base:
+            derived_from: cloudify.nodes.Root
+            properties:
+              pair: {type: Pair, default: {a: 10}}
+          Derived:
+            derived_from: Base
+            properties:
+              pair: {type: Pair, default: {b: 20}}
+        node_templates:
+          n: {type: Derived}
+        """
+    assert bp(nodes_of(body)).ok
+    result = bp(nodes_of(body.replace("n: {type: Derived}", "n: {type: Base}")))
+    assert [p.code for p in result.problems] == ["property-missing"]
+
+
 def test_an_illegal_property_type_name(bp):
     result = bp(nodes_of("node_types:\n  T:\n    properties:\n      p: {type: strnig}\n"))
     assert places(result, bp.root) == [("type-name-illegal", "blueprint.yaml", 7, 17)]

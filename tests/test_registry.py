@@ -487,3 +487,51 @@ def test_two_import_lines_naming_one_plugin_conflict(bp):
     assert sorted((p.code, p.file, p.line, p.column) for p in result.problems) == [
         ("merge-conflict", "memory:demo-plugin/1.0/plugin.yaml", 2, 3),
         ("merge-conflict", "memory:demo-plugin/1.0/plugin.yaml", 7, 3)]
+
+
+class DistributionRegistry:
+    """A registry whose records carry a distribution, as a manager's do."""
+
+    name = "distributions"
+
+    def __init__(self, rows):
+        self.rows = rows  # (version, distribution)
+
+    def versions(self, package_name):
+        if package_name != "demo-plugin":
+            return ()
+        return tuple(reg.PluginRecord(package_name, version, ("plugin.yaml",), f"{self.name}:{version}-{distro}",
+                                      distribution=distro) for version, distro in self.rows)
+
+    def read(self, record, yaml_file):
+        return plugin_yaml(record.version)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("?distribution=centos", "2.0.0"),
+    ("?distribution=ubuntu", "3.0.0"),
+    ("?version=<3&distribution=ubuntu", "1.0.0"),
+    ("?distribution=rhel&distribution=centos", "2.0.0"),
+    ("", "3.0.0"),
+])
+def test_distribution_filter_through_the_pipeline(bp, query, expected):
+    registry = DistributionRegistry([("1.0.0", "ubuntu"), ("2.0.0", "centos"), ("3.0.0", "ubuntu")])
+    result = bp({"blueprint.yaml": using_thing(f"'plugin:demo-plugin{query}'")}, registries=[registry])
+    assert result.ok, result.problems
+    assert plugin_import(result.plan)["package_version"] == expected
+
+
+def test_a_distribution_nobody_stores(bp):
+    registry = DistributionRegistry([("1.0.0", "ubuntu")])
+    result = bp({"blueprint.yaml": blueprint("", "plugin:demo-plugin?distribution=centos")}, registries=[registry])
+    assert places(result, bp.root) == [("plugin-not-found", "blueprint.yaml", 4, 5)]
+
+
+def test_a_namespaced_plugin_import_prefixes_the_plugin(bp):
+    result = bp({"blueprint.yaml": blueprint("node_templates:\n  t: {type: fab--demo.nodes.Thing}\n",
+                                             "fab--plugin:demo-plugin")}, registries=[demo_registry("1.0")])
+    assert result.ok, result.problems
+    create = node(result.plan, "t")["operations"]["cloudify.interfaces.lifecycle.create"]
+    assert (create["plugin"], create["operation"]) == ("fab--demo", "tasks.create")
+    entry = plugin_import(result.plan)
+    assert (entry["namespace"], entry["package_name"]) == ("fab", "demo-plugin")
