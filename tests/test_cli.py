@@ -46,8 +46,10 @@ def tree(tmp_path):
     write_tree(tmp_path, {
         "types.yaml": BASIC_TYPES,
         "good.yaml": blueprint("node_templates:\n  n: {type: cloudify.nodes.Root}\n"),
-        "bad.yaml": blueprint("node_templates:\n  n: {type: cloudify.nodes.Nope}\n  m: {type: cloudify.nodes.Gone}\n"),
-        "warned.yaml": blueprint("node_templates:\n  n: {type: cloudify.nodes.Root}\n  n: {type: cloudify.nodes.Root}\n"),
+        "bad.yaml": blueprint("node_templates:\n  n: {type: cloudify.nodes.Nope}\n"
+                              "  m: {type: cloudify.nodes.Gone}\n"),
+        "warned.yaml": blueprint("node_templates:\n  n: {type: cloudify.nodes.Root}\n"
+                                 "  n: {type: cloudify.nodes.Root}\n"),
     })
     return tmp_path
 

@@ -12,7 +12,7 @@ from resolver.backcompat import derive_plugin_1_3
 from resolver.load import load_yaml
 from resolver.problems import Problems
 
-from .conftest import blueprint, node, only, places, write_tree
+from .conftest import blueprint, node, places, write_tree
 
 # --- the import line --------------------------------------------------------------------------
 
