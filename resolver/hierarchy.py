@@ -108,13 +108,18 @@ class TypeTable:
                 properties[prop] = _inherit_property(properties.get(prop), schema)
         interfaces = {}
         for group in self.groups:
-            merged = {iface: dict(ops) for iface, ops in (parent.interfaces.get(group, {}) if parent else {}).items()}
+            merged = {}
+            for iface, ops in (parent.interfaces.get(group, {}) if parent else {}).items():
+                merged[iface] = ops.derive((op, value, op) for op, value in ops.items())
             own_ifaces = body.get(group)
             if isinstance(own_ifaces, dict):
                 for iface, ops in own_ifaces.items():
-                    target = merged.setdefault(iface, {})
+                    target = merged.setdefault(iface, Map())
                     if isinstance(ops, dict):
-                        target.update(ops)  # a sub-type's operation replaces the parent's whole
+                        for op, value in ops.items():  # a sub-type's operation replaces the parent's whole
+                            target[op] = value
+                            if isinstance(ops, Map):
+                                target.key_marks[op] = ops.key_mark(op)
             interfaces[group] = merged
         hierarchy = (parent.hierarchy if parent else ()) + (name,)
         return ResolvedType(name=name, hierarchy=hierarchy, properties=properties, interfaces=interfaces)

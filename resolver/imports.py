@@ -124,7 +124,9 @@ class ImportWalker:
                 if child is None:
                     continue
                 key = (child.identity, child.namespace)
-                if key in seen:
+                # A file that imports itself again, under any namespace, closes a cycle: under a
+                # new namespace the pair would always be new and the walk would never end.
+                if key in seen or child.identity in current.chain:
                     if child.identity in current.chain:
                         cycle = " -> ".join(
                             self._shown_of(files, i) for i in current.chain + (child.identity,))

@@ -219,7 +219,8 @@ def load_yaml(text: str, source: str, problems: Problems):
         node = loader.get_single_node()
         if node is None:
             return Map(mark=Mark(source, 1, 1))
-        return loader.construct_document(node)
+        value = loader.construct_document(node)
+        return Map(mark=Mark(source, 1, 1)) if value is None else value
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         mark = Mark(source, where.line + 1, where.column + 1) if where else Mark(source, 1, 1)

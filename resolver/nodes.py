@@ -154,7 +154,8 @@ class NodeBuilder:
     def check_definitions(self) -> None:
         """Checks that apply to every definition, used or not (as the reference does)."""
         if "description" in self.bp.scalars and not at_least(self.version, "cloudify_dsl_1_2"):
-            self._gate("description", "cloudify_dsl_1_2", self.bp.main.doc.key_mark("description"))
+            origin = next(f for f in self.bp.files if "description" in f.doc)
+            self._gate("description", "cloudify_dsl_1_2", origin.doc.key_mark("description"))
         for key, minimum in (("dsl_definitions", "cloudify_dsl_1_2"),):
             if key in self.bp.main.doc and not at_least(self.version, minimum):
                 self._gate(key, minimum, self.bp.main.doc.key_mark(key))
@@ -238,9 +239,7 @@ class NodeBuilder:
                 continue
             for op_name, raw in ops.items():
                 if isinstance(raw, dict):
-                    for key in ("max_retries", "retry_interval"):
-                        if key in raw and not at_least(self.version, "cloudify_dsl_1_1"):
-                            self._gate(key, "cloudify_dsl_1_1", mark_in(raw, key))
+                    self._gate_op_keys(raw)
                     executor = raw.get("executor")
                     if executor is not None and executor not in EXECUTORS:
                         self.problems.add("operation-executor-invalid",
@@ -251,6 +250,12 @@ class NodeBuilder:
                         for input_name, definition in inputs.items():
                             self._check_one_schema(definition, f"{owner} operation input {input_name!r}",
                                                    None, mark_in(inputs, input_name))
+
+    def _gate_op_keys(self, raw) -> None:
+        if isinstance(raw, dict):
+            for key in ("max_retries", "retry_interval"):
+                if key in raw and not at_least(self.version, "cloudify_dsl_1_1"):
+                    self._gate(key, "cloudify_dsl_1_1", mark_in(raw, key))
 
     def _validate_relationship_type_ops(self, name: str, resolved) -> None:
         # the reference maps every operation of every relationship type, used or not
@@ -344,8 +349,11 @@ class NodeBuilder:
             for op_name in list(type_ops) + [o for o in tmpl_ops if o not in type_ops]:
                 type_op = (self._normalised(type_ops[op_name], mark_in(type_ops, op_name), f"{iface}.{op_name}")
                            if op_name in type_ops else None)
-                tmpl_op = (normalise(tmpl_ops[op_name], mark_in(tmpl_ops, op_name), self.problems,
-                                     f"{iface}.{op_name}") if op_name in tmpl_ops else None)
+                tmpl_op = None
+                if op_name in tmpl_ops:
+                    self._gate_op_keys(tmpl_ops[op_name])
+                    tmpl_op = normalise(tmpl_ops[op_name], mark_in(tmpl_ops, op_name), self.problems,
+                                        f"{iface}.{op_name}")
                 missing: list = []
                 merged = merge_with_type(type_op, tmpl_op, missing)
                 if missing:

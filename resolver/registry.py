@@ -116,6 +116,11 @@ def _names_prerelease(specifier: SpecifierSet) -> bool:
     """True when a specifier itself names a pre-release: only then may one be picked."""
     for spec in specifier:
         if spec.operator == "===":
+            try:
+                if Version(spec.version).is_prerelease:
+                    return True
+            except InvalidVersion:
+                pass
             continue
         try:
             if Version(spec.version.rstrip(".*")).is_prerelease:

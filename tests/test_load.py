@@ -213,9 +213,6 @@ def test_duplicate_key_warning_keeps_the_result_ok_and_the_last_value(bp):
     assert result.plan is not None
 
 
-@pytest.mark.xfail(reason="a main blueprint whose document is null ('---' or '~') is reported ok with no plan "
-                          "and no problem; it should be treated as {} and fail with dsl-version-missing",
-                   strict=True)
 @pytest.mark.parametrize("text", ["---\n", "~\n"], ids=["explicit-empty-document", "null"])
 def test_a_null_main_document_is_not_silently_ok(bp, text):
     result = bp({"blueprint.yaml": text}, types=False)

@@ -238,9 +238,6 @@ def test_max_retries_in_a_type_is_gated_below_1_1(bp):
                                        ("feature-version", "blueprint.yaml", 12, 52)]
 
 
-@pytest.mark.xfail(reason="max_retries/retry_interval written in a node template's operation are not "
-                          "version-gated (only node and relationship types are checked); SPEC §1.3 gates "
-                          "them on every operation below cloudify_dsl_1_1", strict=True)
 def test_max_retries_in_a_template_is_gated_below_1_1(bp):
     text = hosted("{implementation: p1.x, max_retries: 2}").replace("cloudify_dsl_1_4", "cloudify_dsl_1_0")
     result = bp({"blueprint.yaml": text})
@@ -491,9 +488,6 @@ def test_c4_unmapped_relationship_instance_operation(bp):
     assert places(result, bp.root) == [("relationship-operation-unmapped", "blueprint.yaml", 13, 13)]
 
 
-@pytest.mark.xfail(reason="problems about an operation inherited from a node type (not overridden by the "
-                          "template) carry no file, line or column: ResolvedType.interfaces holds plain "
-                          "dicts, so the operation's mark is lost", strict=True)
 def test_unmapped_type_operation_points_at_the_type(bp):
     result = bp({"blueprint.yaml": blueprint("""\
         node_types:

@@ -488,8 +488,6 @@ def test_gates_apply_to_content_of_imported_files_by_the_main_version(bp):
     assert places(result, bp.root) == [("feature-version", "lib.yaml", 2, 13)]
 
 
-@pytest.mark.xfail(reason="a description that comes from an imported file is gated at the main blueprint's "
-                          "1:1 instead of at the imported file's description key", strict=True)
 def test_a_gated_description_from_an_import_points_into_the_import(bp):
     result = bp({"blueprint.yaml": blueprint("", "lib.yaml", version="cloudify_dsl_1_0"),
                  "lib.yaml": "description: from the library\n"})
