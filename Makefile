@@ -24,5 +24,8 @@ test: install
 conformance: install
 	$(PY) -m tests.conformance
 
+bench: install
+	$(PY) -m bench.run --corpus $(CORPUS) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
