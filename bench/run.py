@@ -47,6 +47,7 @@ from . import blueprints, reference
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 DEFAULT_SIZES = (10, 100, 1000, 3000, 10000)
+MEMORY_SLOWDOWN = 5  # a run under tracemalloc takes up to about this many times as long
 
 
 class TimedOut(BaseException):
@@ -106,6 +107,7 @@ class SizeResult:
     ours: Measure
     peak_bytes: int | None = None
     memory_status: str = "skipped"
+    memory_detail: str = ""
     ref: Measure = field(default_factory=lambda: Measure("skipped"))
 
 
@@ -175,9 +177,16 @@ def run_sizes(args: argparse.Namespace, root: Path, ref_python: Path | None,
             if row.ours.status == "timeout":
                 ours_stopped = f"{size} nodes timed out"
             elif row.ours.status == "ok" and not args.no_memory:
-                row.memory_status, row.peak_bytes = peak_memory(made.path, registry, args.timeout)
+                if args.timeout and row.ours.best * MEMORY_SLOWDOWN > args.timeout:
+                    # Tracing slows the run down about that much: it would only time out.
+                    row.memory_detail = (f"tracemalloc run skipped: the timed run took {_seconds(row.ours.best)} s, "
+                                         f"more than 1/{MEMORY_SLOWDOWN} of --timeout {args.timeout:g} s")
+                else:
+                    row.memory_status, row.peak_bytes = peak_memory(made.path, registry, args.timeout)
+                    if row.memory_status == "timeout":
+                        row.memory_detail = f"tracemalloc run: no answer within {args.timeout:g} s"
                 progress(f"{size:>6} nodes  ours: peak traced memory "
-                         f"{_mb(row.peak_bytes) if row.peak_bytes else row.memory_status}")
+                         f"{_mb(row.peak_bytes) if row.peak_bytes else row.memory_detail}")
 
         if ref_python is None:
             row.ref.detail = "no reference Python"
@@ -318,6 +327,8 @@ def render_sizes(results: Sequence[SizeResult], args: argparse.Namespace, ref_no
              f"one run from {args.big}; fresh Resolver per run; peak = tracemalloc peak of one more run.",
              f"Reference: {ref_note}"]
     for r in results:
+        if r.memory_detail:
+            notes.append(f"  {r.nodes} nodes, ours: {r.memory_detail}")
         for side, measure in (("ours", r.ours), ("reference", r.ref)):
             if measure.status in ("timeout", "error"):
                 notes.append(f"  {r.nodes} nodes, {side}: {_status_text(measure)}")
@@ -336,24 +347,26 @@ def _slope(value: float | None) -> str:
 
 
 def render_corpus(result: CorpusResult) -> str:
+    def line(label: str, count: int, total: float, median: float) -> str:
+        return f"{label:<34}{count:>10}  {total:>9.1f}  {median:>9.4f}"
+
     ours_median = statistics.median(result.times) if result.times else 0.0
     lines = [f"Corpus {result.folder}: {result.blueprints} blueprints in one Resolver session "
              f"({result.accepted} accepted, {result.rejected} rejected, {result.crashed} crashed, "
              f"{result.timed_out} timed out)",
              "",
              f"{'':<34}{'blueprints':>10}  {'total s':>9}  {'median s':>9}",
-             f"{'ours (this machine)':<34}{len(result.times):>10}  {result.wall_s:>9.1f}  {ours_median:>9.4f}"]
-    if result.ref_times:
-        ref_sum, ref_median = sum(result.ref_times), statistics.median(result.ref_times)
-        lines.append(f"{'reference (oracle/timings.tsv)':<34}{result.ref_matched:>10}  {ref_sum:>9.1f}  {ref_median:>9.4f}")
-        lines.append(f"{'  all rows of timings.tsv':<34}{result.ref_all_rows:>10}  {result.ref_all_sum:>9.1f}  "
-                     f"{result.ref_all_median:>9.4f}")
-        if result.wall_s > 0 and ours_median > 0:
-            lines += ["", f"reference/ours: total {ref_sum / result.wall_s:.0f}x, median {ref_median / ours_median:.0f}x "
-                      "(the reference's times are parse only, one run each, recorded on a 2-core machine; "
-                      "ours share one session's cache of parsed files)"]
-    else:
+             line("ours (this machine)", len(result.times), result.wall_s, ours_median)]
+    if not result.ref_times:
         lines.append("reference: no oracle/timings.tsv")
+        return "\n".join(lines)
+    ref_sum, ref_median = sum(result.ref_times), statistics.median(result.ref_times)
+    lines.append(line("reference (oracle/timings.tsv)", result.ref_matched, ref_sum, ref_median))
+    lines.append(line("  all rows of timings.tsv", result.ref_all_rows, result.ref_all_sum, result.ref_all_median))
+    if result.wall_s > 0 and ours_median > 0:
+        lines += ["", f"reference/ours: total {ref_sum / result.wall_s:.0f}x, median {ref_median / ours_median:.0f}x "
+                  "(the reference's times: parse only, one run each, recorded on a 2-core machine; "
+                  "ours: one session, which parses each shared file once)"]
     return "\n".join(lines)
 
 
@@ -390,7 +403,7 @@ def _sizes(text: str) -> list[int]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES),
-                        help="node counts, comma-separated (default: %(default)s)")
+                        help="node counts, comma-separated (default: " + ",".join(map(str, DEFAULT_SIZES)) + ")")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per small size; the best counts (default: 3)")
     parser.add_argument("--big", type=int, default=1000, help="sizes from this one are run once (default: 1000)")
