@@ -8,6 +8,7 @@ from typing import Iterable, Sequence
 import attrs
 
 from .imports import ParseCache
+from .load import paused_gc
 from .problems import Problem, Problems, ResolverError, sort_key
 from .registry import DirectoryRegistry, Registry
 from .sources import FileLoader, load_blueprint_catalog, load_import_rules
@@ -81,7 +82,8 @@ class Resolver:
             loader = loader.with_search_paths(extra)
         problems = Problems()
         try:
-            plan, graph = run(path, loader, self.registries, self.cache, problems)
+            with paused_gc():
+                plan, graph = run(path, loader, self.registries, self.cache, problems)
         except Exception as exc:  # a bug of ours must not become the caller's traceback
             where = traceback.extract_tb(exc.__traceback__)[-1]
             problems.add("internal-error",

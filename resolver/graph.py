@@ -25,10 +25,14 @@ def build_graph(model: Model) -> nx.DiGraph:
 
 def find_cycle(graph: nx.DiGraph, model: Model, problems: Problems) -> bool:
     """Report one relationship cycle (one linear DFS), True when there is one."""
-    try:
-        edges = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
+    # find_cycle without a source restarts its search from every node (quadratic on long
+    # chains); strongly connected components are one linear pass, then one search inside.
+    component = next((c for c in nx.strongly_connected_components(graph)
+                      if len(c) > 1 or any(graph.has_edge(n, n) for n in c)), None)
+    if component is None:
         return False
+    start = min(component)
+    edges = nx.find_cycle(graph.subgraph(component), source=start)
     path = [edges[0][0]] + [target for _, target in edges]
     first = next((node for node in model.nodes if node.id == path[0]), None)
     problems.add("cycle", f"node templates depend on each other in a cycle: {' --> '.join(path)}",
