@@ -236,7 +236,11 @@ def _same_version(a: str, b: str) -> bool:
 # --- implementations --------------------------------------------------------------------
 
 class DirectoryRegistry:
-    """A folder laid out `<package_name>/<version>/<plugin yaml files>`."""
+    """A folder laid out `<package_name>/<version>/<plugin yaml files>`.
+
+    A version folder may also hold the wagon's `package.json`; its
+    `build_server_os_properties.distribution` is what `?distribution=` matches.
+    """
 
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = os.path.abspath(os.fspath(root))
@@ -256,7 +260,8 @@ class DirectoryRegistry:
                     continue
                 files = tuple(sorted(f for f in os.listdir(vdir) if f.endswith(".yaml")))
                 records.append(PluginRecord(package_name=package_name, version=version,
-                                            yaml_files=files, location=vdir, source=self.root))
+                                            yaml_files=files, location=vdir, source=self.root,
+                                            distribution=_wagon_distribution(vdir)))
         result = tuple(records)
         self._versions[package_name] = result
         return result
@@ -264,6 +269,23 @@ class DirectoryRegistry:
     def read(self, record: PluginRecord, yaml_file: str) -> str:
         with open(os.path.join(record.location, yaml_file), encoding="utf-8") as handle:
             return handle.read()
+
+
+def _wagon_distribution(folder: str) -> str | None:
+    """The distribution a wagon was built for, from a `package.json` kept beside the YAML files."""
+    path = os.path.join(folder, "package.json")
+    if not os.path.isfile(path):
+        return None
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            meta = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    props = meta.get("build_server_os_properties") if isinstance(meta, dict) else None
+    distribution = props.get("distribution") if isinstance(props, dict) else None
+    return distribution.lower() if isinstance(distribution, str) else None
 
 
 class MemoryRegistry:

@@ -532,3 +532,22 @@ def test_a_namespaced_plugin_import_prefixes_the_plugin(bp):
     assert (create["plugin"], create["operation"]) == ("fab--demo", "tasks.create")
     entry = plugin_import(result.plan)
     assert (entry["namespace"], entry["package_name"]) == ("fab", "demo-plugin")
+
+
+def test_directory_registry_reads_the_wagon_distribution(tmp_path):
+    for version, distro in (("1.0", "centos"), ("2.0", "Ubuntu"), ("3.0", None)):
+        folder = tmp_path / "demo-plugin" / version
+        folder.mkdir(parents=True)
+        (folder / "plugin.yaml").write_text("plugins: {}\n")
+        if distro:
+            meta = {"package_name": "demo-plugin", "package_version": version,
+                    "build_server_os_properties": {"distribution": distro}}
+            (folder / "package.json").write_text(__import__("json").dumps(meta))
+    registry = reg.DirectoryRegistry(tmp_path)
+    stored = registry.versions("demo-plugin")
+    assert [r.distribution for r in stored] == ["centos", "ubuntu", None]
+    pick = lambda text: reg.select(reg.parse_plugin_import(text), stored)  # noqa: E731
+    assert pick("plugin:demo-plugin?distribution=centos").version == "1.0"
+    assert pick("plugin:demo-plugin?distribution=ubuntu").version == "2.0"
+    assert pick("plugin:demo-plugin").version == "3.0"
+    assert pick("plugin:demo-plugin?distribution=rhel") is None
