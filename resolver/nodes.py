@@ -218,6 +218,14 @@ class NodeBuilder:
             if key in definition and not at_least(self.version, minimum):
                 self._gate(f"{key!r} in a schema", minimum, mark_in(definition, key))
         type_name = definition.get("type")
+        item_type = definition.get("item_type")
+        if item_type and at_least(self.version, "cloudify_dsl_1_4"):
+            if type_name != "list":
+                self.problems.add("item-type-not-list", f"{owner}: item_type is only for type list, not {type_name!r}",
+                                  mark_in(definition, "item_type"))
+            elif item_type not in PRIMITIVE_TYPES + OBJECT_TYPES:
+                self.problems.add("item-type-invalid", f"{owner}: item_type {item_type!r} is not a primitive type",
+                                  value_mark_in(definition, "item_type"))
         if type_name is None:
             return
         if not isinstance(type_name, str):
@@ -327,8 +335,8 @@ class NodeBuilder:
                                   "not defined", value_mark_in(body, "type"),
                                   hint=_type_hint(type_name, self.node_types.names()))
             return None
-        properties = self.checker.merge(name, resolved.properties, body.get("properties"),
-                                        mark_in(body, "properties") or mark)
+        given_at = body.key_marks.get("properties") if isinstance(body, Map) else None
+        properties = self.checker.merge(name, resolved.properties, body.get("properties"), given_at or mark)
         capabilities = body.get("capabilities")
         if isinstance(capabilities, dict) and "scalable" in capabilities and \
                 not at_least(self.version, "cloudify_dsl_1_3"):

@@ -32,6 +32,7 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
         return None, None
     blueprint = merge(imports.files, imports.dsl_version, problems, imports.namespaces_mapping)
 
+    from .checks import check_all
     from .graph import build_graph, find_cycle, install_order
     from .nodes import NodeBuilder
     from .plan import build_plan
@@ -40,6 +41,7 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
         return loader.resource_exists(main.identity, relative)
 
     model = NodeBuilder(blueprint, problems, script_exists).build()
+    check_all(blueprint, model, problems)
     graph = build_graph(model)
     order = [] if find_cycle(graph, model, problems) else install_order(graph)
     return build_plan(model, imports, order), graph

@@ -138,7 +138,7 @@ def test_json_report_shape_for_several_blueprints(tree):
     assert bad["plan"] is None
     assert [(p["code"], p["severity"], p["file"], p["line"], p["column"], p["ref_code"]) for p in bad["problems"]] == [
         ("node-type-unknown", "error", "bad.yaml", 5, 13, 7), ("node-type-unknown", "error", "bad.yaml", 6, 13, 7)]
-    assert set(bad["problems"][0]) == {"code", "severity", "message", "file", "line", "column", "ref_code", "hint"}
+    assert set(bad["problems"][0]) == {"code", "severity", "message", "file", "line", "column", "ref_code", "hint", "chain"}
     assert [p["code"] for p in warned["problems"]] == ["yaml-duplicate-key"] and warned["plan"] is not None
 
 
