@@ -21,7 +21,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--search-path", action="append", default=[], metavar="DIR",
                         help="folder tried for relative imports not found beside the importer (repeatable)")
     parser.add_argument("--cache", metavar="DIR", help="local copies of URLs, laid out <host>/<path>")
-    parser.add_argument("-f", "--format", choices=("text", "json"), default="text")
+    parser.add_argument("-f", "--format", choices=("text", "json", "sarif", "github"), default="text",
+                        help="text (default; coloured on a terminal unless NO_COLOR is set), json (the "
+                             "resolver-report), sarif (SARIF 2.1.0 for code scanning) or github "
+                             "(GitHub Actions annotations)")
     parser.add_argument("--online", action="store_true", help="allow downloading imports")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--version", action="version", version=f"resolver {__version__}")
@@ -44,10 +47,7 @@ def main(argv=None) -> int:
         print(f"resolver: error: {exc}", file=sys.stderr)
         return 2
     results = [session.resolve(path) for path in args.blueprints]
-    from .report import to_json, to_text
+    from .report import render, use_color
 
-    if args.format == "json":
-        sys.stdout.write(to_json(results))
-    else:
-        sys.stdout.write(to_text(results, color=sys.stdout.isatty()))
+    sys.stdout.write(render(args.format, results, color=use_color(sys.stdout)))
     return 0 if all(r.ok for r in results) else 1

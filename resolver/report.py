@@ -1,27 +1,121 @@
-"""Reporters: render results; they compute nothing."""
+"""Reporters: render results; they compute nothing and decide no exit code.
+
+Four formats, each a function from a sequence of `Result`s to the text to print:
+
+- `to_text`: `path:line:col: severity code message`, then indented `hint:` and `via:` lines, then a
+  summary of each plan;
+- `to_json`: the `resolver-report` contract (`schemas/report.schema.json`);
+- `to_sarif`: SARIF 2.1.0 for code scanning, one run whose rules are the whole code table;
+- `to_github`: GitHub Actions workflow commands (`::error file=...::message`), one line a problem.
+
+Paths are shown as the problems carry them; an import chain (absolute paths or URLs, as the loader
+identifies files) is shown relative to the current folder when under it, like `Problem.file`.
+"""
 from __future__ import annotations
 
 import json
+import os
+import re
+from pathlib import Path
+from typing import Iterable, Mapping
+from urllib.parse import quote
+
+FORMATS = ("text", "json", "sarif", "github")
+
+REPORT_FORMAT = "resolver-report"
+REPORT_VERSION = 1
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+# SARIF's tool.driver.informationUri. The project has no public home page yet, so this is the
+# documentation of the blueprint DSL whose faults the rules name; point it at the project once it has one.
+INFORMATION_URI = "https://docs.cloudify.co/latest/developer/blueprints/"
+
+# A URL scheme of two or more characters ("C:" is a Windows drive, not a scheme).
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 
 
-def to_json(results) -> str:
-    report = {
-        "format": "resolver-report",
-        "version": 1,
-        "results": [
-            {"blueprint": r.blueprint, "ok": r.ok, "problems": [p.as_dict() for p in r.problems], "plan": r.plan}
-            for r in results
-        ],
-    }
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+# -- shared helpers ------------------------------------------------------------------------------
+
+
+def _has_scheme(path: str) -> bool:
+    return bool(_SCHEME.match(path))
+
+
+def _under_cwd(path: str) -> str | None:
+    """`path` relative to the current folder when it lies under it, else None."""
+    try:
+        rel = os.path.relpath(os.path.abspath(path))
+    except ValueError:  # another drive
+        return None
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return None
+    return rel
+
+
+def shown_path(path: str) -> str:
+    """A file as a person would type it: relative when under the current folder, URLs unchanged."""
+    if _has_scheme(path) or not os.path.isabs(path):
+        return path
+    rel = _under_cwd(path)
+    return path if rel is None else rel
+
+
+def _chain(problem) -> list[str]:
+    return [shown_path(entry) for entry in problem.chain]
+
+
+def _where(problem, blueprint: str) -> tuple[str, int | None, int | None]:
+    """The file, line and column a problem points at; the blueprint itself when it has no file."""
+    if problem.file is None:
+        return blueprint, None, None
+    return problem.file, problem.line, problem.column
+
+
+def use_color(stream, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set to anything but the empty string."""
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):  # a closed or detached stream
+        return False
+
+
+def render(fmt: str, results, *, color: bool = False) -> str:
+    """Render `results` in `fmt` (one of FORMATS)."""
+    if fmt == "json":
+        return to_json(results)
+    if fmt == "sarif":
+        return to_sarif(results)
+    if fmt == "github":
+        return to_github(results)
+    if fmt == "text":
+        return to_text(results, color=color)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+# -- text ----------------------------------------------------------------------------------------
+
+
+_COLORS = {"error": "31", "warning": "33", "location": "1", "code": "36", "note": "2"}
+
+
+def _painter(color: bool):
+    if not color:
+        return lambda kind, text: text
+    return lambda kind, text: f"\033[{_COLORS[kind]}m{text}\033[0m" if kind in _COLORS else text
 
 
 def _location(problem, fallback: str) -> str:
-    if problem.file is None:
-        return fallback
-    if problem.line is None:
-        return problem.file
-    return f"{problem.file}:{problem.line}:{problem.column}"
+    path, line, column = _where(problem, fallback)
+    if line is None:
+        return path
+    if column is None:
+        return f"{path}:{line}"
+    return f"{path}:{line}:{column}"
 
 
 def to_text(results, *, color: bool = False, show_plan: bool = True) -> str:
@@ -30,17 +124,15 @@ def to_text(results, *, color: bool = False, show_plan: bool = True) -> str:
     for result in results:
         for problem in result.problems:
             where = _location(problem, result.blueprint)
-            lines.append(f"{where}: {paint(problem.severity)} {problem.code} {problem.message}")
+            lines.append(f"{paint('location', where)}: {paint(problem.severity, problem.severity)} "
+                         f"{paint('code', problem.code)} {problem.message}")
             if problem.hint:
-                lines.append(f"    hint: {problem.hint}")
+                lines.append(paint("note", f"    hint: {problem.hint}"))
+            if len(problem.chain) > 1:
+                lines.append(paint("note", f"    via: {' -> '.join(_chain(problem))}"))
         if result.plan is not None and show_plan:
             lines.extend(_plan_text(result.blueprint, result.plan))
     return "\n".join(lines) + ("\n" if lines else "")
-
-
-def _painter(color: bool):
-    codes = {"error": "\033[31merror\033[0m", "warning": "\033[33mwarning\033[0m"}
-    return (lambda s: codes.get(s, s)) if color else (lambda s: s)
 
 
 def _plan_text(blueprint: str, plan: dict) -> list[str]:
@@ -69,3 +161,157 @@ def _plan_text(blueprint: str, plan: dict) -> list[str]:
     for key in ("deployment_plugins_to_install", "host_agent_plugins_to_install", "workflow_plugins_to_install"):
         out.append(f"  {key}: {', '.join(p['name'] for p in plan[key]) or '-'}")
     return out
+
+
+# -- json ----------------------------------------------------------------------------------------
+
+
+def problem_dict(problem) -> dict:
+    """One problem as the JSON report shows it: `Problem.as_dict()` plus the import chain."""
+    out = problem.as_dict()
+    out["chain"] = _chain(problem)
+    return out
+
+
+def report_dict(results) -> dict:
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "results": [
+            {"blueprint": r.blueprint, "ok": r.ok, "problems": [problem_dict(p) for p in r.problems],
+             "plan": r.plan}
+            for r in results
+        ],
+    }
+
+
+def to_json(results) -> str:
+    return json.dumps(report_dict(results), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- sarif ---------------------------------------------------------------------------------------
+
+
+def sarif_uri(path: str) -> str:
+    """A SARIF artifact URI: relative with forward slashes under the current folder, else absolute."""
+    if _has_scheme(path):
+        return path
+    rel = _under_cwd(path)
+    if rel is not None:
+        return quote(rel.replace(os.sep, "/"), safe="/")
+    return Path(os.path.abspath(path)).as_uri()
+
+
+def _sarif_level(severity: str) -> str:
+    return "error" if severity == "error" else "warning" if severity == "warning" else "note"
+
+
+def sarif_rules(codes: Iterable) -> list[dict]:
+    return [
+        {
+            "id": code.id,
+            "shortDescription": {"text": code.title},
+            "defaultConfiguration": {"level": _sarif_level(code.severity)},
+            "properties": {"ref_code": code.ref_code},
+        }
+        for code in codes
+    ]
+
+
+def _sarif_message(problem) -> str:
+    text = problem.message
+    if problem.hint:
+        text += f"\nhint: {problem.hint}"
+    return text
+
+
+def _sarif_result(problem, blueprint: str, rule_index: Mapping[str, int]) -> dict:
+    path, line, column = _where(problem, blueprint)
+    physical: dict = {"artifactLocation": {"uri": sarif_uri(path)}}
+    if line is not None:
+        region = {"startLine": line}
+        if column is not None:
+            region["startColumn"] = column
+        physical["region"] = region
+    out: dict = {
+        "ruleId": problem.code,
+        "level": _sarif_level(problem.severity),
+        "message": {"text": _sarif_message(problem)},
+        "locations": [{"physicalLocation": physical}],
+    }
+    if problem.code in rule_index:
+        out["ruleIndex"] = rule_index[problem.code]
+    if len(problem.chain) > 1:
+        chain = problem.chain
+        related = []
+        for i, entry in enumerate(chain):
+            text = "the main blueprint" if i == 0 else f"imported by {shown_path(chain[i - 1])}"
+            related.append({"id": i, "physicalLocation": {"artifactLocation": {"uri": sarif_uri(entry)}},
+                            "message": {"text": text}})
+        out["relatedLocations"] = related
+    out["properties"] = {"blueprint": blueprint}
+    return out
+
+
+def sarif_dict(results, codes=None, version: str | None = None) -> dict:
+    if codes is None:
+        from .codes import CODES
+        codes = CODES.values()
+    if version is None:
+        from . import __version__ as version
+    rules = sarif_rules(codes)
+    rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": {"name": "resolver", "version": version, "informationUri": INFORMATION_URI,
+                                "rules": rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": [_sarif_result(p, r.blueprint, rule_index) for r in results for p in r.problems],
+        }],
+    }
+
+
+def to_sarif(results) -> str:
+    return json.dumps(sarif_dict(results), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- github --------------------------------------------------------------------------------------
+
+
+def github_escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_escape_property(text: str) -> str:
+    return github_escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github_path(path: str) -> str:
+    if _has_scheme(path):
+        return path
+    rel = _under_cwd(path)
+    return (rel if rel is not None else path).replace(os.sep, "/")
+
+
+def _github_line(problem, blueprint: str) -> str:
+    path, line, column = _where(problem, blueprint)
+    command = "error" if problem.severity == "error" else "warning"
+    props = [f"file={github_escape_property(_github_path(path))}"]
+    if line is not None:
+        props.append(f"line={line}")
+        if column is not None:
+            props.append(f"col={column}")
+    props.append(f"title={github_escape_property(problem.code)}")
+    text = problem.message
+    if problem.hint:
+        text += f"\nhint: {problem.hint}"
+    if len(problem.chain) > 1:
+        text += f"\nvia: {' -> '.join(_chain(problem))}"
+    return f"::{command} {','.join(props)}::{github_escape_data(text)}"
+
+
+def to_github(results) -> str:
+    lines = [_github_line(p, r.blueprint) for r in results for p in r.problems]
+    return "".join(line + "\n" for line in lines)
