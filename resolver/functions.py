@@ -26,15 +26,19 @@ def is_function(value) -> bool:
     return function_name(value) is not None
 
 
-def iter_functions(value, path: tuple = ()) -> Iterator[tuple[str, object, tuple]]:
-    """Every function call inside `value`, nested ones included: (name, args, path)."""
+def iter_functions(value, path: tuple = ()) -> Iterator[tuple[str, object, tuple, object]]:
+    """Every function call inside `value`, nested ones included: (name, args, path, call).
+
+    `call` is the one-key mapping itself, so a caller can take its position (`.mark`)
+    when it came from YAML.
+    """
     stack = [(value, path)]
     while stack:
         current, where = stack.pop()
         name = function_name(current)
         if name is not None:
             args = current[name]
-            yield name, args, where
+            yield name, args, where, current
             stack.append((args, where + (name,)))
         elif isinstance(current, dict):
             stack.extend((child, where + (key,)) for key, child in reversed(list(current.items())))

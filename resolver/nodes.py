@@ -578,8 +578,9 @@ class NodeBuilder:
         inputs = self.bp.section("inputs")
         templates = self.bp.section("node_templates")
 
-        def check(value, mark, where, scope):
-            for fname, args, _ in iter_functions(value):
+        def check(value, fallback, where, scope):
+            for fname, args, _, call in iter_functions(value):
+                mark = getattr(call, "mark", None) or fallback
                 if fname == "get_input":
                     ref = input_reference(args)
                     if ref is not None and ref not in inputs:

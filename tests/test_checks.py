@@ -172,7 +172,7 @@ def test_ten_independent_faults_in_three_files_are_all_reported(bp):
         ("operation-unmapped", "lib/lib.yaml", 10, 9),
         ("plugin-executor-invalid", "lib/ops.yaml", 3, 15),
         ("workflow-unmapped", "lib/ops.yaml", 6, 3),
-        ("input-unknown", "lib/ops.yaml", 8, 3),
+        ("input-unknown", "lib/ops.yaml", 8, 21),
     }
     missing = expected - found
     assert not missing, f"missing {sorted(missing)}; found {sorted(found)}"
