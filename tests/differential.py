@@ -57,7 +57,11 @@ VERSIONS = ("cloudify_dsl_1_3", "cloudify_dsl_1_4", "cloudify_dsl_1_5")
 # resolver's owners). They are generated only with --known, so that the default run -- and the
 # test -- stays green while each difference is open: feature name -> what differs.
 KNOWN_EMPTY_IN_NAMESPACE = "known: '' operation inside a namespaced import"
+KNOWN_NODE_INSTANCES_ACTIVE = "known: workflow availability_rules.node_instances_active value"
 KNOWN_DIFFERENCES = {
+    KNOWN_NODE_INSTANCES_ACTIVE:
+        "a node_instances_active value outside all/partial/none (e.g. 'some') is code 103 in the "
+        "reference; we accept it",
     KNOWN_EMPTY_IN_NAMESPACE:
         "the reference prefixes the empty implementation too ('ns--'), so the operation maps to "
         "nothing (code 10 / 19); we take it as a no-op",
@@ -138,6 +142,7 @@ REL_OPS = ("preconfigure", "postconfigure", "establish", "unlink")
 CUSTOM_INTERFACES = {
     "gen.interfaces.maintenance": ("backup", "restore", "create"),
     "gen.interfaces.monitor": ("start", "stop", "poll"),
+    "plain_interface": ("poll", "check"),
 }
 CUSTOM_REL_INTERFACES = {"gen.interfaces.wiring": ("notify", "sync", "establish")}
 INPUT_NAMES = ("port", "conf", "label", "retries", "items", "flag", "ratio", "endpoint")
@@ -176,6 +181,7 @@ class Gen:
         self.plugin_home: dict[str, tuple[str, str]] = {}
         self.scope: str | None = None
         self.main = {}
+        self.last_op: dict = {}
 
     # --- small helpers -------------------------------------------------------------------
 
@@ -205,10 +211,18 @@ class Gen:
         return {rng.choice(WORDS): rng.randint(0, 9) for _ in range(rng.randint(1, 3))}
 
     def function_value(self) -> Any:
-        if self.inputs and not self.scope and self.chance(0.6):
+        roll = self.rng.random()
+        if self.inputs and not self.scope and roll < 0.5:
             # (inside a namespaced import the input name would get the prefix too)
             self.mark("input get_input")
-            return {"get_input": self.rng.choice(self.inputs)}
+            value = {"get_input": self.rng.choice(self.inputs)}
+            if self.chance(0.3):
+                self.mark("input concat")
+                return {"concat": ["pre-", value, "-post"]}
+            return value
+        if roll < 0.6:
+            self.mark("input get_secret")
+            return {"get_secret": self.rng.choice(WORDS)}
         # SELF is for node operations; relationship operations name SOURCE or TARGET (the
         # reference raises a raw ValueError for SELF there)
         entity = self.rng.choice(("SOURCE", "TARGET")) if self.in_relationship else "SELF"
@@ -343,6 +357,17 @@ class Gen:
 
     def type_op(self, host_ok: bool, op: str, allow_required: bool = True) -> tuple[Any, OpModel]:
         """An operation as written in a node or relationship type."""
+        key = (self.scope, self.in_relationship, host_ok)
+        previous = self.last_op.get(key)
+        if previous is not None and isinstance(previous[0], dict) and previous[0] and self.chance(0.08):
+            # the same object again: the YAML file gets an anchor and an alias
+            self.mark("type op YAML alias")
+            return previous
+        written = self._type_op(host_ok, op, allow_required)
+        self.last_op[key] = written
+        return written
+
+    def _type_op(self, host_ok: bool, op: str, allow_required: bool = True) -> tuple[Any, OpModel]:
         rng = self.rng
         roll = rng.random()
         if roll < 0.10:
@@ -420,7 +445,8 @@ class Gen:
                 definition["max_retries"] = rng.choice((0, 2))
             return definition, False
         choices = ["inputs only", "other implementation", "{}", "{inputs: {}}", "''",
-                   "same implementation with inputs", "other implementation dict"]
+                   "same implementation with inputs", "other implementation dict",
+                   "{implementation: ''}"]
         if not model.required:
             choices += ["executor only", "settings only", "none", "none", "none"]
         if model.script:
@@ -435,6 +461,8 @@ class Gen:
             return "", False
         if how == "{inputs: {}}":
             return {"inputs": {}}, False
+        if how == "{implementation: ''}":
+            return rng.choice(({"implementation": ""}, {"implementation": "", "inputs": {}})), False
         if how in ("inputs only", "same implementation with inputs"):
             names = list(model.required) + [n for n in model.optional if self.chance(0.5)]
             values = self.template_values(model, names)
@@ -620,7 +648,7 @@ class Gen:
                 parent = self.node_types["cloudify.nodes.Root"]
                 self.mark("host type by substring")
             else:
-                name = self.fresh("gen.nodes.T")
+                name = self.type_name("gen.nodes.T")
             model = TypeModel(self.external(name), parent, {}, host_type=parent.host_type or quirk)
             model.local = name
             definition: dict = {"derived_from": parent.local}
@@ -654,8 +682,16 @@ class Gen:
         return parent
 
     def external(self, name: str) -> str:
-        """A name defined in the current scope, as the main blueprint refers to it."""
-        return f"{self.scope}--{name}" if self.scope else name
+        """A name defined in the current scope, as the main blueprint refers to it (names
+        starting with `cloudify.` are never prefixed)."""
+        return f"{self.scope}--{name}" if self.scope and not name.startswith("cloudify.") else name
+
+    def type_name(self, stem: str) -> str:
+        """A fresh type name; now and then `cloudify.`-prefixed inside a namespaced import."""
+        if self.scope and self.chance(0.2):
+            self.mark("cloudify. type inside a namespaced import")
+            return self.fresh(f"cloudify.{stem}")
+        return self.fresh(stem)
 
     def place_type(self, section: str, name: str, definition: dict, home: str) -> None:
         self.files[home].setdefault(section, {})[name] = definition
@@ -696,7 +732,7 @@ class Gen:
             parent = self.rel_types[rng.choice(("cloudify.relationships.depends_on",
                                                 "cloudify.relationships.connected_to"))]
         for _ in range(rng.choice((1, 1, 2))):
-            name = self.fresh("gen.relationships.R")
+            name = self.type_name("gen.relationships.R")
             model = TypeModel(self.external(name), parent, {},
                               depends_on=parent is not None and parent.depends_on, contained=contained)
             model.local = name
@@ -991,6 +1027,19 @@ class Gen:
         if self.chance(0.2):
             self.rel_type(False, True, True)
             self.mark("unused relationship type")
+        # a node type nobody uses is not: its mappings may name nothing (SPEC §4.1)
+        if self.chance(0.1):
+            home = rng.choice(self.type_files)
+            with self.in_scope(home):
+                name = self.fresh("gen.nodes.Unused")
+                self.place_type("node_types", name, {
+                    "derived_from": "cloudify.nodes.Root",
+                    "interfaces": {LIFECYCLE: {"create": "nowhere.tasks.create",
+                                               "configure": "scripts/absent.sh",
+                                               "start": {"implementation": "nowhere.x.y",
+                                                         "inputs": {"need": {"type": "string"}}}}}},
+                    home)
+            self.mark("unused node type with unresolvable mappings")
         self.order_main()
 
     def order_main(self) -> None:
@@ -1235,7 +1284,61 @@ def mutate(gen: Gen) -> tuple[str, int]:
         templates[gen.fresh("builtin")] = {"type": f"{namespace}--{name}"}
         return "built-in plugin named inside a namespaced import", 10
 
-    options = [optional_input, script_beside_import, plain_plugin_name, newer_import,
+    def unused_type_bad_executor():
+        gen.files["blueprint.yaml"].setdefault("node_types", {})[gen.fresh("gen.nodes.Idle")] = {
+            "derived_from": "cloudify.nodes.Root",
+            "interfaces": {LIFECYCLE: {"create": {"implementation": f"{plugin}.m.c",
+                                                  "executor": "nowhere"}}}}
+        return "unused node type with an illegal executor", 28
+
+    def unused_rel_unknown_plugin():
+        gen.files["blueprint.yaml"].setdefault("relationships", {})[gen.fresh("gen.relationships.Idle")] = {
+            "derived_from": "cloudify.relationships.depends_on",
+            "target_interfaces": {REL_LIFECYCLE: {"unlink": "nowhere.rel.unlink"}}}
+        return "unused relationship type with an undeclared plugin", 19
+
+    def negative_setting():
+        key, value = rng.choice((("max_retries", -2), ("retry_interval", -1), ("timeout", -5)))
+        op_on(rng.choice(names), {"implementation": f"{plugin}.m.f", key: value})
+        return f"operation {key} {value} (a raw ValueError in the reference)", None
+
+    def host_target_op_unhosted():
+        candidates = _unhosted(gen)
+        sources = [n for n in names if n not in candidates]
+        if not candidates or not sources:
+            return None
+        target = rng.choice(candidates)
+        source = rng.choice([n for n in sources if n != target])
+        templates[source].setdefault("relationships", []).append(
+            {"type": "cloudify.relationships.connected_to", "target": target,
+             "target_interfaces": {REL_LIFECYCLE: {"establish": {
+                 "implementation": f"{plugin}.rel.establish", "executor": HOST}}}})
+        return "host_agent target operation on an unhosted target", 24
+
+    def workflow_without_mapping():
+        gen.files["blueprint.yaml"].setdefault("workflows", {})["wf_nomap"] = {
+            "parameters": {"a": {"default": 1}}}
+        return "workflow without a mapping", 1
+
+    def availability_rules():
+        if gen.version != "cloudify_dsl_1_3":
+            return None
+        gen.files["blueprint.yaml"].setdefault("workflows", {})["wf_rules"] = {
+            "mapping": f"{plugin}.wf.run", "availability_rules": {"available": True}}
+        return "availability_rules below DSL 1_4", 102
+
+    def bad_node_instances_active():
+        if gen.version == "cloudify_dsl_1_3" or not gen.known:
+            return None
+        gen.mark(KNOWN_NODE_INSTANCES_ACTIVE)
+        gen.files["blueprint.yaml"].setdefault("workflows", {})["wf_rules"] = {
+            "mapping": f"{plugin}.wf.run", "availability_rules": {"node_instances_active": ["some"]}}
+        return "bad node_instances_active value", 103
+
+    options = [unused_type_bad_executor, unused_rel_unknown_plugin, negative_setting,
+               host_target_op_unhosted, workflow_without_mapping, availability_rules,
+               bad_node_instances_active,
+               optional_input, script_beside_import, plain_plugin_name, newer_import,
                script_source_input, workflow_script_path, builtin_in_namespace,
                unknown_plugin, missing_script, bad_executor, host_agent_unhosted, missing_input,
                script_path_input, ambiguous, rel_unknown_plugin, workflow_unknown, undefined_target,
@@ -1281,6 +1384,8 @@ class Case:
     expected_code: int | None = None
     features: frozenset = frozenset()
     version: str = ""
+    known: bool = False
+    invalid_share: float = 0.2
 
     @property
     def path(self) -> Path:
@@ -1288,7 +1393,8 @@ class Case:
 
     @property
     def repro(self) -> str:
-        return f"--seed {self.seed} --only {self.index}"
+        return f"--seed {self.seed} --only {self.index}" + (" --known" if self.known else "") + \
+            (f" --invalid-share {self.invalid_share:g}" if self.invalid_share != 0.2 else "")
 
 
 def generate(seed: Any, index: int, root: Path, invalid_share: float = 0.2,
@@ -1308,7 +1414,7 @@ def generate(seed: Any, index: int, root: Path, invalid_share: float = 0.2,
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content if isinstance(content, str) else dump(content), encoding="utf-8")
     return Case(name, str(seed), index, folder, valid, mutation, code, frozenset(gen.features),
-                gen.version)
+                gen.version, known, invalid_share)
 
 
 # =============================================================================================
@@ -1680,9 +1786,10 @@ class Report:
                 if finding.case.name in shown:
                     continue
                 shown.add(finding.case.name)
+                known = sorted(f for f in finding.case.features if f in KNOWN_DIFFERENCES)
                 lines.append(f"    {finding.case.name} ({finding.case.repro}"
-                             f"{'; ' + finding.case.mutation if finding.case.mutation else ''}): "
-                             f"{finding.text()}")
+                             f"{'; ' + finding.case.mutation if finding.case.mutation else ''}"
+                             f"{'; ' + ', '.join(known) if known else ''}): {finding.text()}")
                 if len(shown) >= max_examples:
                     break
         return "\n".join(lines)
