@@ -58,7 +58,17 @@ VERSIONS = ("cloudify_dsl_1_3", "cloudify_dsl_1_4", "cloudify_dsl_1_5")
 # test -- stays green while each difference is open: feature name -> what differs.
 KNOWN_EMPTY_IN_NAMESPACE = "known: '' operation inside a namespaced import"
 KNOWN_NODE_INSTANCES_ACTIVE = "known: workflow availability_rules.node_instances_active value"
+KNOWN_SCRIPT_URL_SPELLING = "known: script path read as a URL (leading /, trailing blank, #, %xx, absolute)"
+KNOWN_BOOLEAN_NUMBER = "known: true/false as max_retries, retry_interval or timeout"
 KNOWN_DIFFERENCES = {
+    KNOWN_BOOLEAN_NUMBER:
+        "the reference takes a boolean as a number there (Python's bool is an int) and accepts "
+        "it; we reject it (schema-wrong-type)",
+    KNOWN_SCRIPT_URL_SPELLING:
+        "the reference probes `<main folder URL>/<mapping>` with urllib: '/scripts/x.sh', "
+        "'scripts/x.sh\\n' (a | block), 'scripts/x.sh#part', 'scripts/%78.sh' are found there "
+        "(script operations), an absolute path outside the folder is not (code 10); we do the "
+        "opposite",
     KNOWN_NODE_INSTANCES_ACTIVE:
         "a node_instances_active value outside all/partial/none (e.g. 'some') is code 103 in the "
         "reference; we accept it",
@@ -282,7 +292,13 @@ class Gen:
             self.mark("script inside a namespaced import")
         if roll < 0.80:
             self.mark("mapping script file")
-            return self.script_file(), False, True
+            path = self.script_file()
+            if self.chance(0.1):
+                self.mark("mapping script file ./")
+                return "./" + path, False, True
+            if self.known and self.chance(0.06):
+                return self.url_spelled_script(path), False, True
+            return path, False, True
         if roll < 0.88:
             self.mark("mapping inline script")
             return f"#!/bin/bash\necho {op}\nexit 0\n", False, True
@@ -299,6 +315,25 @@ class Gen:
         # SPEC §5.2.3: any `word:` prefix is a URL
         self.mark("mapping scheme-like prefix")
         return f"{rng.choice(WORDS)}:tasks.{op}", False, True
+
+    def url_spelled_script(self, path: str) -> str:
+        """A script path the reference finds because it opens `<main folder URL>/<path>` as a URL
+        (KNOWN_SCRIPT_URL_SPELLING); or an absolute path outside the folder that it does not."""
+        self.mark(KNOWN_SCRIPT_URL_SPELLING)
+        how = self.rng.choice(("lead", "trail", "fragment", "escape", "absolute"))
+        if how == "lead":
+            return "/" + path
+        if how == "trail":
+            return path + self.rng.choice(("\n", " ", "\t"))
+        if how == "fragment":
+            return path + "#part"
+        if how == "escape":
+            folder, _, base = path.rpartition("/")
+            escaped = "%" + format(ord(base[0]), "02x") + base[1:]
+            return f"{folder}/{escaped}" if folder else escaped
+        # an absolute path that exists, but not under the main blueprint's folder: the
+        # reference does not find it (code 10), we take it as the script (valid becomes invalid)
+        return os.path.abspath(__file__)
 
     def executor(self, host_ok: bool) -> str:
         return self.rng.choice((CENTRAL, HOST)) if host_ok else CENTRAL
@@ -401,6 +436,9 @@ class Gen:
             definition["timeout"] = rng.choice((0, 2.5, 60))
         if self.chance(0.15):
             definition["timeout_recoverable"] = rng.choice((True, False))
+        if self.known and self.chance(0.02):
+            definition[rng.choice(("max_retries", "retry_interval", "timeout"))] = rng.choice((True, False))
+            self.mark(KNOWN_BOOLEAN_NUMBER)
         items = list(definition.items())
         rng.shuffle(items)
         return dict(items), OpModel(self.qualify(impl), tuple(required), tuple(optional), types, host,
@@ -1847,6 +1885,122 @@ def run(root: Path, count: int = 150, seed: Any = 0, python: Path | None = None,
     return Report(cases, findings, os.fspath(python), time.perf_counter() - started, ours_seconds)
 
 
+# =============================================================================================
+# Shrinking a differing blueprint
+
+
+def _load_tree(folder: Path) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            relative = path.relative_to(folder).as_posix()
+            tree[relative] = yaml.safe_load(text) if relative.endswith(".yaml") else text
+    return tree
+
+
+def _write_tree(folder: Path, tree: dict[str, Any]) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    for relative, content in tree.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else dump(content), encoding="utf-8")
+
+
+def _deletable(tree: dict[str, Any]) -> list[tuple]:
+    """(file, key, key, ...) of every mapping entry and list item of every YAML file, shallow
+    ones first: the candidates for one shrinking step."""
+    out = []
+    frontier = [((name,), doc) for name, doc in tree.items() if isinstance(doc, (dict, list))]
+    while frontier:
+        following = []
+        for path, value in frontier:
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, child in items:
+                if path == ("blueprint.yaml",) and key == "tosca_definitions_version":
+                    continue
+                out.append(path + (key,))
+                if isinstance(child, (dict, list)) and child:
+                    following.append((path + (key,), child))
+        frontier = following
+    return out
+
+
+def _without(tree: dict[str, Any], paths: Iterable[tuple]) -> dict[str, Any]:
+    import copy
+
+    tree = copy.deepcopy(tree)
+    # deepest and last first, so that list indexes still point at the same items
+    for path in sorted(paths, key=lambda p: (len(p), [str(k).zfill(6) if isinstance(k, int) else k
+                                                     for k in p]), reverse=True):
+        node = tree
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            del node[path[-1]]
+        except (KeyError, IndexError, TypeError):
+            continue  # a parent went first
+    return tree
+
+
+def _kinds(python: Path, case: Case, trees: Sequence[dict], workdir: Path,
+           timeout: float) -> list[set]:
+    """The (group, kind) findings of each tree, judged as `case` (valid or not)."""
+    cases = []
+    for position, tree in enumerate(trees):
+        folder = workdir / f"try{position}"
+        _write_tree(folder, tree)
+        cases.append(Case(case.name, case.seed, case.index, folder, case.valid, case.mutation,
+                          case.expected_code, case.features, case.version, case.known))
+    batch = ReferenceBatch(python, workdir / "ref", timeout)
+    for one in cases:
+        batch.submit(one.path)
+    ours, _ = resolve_ours(cases)
+    answers = batch.result()
+    return [{(f.group, f.kind) for f in compare(one, ours[i], answers.get(i, {"status": "crash"}))}
+            for i, one in enumerate(cases)]
+
+
+def shrink(python: Path, case: Case, target: tuple[str, str], out: Path, timeout: float = 60,
+           chunk: int = 60, log: Any = None) -> dict[str, Any]:
+    """Delete YAML entries of `case` while the finding `target` (group, kind) remains; write the
+    smallest tree found to `out` and return it."""
+    tree = _load_tree(case.folder)
+    workdir = Path(tempfile.mkdtemp(prefix="differential-shrink-"))
+    try:
+        while True:
+            candidates = _deletable(tree)
+            accepted = None
+            for start in range(0, len(candidates), chunk):
+                part = candidates[start:start + chunk]
+                kinds = _kinds(python, case, [_without(tree, [p]) for p in part], workdir, timeout)
+                good = [p for p, k in zip(part, kinds) if target in k]
+                if not good:
+                    continue
+                if len(good) > 1:
+                    together = _without(tree, good)
+                    if target in _kinds(python, case, [together], workdir, timeout)[0]:
+                        accepted = (together, len(good))
+                        break
+                accepted = (_without(tree, good[:1]), 1)
+                break
+            if accepted is None:
+                break
+            tree = accepted[0]
+            if log:
+                log(f"  {case.name}: {accepted[1]} entr{'y' if accepted[1] == 1 else 'ies'} removed, "
+                    f"{len(_deletable(tree))} left")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    # drop what nothing refers to any more: YAML files no import names, scripts no text names
+    texts = "\n".join(dump(doc) for doc in tree.values() if not isinstance(doc, str))
+    tree = {name: doc for name, doc in tree.items()
+            if name == "blueprint.yaml" or os.path.basename(name) in texts}
+    _write_tree(out, tree)
+    return tree
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.differential", description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=150, help="blueprints to generate (default 150)")
@@ -1863,6 +2017,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-examples", type=int, default=3, help="examples shown per group")
     parser.add_argument("--features", action="store_true", help="also print how often each rule was exercised")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every finding as JSON")
+    parser.add_argument("--shrink", type=int, default=0, metavar="N",
+                        help="shrink the first blueprint of each of the first N difference kinds "
+                             "(verdict, crash, mapping, inputs, ...) to a minimal one, written "
+                             "under the --keep folder as shrunk-<n>-<blueprint>/")
     return parser.parse_args(argv)
 
 
@@ -1894,6 +2052,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = [{"group": f.group, "kind": f.kind, "case": f.case.name, "repro": f.case.repro,
                  "path": f.path, "ours": f.ours, "theirs": f.theirs} for f in report.findings]
         args.json.write_text(json.dumps(rows, indent=1, default=str))
+    if args.shrink:
+        if not args.keep:
+            print("--shrink needs --keep DIR", file=sys.stderr)
+            return 2
+        grouped = [(key, findings) for key, findings in report.grouped() if key[0] != REFERENCE]
+        for number, (key, findings) in enumerate(grouped[:args.shrink], 1):
+            case = findings[0].case
+            out = root / f"shrunk-{number}-{case.name}"
+            print(f"\nshrinking {case.name} for [{key[0]}] {key[1]} ...", flush=True)
+            tree = shrink(python, case, key, out, log=lambda text: print(text, flush=True))
+            print(f"-> {out}")
+            for name, doc in tree.items():
+                print(f"--- {name}")
+                print(doc if isinstance(doc, str) else dump(doc), end="")
     return 1 if report.asserted else 0
 
 
