@@ -380,11 +380,14 @@ class NodeBuilder:
             short_count[op_name] = short_count.get(op_name, 0) + 1
         for full, (iface, op_name, op) in ops.items():
             mapped = self.mapper.map(op, op_name=op_name, code=code, context=f"{context}, interface {iface!r}")
-            if mapped is None:
-                mapped = Mapped("", "", None, {})
-            operation = Operation(plugin=mapped.plugin, operation=mapped.operation, executor=mapped.executor,
-                                  inputs=mapped.inputs, max_retries=op.max_retries, retry_interval=op.retry_interval,
-                                  timeout=op.timeout, timeout_recoverable=op.timeout_recoverable)
+            if mapped is None or not mapped.plugin:
+                # a no-op carries no settings, whatever its definition wrote (as the reference)
+                operation = Operation(plugin="", operation="", executor=None, inputs={})
+            else:
+                operation = Operation(plugin=mapped.plugin, operation=mapped.operation, executor=mapped.executor,
+                                      inputs=mapped.inputs, max_retries=op.max_retries,
+                                      retry_interval=op.retry_interval, timeout=op.timeout,
+                                      timeout_recoverable=op.timeout_recoverable)
             result[full] = operation
         for full, (iface, op_name, op) in ops.items():
             if short_count[op_name] == 1:
