@@ -50,6 +50,14 @@ def test_generated_blueprints_match_the_reference(report, capsys):
     assert not report.asserted, text
 
 
+def test_generated_blueprints_match_inputs_and_settings(report):
+    """Beyond the conformance fields: operation inputs (but for the `type` key the reference
+    injects, SPEC §10.4.27), retry/timeout settings, (plugin, executor) pairs, short names."""
+    groups = (differential.INPUTS, differential.SETTINGS, differential.PLUGIN_EXECUTORS,
+              differential.SHORT_NAMES)
+    assert not report.of(*groups), report.render()
+
+
 def test_invalid_blueprints_are_rejected_by_the_reference_too(report):
     """The mutations do what they say (otherwise the verdict comparison proves little)."""
     accepted = [f for f in report.findings if f.kind.startswith("reference accepts")]
