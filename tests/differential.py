@@ -5,9 +5,9 @@ plugin YAML files imported by relative path, script files beside the main bluepr
 exercise the mapping rules of SPEC.md §4-§7: node and relationship type chains, every operation
 form, every way a template overrides a type operation (§5.4), scripts (files, inline, URLs),
 host_agent operations on hosted nodes, contained_in chains, relationship-instance interface
-overrides, workflows and DSL versions 1_3..1_5. A share of the blueprints is made invalid on
-purpose by one mutation with a known reference code; for those only the verdict and the code are
-compared.
+overrides, namespaced imports, workflows and DSL versions 1_3..1_5. A share of the blueprints is
+made invalid on purpose by one mutation with a known reference code; for those only the verdict
+and the code are compared.
 
 Every blueprint is parsed by the reference (cloudify-common 7.0.5 `dsl_parser`) in a
 subprocess -- one process answers a whole batch, printing one JSON line per blueprint -- and by
