@@ -16,6 +16,7 @@ from . import registry as reg
 from .backcompat import derive_plugin_1_3
 from .load import Map, Seq, load_yaml
 from .problems import Mark, Problems
+from .schema import BLUEPRINT, PLUGIN, check as check_schema
 from .sources import FetchError, Fetched, Loader, scheme_of
 from .versions import SUPPORTED, at_least, rank, short
 
@@ -66,13 +67,16 @@ class ParseCache:
     def __init__(self) -> None:
         self._docs: dict[tuple, tuple[Any, tuple]] = {}
 
-    def parse(self, key: tuple, text: str, shown: str, transform: Callable | None = None):
+    def parse(self, key: tuple, text: str, shown: str, transform: Callable | None = None,
+              schema: str = BLUEPRINT):
         hit = self._docs.get(key)
         if hit is None:
             local = Problems()
             doc = load_yaml(text, shown, local)
             if doc is not None and transform is not None:
                 doc = transform(doc)
+            if isinstance(doc, Map):
+                check_schema(doc, schema, local)
             hit = (doc, tuple(local))
             self._docs[key] = hit
         return hit
@@ -253,7 +257,8 @@ class ImportWalker:
 
     def _source(self, current, spec, namespace, fetched: Fetched, chain, *, plugin=None, yaml_file=None,
                 transform=None, cache_key=None, blueprint_id=None, in_catalog=None) -> SourceFile | None:
-        doc = self._parse(cache_key or (fetched.identity,), fetched.text, fetched.shown, transform)
+        doc = self._parse(cache_key or (fetched.identity,), fetched.text, fetched.shown, transform,
+                          PLUGIN if plugin is not None else BLUEPRINT)
         if doc is None:
             return None
         if not isinstance(doc, Map):
@@ -300,8 +305,8 @@ class ImportWalker:
                               hint=f"Raise the main blueprint to {version} or import a version of this file "
                                    f"written for {self.dsl_version}.")
 
-    def _parse(self, key, text, shown, transform=None):
-        doc, problems = self.cache.parse(key, text, shown, transform)
+    def _parse(self, key, text, shown, transform=None, schema=BLUEPRINT):
+        doc, problems = self.cache.parse(key, text, shown, transform, schema)
         self.problems.extend(problems)
         return doc
 
