@@ -1938,7 +1938,7 @@ def _write_tree(folder: Path, tree: dict[str, Any]) -> None:
 def _deletable(tree: dict[str, Any]) -> list[tuple]:
     """(file, key, key, ...) of every mapping entry and list item of every YAML file, shallow
     ones first: the candidates for one shrinking step."""
-    out = []
+    out = [(name,) for name in tree if name != "blueprint.yaml"]  # whole files first
     frontier = [((name,), doc) for name, doc in tree.items() if isinstance(doc, (dict, list))]
     while frontier:
         following = []
@@ -2018,12 +2018,15 @@ def shrink(python: Path, case: Case, target: tuple[str, str], out: Path, timeout
             if log:
                 log(f"  {case.name}: {accepted[1]} entr{'y' if accepted[1] == 1 else 'ies'} removed, "
                     f"{len(_deletable(tree))} left")
+        # drop what nothing names any more (YAML files no import names, scripts no mapping
+        # names), unless the difference needed it (a script named as '%73_1.sh', say)
+        texts = "\n".join(dump(doc) for doc in tree.values() if not isinstance(doc, str))
+        tidy = {name: doc for name, doc in tree.items()
+                if name == "blueprint.yaml" or os.path.basename(name) in texts}
+        if tidy != tree and target in _kinds(python, case, [tidy], workdir, timeout)[0]:
+            tree = tidy
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    # drop what nothing refers to any more: YAML files no import names, scripts no text names
-    texts = "\n".join(dump(doc) for doc in tree.values() if not isinstance(doc, str))
-    tree = {name: doc for name, doc in tree.items()
-            if name == "blueprint.yaml" or os.path.basename(name) in texts}
     _write_tree(out, tree)
     return tree
 
