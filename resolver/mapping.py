@@ -50,8 +50,7 @@ def normalise(raw, mark: Mark | None, problems: Problems, where: str) -> OpDef:
         return OpDef(mark=mark)
     if isinstance(raw, str):
         return OpDef(implementation=raw, mark=mark)
-    if not isinstance(raw, dict):
-        problems.add("schema-wrong-type", f"operation {where} must be a string or a mapping, not {raw!r}", mark)
+    if not isinstance(raw, dict):  # the schema check reports it, at the value
         return OpDef(mark=mark)
     for key in raw:
         if key not in OP_KEYS:
@@ -79,8 +78,8 @@ def normalise(raw, mark: Mark | None, problems: Problems, where: str) -> OpDef:
         if value is None:
             values[key] = None
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                (key == "max_retries" and not isinstance(value, int)):
+        # booleans are ints to the reference, so `max_retries: true` is accepted as 1
+        if not isinstance(value, (int, float)) or (key == "max_retries" and not isinstance(value, int)):
             problems.add("schema-wrong-type", f"{key} of {where} must be a number, not {value!r}",
                          _vmark(raw, key, mark))
             values[key] = None

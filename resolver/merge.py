@@ -122,7 +122,9 @@ def _namespace_interfaces(interfaces: Map, ns: str) -> Map:
 
 
 def _ns_mapping(ns: str, mapping):
-    if not isinstance(mapping, str) or not mapping:
+    # An empty implementation is prefixed too (it becomes `ns--`, which maps to nothing):
+    # the reference does so, and rejects it; `{}` has no implementation and stays a no-op.
+    if not isinstance(mapping, str):
         return mapping
     return f"{ns}{NAMESPACE_DELIMITER}{mapping}"
 

@@ -196,6 +196,14 @@ class NodeBuilder:
                 self._check_schema(workflow.get("parameters"), f"workflow {name!r}", PARAMETER_KEYS)
                 if "availability_rules" in workflow and not at_least(self.version, "cloudify_dsl_1_4"):
                     self._gate("availability_rules", "cloudify_dsl_1_4", mark_in(workflow, "availability_rules"))
+                rules = workflow.get("availability_rules")
+                active = rules.get("node_instances_active") if isinstance(rules, dict) else None
+                if isinstance(active, list):
+                    for index, value in enumerate(active):
+                        if value not in ("all", "partial", "none"):
+                            self.problems.add("workflow-availability-invalid",
+                                              f"workflow {name!r}: node_instances_active value {value!r} is not "
+                                              "one of all, partial, none", mark_in(active, index))
 
     def _check_schema(self, schema, owner: str, allowed) -> None:
         if not isinstance(schema, dict):
@@ -581,7 +589,7 @@ class NodeBuilder:
         inputs = self.bp.section("inputs")
         templates = self.bp.section("node_templates")
 
-        def check(value, fallback, where, scope):
+        def check(value, fallback, where, scope, props=None):
             for fname, args, _, call in iter_functions(value):
                 mark = getattr(call, "mark", None) or fallback
                 if fname == "get_input":
@@ -591,14 +599,20 @@ class NodeBuilder:
                                           mark, hint=_type_hint(ref, inputs.keys(), "Declare it under inputs"))
                 elif fname in ("get_property", "get_attribute"):
                     ref = node_reference(args)
-                    if ref is not None and ref not in templates:
+                    first = args[0] if isinstance(args, list) and args else None
+                    if first in _INVALID_IN_SCOPE[scope]:
+                        self.problems.add("function-scope-invalid",
+                                          f"{where}: {fname} cannot use {first} here", mark,
+                                          hint="SELF is for node scope; SOURCE and TARGET for relationship operations.")
+                    elif (fname == "get_property" and first == "SELF" and props is not None and len(args) > 1
+                          and isinstance(args[1], str) and args[1] not in props):
+                        self.problems.add("property-reference-unknown",
+                                          f"{where}: get_property names property {args[1]!r}, which the node does "
+                                          "not have", mark, hint=_type_hint(args[1], props.keys()))
+                    elif ref is not None and ref not in templates:
                         self.problems.add("node-reference-unknown",
                                           f"{where}: {fname} names node {ref!r}, which does not exist", mark,
                                           hint=_type_hint(ref, templates.keys()))
-                    elif scope == "outputs" and isinstance(args, list) and args and args[0] in ("SELF", "SOURCE",
-                                                                                                "TARGET"):
-                        self.problems.add("node-reference-unknown",
-                                          f"{where}: {fname} cannot use {args[0]} outside a node", mark)
 
         for node in nodes:
             check(node.properties, node.mark, f"node {node.id!r}", "node")
@@ -606,7 +620,7 @@ class NodeBuilder:
             if isinstance(caps, dict):
                 check(caps, node.mark, f"node {node.id!r}", "node")
             for op in node.operations.values():
-                check(op.inputs, node.mark, f"node {node.id!r}", "node")
+                check(op.inputs, node.mark, f"node {node.id!r}", "node", node.properties)
             for rel in node.relationships:
                 for op in list(rel.source_operations.values()) + list(rel.target_operations.values()):
                     check(op.inputs, rel.mark, f"relationship of node {node.id!r}", "relationship")
@@ -614,6 +628,11 @@ class NodeBuilder:
             entries = self.bp.section(section)
             for name, value in entries.items():
                 check(value, self.bp.mark(section, name), f"{section[:-1]} {name!r}", "outputs")
+
+
+# Where SELF, SOURCE and TARGET have no meaning (the reference raises for these).
+_INVALID_IN_SCOPE = {"node": ("SOURCE", "TARGET"), "relationship": ("SELF",),
+                     "outputs": ("SELF", "SOURCE", "TARGET")}
 
 
 def _type_hint(name, known, prefix="Known") -> str:

@@ -56,6 +56,7 @@ class Problems:
     def __init__(self) -> None:
         self._items: list[Problem] = []
         self._seen: set[Problem] = set()
+        self._spots: set[tuple] = set()
 
     def add(self, code: str, message: str, mark: Mark | None = None, *, hint: str | None = None,
             severity: str | None = None, chain: Iterable[str] = ()) -> Problem:
@@ -71,16 +72,25 @@ class Problems:
             ref_code=row.ref_code,
             chain=tuple(chain),
         )
-        if problem not in self._seen:
-            self._seen.add(problem)
-            self._items.append(problem)
+        self._keep(problem)
         return problem
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
-            if problem not in self._seen:
-                self._seen.add(problem)
-                self._items.append(problem)
+            self._keep(problem)
+
+    def _keep(self, problem: Problem) -> None:
+        # The schema validator and the stages' own guards can see the same structural fault;
+        # one schema problem per code and position is enough.
+        spot = None
+        if problem.code.startswith("schema-"):
+            spot = (problem.code, problem.file, problem.line, problem.column)
+        if problem in self._seen or (spot is not None and spot in self._spots):
+            return
+        self._seen.add(problem)
+        if spot is not None:
+            self._spots.add(spot)
+        self._items.append(problem)
 
     @property
     def has_errors(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 from typing import Iterable, Protocol, Sequence
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import attrs
 import yaml
@@ -168,7 +168,12 @@ class FileLoader:
     def resource_exists(self, base: str, relative: str) -> bool:
         if scheme_of(base):
             return False
-        return os.path.isfile(os.path.join(os.path.dirname(base), relative))
+        # The reference opens "<main folder>/<mapping>" as a URL: the text is stripped, a
+        # fragment or query is dropped, %-escapes are decoded, and a leading "/" stays
+        # inside the folder (so /etc/hosts is never probed).
+        text = relative.strip().split("#", 1)[0].split("?", 1)[0]
+        candidate = os.path.dirname(base) + "/" + unquote(text)
+        return os.path.isfile(os.path.normpath(candidate))
 
     def shown(self, path: str) -> str:
         rel = os.path.relpath(path, self.cwd)

@@ -212,7 +212,7 @@ def test_c8_an_illegal_executor_in_an_unused_type_is_reported(bp):
     ("{implementation: p1.x, timeout_recoverable: 1}", "schema-wrong-type", 64),
     ("{implementation: p1.x, colour: red}", "schema-unknown-key", 43),
     ("{implementation: [p1.x]}", "schema-wrong-type", 37),
-    ("5", "schema-wrong-type", 9),
+    ("5", "schema-wrong-type", 20),
 ])
 def test_operation_field_faults(bp, definition, code, column):
     result = bp({"blueprint.yaml": hosted(definition)})

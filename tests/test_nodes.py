@@ -529,7 +529,8 @@ def test_get_input_in_operation_inputs_and_outputs(bp):
             value: {get_input: missing_c}
         """) | {"scripts/c.sh": ""})
     assert sorted(p.code for p in result.problems) == ["input-unknown", "input-unknown"]
-    assert places(result, bp.root)[-1] == ("input-unknown", "blueprint.yaml", 15, 3)
+    # each problem points at the get_input call itself
+    assert places(result, bp.root)[-1] == ("input-unknown", "blueprint.yaml", 16, 12)
 
 
 def test_get_input_of_a_declared_input_is_fine(bp):
@@ -541,8 +542,8 @@ def test_get_input_of_a_declared_input_is_fine(bp):
 def test_get_property_of_an_unknown_node(bp):
     result = bp(nodes_of("node_templates:\n  n: {type: cloudify.nodes.Root}\noutputs:\n"
                          "  o: {value: {get_property: [nope, x]}}\n  s: {value: {get_attribute: [SELF, x]}}\n"))
-    assert sorted(places(result, bp.root)) == [("node-reference-unknown", "blueprint.yaml", 7, 3),
-                                               ("node-reference-unknown", "blueprint.yaml", 8, 3)]
+    assert sorted(places(result, bp.root)) == [("function-scope-invalid", "blueprint.yaml", 8, 14),
+                                               ("node-reference-unknown", "blueprint.yaml", 7, 14)]
 
 
 # --- graph: cycles and the install order ------------------------------------------------------

@@ -228,8 +228,6 @@ node_types:
         default: []
       size:
         type: integer
-        constraints:
-          - greater_than: 0
         default: 1
     interfaces:
       cloudify.interfaces.lifecycle:
@@ -241,6 +239,11 @@ workflows:
       target:
         type: deployment_id
         default: d
+      count:
+        type: integer
+        constraints:
+          - greater_than: 0
+        default: 1
     availability_rules:
       available: true
 """
@@ -253,9 +256,9 @@ def test_derive_1_3_rewrites_object_types_and_drops_newer_keys():
     props = derived["node_types"]["demo.nodes.Thing"]["properties"]
     assert props["owner"] == {"type": "string"}
     assert props["tags"] == {"type": "list", "default": []}
-    # constraints of a primitive-typed property stay
-    assert props["size"]["constraints"] == [{"greater_than": 0}]
     workflow = derived["workflows"]["demo_wf"]
+    # constraints of a primitive-typed parameter stay
+    assert workflow["parameters"]["count"]["constraints"] == [{"greater_than": 0}]
     assert "availability_rules" not in workflow
     assert workflow["parameters"]["target"] == {"type": "string", "default": "d"}
     # the source document is untouched and marks survive
@@ -414,7 +417,7 @@ def test_the_same_file_imported_as_a_plain_file_by_a_1_3_blueprint_is_gated(bp):
     })
     gated = sorted(where for where in places(result, bp.root) if where[0] == "feature-version")
     # the node_id type, item_type, the deployment_id type and availability_rules
-    assert [(line, column) for _, _, line, column in gated] == [(11, 15), (16, 9), (31, 15), (33, 5)]
+    assert [(line, column) for _, _, line, column in gated] == [(11, 15), (16, 9), (29, 15), (36, 5)]
 
 
 def test_a_1_3_blueprint_uses_a_shipped_plugin_1_3_file_as_is(bp):
