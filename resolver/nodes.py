@@ -11,13 +11,13 @@ from typing import Any
 
 import attrs
 
-from .functions import input_reference, iter_functions, node_reference
+from .functions import input_reference, is_function, iter_functions, node_reference
 from .hierarchy import TypeTable, is_contained_in, is_host
 from .load import Map, Seq, mark_in, value_mark_in
 from .mapping import EXECUTORS, Mapper, Mapped, NOOP, OpDef, merge_with_type, normalise
 from .merge import Blueprint
 from .problems import Mark, Problems
-from .properties import PropertyChecker, constraint_fault
+from .properties import CONSTRAINT_ARGUMENTS, PropertyChecker, constraint_fault
 from .versions import OBJECT_TYPES, PRIMITIVE_TYPES, at_least, type_minimum
 
 PLUGIN_KEYS = ("source", "executor", "install", "install_arguments", "package_name", "package_version",
@@ -225,6 +225,7 @@ class NodeBuilder:
                              ("item_type", "cloudify_dsl_1_4")):
             if key in definition and not at_least(self.version, minimum):
                 self._gate(f"{key!r} in a schema", minimum, mark_in(definition, key))
+        self._check_constraints(definition.get("constraints"), owner)
         type_name = definition.get("type")
         item_type = definition.get("item_type")
         if item_type and at_least(self.version, "cloudify_dsl_1_4"):
@@ -246,6 +247,38 @@ class NodeBuilder:
             self.problems.add("type-name-illegal", f"{owner}: type {type_name!r} is neither a primitive "
                               "nor a defined data type", value_mark_in(definition, "type"),
                               hint="Import the file that defines the data type, or use a primitive type.")
+
+    def _check_constraints(self, constraints, owner: str) -> None:
+        if not isinstance(constraints, list):
+            return
+        for index, constraint in enumerate(constraints):
+            if not isinstance(constraint, dict) or len(constraint) != 1:
+                continue
+            (operator, argument), = constraint.items()
+            check = CONSTRAINT_ARGUMENTS.get(operator)
+            if check is None:
+                self.problems.add("constraint-unknown", f"{owner}: no constraint operator {operator!r}",
+                                  mark_in(constraint, operator),
+                                  hint="Operators: " + ", ".join(sorted(CONSTRAINT_ARGUMENTS)))
+            elif not is_function(argument) and not check(argument):
+                self.problems.add("constraint-argument-invalid",
+                                  f"{owner}: {argument!r} is not a valid argument of constraint {operator!r}",
+                                  value_mark_in(constraint, operator))
+
+    def _check_inputs(self) -> None:
+        inputs = self.bp.section("inputs")
+        for name, schema in inputs.items():
+            if not isinstance(schema, dict):
+                continue
+            mark = mark_in(inputs, name) or self.bp.mark("inputs", name)
+            if schema.get("hidden") and schema.get("required", True) and "default" not in schema:
+                self.problems.add("input-hidden-required",
+                                  f"input {name!r} is hidden and required, so it needs a default", mark,
+                                  hint="Give it a default, or make it required: false or not hidden.")
+            if schema.get("display") and schema.get("type") != "textarea":
+                self.problems.add("input-display-invalid",
+                                  f"input {name!r}: display hints are only for type textarea, not "
+                                  f"{schema.get('type')!r}", mark_in(schema, "display"))
 
     def _check_type_ops(self, interfaces, owner: str) -> None:
         if not isinstance(interfaces, dict):
@@ -304,6 +337,7 @@ class NodeBuilder:
     # -- nodes ------------------------------------------------------------------------------
     def build(self) -> Model:
         self.check_definitions()
+        self._check_inputs()
         self._check_input_defaults()
         templates = self.bp.section("node_templates")
         nodes: list[Node] = []

@@ -154,6 +154,9 @@ def constraint_fault(value, constraints) -> str | None:
             continue
         (operator, argument), = constraint.items()
         check = _CONSTRAINTS.get(operator)
+        shape = CONSTRAINT_ARGUMENTS.get(operator)
+        if shape is None or is_function(argument) or not shape(argument):
+            continue  # an unknown operator or a bad argument is reported on its own
         try:
             if check is not None and not check(value, argument):
                 return f"{operator}({argument!r})"
@@ -178,4 +181,30 @@ _CONSTRAINTS = {
     "min_length": lambda v, a: _length(v) >= a,
     "max_length": lambda v, a: _length(v) <= a,
     "pattern": lambda v, a: isinstance(v, str) and re.fullmatch(a, v) is not None,
+}
+
+
+def _scalar(arg) -> bool:
+    return isinstance(arg, (int, float)) and not isinstance(arg, bool)
+
+
+def _regex(arg) -> bool:
+    if not isinstance(arg, str):
+        return False
+    try:
+        re.compile(arg)
+    except re.error:
+        return False
+    return True
+
+
+# Each operator with the shape its argument must have (the reference's argument checks).
+CONSTRAINT_ARGUMENTS = {
+    "equal": _scalar, "greater_than": _scalar, "greater_or_equal": _scalar, "less_than": _scalar,
+    "less_or_equal": _scalar, "length": _scalar, "min_length": _scalar, "max_length": _scalar,
+    "in_range": lambda a: isinstance(a, list) and len(a) == 2 and all(_scalar(x) for x in a),
+    "valid_values": lambda a: isinstance(a, list), "labels": lambda a: isinstance(a, list),
+    "tenants": lambda a: isinstance(a, list), "pattern": _regex,
+    "filter_id": lambda a: isinstance(a, str), "deployment_id": lambda a: isinstance(a, str),
+    "name_pattern": lambda a: isinstance(a, dict),
 }
