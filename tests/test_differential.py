@@ -171,3 +171,15 @@ def as_reference(plan: dict) -> dict:
                 "workflow_plugins_to_install"):
         out[key] = [{f: p.get(f) for f in fields} for p in plan[key]]
     return out
+
+
+def test_formerly_known_differences_now_agree(reference_python, tmp_path):
+    """The constructs once listed in KNOWN_DIFFERENCES (empty implementations inside a namespace,
+    node_instances_active values, script paths read as URLs, booleans as retries, SELF/SOURCE/
+    TARGET scope and get_property of a missing property) now give the reference's verdict."""
+    count = max(20, COUNT // 3)
+    cases = differential.generate_cases(tmp_path / "cases", count, SEED, known=True)
+    assert any(set(case.features) & set(differential.KNOWN_DIFFERENCES) for case in cases)
+    report = differential.run(tmp_path / "run", count, SEED, reference_python, cases=cases)
+    verdicts = report.of(differential.VERDICT, MAPPING, differential.CRASH)
+    assert not verdicts, report.render()
