@@ -6,13 +6,11 @@ import os
 import sys
 
 from . import __version__
+from .report import FORMATS
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="resolver",
-        description="Resolve Cloudify blueprints offline into a lifecycle plan.")
-    parser.add_argument("blueprints", nargs="+", metavar="BLUEPRINT")
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """The options that configure a `Resolver` and the output; shared with the pre-commit hook."""
     parser.add_argument("-r", "--registry", action="append", default=[], metavar="DIR",
                         help="plugin registry folder <package>/<version>/*.yaml (repeatable, searched in order)")
     parser.add_argument("--import-rules", metavar="FILE", help="import-resolver rules (YAML)")
@@ -21,30 +19,45 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--search-path", action="append", default=[], metavar="DIR",
                         help="folder tried for relative imports not found beside the importer (repeatable)")
     parser.add_argument("--cache", metavar="DIR", help="local copies of URLs, laid out <host>/<path>")
-    parser.add_argument("-f", "--format", choices=("text", "json", "sarif", "github"), default="text",
+    parser.add_argument("-f", "--format", choices=FORMATS, default="text",
                         help="text (default; coloured on a terminal unless NO_COLOR is set), json (the "
                              "resolver-report), sarif (SARIF 2.1.0 for code scanning) or github "
                              "(GitHub Actions annotations)")
     parser.add_argument("--online", action="store_true", help="allow downloading imports")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def session_from(args, prog: str):
+    """A `Resolver` for parsed options, or None after printing why (an environment error, exit 2)."""
+    from .api import Options, Resolver
+
+    for folder in args.registry + args.search_path:
+        if not os.path.isdir(folder):
+            print(f"{prog}: error: {folder}: not a folder", file=sys.stderr)
+            return None
+    try:
+        return Resolver(registries=args.registry, import_rules=args.import_rules,
+                        blueprint_catalog=args.blueprint_catalog, search_paths=args.search_path,
+                        cache_dir=args.cache, options=Options(strict=args.strict, online=args.online))
+    except (OSError, ValueError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="resolver",
+        description="Resolve Cloudify blueprints offline into a lifecycle plan.")
+    parser.add_argument("blueprints", nargs="+", metavar="BLUEPRINT")
+    add_session_options(parser)
     parser.add_argument("--version", action="version", version=f"resolver {__version__}")
     return parser
 
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from .api import Options, Resolver
-
-    for folder in args.registry + args.search_path:
-        if not os.path.isdir(folder):
-            print(f"resolver: error: {folder}: not a folder", file=sys.stderr)
-            return 2
-    try:
-        session = Resolver(registries=args.registry, import_rules=args.import_rules,
-                           blueprint_catalog=args.blueprint_catalog, search_paths=args.search_path,
-                           cache_dir=args.cache, options=Options(strict=args.strict, online=args.online))
-    except (OSError, ValueError) as exc:
-        print(f"resolver: error: {exc}", file=sys.stderr)
+    session = session_from(args, "resolver")
+    if session is None:
         return 2
     results = [session.resolve(path) for path in args.blueprints]
     from .report import render, use_color

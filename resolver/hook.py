@@ -25,6 +25,7 @@ from collections import deque
 from typing import Iterable, Sequence
 
 from . import __version__
+from .cli import add_session_options, session_from
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
@@ -39,30 +40,13 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _NAMESPACE_DELIMITER = "--"
 
 
-def _formats() -> tuple[str, ...]:
-    """text and json always; sarif/github when the report module provides them."""
-    from . import report
-
-    return ("text", "json") + tuple(name for name in ("sarif", "github") if hasattr(report, f"to_{name}"))
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resolver-hook",
         description="pre-commit hook: resolve the blueprints among FILES, and the blueprints that import "
                     "the other YAML files among them; print the problems found.")
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to check (as pre-commit passes them)")
-    parser.add_argument("-r", "--registry", action="append", default=[], metavar="DIR",
-                        help="plugin registry folder <package>/<version>/*.yaml (repeatable, searched in order)")
-    parser.add_argument("--import-rules", metavar="FILE", help="import-resolver rules (YAML)")
-    parser.add_argument("--blueprint-catalog", metavar="PATH",
-                        help="folder <id>/blueprint.yaml, or a YAML file mapping id -> path")
-    parser.add_argument("--search-path", action="append", default=[], metavar="DIR",
-                        help="folder tried for relative imports not found beside the importer (repeatable)")
-    parser.add_argument("--cache", metavar="DIR", help="local copies of URLs, laid out <host>/<path>")
-    parser.add_argument("-f", "--format", choices=_formats(), default="text")
-    parser.add_argument("--online", action="store_true", help="allow downloading imports")
-    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    add_session_options(parser)
     parser.add_argument("--blueprint-glob", action="append", default=[], metavar="PATTERN",
                         help="files matching PATTERN (relative to --root; a pattern without '/' also matches "
                              "the file name) are blueprints whatever their content (repeatable)")
@@ -312,18 +296,10 @@ def select(files: Iterable[str], root: str, search_paths: Sequence[str], globs: 
 def _render(results, fmt: str) -> str:
     import attrs
 
-    from . import report
+    from .report import render, use_color
 
     results = [attrs.evolve(r, plan=None, graph=None) for r in results]  # problems only, never a plan
-    if fmt == "json":
-        return report.to_json(results)
-    if fmt == "text":
-        if hasattr(report, "use_color"):
-            color = report.use_color(sys.stdout)
-        else:
-            color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        return report.to_text(results, color=color, show_plan=False)
-    return getattr(report, f"to_{fmt}")(results)  # sarif, github: problems only already
+    return render(fmt, results, color=use_color(sys.stdout))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -332,23 +308,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         return exc.code if isinstance(exc.code, int) else 2
 
-    for folder in args.registry + args.search_path:
-        if not os.path.isdir(folder):
-            print(f"resolver-hook: error: {folder}: not a folder", file=sys.stderr)
-            return 2
     if args.root is not None and not os.path.isdir(args.root):
         print(f"resolver-hook: error: {args.root}: not a folder", file=sys.stderr)
         return 2
     root = os.path.realpath(args.root or _git_toplevel() or os.getcwd())
 
-    from .api import Options, Resolver
-
-    try:
-        session = Resolver(registries=args.registry, import_rules=args.import_rules,
-                           blueprint_catalog=args.blueprint_catalog, search_paths=args.search_path,
-                           cache_dir=args.cache, options=Options(strict=args.strict, online=args.online))
-    except (OSError, ValueError) as exc:
-        print(f"resolver-hook: error: {exc}", file=sys.stderr)
+    session = session_from(args, "resolver-hook")
+    if session is None:
         return 2
 
     blueprints = select(args.files, root, args.search_path, args.blueprint_glob)
