@@ -68,8 +68,9 @@ sys.exit(main())
 
 
 @dataclass
-class RefTiming:
-    """What one reference subprocess reported. `status`: ok, timeout, error."""
+class Measure:
+    """One side's figures for one size (what our run or a reference subprocess reported).
+    `status`: ok, timeout, error, skipped."""
 
     status: str
     runs: list[float] = field(default_factory=list)
@@ -114,7 +115,7 @@ def version(python: Path) -> str:
 
 
 def time_parse(python: Path, blueprint: Path, plugins: dict[str, str], repeat: int,
-               timeout: float) -> RefTiming:
+               timeout: float) -> Measure:
     """Parse `blueprint` `repeat` times in a fresh reference process, within `timeout` seconds."""
     command = [os.fspath(python), "-c", DRIVER, os.fspath(blueprint), str(repeat), json.dumps(plugins)]
     try:
@@ -124,7 +125,7 @@ def time_parse(python: Path, blueprint: Path, plugins: dict[str, str], repeat: i
         stderr = done.stderr
     except subprocess.TimeoutExpired as exc:
         output, status, stderr = _text(exc.stdout), "timeout", _text(exc.stderr)
-    timing = RefTiming(status)
+    timing = Measure(status)
     for line in output.splitlines():
         word, _, rest = line.partition(" ")
         if word == "run":

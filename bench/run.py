@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from . import blueprints, reference
+from .reference import Measure
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
@@ -82,20 +83,6 @@ class Deadline:
 
 # --------------------------------------------------------------------------------------------
 # Measurements
-
-
-@dataclass
-class Measure:
-    """One side's figures for one size. `status`: ok, timeout, error, skipped."""
-
-    status: str
-    runs: list[float] = field(default_factory=list)
-    nodes: int | None = None
-    detail: str = ""
-
-    @property
-    def best(self) -> float | None:
-        return min(self.runs) if self.runs else None
 
 
 @dataclass
@@ -196,7 +183,7 @@ def run_sizes(args: argparse.Namespace, root: Path, ref_python: Path | None,
             row.ref.detail = ref_stopped
         else:
             timing = reference.time_parse(ref_python, made.path, plugins, repeat, args.ref_timeout)
-            row.ref = Measure(timing.status, timing.runs, timing.nodes, timing.detail)
+            row.ref = timing
             progress(f"{size:>6} nodes  reference: {_status_text(row.ref)}")
             if timing.status == "timeout":
                 ref_stopped = f"{size} nodes timed out"

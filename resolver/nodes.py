@@ -187,7 +187,7 @@ class NodeBuilder:
                 for group in ("source_interfaces", "target_interfaces"):
                     self._check_type_ops(body.get(group), f"relationship type {name!r}")
             if resolved is not None and body is not None:
-                self._validate_relationship_type_ops(name, resolved)
+                self._validate_relationship_type_ops(name)
         inputs = self.bp.section("inputs")
         for name, schema in inputs.items():
             self._check_one_schema(schema, f"input {name!r}", INPUT_KEYS, mark_in(inputs, name))
@@ -306,9 +306,13 @@ class NodeBuilder:
                 if key in raw and not at_least(self.version, "cloudify_dsl_1_1"):
                     self._gate(key, "cloudify_dsl_1_1", mark_in(raw, key))
 
-    def _validate_relationship_type_ops(self, name: str, resolved) -> None:
-        # the reference maps every operation of every relationship type, used or not
+    def _validate_relationship_type_ops(self, name: str) -> None:
+        # the reference maps every operation of every relationship type, used or not; only
+        # the unmapped ones are faults here (scripts and executors are judged where used)
         body = self.rel_types.entries.get(name)
+        quiet = Problems()
+        mapper = Mapper(self.plugins, self.mapper.script_exists, self.bp.namespaces_mapping, quiet)
+        mapper._exists = self.mapper._exists  # one file probe per mapping string per blueprint
         for group in ("source_interfaces", "target_interfaces"):
             own = body.get(group) if isinstance(body, dict) else None
             if not isinstance(own, dict):
@@ -318,12 +322,9 @@ class NodeBuilder:
                     continue
                 for op_name, raw in ops.items():
                     op = self._normalised(raw, mark_in(ops, op_name), f"{iface}.{op_name}")
-                    quiet = Problems()
-                    mapper = Mapper(self.plugins, self.mapper.script_exists, self.bp.namespaces_mapping, quiet)
-                    mapper._exists = self.mapper._exists
                     mapper.map(op, op_name=op_name, code="relationship-operation-unmapped",
                                context=f"relationship type {name!r}")
-                    self.problems.extend(p for p in quiet if p.code == "relationship-operation-unmapped")
+        self.problems.extend(p for p in quiet if p.code == "relationship-operation-unmapped")
 
     def _normalised(self, raw, mark, where) -> OpDef:
         key = id(raw) if isinstance(raw, dict) else None

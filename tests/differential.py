@@ -49,11 +49,10 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
+from bench.reference import INSTALL_HINT, find_python
 from tests.conformance import Difference, MISSING, compare_plan, same
 
 REPO = Path(__file__).resolve().parents[1]
-FALLBACK_PYTHON = Path("/work/ref/bin/python")
-INSTALL_HINT = "python3 -m venv .ref && .ref/bin/pip install cloudify-common==7.0.5 networkx pyyaml"
 
 CENTRAL = "central_deployment_agent"
 HOST = "host_agent"
@@ -1550,27 +1549,12 @@ main()
 
 
 def find_reference_python(repo: Path = REPO) -> tuple[Path | None, str]:
-    """The first Python that can import `dsl_parser`: $REF_PYTHON, <repo>/.ref, /work/ref.
-    Returns (path, "") or (None, why none was usable)."""
-    candidates = []
-    if os.environ.get("REF_PYTHON"):
-        candidates.append(Path(os.environ["REF_PYTHON"]))
-    candidates += [repo / ".ref" / "bin" / "python", FALLBACK_PYTHON]
-    tried = []
-    for candidate in candidates:
-        if not candidate.exists():
-            tried.append(f"{candidate}: absent")
-            continue
-        try:
-            check = subprocess.run([os.fspath(candidate), "-c", "import dsl_parser.parser"],
-                                   capture_output=True, text=True, timeout=120)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            tried.append(f"{candidate}: {exc}")
-            continue
-        if check.returncode == 0:
-            return candidate, ""
-        tried.append(f"{candidate}: cannot import dsl_parser")
-    return None, "no reference Python (" + "; ".join(tried) + f"); install one: {INSTALL_HINT}"
+    """The first Python that can import `dsl_parser` (bench.reference.find_python's order).
+    Returns (path, "") or (None, why none was usable, with how to install one)."""
+    python, why = find_python(repo)
+    if python is not None:
+        return python, ""
+    return None, f"no reference Python ({why}); install one: {INSTALL_HINT}"
 
 
 class ReferenceBatch:
