@@ -4,10 +4,23 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CORPUS := ../shared/corpus
+# The reference parser, for the tests that compare with it and for benchmarks only: a separate,
+# git-ignored venv, never a dependency of the project.
+REF := .ref
+REF_STAMP := $(REF)/.installed
+REF_PACKAGES := cloudify-common==7.0.5 networkx pyyaml packaging==24.1
 
-.PHONY: install run test conformance bench clean
+.PHONY: install reference run test conformance bench clean
 
 install: $(STAMP)
+
+reference: $(REF_STAMP)
+
+$(REF_STAMP):
+	$(PYTHON) -m venv $(REF)
+	$(REF)/bin/python -m pip install --quiet --upgrade pip
+	$(REF)/bin/python -m pip install --quiet $(REF_PACKAGES)
+	touch $(REF_STAMP)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +31,13 @@ $(STAMP): setup.cfg pyproject.toml
 run: install
 	$(PY) -m resolver -r fixtures/example/registry fixtures/example/blueprint.yaml
 
-test: install
+test: install reference
 	$(PY) -m pytest
 
 conformance: install
 	$(PY) -m tests.conformance
 
-bench: install
+bench: install reference
 	$(PY) -m bench.run --corpus $(CORPUS) $(BENCH_ARGS)
 
 clean:

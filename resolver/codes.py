@@ -59,6 +59,14 @@ CODES: dict[str, Code] = _table(
     ("plugin-not-found", ERROR, None, "No plugin in the registries matches a plugin: import."),
     ("plugin-yaml-missing", ERROR, None, "The chosen plugin version has no YAML file for this DSL version."),
     ("blueprint-not-found", ERROR, None, "A blueprint: import names an id the catalog does not hold."),
+    # plugin sources (registries) and the lock
+    ("registry-offline", ERROR, None, "A source needs the network, which is off, and the cache does not hold the answer."),
+    ("registry-unreachable", ERROR, None, "A plugin source could not be reached (connection, DNS, time-out)."),
+    ("registry-auth-failed", ERROR, None, "A plugin source refused the credentials (HTTP 401)."),
+    ("registry-forbidden", ERROR, None, "A plugin source refused access (HTTP 403)."),
+    ("registry-not-found", ERROR, None, "A plugin source has nothing at the address asked (HTTP 404)."),
+    ("registry-server-error", ERROR, None, "A plugin source failed (HTTP 5xx) after retries."),
+    ("registry-bad-response", ERROR, None, "A plugin source answered with something that is not what it should serve."),
     # plugins
     ("plugin-executor-invalid", ERROR, 18, "A plugin's executor is neither central_deployment_agent nor host_agent."),
     ("plugin-source-missing", ERROR, 50, "A plugin to install declares neither source nor package_name."),

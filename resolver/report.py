@@ -84,8 +84,8 @@ def use_color(stream, environ: Mapping[str, str] | None = None) -> bool:
         return False
 
 
-def render(fmt: str, results, *, color: bool = False) -> str:
-    """Render `results` in `fmt` (one of FORMATS)."""
+def render(fmt: str, results, *, color: bool = False, explain: bool = False) -> str:
+    """Render `results` in `fmt` (one of FORMATS). `explain` adds the version choice to text."""
     if fmt == "json":
         return to_json(results)
     if fmt == "sarif":
@@ -93,7 +93,7 @@ def render(fmt: str, results, *, color: bool = False) -> str:
     if fmt == "github":
         return to_github(results)
     if fmt == "text":
-        return to_text(results, color=color)
+        return to_text(results, color=color, explain=explain)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -118,7 +118,7 @@ def _location(problem, fallback: str) -> str:
     return f"{path}:{line}:{column}"
 
 
-def to_text(results, *, color: bool = False, show_plan: bool = True) -> str:
+def to_text(results, *, color: bool = False, show_plan: bool = True, explain: bool = False) -> str:
     lines = []
     paint = _painter(color)
     for result in results:

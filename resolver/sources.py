@@ -124,23 +124,26 @@ class FileLoader:
     """Answers imports from disk: beside the importer, search paths, rules, cache, catalog."""
 
     def __init__(self, *, rules: Iterable[tuple[str, str]] = (), search_paths: Iterable[str] = (),
-                 catalog: dict[str, str] | None = None, cache_dir: str | None = None,
-                 online: bool = False, cwd: str | None = None) -> None:
+                 catalog: dict[str, str] | None = None, http=None, cwd: str | None = None) -> None:
+        """`http` (net.Http) answers URLs from the cache, and from the network when it is online;
+        without it, URLs are answered by the import rules alone."""
         self.rules = tuple(rules)
         self.search_paths = tuple(os.path.abspath(p) for p in search_paths)
         self.catalog = dict(catalog or {})
-        self.cache_dir = os.path.abspath(cache_dir) if cache_dir else None
-        self.online = online
+        self.http = http
         self.cwd = cwd or os.getcwd()
         self._texts: dict[str, str] = {}
+
+    @property
+    def online(self) -> bool:
+        return bool(self.http is not None and self.http.online)
 
     def with_search_paths(self, extra: Iterable[str]) -> "FileLoader":
         extra = tuple(os.path.abspath(p) for p in extra)
         if not extra:
             return self
         clone = FileLoader(rules=self.rules, search_paths=self.search_paths + extra,
-                           catalog=self.catalog, cache_dir=self.cache_dir, online=self.online,
-                           cwd=self.cwd)
+                           catalog=self.catalog, http=self.http, cwd=self.cwd)
         clone._texts = self._texts  # same files, same texts: share what was read
         return clone
 
@@ -251,30 +254,34 @@ class FileLoader:
         for rewritten in self._rewrites(url):
             tried.append(rewritten)
             if scheme_of(rewritten) in NETWORK_SCHEMES:
-                if self.online:
-                    return self._network(rewritten, identity=url, tried=tried)
+                if self.http is not None:
+                    try:
+                        return self._http(rewritten, identity=url, tried=tried)
+                    except FetchError:
+                        continue
                 continue
             if os.path.isfile(rewritten):
                 return self._file(rewritten, via="rule", identity=url)
-        if self.cache_dir:
-            parts = urlsplit(url)
-            cached = os.path.normpath(os.path.join(self.cache_dir, parts.netloc, parts.path.lstrip("/")))
-            tried.append(cached)
-            if cached.startswith(self.cache_dir + os.sep) and os.path.isfile(cached):
-                return self._file(cached, via="cache", identity=url)
-        if self.online:
-            return self._network(url, identity=url, tried=tried)
-        tried.append(f"{url} (network: off; pass --online to allow it)")
-        raise FetchError(f"{url} is not answered by any import rule or the cache, and the network is off",
-                         tried=tried, offline=True)
+        if self.http is None:
+            tried.append(f"{url} (no cache, network off)")
+            raise FetchError(f"{url} is not answered by any import rule, and there is no cache or network",
+                             tried=tried, offline=True)
+        return self._http(url, identity=url, tried=tried)
 
-    def _network(self, url: str, identity: str, tried: list[str]) -> Fetched:
-        from urllib.request import urlopen  # only paid for when the network is asked for
+    def _http(self, url: str, identity: str, tried: list[str]) -> Fetched:
+        from .net import NetError
 
-        tried.append(url)
+        tried.append(url if self.online else f"{url} (cache; network off: pass --online to allow it)")
         try:
-            with urlopen(url, timeout=10) as response:  # noqa: S310 - the user asked for --online
-                text = response.read().decode("utf-8")
-        except Exception as exc:  # any network failure is the same fault for the user
-            raise FetchError(f"cannot download {url}: {exc}", tried=tried) from None
-        return Fetched(identity=identity, shown=url, text=text, via="network", resolved=url)
+            data = self.http.get(url)
+        except NetError as exc:
+            offline = exc.code == "registry-offline"
+            reason = (f"{url} is not answered by any import rule or the cache, and the network is off"
+                      if offline else exc.message)
+            raise FetchError(reason, tried=tried, offline=offline) from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FetchError(f"{url} is not UTF-8 text: {exc}", tried=tried) from None
+        return Fetched(identity=identity, shown=url, text=text, via="network" if self.online else "cache",
+                       resolved=url)

@@ -1,22 +1,22 @@
-"""Plugin registries: where `plugin:` imports and legacy plugin-YAML URLs are answered.
+"""The manager's choices, for every source: which version a `plugin:` import gets, which YAML file.
 
-A registry is anything with `versions(package_name)` (the stored versions of a package, each
-with its distribution and YAML files) and `read(record, yaml_file)`. `DirectoryRegistry`
-reads the `<package_name>/<version>/*.yaml` layout; `MemoryRegistry` serves tests and
-embedders. Choosing among versions (`select`) and choosing the YAML file for a DSL
-version (`choose_yaml`) follow the manager's rules (REGISTRY.md §1.1-1.4) and live here,
-outside any one registry, so every source behaves the same.
+Parsing the import (`parse_plugin_import`), choosing among stored versions (`select`, and
+`explain` for the reasons) and choosing the YAML file for a DSL version (`choose_yaml`)
+follow REGISTRY.md §1.1-1.4 and live here, outside any one registry, so every source behaves
+the same. Legacy plugin-YAML URLs (`.../spec/<name>/<version>/plugin.yaml`) are recognised here
+too, so a registry can answer them by (package, version).
 """
 from __future__ import annotations
 
-import os
 import re
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
+
+from .base import PluginRecord, Registry
 
 PLUGIN_PREFIX = "plugin:"
 _VERSIONED_YAML = re.compile(r"_(\d_\d+)\.yaml$")
@@ -43,35 +43,6 @@ class PluginRequest:
         if self.distributions:
             parts.append(f"distribution {', '.join(self.distributions)}")
         return self.package_name + (f" ({'; '.join(parts)})" if parts else "")
-
-
-@attrs.frozen
-class PluginRecord:
-    """One stored plugin version: where it lives and which YAML files it has."""
-
-    package_name: str
-    version: str
-    yaml_files: tuple[str, ...]
-    location: str
-    distribution: str | None = None
-    source: str = ""
-
-    @property
-    def parsed_version(self) -> Version | None:
-        try:
-            return Version(self.version)
-        except InvalidVersion:
-            return None
-
-
-class Registry(Protocol):
-    name: str
-
-    def versions(self, package_name: str) -> Sequence[PluginRecord]:
-        """Every stored version of `package_name`, in upload (listing) order."""
-
-    def read(self, record: PluginRecord, yaml_file: str) -> str:
-        """The text of one YAML file of `record`; OSError when it cannot be read."""
 
 
 def parse_plugin_import(text: str) -> PluginRequest:
@@ -130,22 +101,79 @@ def _names_prerelease(specifier: SpecifierSet) -> bool:
     return False
 
 
-def _matches(request: PluginRequest, record: PluginRecord) -> bool:
+@attrs.frozen
+class Candidate:
+    """One stored version as the choice saw it: `verdict` says whether it won or why it lost.
+
+    Verdicts: `chosen`; `older` (it matched, a newer version won); `tie` (the same version
+    again, later in listing order: the earliest upload wins); `specifier` (outside the version
+    specifier); `prerelease` (a pre-release or dev release, excluded unless the specifier names
+    one); `distribution` (built for another distribution than `?distribution=` asks);
+    `no-wagon` (a catalog or marketplace version with no wagon the manager could install).
+    """
+
+    record: PluginRecord
+    verdict: str
+    registry: str = ""
+
+    def as_dict(self) -> dict:
+        return {"version": self.record.version, "registry": self.registry or self.record.source,
+                "distribution": self.record.distribution, "verdict": self.verdict}
+
+
+@attrs.frozen
+class Selection:
+    """The outcome of choosing among the versions of one package in one registry."""
+
+    request: PluginRequest
+    chosen: PluginRecord | None
+    candidates: tuple[Candidate, ...]
+
+
+def _verdict(request: PluginRequest, record: PluginRecord) -> str | None:
+    """Why `record` cannot be chosen for `request`, or None when it matches."""
     if request.distributions and record.distribution not in request.distributions:
-        return False
+        return "distribution"
     # a string, not a Version: `===` compares the stored text, which need not be PEP 440
-    return request.specifier.contains(record.version)
+    if request.specifier.contains(record.version):
+        return None
+    if not request.specifier.prereleases:
+        loose = SpecifierSet(str(request.specifier), prereleases=True)
+        if loose.contains(record.version):
+            return "prerelease"
+    return "specifier"
+
+
+def explain(request: PluginRequest, records: Iterable[PluginRecord], registry: str = "") -> Selection:
+    """Choose as the manager does (REGISTRY.md §1.3) and say why every other version lost.
+
+    The newest matching version wins; ties (equal versions, e.g. `1.3` and `1.3.0`, or one
+    version built for several distributions) go to the earliest in listing order.
+    """
+    records = tuple(records)
+    verdicts = [_verdict(request, record) for record in records]
+    best: int | None = None
+    for index, record in enumerate(records):
+        if verdicts[index] is None and (best is None or _order_key(record) > _order_key(records[best])):
+            best = index
+    candidates = []
+    for index, record in enumerate(records):
+        verdict = verdicts[index]
+        if verdict is None:
+            if index == best:
+                verdict = "chosen"
+            elif _order_key(record) == _order_key(records[best]):
+                verdict = "tie"
+            else:
+                verdict = "older"
+        candidates.append(Candidate(record=record, verdict=verdict, registry=registry))
+    return Selection(request=request, chosen=None if best is None else records[best],
+                     candidates=tuple(candidates))
 
 
 def select(request: PluginRequest, records: Iterable[PluginRecord]) -> PluginRecord | None:
     """The newest matching version; ties go to the earliest in listing order."""
-    best: PluginRecord | None = None
-    for record in records:
-        if not _matches(request, record):
-            continue
-        if best is None or _order_key(record) > _order_key(best):
-            best = record
-    return best
+    return explain(request, records).chosen
 
 
 def _order_key(record: PluginRecord):
@@ -231,80 +259,3 @@ def _same_version(a: str, b: str) -> bool:
         return Version(a) == Version(b)
     except InvalidVersion:
         return False
-
-
-# --- implementations --------------------------------------------------------------------
-
-class DirectoryRegistry:
-    """A folder laid out `<package_name>/<version>/<plugin yaml files>`.
-
-    A version folder may also hold the wagon's `package.json`; its
-    `build_server_os_properties.distribution` is what `?distribution=` matches.
-    """
-
-    def __init__(self, root: str | os.PathLike) -> None:
-        self.root = os.path.abspath(os.fspath(root))
-        self.name = self.root
-        self._versions: dict[str, tuple[PluginRecord, ...]] = {}
-
-    def versions(self, package_name: str) -> Sequence[PluginRecord]:
-        cached = self._versions.get(package_name)
-        if cached is not None:
-            return cached
-        folder = os.path.join(self.root, package_name)
-        records = []
-        if os.sep not in package_name and package_name not in ("", ".", "..") and os.path.isdir(folder):
-            for version in sorted(os.listdir(folder)):
-                vdir = os.path.join(folder, version)
-                if not os.path.isdir(vdir):
-                    continue
-                files = tuple(sorted(f for f in os.listdir(vdir) if f.endswith(".yaml")))
-                records.append(PluginRecord(package_name=package_name, version=version,
-                                            yaml_files=files, location=vdir, source=self.root,
-                                            distribution=_wagon_distribution(vdir)))
-        result = tuple(records)
-        self._versions[package_name] = result
-        return result
-
-    def read(self, record: PluginRecord, yaml_file: str) -> str:
-        with open(os.path.join(record.location, yaml_file), encoding="utf-8") as handle:
-            return handle.read()
-
-
-def _wagon_distribution(folder: str) -> str | None:
-    """The distribution a wagon was built for, from a `package.json` kept beside the YAML files."""
-    path = os.path.join(folder, "package.json")
-    if not os.path.isfile(path):
-        return None
-    import json
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            meta = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    props = meta.get("build_server_os_properties") if isinstance(meta, dict) else None
-    distribution = props.get("distribution") if isinstance(props, dict) else None
-    return distribution.lower() if isinstance(distribution, str) else None
-
-
-class MemoryRegistry:
-    """An in-memory registry: {package_name: {version: {yaml_file: text}}}."""
-
-    def __init__(self, packages: dict, name: str = "memory") -> None:
-        self.name = name
-        self._packages = packages
-
-    def versions(self, package_name: str) -> Sequence[PluginRecord]:
-        versions = self._packages.get(package_name, {})
-        return tuple(
-            PluginRecord(package_name=package_name, version=version,
-                         yaml_files=tuple(sorted(files)), location=f"{self.name}:{package_name}/{version}",
-                         source=self.name)
-            for version, files in versions.items())
-
-    def read(self, record: PluginRecord, yaml_file: str) -> str:
-        try:
-            return self._packages[record.package_name][record.version][yaml_file]
-        except KeyError:
-            raise OSError(f"{yaml_file} is not stored for {record.package_name} {record.version}") from None
