@@ -3,7 +3,8 @@
 With a reference Python ($REF_PYTHON, else .ref/bin/python in the repository, else
 /work/ref/bin/python) the generated blueprints are parsed by both and must give the same verdict
 (and, when both reject, the reference's code among ours) and the same mapping on the fields of
-tests/conformance.py. Without one, that test is skipped and the generator is still exercised:
+tests/conformance.py. Without one, that test fails in CI (CI=true) and is skipped elsewhere, and the
+generator is still exercised:
 our resolver must accept every blueprint generated valid, without an internal error.
 
 DIFFERENTIAL_COUNT and DIFFERENTIAL_SEED change the number of blueprints and the seed.
@@ -26,7 +27,10 @@ SEED = os.environ.get("DIFFERENTIAL_SEED", "20261125")
 def reference_python() -> Path:
     python, why = differential.find_reference_python()
     if python is None:
-        pytest.skip(f"no reference parser to compare with: {why}")
+        # `make test` creates .ref; in CI a missing reference is a failure, never a quiet skip
+        if os.environ.get("CI"):
+            pytest.fail(f"no reference parser to compare with: {why} (run `make reference`)")
+        pytest.skip(f"no reference parser to compare with: {why} (run `make reference`)")
     return python
 
 

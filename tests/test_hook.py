@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -183,8 +182,6 @@ def test_json_lists_the_checked_blueprints_without_plans(tree, capsys):
 
 def test_json_report_matches_the_report_schema(tree, capsys):
     schema_file = REPO / "schemas" / "report.schema.json"
-    if not schema_file.is_file():
-        pytest.skip("no schemas/report.schema.json in this checkout")
     import jsonschema
 
     _, out, _ = run(capsys, "-f", "json", "types.yaml", "good.yaml")
@@ -192,11 +189,7 @@ def test_json_report_matches_the_report_schema(tree, capsys):
 
 
 @pytest.mark.parametrize("fmt", ["sarif", "github"])
-def test_other_report_formats_when_the_report_module_has_them(tree, capsys, fmt):
-    from resolver import report
-
-    if not hasattr(report, f"to_{fmt}"):
-        pytest.skip(f"resolver.report has no to_{fmt}")
+def test_other_report_formats(tree, capsys, fmt):
     code, out, _ = run(capsys, "-f", fmt, "bad.yaml", "good.yaml")
     assert code == 1
     if fmt == "sarif":
