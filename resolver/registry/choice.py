@@ -9,7 +9,7 @@ too, so a registry can answer them by (package, version).
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Callable, Collection, Iterable, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -109,7 +109,10 @@ class Candidate:
     again, later in listing order: the earliest upload wins); `specifier` (outside the version
     specifier); `prerelease` (a pre-release or dev release, excluded unless the specifier names
     one); `distribution` (built for another distribution than `?distribution=` asks);
-    `no-wagon` (a catalog or marketplace version with no wagon the manager could install).
+    `no-wagon` (a catalog or marketplace version with no wagon the manager could install);
+    `no-yaml` (a marketplace version that publishes no plugin YAML); `wagon-distribution` (a
+    marketplace version whose wagons are all for other distributions, while another matching
+    version has one for the manager's, REGISTRY.md §1.5 pass 1).
     """
 
     record: PluginRecord
@@ -130,28 +133,43 @@ class Selection:
     candidates: tuple[Candidate, ...]
 
 
-def _verdict(request: PluginRequest, record: PluginRecord) -> str | None:
+Screen = Callable[[PluginRecord], "str | None"]
+
+
+def _verdict(request: PluginRequest, record: PluginRecord,
+             distributions: Callable[[PluginRecord], Collection[str | None]] | None,
+             screen: Screen | None) -> str | None:
     """Why `record` cannot be chosen for `request`, or None when it matches."""
-    if request.distributions and record.distribution not in request.distributions:
-        return "distribution"
+    if request.distributions:
+        offered = distributions(record) if distributions is not None else (record.distribution,)
+        if not any(value in request.distributions for value in offered):
+            return "distribution"
     # a string, not a Version: `===` compares the stored text, which need not be PEP 440
-    if request.specifier.contains(record.version):
-        return None
-    if not request.specifier.prereleases:
-        loose = SpecifierSet(str(request.specifier), prereleases=True)
-        if loose.contains(record.version):
-            return "prerelease"
-    return "specifier"
+    if not request.specifier.contains(record.version):
+        if not request.specifier.prereleases:
+            loose = SpecifierSet(str(request.specifier), prereleases=True)
+            if loose.contains(record.version):
+                return "prerelease"
+        return "specifier"
+    return screen(record) if screen is not None else None
 
 
-def explain(request: PluginRequest, records: Iterable[PluginRecord], registry: str = "") -> Selection:
+def explain(request: PluginRequest, records: Iterable[PluginRecord], registry: str = "", *,
+            distributions: Callable[[PluginRecord], Collection[str | None]] | None = None,
+            screen: Screen | None = None) -> Selection:
     """Choose as the manager does (REGISTRY.md §1.3) and say why every other version lost.
 
     The newest matching version wins; ties (equal versions, e.g. `1.3` and `1.3.0`, or one
     version built for several distributions) go to the earliest in listing order.
+
+    Two hooks let a source that stores versions differently keep this one rule:
+    `distributions(record)` gives the distributions a record was built for (default: its
+    `distribution`), which `?distribution=` must meet; `screen(record)` is the source's own
+    rule for a version that matches the specifier, returning the verdict that rules it out
+    (`no-wagon`, `no-yaml`, ...) or None.
     """
     records = tuple(records)
-    verdicts = [_verdict(request, record) for record in records]
+    verdicts = [_verdict(request, record, distributions, screen) for record in records]
     best: int | None = None
     for index, record in enumerate(records):
         if verdicts[index] is None and (best is None or _order_key(record) > _order_key(records[best])):
@@ -174,6 +192,22 @@ def explain(request: PluginRequest, records: Iterable[PluginRecord], registry: s
 def select(request: PluginRequest, records: Iterable[PluginRecord]) -> PluginRecord | None:
     """The newest matching version; ties go to the earliest in listing order."""
     return explain(request, records).chosen
+
+
+def release_distribution(release: str) -> str:
+    """The distribution a catalog or marketplace wagon release names: its first word, lowercase.
+
+    `Centos Core` and `Centos AltArch` are `centos`, `Redhat Maipo` is `redhat`, `manylinux` is
+    `manylinux`: the value a wagon built there carries in `build_server_os_properties`, which is
+    what `?distribution=` is written against.
+    """
+    words = release.split()
+    return words[0].lower() if words else ""
+
+
+def wagon_distributions(record: PluginRecord) -> tuple[str, ...]:
+    """The distributions of the wagons a catalog or marketplace version offers (`release_distribution`)."""
+    return tuple(release_distribution(release) for release in record.wagons)
 
 
 def _order_key(record: PluginRecord):
