@@ -185,6 +185,9 @@ def _body_excerpt(exc: HTTPError) -> str:
         parsed = json.loads(body)
         if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
             body = parsed["message"]
+            # a manager's error body also names its kind: {"message", "error_code"}
+            if isinstance(parsed.get("error_code"), str):
+                body += f" [{parsed['error_code']}]"
     except ValueError:
         pass
     return f": {body[:300]}"
