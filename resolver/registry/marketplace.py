@@ -126,10 +126,11 @@ class MarketplaceRegistry:
     # -- the API -------------------------------------------------------------------------------
     def _fetch_versions(self, package_name: str) -> tuple[PluginRecord, ...]:
         found = self._items(join(self.base_url, "plugins") + "?" + urlencode({"name": package_name}))
-        plugin_id = next((item.get("id") for item in found if item.get("name") == package_name), None)
-        if plugin_id is None:
+        plugin = next((item for item in found if item.get("name") == package_name), None)
+        if plugin is None:
             return ()
-        if not isinstance(plugin_id, (str, int)) or isinstance(plugin_id, bool) or str(plugin_id) == "":
+        plugin_id = plugin.get("id")
+        if plugin_id is None or not isinstance(plugin_id, (str, int)) or isinstance(plugin_id, bool) or str(plugin_id) == "":
             raise self._bad(f"plugin {package_name} has no usable 'id' ({plugin_id!r})")
         url = join(self.base_url, "plugins", quote(str(plugin_id), safe=""), "versions")
         records = []
