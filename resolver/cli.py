@@ -34,6 +34,8 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="neither read nor fill the cache")
     parser.add_argument("--online", action="store_true", default=None,
                         help="allow the network: downloads go to the cache, so later runs are offline")
+    parser.add_argument("--offline", dest="online", action="store_false", default=None,
+                        help="no network, even when the project config says online: true")
     parser.add_argument("--refresh", action="store_true", default=None,
                         help="with --online, fetch listings and files again even when cached")
     parser.add_argument("--marketplace-url", metavar="URL", help="the marketplace API's base URL")

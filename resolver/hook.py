@@ -16,6 +16,7 @@ Only problems are printed. Exit 0 when no error (warnings are printed but pass u
 from __future__ import annotations
 
 import argparse
+import copy
 import fnmatch
 import os
 import re
@@ -293,6 +294,21 @@ def select(files: Iterable[str], root: str, search_paths: Sequence[str], globs: 
     return chosen
 
 
+def _config_groups(args) -> list[tuple[argparse.Namespace, list[str]]]:
+    """(options, files) per project config: pre-commit passes files from the whole repository, and
+    each is checked with the `.resolver.yaml` nearest to it (one session per config). With
+    `--config` or `--no-config`, or when no file is passed, there is one group.
+
+    A blueprint reached through a fragment is resolved with the fragment's config.
+    """
+    files = list(args.files)
+    if args.config or args.no_config or not files:
+        return [(args, files)]
+    from .config import group_by_config
+
+    return [(copy.copy(args), members) for _, members in group_by_config(files)]
+
+
 def _render(results, fmt: str) -> str:
     import attrs
 
@@ -313,12 +329,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     root = os.path.realpath(args.root or _git_toplevel() or os.getcwd())
 
-    session = session_from(args, "resolver-hook")
-    if session is None:
-        return 2
-
-    blueprints = select(args.files, root, args.search_path, args.blueprint_glob)
-    results = [session.resolve(path) for path in blueprints]
+    results = []
+    resolved: set[str] = set()
+    for group_args, files in _config_groups(args):
+        session = session_from(group_args, "resolver-hook", files)
+        if session is None:
+            return 2
+        for path in select(files, root, group_args.search_path or (), args.blueprint_glob):
+            real = os.path.realpath(path)
+            if real not in resolved:
+                resolved.add(real)
+                results.append(session.resolve(path))
     output = _render(results, args.format)
     if output:
         sys.stdout.write(output)
