@@ -23,6 +23,21 @@ SKIPPED = {
     "internal-error": "reported only when resolver itself raises (api.Resolver.resolve turns our own exception "
                       "into this problem instead of a traceback); no blueprint should trigger it, so an "
                       "example would be a bug to fix, not a fixture",
+    # Faults of an online source (a manager, the marketplace, a catalog URL) that only a network
+    # answer can cause. An example runs offline from its folder (tests/codes_doc.py takes only
+    # folders after -r and no --online), so these are shown in tests/test_manager.py, against a
+    # manager on loopback, instead.
+    "registry-unreachable": "needs --online and a source address that does not answer (a closed port or a "
+                            "time-out); tests/test_manager.py: test_unreachable, "
+                            "test_a_slow_manager_times_out_within_the_bound",
+    "registry-auth-failed": "needs a source that answers HTTP 401; tests/test_manager.py: "
+                            "test_refused_credentials",
+    "registry-forbidden": "needs a source that answers HTTP 403; tests/test_manager.py: "
+                          "test_a_tenant_the_user_is_not_in",
+    "registry-not-found": "needs an online source that answers HTTP 404 (a local registry that is missing is "
+                          "refused before resolving, exit 2); tests/test_manager.py: test_not_a_manager",
+    "registry-server-error": "needs a source that answers HTTP 5xx after every retry; tests/test_manager.py: "
+                             "test_a_server_error_after_every_retry",
 }
 # Codes no blueprint can trigger (a bug in resolver, or dead code), each with the reason.
 UNREACHABLE: dict[str, str] = {}
