@@ -15,12 +15,14 @@ import pytest
 from resolver import Options, Resolver
 from resolver.cache import Cache
 from resolver.net import Http, NetOptions
-from resolver.registry import RegistryError, choose_yaml, parse_plugin_import
+from resolver.registry import (DirectoryRegistry, PluginSpecError, RegistryError, choose_yaml, explain,
+                               parse_plugin_import)
 from resolver.registry.marketplace import MarketplaceRegistry
 from resolver.registry.sources import SourceContext, open_source
 
 from .conftest import BASIC_TYPES, write_tree
-from .marketplace_server import CENTOS, MANYLINUX, Release, marketplace
+from .conformance import DEFAULT_CORPUS as CORPUS
+from .marketplace_server import CENTOS, MANYLINUX, Release, corpus_plugin_imports, corpus_releases, marketplace
 from .servers import json_reply, serve, text_reply
 
 REDHAT = (("Redhat Maipo", "x86_64"),)
@@ -351,3 +353,49 @@ def test_a_blueprint_resolves_through_the_marketplace_then_offline(tmp_path):
     again = offline.resolve(tmp_path / "blueprint.yaml")
     assert again.ok, [p.message for p in again.problems]
     assert again.plan == first.plan
+
+
+# --- the corpus claim -----------------------------------------------------------------------------
+
+def exact_text(record, yaml_file: str) -> str:
+    """The file as stored, line ends included (a directory registry reads in text mode)."""
+    with open(f"{record.location}/{yaml_file}", encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def answer(selection, dsl):
+    record = selection.chosen
+    if record is None:
+        return None
+    return record.version, choose_yaml(record.yaml_files, dsl), record.yaml_files
+
+
+def test_every_corpus_plugin_import_gets_what_the_directory_registry_gives(tmp_path):
+    # Every version gets a manylinux wagon: §1.5 is the auto-upload rule and would otherwise
+    # (rightly) differ from §1.3 wherever the newest matching version has no wagon for the manager.
+    directory = DirectoryRegistry(CORPUS / "plugins")
+    imports = corpus_plugin_imports(CORPUS)
+    assert len(imports) > 100
+    differences, answered, refused = [], 0, 0
+    with marketplace(corpus_releases(CORPUS / "plugins")) as market:
+        registry = MarketplaceRegistry(market.url, http(tmp_path))
+        for text, dsl in imports:
+            try:
+                request = parse_plugin_import(text)
+            except PluginSpecError:
+                refused += 1  # refused before any source is asked
+                continue
+            want = explain(request, directory.versions(request.package_name))
+            got = registry.explain(request)
+            if answer(want, dsl) != answer(got, dsl):
+                differences.append((text, dsl, answer(want, dsl),
+                                    answer(got, dsl)))
+                continue
+            if want.chosen is None:
+                continue
+            answered += 1
+            yaml_file = choose_yaml(want.chosen.yaml_files, dsl) or sorted(want.chosen.yaml_files)[0]
+            if registry.read(got.chosen, yaml_file) != exact_text(want.chosen, yaml_file):
+                differences.append((text, dsl, yaml_file, "text differs"))
+    assert differences == []
+    assert answered > 100 and refused < 5
