@@ -26,8 +26,10 @@ class Options:
     marketplace_url: the marketplace API's base URL.
     explain: keep, for every `plugin:` import, each candidate version and why it lost.
     all_problems: list every problem an unanswered import causes, instead of folding them into it.
-    locked: resolve exactly from this lock file (see registry/lock.py); a source that no longer
-        gives the same bytes is an error naming the file.
+    locked: resolve exactly from a lock file (see registry/lock.py): "auto" means
+        `<blueprint>.lock` beside each blueprint, any other text the path of the lock file (for a
+        session resolving one blueprint, or per call with `Resolver.resolve(..., lock=PATH)`); a
+        source that no longer gives the same bytes is an error naming the file.
     """
 
     strict: bool = False
@@ -42,11 +44,18 @@ class Options:
 
 @attrs.frozen
 class Result:
+    """One blueprint resolved: the plan (None when it has an error), every problem, sorted.
+
+    `imports` is what the import walk read and answered (`imports.Imports`: every import entry,
+    the sha256 of every file read); `registry.lock.lock_of(result)` makes a lock file of it.
+    """
+
     blueprint: str
     plan: dict | None
     problems: tuple[Problem, ...]
     graph: object = attrs.field(default=None, eq=False, repr=False)
     strict: bool = False
+    imports: object = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -94,18 +103,35 @@ class Resolver:
                                      manager_auth=manager_auth or ManagerAuth.from_env())
         self.registries: Sequence[Registry] = (default_sources(self.context) if registries is None
                                                else _registries(registries, self.context))
+        if self.cache is not None:
+            from .keep import keeping
+
+            # what a network source answers is kept in the cache's folder, for offline runs (keep.py)
+            self.registries = keeping(self.registries, self.cache.registry_root)
         if loader is None:
             rules = load_import_rules(import_rules) if isinstance(import_rules, (str, os.PathLike)) \
                 else list(import_rules or ())
             catalog = load_blueprint_catalog(blueprint_catalog) if blueprint_catalog is not None else {}
+            from .types import CloudifyTypes
+
             loader = FileLoader(rules=rules, search_paths=[os.fspath(p) for p in search_paths], catalog=catalog,
-                                http=self.http)
+                                http=self.http, types=CloudifyTypes(self.registries, self.cache, self.http,
+                                                                    self.options.manager_version))
         self.loader = loader
         self.parsed = ParseCache()
+        # registry name -> the source-wide fault it raised: a failed source is asked once a session
+        self.registry_failures: dict = {}
 
-    def resolve(self, path, *, search_paths: Iterable = ()) -> Result:
-        """Resolve one blueprint. Never raises for bad input: faults are in `Result.problems`."""
+    def resolve(self, path, *, search_paths: Iterable = (), lock=None) -> Result:
+        """Resolve one blueprint. Never raises for bad input: faults are in `Result.problems`.
+
+        `lock`: the path of a lock file to resolve exactly from, for this call; without it,
+        `Options.locked` says ("auto": `<blueprint>.lock`). A lock that cannot be read is a
+        `lock-unreadable` problem and nothing is resolved.
+        """
+        from .fold import fold
         from .pipeline import run
+        from .registry.lock import LockError, lock_path, read_lock
 
         path = os.fspath(path)
         loader = self.loader
@@ -113,19 +139,29 @@ class Resolver:
         if extra and hasattr(loader, "with_search_paths"):
             loader = loader.with_search_paths(extra)
         problems = Problems()
+        plan = graph = imports = None
+        where_lock = lock_path(path, os.fspath(lock) if lock is not None else self.options.locked)
         try:
-            with paused_gc():
-                plan, graph = run(path, loader, self.registries, self.parsed, problems)
-        except Exception as exc:  # a bug of ours must not become the caller's traceback
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            problems.add("internal-error",
-                         f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})",
-                         hint="This is a bug in resolver; please report it with the blueprint.")
-            plan, graph = None, None
-        ordered = tuple(sorted(problems, key=sort_key))
+            locked = read_lock(where_lock, path) if where_lock is not None else None
+        except LockError as exc:
+            problems.add("lock-unreadable", exc.message, exc.mark, hint=exc.hint)
+        else:
+            try:
+                with paused_gc():
+                    plan, graph, imports = run(path, loader, self.registries, self.parsed, problems,
+                                               failures=self.registry_failures, lock=locked)
+            except Exception as exc:  # a bug of ours must not become the caller's traceback
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                problems.add("internal-error",
+                             f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})",
+                             hint="This is a bug in resolver; please report it with the blueprint.")
+                plan, graph = None, None
+        ordered = sorted(problems, key=sort_key)
+        if not self.options.all_problems and imports is not None:
+            ordered = fold(ordered, imports.failures)
         failed = problems.has_errors or (self.options.strict and problems.count() > 0)
-        return Result(blueprint=path, plan=None if failed else plan, problems=ordered,
-                      graph=None if failed else graph, strict=self.options.strict)
+        return Result(blueprint=path, plan=None if failed else plan, problems=tuple(ordered),
+                      graph=None if failed else graph, strict=self.options.strict, imports=imports)
 
 
 def resolve(path, *, registries: Iterable = (), import_rules=None, blueprint_catalog=None,

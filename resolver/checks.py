@@ -58,7 +58,7 @@ def _check_groups(blueprint, groups, templates, problems) -> None:
             if policy_type not in policy_types:
                 problems.add("policy-type-unknown",
                              f"policy {policy_name!r} of group {name!r} has undefined policy type {policy_type!r}",
-                             value_mark_in(policy, "type"))
+                             value_mark_in(policy, "type"), subject=str(policy_type))
             triggers = policy.get("triggers")
             if isinstance(triggers, dict):
                 for trigger_name, trigger in triggers.items():
@@ -66,7 +66,7 @@ def _check_groups(blueprint, groups, templates, problems) -> None:
                     if trigger_type not in policy_triggers:
                         problems.add("policy-trigger-unknown",
                                      f"trigger {trigger_name!r} of policy {policy_name!r} has undefined type "
-                                     f"{trigger_type!r}", mark_in(triggers, trigger_name))
+                                     f"{trigger_type!r}", mark_in(triggers, trigger_name), subject=str(trigger_type))
 
 
 def _check_policies(blueprint, groups, problems) -> dict[str, list]:

@@ -67,6 +67,11 @@ CODES: dict[str, Code] = _table(
     ("registry-not-found", ERROR, None, "A plugin source has nothing at the address asked (HTTP 404)."),
     ("registry-server-error", ERROR, None, "A plugin source failed (HTTP 5xx) after retries."),
     ("registry-bad-response", ERROR, None, "A plugin source answered with something that is not what it should serve."),
+    # the lock file (registry/lock.py)
+    ("lock-unreadable", ERROR, None, "The lock file is missing, is not JSON, or is not a resolver-lock of a known version."),
+    ("lock-missing-entry", ERROR, None, "An import or a file read is not in the lock file."),
+    ("lock-mismatch", ERROR, None, "A file read differs from its sha256 in the lock, or an import resolves elsewhere."),
+    ("lock-unavailable", ERROR, None, "No source gives the plugin version and YAML file the lock names."),
     # plugins
     ("plugin-executor-invalid", ERROR, 18, "A plugin's executor is neither central_deployment_agent nor host_agent."),
     ("plugin-source-missing", ERROR, 50, "A plugin to install declares neither source nor package_name."),

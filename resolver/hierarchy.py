@@ -76,7 +76,7 @@ class TypeTable:
                 self.problems.add("type-parent-unknown",
                                   f"{self._kind()} {current!r} is derived from {parent!r}, which is not defined",
                                   self._derived_mark(current),
-                                  hint="Import the file that defines it, or fix the name.")
+                                  hint="Import the file that defines it, or fix the name.", subject=str(parent))
                 broken = True
                 break
             current = parent

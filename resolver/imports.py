@@ -4,24 +4,46 @@ Produces the ordered list of `SourceFile`s to merge (main first), each loaded on
 identified by (canonical location, namespace). Files come from the injected `Loader`;
 `plugin:` imports and legacy plugin-YAML URLs from the registries. Problems point at
 the import entry that failed, in the file that wrote it.
+
+Besides the files, the walk keeps what a lock file needs (registry/lock.py): every import
+entry answered (`Answer`, before de-duplication) and the sha256 of every text read, keyed as the
+lock names files (`file_key`). With a lock, `plugin:` imports get the locked version and YAML
+file instead of a choice, and every text read is compared with the lock.
+
+Registry faults: a registry may raise `RegistryError` from any call. The fault becomes a problem
+with its code at the import, naming the registry: a warning when a later registry answers the
+import, an error when none does (then it is that import's problem, instead of
+`plugin-not-found`: the failed source may have held the plugin). A registry that failed in a
+way that concerns the whole source (`SOURCE_WIDE`: unreachable, refused, failing) is not asked
+again in the same session; each later import it would have answered gets the same problem.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from collections import deque
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, MutableMapping, Sequence
 
 import attrs
 
 from . import registry as reg
 from .backcompat import derive_plugin_1_3
 from .load import Map, Seq, load_yaml
-from .problems import Mark, Problems
+from .codes import WARNING
+from .problems import Mark, Problem, Problems
 from .schema import BLUEPRINT, PLUGIN, check as check_schema
 from .sources import FetchError, Fetched, Loader, scheme_of
 from .versions import SUPPORTED, at_least, rank, short
 
 NAMESPACE_DELIMITER = "--"
 BLUEPRINT_PREFIX = "blueprint:"
+REGISTRY_KEY_PREFIX = "registry:"
+# Registry faults about the source as a whole: asking it again for the next import cannot help.
+# Offline, not-found and bad-response faults concern one answer (the cache may hold the next).
+SOURCE_WIDE = frozenset(("registry-unreachable", "registry-auth-failed", "registry-forbidden",
+                         "registry-server-error"))
+# Candidates shown in a plugin-not-found hint; the JSON plan and --explain show them all.
+HINT_CANDIDATES = 8
 
 
 @attrs.frozen
@@ -33,6 +55,45 @@ class ImportSpec:
     target: str
     properties: Any
     mark: Mark | None
+
+
+@attrs.frozen
+class PluginChoice:
+    """How one `plugin:` import was answered: every candidate seen, in registry then listing order.
+
+    `registry` and `yaml_file` are the registry that answered and the YAML file chosen (the
+    file the plan shows: `plugin_1_3.yaml` when it was derived for DSL 1_3).
+    """
+
+    specifier: str
+    distributions: tuple[str, ...]
+    candidates: tuple[reg.Candidate, ...]
+    registry: str | None = None
+    yaml_file: str | None = None
+
+
+@attrs.frozen
+class Answer:
+    """One import entry as answered, for the lock: keys are `file_key`s, None where not relevant."""
+
+    written: str
+    importer: str
+    namespace: str | None
+    resolved: str
+    via: str
+    sha256: str
+    package_name: str | None = None
+    package_version: str | None = None
+    yaml_file: str | None = None
+    registry: str | None = None
+
+
+@attrs.frozen
+class Failure:
+    """An import that could not be answered: its problem and the namespace it would have had."""
+
+    problem: Problem
+    namespace: str | None
 
 
 @attrs.frozen
@@ -52,13 +113,48 @@ class SourceFile:
     blueprint_id: str | None = None
     in_catalog: bool = False
     chain: tuple[str, ...] = ()
+    types_version: str | None = None
+    choice: PluginChoice | None = None
 
 
 @attrs.frozen
 class Imports:
+    """The walk's outcome: files to merge, and what the lock and the folding of problems need.
+
+    `answers` lists every import entry answered, in walk order; `reads` maps the `file_key` of
+    every text read (main blueprint, imports, plugin YAML) to its sha256, in the order read;
+    `failures` the imports that could not be answered, in walk order.
+    """
+
     files: tuple[SourceFile, ...]
     dsl_version: str | None
     namespaces_mapping: dict
+    answers: tuple[Answer, ...] = ()
+    reads: dict = attrs.field(factory=dict)
+    failures: tuple[Failure, ...] = ()
+
+
+def text_sha256(text: str) -> str:
+    """The sha256 of a text as read, encoded UTF-8: what the lock records for every file."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_key(identity: str, base: str) -> str:
+    """How the lock names a file: a URL (or `resource:`, `plugin:` identity) as it is; a local path
+    relative to `base` (the main blueprint's folder, with `..` when outside it), `/`-separated,
+    so that a lock committed beside a blueprint holds wherever the repository is checked out."""
+    if scheme_of(identity) or not os.path.isabs(identity) or not base:
+        return identity
+    try:
+        return os.path.relpath(identity, base).replace(os.sep, "/")
+    except ValueError:  # another drive: no relative path exists
+        return identity
+
+
+def registry_key(record: reg.PluginRecord, yaml_file: str) -> str:
+    """How the lock names a plugin YAML read from a registry: by package, version and file, not
+    by location, so that any source giving the same bytes satisfies the lock."""
+    return f"{REGISTRY_KEY_PREFIX}{record.package_name}/{record.version}/{yaml_file}"
 
 
 class ParseCache:
@@ -97,16 +193,27 @@ def is_basic_types(doc) -> bool:
 
 class ImportWalker:
     def __init__(self, loader: Loader, registries: Sequence[reg.Registry], cache: ParseCache,
-                 problems: Problems) -> None:
+                 problems: Problems, *, failures: MutableMapping[str, reg.RegistryError] | None = None,
+                 lock=None) -> None:
+        """`failures`: registry name -> the source-wide fault it raised, shared by a session so a
+        failed source is asked once. `lock`: a `registry.lock.Lock` to resolve exactly from."""
         self.loader = loader
         self.registries = tuple(registries)
         self.cache = cache
         self.problems = problems
+        self.failures = {} if failures is None else failures
+        self.lock = lock
         self.dsl_version: str | None = None
         self.blueprint_namespaces: dict[str, str] = {}
+        self.base = ""
+        self.answers: list[Answer] = []
+        self.reads: dict[str, str] = {}
+        self.failed: list[Failure] = []
 
     # -- entry --------------------------------------------------------------------------
     def walk(self, main: Fetched) -> Imports:
+        self.base = os.path.dirname(main.identity) if not scheme_of(main.identity) else ""
+        self._record(file_key(main.identity, self.base), main.text, main.shown, None, ())
         doc = self._parse((main.identity,), main.text, main.shown)
         if doc is None:
             return Imports((), None, {})
@@ -141,7 +248,8 @@ class ImportWalker:
                 seen.add(key)
                 files.append(child)
                 queue.append(child)
-        return Imports(tuple(files), self.dsl_version, dict(self.blueprint_namespaces))
+        return Imports(tuple(files), self.dsl_version, dict(self.blueprint_namespaces), tuple(self.answers),
+                       dict(self.reads), tuple(self.failed))
 
     @staticmethod
     def _shown_of(files, identity):
@@ -224,7 +332,6 @@ class ImportWalker:
     # -- one entry ----------------------------------------------------------------------
     def _resolve(self, current: SourceFile, spec: ImportSpec) -> SourceFile | None:
         namespace = _join_ns(current.namespace, spec.namespace)
-        chain = current.chain
         target = spec.target
         if target.startswith(BLUEPRINT_PREFIX):
             return self._blueprint(current, spec, namespace)
@@ -232,31 +339,55 @@ class ImportWalker:
             return self._plugin(current, spec, namespace)
         legacy = reg.parse_legacy_plugin_url(target) if scheme_of(target) in ("http", "https") else None
         if legacy is not None:
-            found = reg.find_exact(self.registries, legacy.names, legacy.version)
-            if found is not None:
-                registry, record = found
-                yaml_file = legacy.yaml_file if legacy.yaml_file in record.yaml_files else \
-                    reg.choose_yaml(record.yaml_files, self._dsl_short())
-                if yaml_file:
-                    return self._from_registry(current, spec, namespace, registry, record, yaml_file)
+            child = self._legacy(current, spec, namespace, legacy)
+            if child is not None:
+                return child
         try:
             fetched = self.loader.fetch(target, current.identity, self._dsl_short())
         except FetchError as exc:
-            self._not_found(spec, current, exc.reason, exc.tried,
+            self._not_found(spec, current, namespace, exc.reason, exc.tried,
                             code="import-offline" if exc.offline else "import-not-found")
             return None
-        return self._source(current, spec, namespace, fetched, chain)
+        return self._source(current, spec, namespace, fetched, current.chain)
 
     def _dsl_short(self) -> str | None:
         return short(self.dsl_version) if self.dsl_version else None
 
-    def _not_found(self, spec: ImportSpec, current: SourceFile, reason: str, tried, code="import-not-found"):
+    def _fail(self, problem: Problem, namespace: str | None) -> None:
+        """Remember an import that could not be answered (what follows from it is folded into it)."""
+        self.failed.append(Failure(problem, namespace))
+
+    def _not_found(self, spec: ImportSpec, current: SourceFile, namespace, reason: str, tried,
+                   code="import-not-found"):
         places = "; ".join(tried) if tried else "nowhere"
-        self.problems.add(code, f"cannot resolve import {spec.written!r}: {reason}", spec.mark,
-                          hint=f"Places tried, in order: {places}", chain=current.chain)
+        self._fail(self.problems.add(code, f"cannot resolve import {spec.written!r}: {reason}", spec.mark,
+                                     hint=f"Places tried, in order: {places}", chain=current.chain), namespace)
+
+    def _record(self, key: str, text: str, shown: str, mark: Mark | None, chain) -> str:
+        """Keep the sha256 of a text read under its lock key; with a lock, compare it (once per key)."""
+        digest = text_sha256(text)
+        if key in self.reads:
+            return digest
+        self.reads[key] = digest
+        if self.lock is not None:
+            locked = self.lock.files.get(key)
+            if locked is None:
+                self.problems.add("lock-missing-entry", f"{shown} is read, but the lock {self.lock.shown} does not "
+                                                        f"list it", mark, chain=chain,
+                                  hint="The blueprint's imports changed since the lock was written; run "
+                                       "`resolver lock` again if the change is meant.")
+            elif locked != digest:
+                self.problems.add("lock-mismatch", f"{shown} changed since it was locked (sha256 {digest[:12]}..., "
+                                                   f"the lock {self.lock.shown} has {locked[:12]}...)", mark,
+                                  chain=chain, hint="Restore the file, or run `resolver lock` again if the "
+                                                    "change is meant.")
+        return digest
 
     def _source(self, current, spec, namespace, fetched: Fetched, chain, *, plugin=None, yaml_file=None,
-                transform=None, cache_key=None, blueprint_id=None, in_catalog=None) -> SourceFile | None:
+                transform=None, cache_key=None, blueprint_id=None, in_catalog=None, key=None, read_file=None,
+                registry=None, choice=None) -> SourceFile | None:
+        key = key or file_key(fetched.identity, self.base)
+        digest = self._record(key, fetched.text, fetched.shown, spec.mark, chain)
         doc = self._parse(cache_key or (fetched.identity,), fetched.text, fetched.shown, transform,
                           PLUGIN if plugin is not None else BLUEPRINT)
         if doc is None:
@@ -283,10 +414,41 @@ class ImportWalker:
             from .merge import apply_namespace
 
             doc = apply_namespace(doc, namespace)
+        resolved = file_key(f"{plugin.location}/{read_file}", self.base) if plugin is not None else key
+        self._answer(current, spec, Answer(
+            written=spec.written, importer=file_key(current.identity, self.base), namespace=namespace,
+            resolved=resolved, via=fetched.via, sha256=digest,
+            package_name=plugin.package_name if plugin is not None else None,
+            package_version=plugin.version if plugin is not None else None, yaml_file=read_file, registry=registry))
         return SourceFile(identity=fetched.identity, shown=fetched.shown, namespace=namespace, doc=doc,
                           via=fetched.via, resolved=fetched.resolved, spec=spec, plugin=plugin,
                           yaml_file=yaml_file, is_basic_types=basic, blueprint_id=blueprint_id,
-                          in_catalog=in_catalog, chain=chain + (fetched.identity,))
+                          in_catalog=in_catalog, chain=chain + (fetched.identity,),
+                          types_version=fetched.types_version, choice=choice)
+
+    def _answer(self, current: SourceFile, spec: ImportSpec, answer: Answer) -> None:
+        """Keep an answered import for the lock; with a lock, compare it with the locked entry."""
+        self.answers.append(answer)
+        if self.lock is None or spec.target.startswith(reg.PLUGIN_PREFIX):
+            return  # a plugin: import under a lock was answered from its entry (see _plugin)
+        locked = self.lock.entry(answer.importer, answer.written)
+        if locked is None:
+            self.problems.add("lock-missing-entry", f"import {spec.written!r} of {current.shown} is not in the lock "
+                                                    f"{self.lock.shown}", spec.mark, chain=current.chain,
+                              hint="Run `resolver lock` again if the new import is meant.")
+        elif answer.package_name is not None or locked.package_name is not None:
+            got = (answer.package_name, answer.package_version, answer.yaml_file)
+            want = (locked.package_name, locked.package_version, locked.yaml_file)
+            if got != want:
+                self.problems.add("lock-mismatch", f"import {spec.written!r} of {current.shown} now resolves to "
+                                                   f"{_describe_plugin(got)}; the lock {self.lock.shown} has "
+                                                   f"{_describe_plugin(want)}", spec.mark, chain=current.chain,
+                                  hint="Make the locked source available again, or run `resolver lock` again.")
+        elif locked.resolved != answer.resolved:
+            self.problems.add("lock-mismatch", f"import {spec.written!r} of {current.shown} now resolves to "
+                                               f"{answer.resolved}; the lock {self.lock.shown} has {locked.resolved}",
+                              spec.mark, chain=current.chain,
+                              hint="Restore the locked file, or run `resolver lock` again if the change is meant.")
 
     def _check_version(self, doc: Map, fetched: Fetched, spec: ImportSpec) -> None:
         version = doc.get("tosca_definitions_version")
@@ -315,43 +477,150 @@ class ImportWalker:
         try:
             request = reg.parse_plugin_import(spec.target)
         except reg.PluginSpecError as exc:
-            self.problems.add("plugin-spec-invalid", f"invalid plugin import {spec.written!r}: {exc}",
-                              spec.mark, chain=current.chain)
+            self._fail(self.problems.add("plugin-spec-invalid", f"invalid plugin import {spec.written!r}: {exc}",
+                                         spec.mark, chain=current.chain), namespace)
             return None
-        tried = []
-        for registry in self.registries:
-            tried.append(registry.name)
-            record = reg.select(request, registry.versions(request.package_name))
-            if record is None:
-                continue
-            dsl = self._dsl_short()
-            if dsl == "1_3" and not any(name.endswith("1_3.yaml") for name in record.yaml_files) \
-                    and record.yaml_files:
-                return self._from_registry(current, spec, namespace, registry, record,
-                                           sorted(record.yaml_files)[0], derive_1_3=True)
-            yaml_file = reg.choose_yaml(record.yaml_files, dsl)
-            if not yaml_file:
-                self.problems.add("plugin-yaml-missing",
-                                  f"{record.package_name} {record.version} has no plugin YAML for "
-                                  f"{self.dsl_version} (files: {', '.join(record.yaml_files) or 'none'})",
-                                  spec.mark, chain=current.chain)
+        locked = None
+        if self.lock is not None:
+            locked = self.lock.entry(file_key(current.identity, self.base), spec.written)
+            if locked is None or locked.package_version is None or locked.yaml_file is None:
+                self._fail(self.problems.add(
+                    "lock-missing-entry", f"import {spec.written!r} of {current.shown} has no locked plugin version "
+                                          f"in {self.lock.shown}", spec.mark, chain=current.chain,
+                    hint="Run `resolver lock` again if the new import is meant."), namespace)
                 return None
-            return self._from_registry(current, spec, namespace, registry, record, yaml_file)
-        stored = sorted({r.version for registry in self.registries
-                         for r in registry.versions(request.package_name)})
+        dsl = self._dsl_short()
+        candidates: list[reg.Candidate] = []
+        faults: list[tuple[str, reg.RegistryError]] = []
+        for registry in self.registries:
+            known = self.failures.get(registry.name)
+            if known is not None:
+                faults.append((registry.name, known))
+                continue
+            record = None
+            try:
+                selection = self._selection(registry, request, dsl)
+                record, seen = (_as_locked(selection, locked.package_version) if locked is not None
+                                else (selection.chosen, selection.candidates))
+                answer = None if record is None else self._plugin_text(registry, record, dsl, locked)
+            except reg.RegistryError as exc:
+                if exc.code in SOURCE_WIDE:
+                    self.failures[registry.name] = exc
+                faults.append((registry.name, exc))
+                continue
+            except OSError as exc:  # a file the source lists but cannot give
+                where = f"{record.location}: " if record is not None else ""
+                faults.append((registry.name, reg.RegistryError("registry-bad-response", f"{where}{exc}")))
+                continue
+            candidates.extend(seen)
+            if record is None or (answer is None and locked is not None):
+                continue  # under a lock, a source without the locked file is passed over
+            if answer is None:
+                candidates = [attrs.evolve(c, verdict="no-yaml") if c.record is record else c for c in candidates]
+                self._faults(faults, spec, current, answered_by=registry.name)
+                self._fail(self.problems.add(
+                    "plugin-yaml-missing", f"{record.package_name} {record.version} has no plugin YAML for "
+                                           f"{self.dsl_version} (files: {', '.join(record.yaml_files) or 'none'})",
+                    spec.mark, chain=current.chain, hint=_candidates_hint(candidates)), namespace)
+                return None
+            yaml_read, text, derived = answer
+            self._faults(faults, spec, current, answered_by=registry.name)
+            choice = PluginChoice(specifier=str(request.specifier), distributions=request.distributions,
+                                  candidates=tuple(candidates), registry=registry.name,
+                                  yaml_file="plugin_1_3.yaml" if derived else yaml_read)
+            return self._from_registry(current, spec, namespace, registry, record, yaml_read, text, derived,
+                                       choice)
+        if faults:
+            problems = self._faults(faults, spec, current, answered_by=None)
+            self._fail(problems[0], namespace)
+            return None
+        searched = "Registries searched: " + ("; ".join(r.name for r in self.registries)
+                                              or "none (pass -r/--registry)") + "."
+        if locked is not None:
+            self._fail(self.problems.add(
+                "lock-unavailable", f"no source gives {locked.package_name} {locked.package_version} "
+                                    f"({locked.yaml_file}), locked for import {spec.written!r} in {self.lock.shown}",
+                spec.mark, chain=current.chain, hint=f"{searched} {_candidates_hint(candidates)}".strip()), namespace)
+            return None
+        stored = sorted({c.record.version for c in candidates})
         detail = f"stored versions: {', '.join(stored)}" if stored else "no version of it is stored"
-        self.problems.add("plugin-not-found",
-                          f"no plugin matches {request.describe()} ({detail})", spec.mark,
-                          hint="Registries searched: " + ("; ".join(tried) or "none (pass -r/--registry)"),
-                          chain=current.chain)
+        self._fail(self.problems.add("plugin-not-found", f"no plugin matches {request.describe()} ({detail})",
+                                     spec.mark, hint=f"{searched} {_candidates_hint(candidates)}".strip(),
+                                     chain=current.chain), namespace)
         return None
 
-    def _from_registry(self, current, spec, namespace, registry, record, yaml_file, derive_1_3=False):
-        try:
-            text = registry.read(record, yaml_file)
-        except OSError as exc:
-            self._not_found(spec, current, str(exc), [f"{record.location}/{yaml_file}"])
+    @staticmethod
+    def _selection(registry, request, dsl: str | None) -> reg.Selection:
+        """The registry's own choice rule when it has one (the marketplace's), else the manager's."""
+        if hasattr(registry, "explain"):
+            return registry.explain(request, dsl)
+        return reg.explain(request, registry.versions(request.package_name), registry=registry.name)
+
+    @staticmethod
+    def _plugin_text(registry, record, dsl: str | None, locked=None):
+        """(YAML file read, its text, derived for DSL 1_3?) for a chosen version; None when it has no
+        YAML for this DSL version (under a lock: not the locked file). Raises RegistryError, OSError."""
+        if dsl == "1_3" and record.yaml_files and not any(name.endswith("1_3.yaml") for name in record.yaml_files):
+            # DSL 1_3 reads a plugin_1_3.yaml derived from the first file (backcompat.py)
+            name = sorted(record.yaml_files)[0]
+            if locked is not None and locked.yaml_file != name:
+                return None
+            return name, registry.read(record, name), True
+        if hasattr(registry, "read_for_dsl"):
+            got = registry.read_for_dsl(record, dsl)
+            if got is None or (locked is not None and got[0] != locked.yaml_file):
+                return None
+            return got[0], got[1], False
+        name = locked.yaml_file if locked is not None else reg.choose_yaml(record.yaml_files, dsl)
+        if not name or name not in record.yaml_files:
             return None
+        return name, registry.read(record, name), False
+
+    def _faults(self, faults, spec: ImportSpec, current: SourceFile, answered_by: str | None) -> list[Problem]:
+        """One problem per registry that failed for this import: a warning when `answered_by` answered it."""
+        out = []
+        for name, exc in faults:
+            hint = exc.hint or ""
+            if answered_by is not None:
+                hint = f"{hint} The import was answered by {answered_by}.".strip()
+            out.append(self.problems.add(exc.code, f"plugin source {name} failed for import {spec.written!r}: "
+                                                   f"{exc.message}", spec.mark, hint=hint or None,
+                                         severity=WARNING if answered_by is not None else None,
+                                         chain=current.chain))
+        return out
+
+    def _legacy(self, current, spec, namespace, legacy: reg.LegacyPluginUrl) -> SourceFile | None:
+        """A legacy plugin-YAML URL answered by (package, version) from a registry, or None (the
+        loader then tries the URL itself, so a failing registry is only a warning here)."""
+        faults = []
+        for registry in self.registries:
+            if registry.name in self.failures:
+                continue
+            try:
+                found = reg.find_exact([registry], legacy.names, legacy.version)
+                if found is None:
+                    continue
+                record = found[1]
+                yaml_file = legacy.yaml_file if legacy.yaml_file in record.yaml_files else \
+                    reg.choose_yaml(record.yaml_files, self._dsl_short())
+                if not yaml_file:
+                    continue
+                text = registry.read(record, yaml_file)
+            except reg.RegistryError as exc:
+                if exc.code in SOURCE_WIDE:
+                    self.failures[registry.name] = exc
+                faults.append((registry.name, exc))
+                continue
+            except OSError:
+                continue
+            self._faults(faults, spec, current, answered_by=registry.name)
+            return self._from_registry(current, spec, namespace, registry, record, yaml_file, text, False, None)
+        for name, exc in faults:  # the loader may still answer the URL: a warning, whatever follows
+            self.problems.add(exc.code, f"plugin source {name} failed for import {spec.written!r}: {exc.message}",
+                              spec.mark, hint=exc.hint, severity=WARNING, chain=current.chain)
+        return None
+
+    def _from_registry(self, current, spec, namespace, registry, record, yaml_file, text, derive_1_3, choice):
         location = f"{record.location}/{yaml_file}"
         shown = self.loader.shown(location) if hasattr(self.loader, "shown") else location
         # Identity is the import as written, as the reference de-duplicates it: two different
@@ -361,7 +630,9 @@ class ImportWalker:
         return self._source(current, spec, namespace, fetched, current.chain, plugin=record,
                             yaml_file="plugin_1_3.yaml" if derive_1_3 else yaml_file,
                             transform=derive_plugin_1_3 if derive_1_3 else None,
-                            cache_key=(location, "1_3" if derive_1_3 else ""))
+                            cache_key=(location, "1_3" if derive_1_3 else ""),
+                            key=registry_key(record, yaml_file), read_file=yaml_file, registry=registry.name,
+                            choice=choice)
 
     # -- blueprint: ---------------------------------------------------------------------
     def _blueprint(self, current, spec, namespace):
@@ -379,9 +650,9 @@ class ImportWalker:
         try:
             fetched = self.loader.fetch_blueprint(blueprint_id)
         except FetchError as exc:
-            self.problems.add("blueprint-not-found", f"cannot resolve import {spec.written!r}: {exc.reason}",
-                              spec.mark, hint="Add the id to the blueprint catalog (--blueprint-catalog).",
-                              chain=current.chain)
+            self._fail(self.problems.add("blueprint-not-found", f"cannot resolve import {spec.written!r}: {exc.reason}",
+                                         spec.mark, hint="Add the id to the blueprint catalog (--blueprint-catalog).",
+                                         chain=current.chain), namespace)
             return None
         self.blueprint_namespaces[spec.namespace] = blueprint_id
         return self._source(current, spec, namespace, fetched, current.chain, blueprint_id=blueprint_id,
@@ -450,6 +721,40 @@ def _join_ns(parent: str | None, own: str | None) -> str | None:
     if parent and own:
         return f"{parent}{NAMESPACE_DELIMITER}{own}"
     return parent or own
+
+
+def _describe_plugin(triple) -> str:
+    name, version, yaml_file = triple
+    return f"{name} {version} ({yaml_file})" if name is not None else "a file, not a registry plugin"
+
+
+def _as_locked(selection: reg.Selection, version: str):
+    """(the record of the locked version, the candidates) from a registry's selection.
+
+    When the choice would pick another version (a newer one was uploaded since the lock), the
+    locked one is `chosen` and the one the choice would have picked `not-in-lock`; when they
+    agree, the candidates are the unlocked run's, so the plan is the same byte for byte.
+    """
+    locked = next((c.record for c in selection.candidates if c.record.version == version), None)
+    if locked is None or locked is selection.chosen:
+        return locked, selection.candidates
+    out = []
+    for candidate in selection.candidates:
+        if candidate.record is locked:
+            candidate = attrs.evolve(candidate, verdict="chosen")
+        elif candidate.verdict == "chosen":
+            candidate = attrs.evolve(candidate, verdict="not-in-lock")
+        out.append(candidate)
+    return locked, tuple(out)
+
+
+def _candidates_hint(candidates) -> str:
+    """The candidates in short, for a failed import's hint: `version (verdict)`, capped."""
+    if not candidates:
+        return ""
+    shown = [f"{c.record.version} ({c.verdict})" for c in candidates[:HINT_CANDIDATES]]
+    more = len(candidates) - HINT_CANDIDATES
+    return "Candidates: " + ", ".join(shown) + (f" and {more} more" if more > 0 else "") + "."
 
 
 def _kind(value) -> str:

@@ -195,7 +195,8 @@ class Mapper:
             if self.script_plugin is None:
                 self.problems.add("script-plugin-missing",
                                   f"{context}: operation {op_name!r} is a script, but no plugin named '*script' "
-                                  "is declared", op.mark, hint="Import Cloudify's types.yaml, which declares 'script'.")
+                                  "is declared", op.mark, hint="Import Cloudify's types.yaml, which declares 'script'.",
+                                  subject="script")
                 return None
             if workflow:
                 inputs = dict(op.inputs)
@@ -217,7 +218,7 @@ class Mapper:
         self.problems.add(code,
                           f"{context}: operation {op_name!r} maps to {mapping!r}, which names no declared plugin "
                           "and no script file beside the main blueprint", op.mark,
-                          hint=_unmapped_hint(mapping, self.names))
+                          hint=_unmapped_hint(mapping, self.names), subject=mapping.split(".", 1)[0])
         return None
 
 

@@ -246,7 +246,8 @@ class NodeBuilder:
         elif type_name not in PRIMITIVE_TYPES + OBJECT_TYPES and type_name not in self.data_types:
             self.problems.add("type-name-illegal", f"{owner}: type {type_name!r} is neither a primitive "
                               "nor a defined data type", value_mark_in(definition, "type"),
-                              hint="Import the file that defines the data type, or use a primitive type.")
+                              hint="Import the file that defines the data type, or use a primitive type.",
+                              subject=str(type_name))
 
     def _check_constraints(self, constraints, owner: str) -> None:
         if not isinstance(constraints, list):
@@ -376,7 +377,7 @@ class NodeBuilder:
             if type_name not in self.node_types:
                 self.problems.add("node-type-unknown", f"node template {name!r} has type {type_name!r}, which is "
                                   "not defined", value_mark_in(body, "type"),
-                                  hint=_type_hint(type_name, self.node_types.names()))
+                                  hint=_type_hint(type_name, self.node_types.names()), subject=str(type_name))
             return None
         given_at = body.key_marks.get("properties") if isinstance(body, Map) else None
         properties = self.checker.merge(name, resolved.properties, body.get("properties"), given_at or mark)
@@ -466,7 +467,8 @@ class NodeBuilder:
                 if rel_type not in self.rel_types:
                     self.problems.add("relationship-type-unknown",
                                       f"node {node.id!r} declares a relationship of undefined type {rel_type!r}",
-                                      value_mark_in(rel, "type"), hint=_type_hint(rel_type, self.rel_types.names()))
+                                      value_mark_in(rel, "type"), hint=_type_hint(rel_type, self.rel_types.names()),
+                                      subject=str(rel_type))
                 continue
             if target == node.id:
                 self.problems.add("relationship-self-target",
@@ -550,7 +552,7 @@ class NodeBuilder:
                                           f"node {node.id!r} is not contained in a host but runs plugin "
                                           f"{plugin['name']!r} with executor host_agent", node.mark,
                                           hint="Add a contained_in relationship to a Compute node, or use "
-                                               "executor: central_deployment_agent.")
+                                               "executor: central_deployment_agent.", subject=plugin["name"])
                         break
         hosted: dict[str, dict] = {}
         for node in nodes:

@@ -18,18 +18,23 @@ from .registry import Registry
 from .sources import FetchError, Loader
 
 
-def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseCache, problems: Problems):
-    """Resolve one blueprint; returns (plan or None, graph or None). Problems go to `problems`."""
+def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseCache, problems: Problems,
+        *, failures=None, lock=None):
+    """Resolve one blueprint; returns (plan or None, graph or None, imports or None).
+
+    Problems go to `problems`. `imports` (imports.Imports) is what the walk read and answered,
+    for the lock and for folding follow-on problems; `failures` and `lock` go to the walker.
+    """
     try:
         main = loader.fetch(os.path.abspath(path), None, None)
     except FetchError as exc:
         problems.add("file-unreadable", exc.reason, Mark(path, 1, 1) if os.path.exists(path) else None,
                      hint="Check the path of the blueprint.")
-        return None, None
-    walker = ImportWalker(loader, registries, cache, problems)
+        return None, None, None
+    walker = ImportWalker(loader, registries, cache, problems, failures=failures, lock=lock)
     imports = walker.walk(main)
     if not imports.files or imports.dsl_version is None:
-        return None, None
+        return None, None, imports
     blueprint = merge(imports.files, imports.dsl_version, problems, imports.namespaces_mapping)
 
     from .checks import check_all
@@ -43,5 +48,7 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
     model = NodeBuilder(blueprint, problems, script_exists).build()
     check_all(blueprint, model, problems)
     graph = build_graph(model)
+    # The lifecycle plan (lifecycle.py) needs the built model and the merged blueprint.
+    graph.graph.update(model=model, blueprint=blueprint)
     order = [] if find_cycle(graph, model, problems) else install_order(graph)
-    return build_plan(model, imports, order), graph
+    return build_plan(model, imports, order), graph, imports

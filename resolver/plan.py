@@ -1,7 +1,7 @@
 """Stage 7, plan: the JSON-ready plan of the contract (reference names and shapes, plus ours)."""
 from __future__ import annotations
 
-from .imports import Imports
+from .imports import Imports, PluginChoice
 from .nodes import Model, Node
 
 PLAN_PLUGIN_KEYS = ("name", "executor", "install", "package_name", "package_version", "source",
@@ -42,6 +42,14 @@ def _union(lists) -> list[dict]:
     return [_plugin(p) for p in by_name.values()]
 
 
+def choice_of(choice: PluginChoice) -> dict:
+    """How a `plugin:` import was answered (the `--explain` data): the specifier as the manager reads
+    it, the distributions asked for, the registry that answered and every candidate it weighed."""
+    return {"specifier": choice.specifier, "distributions": list(choice.distributions),
+            "registry": choice.registry,
+            "candidates": [c.as_dict() for c in choice.candidates]}
+
+
 def imports_of(imports: Imports) -> list[dict]:
     out = []
     for source in imports.files[1:]:
@@ -53,6 +61,10 @@ def imports_of(imports: Imports) -> list[dict]:
                          yaml_file=source.yaml_file)
         if source.blueprint_id is not None:
             entry["blueprint_id"] = source.blueprint_id
+        if source.types_version is not None:
+            entry["types_version"] = source.types_version
+        if source.choice is not None:
+            entry.update(choice_of(source.choice))
         out.append(entry)
     return out
 

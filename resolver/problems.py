@@ -28,6 +28,11 @@ class Problem:
     hint: str | None = None
     ref_code: int | None = None
     chain: tuple[str, ...] = ()
+    # The name the problem is about (an undefined type, an undeclared plugin), when it names one:
+    # what folding lists when the problem follows from an unanswered import (fold.py).
+    subject: str | None = None
+    # Problems folded into this one because they follow from it (fold.py), in report order.
+    folded: tuple["Problem", ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -59,7 +64,7 @@ class Problems:
         self._spots: set[tuple] = set()
 
     def add(self, code: str, message: str, mark: Mark | None = None, *, hint: str | None = None,
-            severity: str | None = None, chain: Iterable[str] = ()) -> Problem:
+            severity: str | None = None, chain: Iterable[str] = (), subject: str | None = None) -> Problem:
         row = lookup(code)
         problem = Problem(
             code=code,
@@ -71,6 +76,7 @@ class Problems:
             hint=hint,
             ref_code=row.ref_code,
             chain=tuple(chain),
+            subject=subject,
         )
         self._keep(problem)
         return problem

@@ -132,7 +132,43 @@ def to_text(results, *, color: bool = False, show_plan: bool = True, explain: bo
                 lines.append(paint("note", f"    via: {' -> '.join(_chain(problem))}"))
         if result.plan is not None and show_plan:
             lines.extend(_plan_text(result.blueprint, result.plan))
+            if explain:
+                lines.extend(_explain_text(result.plan))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+# Why a candidate version won or lost, for --explain (verdicts: registry/choice.py's Candidate).
+_VERDICTS = {
+    "chosen": "chosen",
+    "older": "lost: a newer matching version won",
+    "tie": "lost: the same version listed earlier wins",
+    "specifier": "lost: outside the version specifier",
+    "prerelease": "lost: a pre-release, and the specifier names none",
+    "distribution": "lost: built for another distribution",
+    "no-wagon": "lost: no wagon a manager could install",
+    "no-yaml": "no plugin YAML for this DSL version",
+    "wagon-distribution": "lost: its wagons are for other distributions",
+    "not-in-lock": "lost: the lock names another version",
+}
+
+
+def _explain_text(plan: dict) -> list[str]:
+    """For each `plugin:` import: what it resolved to and from where, then every candidate and why."""
+    out = []
+    for entry in plan["imports"]:
+        if "candidates" not in entry:
+            continue
+        out.append(f"  explain {entry['import']} -> {entry['package_name']} {entry['package_version']} "
+                   f"({entry['yaml_file']}) from {shown_path(entry['registry'])}")
+        if entry["specifier"] or entry["distributions"]:
+            asked = [f"version {entry['specifier']}"] if entry["specifier"] else []
+            asked += [f"distribution {', '.join(entry['distributions'])}"] if entry["distributions"] else []
+            out.append(f"    asked: {'; '.join(asked)}")
+        for candidate in entry["candidates"]:
+            built = f", {candidate['distribution']}" if candidate["distribution"] else ""
+            reason = _VERDICTS.get(candidate["verdict"], candidate["verdict"])
+            out.append(f"    {candidate['version']}{built} in {shown_path(candidate['registry'])}: {reason}")
+    return out
 
 
 def _plan_text(blueprint: str, plan: dict) -> list[str]:
@@ -142,6 +178,8 @@ def _plan_text(blueprint: str, plan: dict) -> list[str]:
         extra = ""
         if "package_name" in entry:
             extra = f" [{entry['package_name']} {entry['package_version']}, {entry['yaml_file']}]"
+        elif "types_version" in entry:
+            extra = f" [Cloudify types {entry['types_version']}]"
         out.append(f"  import {entry['import']} -> {entry['resolved']} ({entry['via']}){extra}")
     for node in plan["nodes"]:
         host = f", host {node['host_id']}" if node["host_id"] else ""
@@ -167,9 +205,12 @@ def _plan_text(blueprint: str, plan: dict) -> list[str]:
 
 
 def problem_dict(problem) -> dict:
-    """One problem as the JSON report shows it: `Problem.as_dict()` plus the import chain."""
+    """One problem as the JSON report shows it: `Problem.as_dict()` plus the import chain, and the
+    problems folded into it (fold.py), each with the `subject` it is about, when there are any."""
     out = problem.as_dict()
     out["chain"] = _chain(problem)
+    if problem.folded:
+        out["folded"] = [dict(problem_dict(p), subject=p.subject) for p in problem.folded]
     return out
 
 

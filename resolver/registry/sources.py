@@ -68,7 +68,7 @@ def _holds_wagons(folder: str) -> bool:
         return False
     for name in entries:
         path = os.path.join(folder, name)
-        if name.endswith(WAGON_SUFFIXES) and os.path.isfile(path):
+        if name.lower().endswith(WAGON_SUFFIXES + BUNDLE_SUFFIXES) and os.path.isfile(path):
             return True
         if os.path.isdir(path):
             try:
