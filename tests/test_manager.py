@@ -5,7 +5,8 @@ reference venv is pointed at it first, to show the fake speaks the manager's pro
 registry: paging, listing order and ties, distributions, credentials and tenants, every error
 code, retries, time-outs, the cache and offline reuse, and the corpus claim: for every `plugin:`
 import of the corpus, the manager source picks the same version and YAML file (and bytes) as a
-directory registry of the same plugins.
+directory registry of the same plugins; and tests/test_version_choice.py's table of import lines
+through the whole pipeline with the manager as the source.
 """
 from __future__ import annotations
 
@@ -21,15 +22,17 @@ import attrs
 import pytest
 
 from bench.reference import INSTALL_HINT, find_python
+from resolver import Resolver
 from resolver.cache import Cache
 from resolver.net import Http, NetOptions
 from resolver.registry import DirectoryRegistry, RegistryError, choose_yaml, explain, parse_plugin_import, select
 from resolver.registry.manager import ManagerRegistry
 from resolver.registry.sources import ManagerAuth, SourceContext, open_source
 
-from .conftest import REPO
+from .conftest import BASIC_TYPES, REPO, write_tree
 from .manager_server import DEFAULT_TENANT, TOKENS, USERS, FakeManager, corpus_plugins, plugin
 from .servers import json_reply, serve, text_reply
+from .test_version_choice import CASES as CHOICE_CASES, INVALID, PACKAGE as CHOSEN, STORED, plugin_yaml
 
 CORPUS = REPO.parent / "shared" / "corpus"
 PLUGINS = CORPUS / "plugins"
@@ -515,3 +518,37 @@ def test_every_corpus_plugin_import_gets_what_the_directory_registry_gives():
                 assert answer[0] == sorted(want.yaml_files)[0], (text, dsl)
             compared += 1
     assert compared >= 100
+
+
+# --- the version-choice table through the pipeline ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def choice_session(tmp_path_factory):
+    """tests/test_version_choice.py's stored versions uploaded to a manager, in that listing order."""
+    root = tmp_path_factory.mktemp("manager-choice")
+    write_tree(root, {"types.yaml": BASIC_TYPES})
+    uploads = [plugin(CHOSEN, version, {"plugin.yaml": plugin_yaml(version)}, index=index,
+                      distribution=distribution, distribution_release="core")
+               for index, (version, distribution) in enumerate(STORED)]
+    with FakeManager(uploads).serve() as server:
+        source = ManagerRegistry(server.url, http(), ManagerAuth(token=TOKEN), page_size=4)
+        yield root, Resolver(registries=[source])
+
+
+@pytest.mark.parametrize("query, expected", CHOICE_CASES, ids=[q or "(none)" for q, _ in CHOICE_CASES])
+def test_version_choice_table_through_the_pipeline(choice_session, query, expected, tmp_path):
+    root, resolver = choice_session
+    main = tmp_path / "blueprint.yaml"
+    main.write_text("tosca_definitions_version: cloudify_dsl_1_4\n"
+                    f"imports:\n  - {root / 'types.yaml'}\n  - 'plugin:{CHOSEN}{query}'\n"
+                    "node_templates:\n  n:\n    type: demo.Node\n", encoding="utf-8")
+    result = resolver.resolve(main)
+    codes = sorted({p.code for p in result.problems if p.is_error})
+    if expected == INVALID:
+        assert "plugin-spec-invalid" in codes
+    elif expected is None:
+        assert "plugin-not-found" in codes
+    else:
+        assert codes == [], [p.message for p in result.problems]
+        (entry,) = [i for i in result.plan["imports"] if i.get("package_name") == CHOSEN]
+        assert entry["package_version"] == expected
