@@ -50,7 +50,7 @@ ALL_VERSIONS = "all-versions"
 class CatalogRegistry:
     """The plugins one catalog file lists (see the module doc). The file is read on first use."""
 
-    def __init__(self, path_or_url: str | os.PathLike, http: Http | None) -> None:
+    def __init__(self, path_or_url: str | os.PathLike, http: Http) -> None:
         """`http` fetches a URL catalog and every YAML file; a local catalog is read from disk."""
         text = os.fspath(path_or_url)
         self.is_url = text.lower().startswith(("http://", "https://"))
@@ -59,7 +59,13 @@ class CatalogRegistry:
         self.http = http
         self._records: dict[str, tuple[PluginRecord, ...]] | None = None
         self._urls: dict[PluginRecord, dict[str, str]] = {}
-        self.shape: str | None = None
+        self._shape = FLAT
+
+    @property
+    def shape(self) -> str:
+        """`flat` or `all-versions` (module doc); reads the file. May raise RegistryError."""
+        self._load()
+        return self._shape
 
     # -- the Registry protocol ---------------------------------------------------------------
     def packages(self) -> Sequence[str]:
@@ -69,11 +75,9 @@ class CatalogRegistry:
         return self._load().get(package_name, ())
 
     def read(self, record: PluginRecord, yaml_file: str) -> str:
-        url = self._urls.get(record, {}).get(yaml_file)
+        url = self.yaml_url(record, yaml_file)
         if url is None:
             raise OSError(f"{self.location} lists no {yaml_file} for {record.package_name} {record.version}")
-        if self.http is None:
-            raise RegistryError("registry-offline", f"{url}: no HTTP client to fetch it with")
         try:
             data = self.http.get(url)
         except NetError as exc:
@@ -110,8 +114,6 @@ class CatalogRegistry:
                     return handle.read()
             except OSError as exc:
                 raise RegistryError("registry-not-found", f"{self.location}: {exc.strerror or exc}") from None
-        if self.http is None:
-            raise RegistryError("registry-offline", f"{self.location}: no HTTP client to fetch it with")
         try:
             return self.http.get(self.location, listing=True)
         except NetError as exc:
@@ -129,7 +131,7 @@ class CatalogRegistry:
             raise self._bad(f"not JSON: {exc}") from None
         if not isinstance(entries, list):
             raise self._bad(f"the top level is a JSON {type(entries).__name__}, not an array")
-        self.shape = ALL_VERSIONS if entries and isinstance(entries[0], dict) and "versions" in entries[0] else FLAT
+        self._shape = ALL_VERSIONS if entries and isinstance(entries[0], dict) and "versions" in entries[0] else FLAT
         listed: dict[str, list[PluginRecord]] = {}
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict):
@@ -137,9 +139,9 @@ class CatalogRegistry:
             name = entry.get("name")
             if not isinstance(name, str) or not name.strip():
                 raise self._bad("no 'name'", index)
-            if (self.shape == ALL_VERSIONS) != ("versions" in entry):
-                raise self._bad(f"{name}: the file is in the {self.shape} shape, this entry is not", index)
-            if self.shape == ALL_VERSIONS:
+            if (self._shape == ALL_VERSIONS) != ("versions" in entry):
+                raise self._bad(f"{name}: the file is in the {self._shape} shape, this entry is not", index)
+            if self._shape == ALL_VERSIONS:
                 versions = entry["versions"]
                 if not isinstance(versions, dict):
                     raise self._bad(f"{name}: 'versions' is not an object", index)
