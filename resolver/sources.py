@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from typing import Iterable, Protocol, Sequence
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -16,6 +17,9 @@ import yaml
 
 REMOTE_SCHEMES = ("http", "https", "ftp", "file", "plugin", "blueprint")
 NETWORK_SCHEMES = ("http", "https", "ftp")
+_SPEC_TYPES_URL = re.compile(r"^https?://(?:www\.)?(?:getcloudify\.org|cloudify\.co)/spec/cloudify/"
+                             r"(?P<version>[^/?#]+)/(?P<file>[^/?#]+\.yaml)$", re.IGNORECASE)
+_RESOURCE_TYPES = re.compile(r"^cloudify/types/(?P<file>types(?:_1_[0-9]+)?\.yaml)$")
 
 
 @attrs.frozen
@@ -23,7 +27,8 @@ class Fetched:
     """What an import was answered with.
 
     `identity` is the canonical location used for de-duplication and as the parent of
-    nested relative imports; `shown` is what problems print; `via` says how it was found.
+    nested relative imports; `shown` is what problems print; `via` says how it was found;
+    `types_version` which Cloudify version's types answered (via "types").
     """
 
     identity: str
@@ -31,6 +36,7 @@ class Fetched:
     text: str
     via: str
     resolved: str
+    types_version: str | None = None
 
 
 class FetchError(Exception):
@@ -74,6 +80,20 @@ def versioned_name(ref: str, dsl_short: str | None) -> str | None:
         return None
     stem, ext = os.path.splitext(ref)
     return f"{stem}_{dsl_short}{ext}" if ext else None
+
+
+def spec_types_url(url: str) -> tuple[str, str] | None:
+    """(version, file) of `http(s)://(www.)getcloudify.org|cloudify.co/spec/cloudify/<version>/<file>.yaml`,
+    the URLs Cloudify publishes its types at; None for any other URL."""
+    match = _SPEC_TYPES_URL.match(url)
+    return (match.group("version"), match.group("file")) if match else None
+
+
+def resource_types_file(ref: str) -> str | None:
+    """The file name when `ref` (relative, or after `resource:`) names the manager's
+    `cloudify/types/types*.yaml`; None otherwise."""
+    match = _RESOURCE_TYPES.match(posixpath.normpath(ref.strip().lstrip("/")))
+    return match.group("file") if match else None
 
 
 def load_import_rules(path: str | os.PathLike) -> list[tuple[str, str]]:
@@ -121,17 +141,21 @@ def load_blueprint_catalog(path: str | os.PathLike) -> dict[str, str]:
 
 
 class FileLoader:
-    """Answers imports from disk: beside the importer, search paths, rules, cache, catalog."""
+    """Answers imports from disk: beside the importer, search paths, rules, cache, catalog, types."""
 
     def __init__(self, *, rules: Iterable[tuple[str, str]] = (), search_paths: Iterable[str] = (),
-                 catalog: dict[str, str] | None = None, http=None, cwd: str | None = None) -> None:
+                 catalog: dict[str, str] | None = None, http=None, cwd: str | None = None,
+                 types=None) -> None:
         """`http` (net.Http) answers URLs from the cache, and from the network when it is online;
-        without it, URLs are answered by the import rules alone."""
+        without it, URLs are answered by the import rules alone. `types` (types.CloudifyTypes)
+        answers Cloudify's types (`cloudify/types/*.yaml` once every other place failed, and the
+        spec-site URLs no rule answered) from the registries and the cache."""
         self.rules = tuple(rules)
         self.search_paths = tuple(os.path.abspath(p) for p in search_paths)
         self.catalog = dict(catalog or {})
         self.http = http
         self.cwd = cwd or os.getcwd()
+        self.types = types
         self._texts: dict[str, str] = {}
 
     @property
@@ -143,7 +167,7 @@ class FileLoader:
         if not extra:
             return self
         clone = FileLoader(rules=self.rules, search_paths=self.search_paths + extra,
-                           catalog=self.catalog, http=self.http, cwd=self.cwd)
+                           catalog=self.catalog, http=self.http, cwd=self.cwd, types=self.types)
         clone._texts = self._texts  # same files, same texts: share what was read
         return clone
 
@@ -235,7 +259,17 @@ class FileLoader:
                     tried.append(candidate)
                     if os.path.isfile(candidate):
                         return self._file(candidate, via="file")
+        if self.types is not None and resource_types_file(ref):
+            # As a manager's resources folder: the types of one manager version (types.py).
+            answer = self.types.for_resource(ref, dsl_short, tried)
+            # the resource URL of the file read, as the rules' `resource:` answers are named
+            return self._types(answer, identity=f"resource:cloudify/types/{answer.yaml_file}")
         raise FetchError(f"no file found for {ref!r}", tried=tried)
+
+    def _types(self, answer, identity: str) -> Fetched:
+        shown = self.shown(answer.location) if os.path.isabs(answer.location) else answer.location
+        return Fetched(identity=identity, shown=shown, text=answer.text, via="types", resolved=shown,
+                       types_version=answer.version)
 
     def _rewrites(self, url: str) -> list[str]:
         out = []
@@ -262,6 +296,8 @@ class FileLoader:
                 continue
             if os.path.isfile(rewritten):
                 return self._file(rewritten, via="rule", identity=url)
+        if self.types is not None and spec_types_url(url):
+            return self._types(self.types.for_url(url, tried), identity=url)
         if self.http is None:
             tried.append(f"{url} (no cache, network off)")
             raise FetchError(f"{url} is not answered by any import rule, and there is no cache or network",
