@@ -209,6 +209,7 @@ class ImportWalker:
         self.answers: list[Answer] = []
         self.reads: dict[str, str] = {}
         self.failed: list[Failure] = []
+        self.changed: set[str] = set()  # keys of files whose bytes differ from the lock
 
     # -- entry --------------------------------------------------------------------------
     def walk(self, main: Fetched) -> Imports:
@@ -372,11 +373,12 @@ class ImportWalker:
         if self.lock is not None:
             locked = self.lock.files.get(key)
             if locked is None:
-                self.problems.add("lock-missing-entry", f"{shown} is read, but the lock {self.lock.shown} does not "
-                                                        f"list it", mark, chain=chain,
-                                  hint="The blueprint's imports changed since the lock was written; run "
-                                       "`resolver lock` again if the change is meant.")
+                # an import's file missing from the lock is reported with its entry (_answer, _plugin)
+                if mark is None:
+                    self.problems.add("lock-missing-entry", f"{shown} is not in the lock {self.lock.shown}", mark,
+                                      chain=chain, hint="Run `resolver lock` again.")
             elif locked != digest:
+                self.changed.add(key)
                 self.problems.add("lock-mismatch", f"{shown} changed since it was locked (sha256 {digest[:12]}..., "
                                                    f"the lock {self.lock.shown} has {locked[:12]}...)", mark,
                                   chain=chain, hint="Restore the file, or run `resolver lock` again if the "
@@ -419,7 +421,8 @@ class ImportWalker:
             written=spec.written, importer=file_key(current.identity, self.base), namespace=namespace,
             resolved=resolved, via=fetched.via, sha256=digest,
             package_name=plugin.package_name if plugin is not None else None,
-            package_version=plugin.version if plugin is not None else None, yaml_file=read_file, registry=registry))
+            package_version=plugin.version if plugin is not None else None, yaml_file=read_file,
+            registry=file_key(registry, self.base) if registry is not None else None))
         return SourceFile(identity=fetched.identity, shown=fetched.shown, namespace=namespace, doc=doc,
                           via=fetched.via, resolved=fetched.resolved, spec=spec, plugin=plugin,
                           yaml_file=yaml_file, is_basic_types=basic, blueprint_id=blueprint_id,
@@ -429,8 +432,10 @@ class ImportWalker:
     def _answer(self, current: SourceFile, spec: ImportSpec, answer: Answer) -> None:
         """Keep an answered import for the lock; with a lock, compare it with the locked entry."""
         self.answers.append(answer)
-        if self.lock is None or spec.target.startswith(reg.PLUGIN_PREFIX):
-            return  # a plugin: import under a lock was answered from its entry (see _plugin)
+        if self.lock is None or spec.target.startswith(reg.PLUGIN_PREFIX) or answer.importer in self.changed:
+            # a plugin: import under a lock was answered from its entry (see _plugin); the imports of
+            # a changed file are its change, already reported as one lock-mismatch
+            return
         locked = self.lock.entry(answer.importer, answer.written)
         if locked is None:
             self.problems.add("lock-missing-entry", f"import {spec.written!r} of {current.shown} is not in the lock "
@@ -732,11 +737,11 @@ def _as_locked(selection: reg.Selection, version: str):
     """(the record of the locked version, the candidates) from a registry's selection.
 
     When the choice would pick another version (a newer one was uploaded since the lock), the
-    locked one is `chosen` and the one the choice would have picked `not-in-lock`; when they
-    agree, the candidates are the unlocked run's, so the plan is the same byte for byte.
+    locked one (if held) is `chosen` and the one the choice would have picked `not-in-lock`; when
+    they agree, the candidates are the unlocked run's, so the plan is the same byte for byte.
     """
     locked = next((c.record for c in selection.candidates if c.record.version == version), None)
-    if locked is None or locked is selection.chosen:
+    if locked is selection.chosen:
         return locked, selection.candidates
     out = []
     for candidate in selection.candidates:

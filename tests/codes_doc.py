@@ -77,6 +77,7 @@ def _options_parser() -> argparse.ArgumentParser:
     parser.add_argument("--blueprint-catalog")
     parser.add_argument("--search-path", action="append", default=[])
     parser.add_argument("--cache")
+    parser.add_argument("--locked", action="store_true")
     return parser
 
 
@@ -96,6 +97,10 @@ def session_kwargs(folder: Path, args) -> dict:
         kwargs["blueprint_catalog"] = folder / options.blueprint_catalog
     if options.cache:
         kwargs["cache_dir"] = folder / options.cache
+    if options.locked:
+        from resolver.api import Options
+
+        kwargs["options"] = Options(locked="auto")
     return kwargs
 
 
