@@ -259,11 +259,7 @@ class ManagerRegistry:
         return RegistryError(exc.code, f"{where}: {exc.message}", hint=exc.hint)
 
 
-class _Unreachable:
-    """The marker for 'no DSL version leads the manager to this file'."""
-
-
-_UNREACHABLE = _Unreachable()
+_UNREACHABLE = object()  # what _dsl_reaching answers when no DSL version leads to the file
 
 
 def _dsl_reaching(files: Sequence[str], target: str):
