@@ -85,7 +85,9 @@ def test_example_files_are_consistent(folder: Path):
     assert (folder / expected["file"]).is_file(), f"{expected['file']} is not in the example folder"
     args = [str(a) for a in expected.get("args", [])]
     kwargs = session_kwargs(folder, args)
-    for path in kwargs["registries"] + kwargs["search_paths"]:
+    for path in kwargs["registries"]:
+        assert path.exists(), path  # a folder, or a file source (a catalog, a wagon)
+    for path in kwargs["search_paths"]:
         assert path.is_dir(), path
     # a registry folder is there to be used: `-r registry` in args exactly when the folder exists
     assert ((folder / "registry").is_dir()) == (folder / "registry" in kwargs["registries"])

@@ -40,6 +40,7 @@ from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 from ..net import Http, NetError
+from ..report import shown_path
 from .base import PluginRecord, RegistryError
 from .choice import PluginRequest, Selection, explain, wagon_distributions
 
@@ -77,11 +78,12 @@ class CatalogRegistry:
     def read(self, record: PluginRecord, yaml_file: str) -> str:
         url = self.yaml_url(record, yaml_file)
         if url is None:
-            raise OSError(f"{self.location} lists no {yaml_file} for {record.package_name} {record.version}")
+            raise OSError(f"{shown_path(self.location)} lists no {yaml_file} for {record.package_name} {record.version}")
         try:
             data = self.http.get(url)
         except NetError as exc:
-            raise RegistryError(exc.code, f"{exc.message} (listed by {self.location})", hint=exc.hint) from None
+            raise RegistryError(exc.code, f"{exc.message} (listed by {shown_path(self.location)})",
+                                hint=exc.hint) from None
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -113,14 +115,15 @@ class CatalogRegistry:
                 with open(self.location, "rb") as handle:
                     return handle.read()
             except OSError as exc:
-                raise RegistryError("registry-not-found", f"{self.location}: {exc.strerror or exc}") from None
+                raise RegistryError("registry-not-found",
+                                    f"{shown_path(self.location)}: {exc.strerror or exc}") from None
         try:
             return self.http.get(self.location, listing=True)
         except NetError as exc:
             raise RegistryError(exc.code, exc.message, hint=exc.hint) from None
 
     def _bad(self, message: str, index: int | None = None) -> RegistryError:
-        where = self.location if index is None else f"{self.location}, entry {index}"
+        where = shown_path(self.location) + ("" if index is None else f", entry {index}")
         return RegistryError("registry-bad-response", f"{where}: {message}",
                              hint="A catalog is a JSON array in the plugins.json or plugins_allversions.json shape.")
 
