@@ -67,6 +67,9 @@ CODES: dict[str, Code] = _table(
     ("registry-not-found", ERROR, None, "A plugin source has nothing at the address asked (HTTP 404)."),
     ("registry-server-error", ERROR, None, "A plugin source failed (HTTP 5xx) after retries."),
     ("registry-bad-response", ERROR, None, "A plugin source answered with something that is not what it should serve."),
+    ("wagon-unreadable", ERROR, None, "A wagon archive cannot be read (not a zip or tar, corrupt, no valid package.json)."),
+    ("wagon-unsafe", ERROR, None, "A wagon or bundle has a member outside the archive, a link, or exceeds a size bound."),
+    ("wagon-bundle-invalid", ERROR, None, "An upload bundle is not what a manager accepts (one .wgn per zip; a caravan's METADATA)."),
     # the lock file (registry/lock.py)
     ("lock-unreadable", ERROR, None, "The lock file is missing, is not JSON, or is not a resolver-lock of a known version."),
     ("lock-missing-entry", ERROR, None, "An import or a file read is not in the lock file."),

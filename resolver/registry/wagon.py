@@ -4,10 +4,10 @@
 
 | path | uploads |
 |---|---|
-| a `.wgn` (bare wagon) | one version with no YAML: the manager accepts it, but it answers no `plugin:` import |
-| a `.zip` bundle | exactly one `.wgn` plus every `*.yaml` at the zip's root (an `icon.png` may sit beside them) |
-| a `.tgz`/`.tar.gz` caravan | one root folder with `METADATA` (`{wagon relpath: yaml relpath}`), one version per entry |
-| a folder | every `.wgn` in it (each with the folder's `*.yaml`), every `.zip`/`.tgz` in it, and the same one level down |
+| a `.wgn` (bare wagon) | one version with no YAML: a manager accepts it, but it answers no `plugin:` import |
+| a `.zip` bundle | exactly one `.wgn` plus every `*.yaml` at the zip's root (an `icon.png` may be beside) |
+| a `.tgz`/`.tar.gz` caravan | a root folder with `METADATA` (`{wagon relpath: yaml relpath}`), a version per entry |
+| a folder | each `.wgn` in it (with the folder's `*.yaml`), each `.zip`/`.tgz` in it; the same one level down |
 
 A folder's `.wgn` files all get that folder's YAML files: the layout of one plugin version built for
 several platforms or distributions, uploaded once per wagon with the same `-y` files.
@@ -129,7 +129,7 @@ class WagonRegistry:
         where = self._where.get(record)
         if where is None or yaml_file not in record.yaml_files:
             raise OSError(f"{yaml_file!r} is not a YAML file of {record.package_name} {record.version} "
-                          f"in {self.name}")
+                          f"in {_shown(self.root)}")
         try:
             if where.kind == "folder":
                 data = _read_file(os.path.join(where.container, yaml_file), MAX_YAML)
@@ -143,7 +143,7 @@ class WagonRegistry:
         except _Fault as exc:
             raise OSError(exc.message) from None
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as exc:
-            raise OSError(f"{record.location}/{yaml_file}: cannot be read ({exc})") from None
+            raise OSError(f"{_shown(record.location)}/{yaml_file}: cannot be read ({exc})") from None
 
     # -- faults ------------------------------------------------------------------------
     @property
@@ -173,7 +173,7 @@ class WagonRegistry:
         elif os.path.isfile(self.root):
             self._scan_upload(self.root, [], records, faults)
         else:
-            faults.append(WagonFault(self.root, "registry-not-found", f"{self.root}: no such file or folder"))
+            faults.append(WagonFault(self.root, "registry-not-found", f"{_shown(self.root)}: no such file or folder"))
         by_name: dict[str, list[PluginRecord]] = {}
         for record in records:
             by_name.setdefault(record.package_name, []).append(record)
@@ -183,7 +183,8 @@ class WagonRegistry:
         try:
             entries = sorted(name for name in os.listdir(folder) if not name.startswith("."))
         except OSError as exc:
-            faults.append(WagonFault(folder, "wagon-unreadable", f"{folder}: cannot be listed ({exc.strerror})"))
+            faults.append(WagonFault(folder, "wagon-unreadable",
+                                     f"{_shown(folder)}: cannot be listed ({exc.strerror})"))
             return
         yamls = [name for name in entries if name.endswith(".yaml") and os.path.isfile(os.path.join(folder, name))]
         for name in entries:
@@ -204,13 +205,14 @@ class WagonRegistry:
                     handle.seek(0)
                     found = self._tar_upload(path, handle, beside)
         except _Fault as exc:
-            faults.append(WagonFault(path, exc.code, f"{path}: {exc.message}"))
+            faults.append(WagonFault(path, exc.code, f"{_shown(path)}: {exc.message}"))
             return
         except OSError as exc:
-            faults.append(WagonFault(path, "wagon-unreadable", f"{path}: cannot be read ({exc.strerror or exc})"))
+            faults.append(WagonFault(path, "wagon-unreadable",
+                                     f"{_shown(path)}: cannot be read ({exc.strerror or exc})"))
             return
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, ValueError) as exc:
-            faults.append(WagonFault(path, "wagon-unreadable", f"{path}: corrupt archive ({exc})"))
+            faults.append(WagonFault(path, "wagon-unreadable", f"{_shown(path)}: corrupt archive ({exc})"))
             return
         for record, where in found:
             self._where[record] = where
@@ -256,7 +258,9 @@ class WagonRegistry:
         try:
             archive = tarfile.open(fileobj=handle, mode="r:*")
         except (tarfile.TarError, EOFError, OSError) as exc:
-            raise _Fault("wagon-unreadable", f"neither a zip nor a tar archive ({exc})") from None
+            # tarfile's reason lists every compression it tried: it says nothing more useful
+            raise _Fault("wagon-unreadable", "The provided wagon archive can not be read: "
+                                             "neither a zip nor a tar archive") from None
         with archive:
             members = _tar_members(archive)
             top = _single_top(members)
@@ -407,7 +411,7 @@ def _tar_member(path: str, name: str, limit: int) -> bytes:
         for member in archive:
             if _member_name(member) == name and member.isfile():
                 return _read_limited(archive.extractfile(member), limit, name)
-    raise _Fault("wagon-unreadable", f"{path}: {name} is not in the archive")
+    raise _Fault("wagon-unreadable", f"{_shown(path)}: {name} is not in the archive")
 
 
 def _read_limited(handle: IO[bytes] | None, limit: int, label: str) -> bytes:
@@ -423,7 +427,7 @@ def _read_file(path: str, limit: int) -> bytes:
     with open(path, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise _Fault("wagon-unsafe", f"{path} is over the bound of {limit} bytes")
+        raise _Fault("wagon-unsafe", f"{_shown(path)} is over the bound of {limit} bytes")
     return data
 
 
@@ -445,6 +449,15 @@ def _metadata(raw: bytes) -> _WagonInfo:
                       distribution_release=_lower(props.get("distribution_release")),
                       supported_platform=_text(meta.get("supported_platform")),
                       archive_name=_text(meta.get("archive_name")))
+
+
+def _shown(path: str) -> str:
+    """A path as messages show it: relative to the working folder when inside it, as files are."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if relative.startswith("..") else relative.replace(os.sep, "/")
 
 
 def _text(value) -> str | None:
