@@ -17,9 +17,14 @@ from resolver.registry import (DirectoryRegistry, PluginSpecError, RegistryError
 from resolver.registry.catalog import ALL_VERSIONS, FLAT, CatalogRegistry
 from resolver.registry.sources import SourceContext, open_source
 
+from resolver import Options, Resolver
+
+from . import test_version_choice as table
 from .conformance import DEFAULT_CORPUS as CORPUS
+from .conftest import BASIC_TYPES, write_tree
 from .marketplace_server import Release, corpus_plugin_imports, corpus_releases, marketplace
 from .servers import serve, text_reply
+from .test_marketplace import TABLE_WAGONS, resolve_table_case
 
 TEXTS = {
     ("cloudify-aws-plugin", "3.0.10", "v2_plugin.yaml"): "# aws 3.0.10 v2\n",
@@ -171,6 +176,26 @@ def test_distribution_is_the_first_word_of_a_wagon_name(tmp_path, files, query, 
     assert (selection.chosen.version if selection.chosen else None) == expected
     if "distribution" in query and expected is None:
         assert "distribution" in {c.verdict for c in selection.candidates}
+
+
+# --- the shared table of §1.3 cases (tests/test_version_choice.py), through the whole pipeline ----
+
+@pytest.fixture(scope="module")
+def table_session(tmp_path_factory):
+    root = tmp_path_factory.mktemp("catalog-table")
+    write_tree(root, {"types.yaml": BASIC_TYPES})
+    releases = {table.PACKAGE: [Release(v, {"plugin.yaml": table.plugin_yaml(v)}) for v, _ in table.STORED]}
+    with marketplace(releases) as market:
+        versions = {v: {"yaml": market.yaml_url(table.PACKAGE, v, "plugin.yaml"),
+                        "wagons": [{"name": TABLE_WAGONS[d][0], "url": f"{v}.wgn"}]} for v, d in table.STORED}
+        path = write_catalog(root, [{"name": table.PACKAGE, "icon": "icon.png", "versions": versions}])
+        yield root, Resolver(registries=[CatalogRegistry(path, http(root))], options=Options(online=True))
+
+
+@pytest.mark.parametrize("query, expected", table.CASES, ids=[q or "(none)" for q, _ in table.CASES])
+def test_the_version_choice_table(table_session, tmp_path, query, expected):
+    root, resolver = table_session
+    resolve_table_case(resolver, root / "types.yaml", query, expected, tmp_path)
 
 
 # --- a catalog by URL ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from resolver.registry.marketplace import MarketplaceRegistry
 from resolver.registry.sources import SourceContext, open_source
 
 from .conftest import BASIC_TYPES, write_tree
+from . import test_version_choice as table
 from .conformance import DEFAULT_CORPUS as CORPUS
 from .marketplace_server import CENTOS, MANYLINUX, Release, corpus_plugin_imports, corpus_releases, marketplace
 from .servers import json_reply, serve, text_reply
@@ -111,6 +112,48 @@ def test_version_choice_is_the_auto_upload_rule(choice_market, tmp_path, n):
         assert seen[expected] == "chosen"
     for version, verdict in verdicts.items():
         assert seen[version] == verdict
+
+
+# The shared table of §1.3 cases (tests/test_version_choice.py), through the whole pipeline. Its
+# wagons are Centos Core and Redhat Maipo builds and the manager's distribution is unknown, so no
+# version passes §1.5's pass 1 and pass 2 takes every version: the §1.3 answers must hold.
+TABLE_WAGONS = {"centos": ("Centos Core", "x86_64"), "redhat": ("Redhat Maipo", "x86_64")}
+
+
+def resolve_table_case(resolver: Resolver, types_file, query: str, expected, folder) -> None:
+    """Resolve `plugin:<table package><query>` and check the version table.CASES expects."""
+    main = folder / "blueprint.yaml"
+    main.write_text(
+        "tosca_definitions_version: cloudify_dsl_1_4\n"
+        f"imports:\n  - {types_file}\n  - 'plugin:{table.PACKAGE}{query}'\n"
+        "node_templates:\n  n:\n    type: demo.Node\n", encoding="utf-8")
+    result = resolver.resolve(main)
+    codes = sorted({p.code for p in result.problems if p.is_error})
+    if expected == table.INVALID:
+        assert "plugin-spec-invalid" in codes
+    elif expected is None:
+        assert "plugin-not-found" in codes
+    else:
+        assert codes == [], [p.message for p in result.problems]
+        (entry,) = [i for i in result.plan["imports"] if i.get("package_name") == table.PACKAGE]
+        assert entry["package_version"] == expected
+
+
+@pytest.fixture(scope="module")
+def table_session(tmp_path_factory):
+    root = tmp_path_factory.mktemp("marketplace-table")
+    write_tree(root, {"types.yaml": BASIC_TYPES})
+    releases = {table.PACKAGE: [Release(v, {"plugin.yaml": table.plugin_yaml(v)}, wagons=(TABLE_WAGONS[d],))
+                                for v, d in table.STORED]}
+    with marketplace(releases) as market:
+        registry = MarketplaceRegistry(market.url, http(root))
+        yield root, Resolver(registries=[registry], options=Options(online=True))
+
+
+@pytest.mark.parametrize("query, expected", table.CASES, ids=[q or "(none)" for q, _ in table.CASES])
+def test_the_version_choice_table(table_session, tmp_path, query, expected):
+    root, resolver = table_session
+    resolve_table_case(resolver, root / "types.yaml", query, expected, tmp_path)
 
 
 def test_an_unknown_plugin_has_no_versions(tmp_path):
