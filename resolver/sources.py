@@ -28,7 +28,7 @@ class Fetched:
 
     `identity` is the canonical location used for de-duplication and as the parent of
     nested relative imports; `shown` is what problems print; `via` says how it was found;
-    `types_version` which Cloudify version's types answered (via "types").
+    `types_version` which Cloudify version's types answered (types.py).
     """
 
     identity: str
@@ -268,7 +268,9 @@ class FileLoader:
 
     def _types(self, answer, identity: str) -> Fetched:
         shown = self.shown(answer.location) if os.path.isabs(answer.location) else answer.location
-        return Fetched(identity=identity, shown=shown, text=answer.text, via="types", resolved=shown,
+        # held in a registry: "types"; else fetched by URL, said as any URL answer says it
+        via = "types" if answer.held else "network" if self.online else "cache"
+        return Fetched(identity=identity, shown=shown, text=answer.text, via=via, resolved=shown,
                        types_version=answer.version)
 
     def _rewrites(self, url: str) -> list[str]:

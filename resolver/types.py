@@ -143,7 +143,7 @@ class CloudifyTypes:
         errors: list[NetError] = []
         answer = self._read_held(version, yaml_file) or self._fetch(url, version, yaml_file, tried, errors)
         if answer is None:
-            raise _failure(url, tried, errors)
+            raise _failure(url, tried, errors, places="answered by any import rule, registry or the cache")
         return answer
 
     def for_resource(self, ref: str, dsl_short: str | None, tried: list[str]) -> TypesAnswer:
@@ -206,10 +206,11 @@ class CloudifyTypes:
             write_atomic(path, text.encode("utf-8"))
 
 
-def _failure(what: str, tried: list[str], errors: list[NetError]) -> FetchError:
+def _failure(what: str, tried: list[str], errors: list[NetError],
+             places: str = "held by any registry or the cache") -> FetchError:
     """The FetchError for an unanswered lookup; offline when the network was the only way left."""
     if not errors or all(e.code == "registry-offline" for e in errors):
         why = "and the network is off" if errors else "and there is no cache or network"
-        return FetchError(f"{what} is not held by any registry or the cache, {why}", tried=tried, offline=True)
+        return FetchError(f"{what} is not {places}, {why}", tried=tried, offline=True)
     failed = [e for e in errors if e.code != "registry-offline"]
     return FetchError(f"{what}: {failed[-1].message}", tried=tried)

@@ -38,7 +38,7 @@ def types_registry(root: Path, versions: dict[str, tuple[str, ...]]) -> Path:
 
 def types_entry(result) -> dict:
     assert result.ok, [(p.code, p.message) for p in result.problems]
-    (entry,) = [e for e in result.plan["imports"] if e.get("via") == "types"]
+    (entry,) = [e for e in result.plan["imports"] if "types_version" in e]
     return entry
 
 
@@ -197,7 +197,7 @@ def test_spec_url_answered_by_a_held_version_without_network(tmp_path):
     result = resolve(tmp_path, main(ref="http://www.getcloudify.org/spec/cloudify/6.4.0/types.yaml"),
                      registries=[reg])
     entry = types_entry(result)
-    assert entry["types_version"] == "6.4.0"
+    assert (entry["types_version"], entry["via"]) == ("6.4.0", "types")
     assert entry["resolved"] == str(reg / TYPES_PACKAGE / "6.4.0" / "types.yaml")
 
 
@@ -243,14 +243,15 @@ def test_resources_path_fetches_the_default_version_once_then_holds_it(tmp_path,
     cache = tmp_path / "cache"
     online = resolve(tmp_path, main(), cache_dir=cache, options=Options(online=True))
     entry = types_entry(online)
-    assert (entry["types_version"], entry["resolved"]) == (
-        DEFAULT_MANAGER_VERSION, f"https://cloudify.co/spec/cloudify/{DEFAULT_MANAGER_VERSION}/types_1_4.yaml")
+    assert (entry["types_version"], entry["via"], entry["resolved"]) == (
+        DEFAULT_MANAGER_VERSION, "network",
+        f"https://cloudify.co/spec/cloudify/{DEFAULT_MANAGER_VERSION}/types_1_4.yaml")
     assert server.tunnels == ["cloudify.co:443"]
     kept = cache / "registry" / TYPES_PACKAGE / DEFAULT_MANAGER_VERSION / "types_1_4.yaml"
     assert kept.read_text(encoding="utf-8") == BASIC_TYPES
     asked = len(server.requests)
     offline = resolve(tmp_path, main(), cache_dir=cache)
-    assert types_entry(offline)["resolved"] == str(kept)
+    assert (types_entry(offline)["via"], types_entry(offline)["resolved"]) == ("types", str(kept))
     assert len(server.requests) == asked
 
 
@@ -272,6 +273,17 @@ def test_spec_url_fetched_online_is_held_for_later_runs(tmp_path, site):
     # held now: it also answers the resources path, as the newest (only) version held
     later = resolve(tmp_path, main(), cache_dir=cache)
     assert types_entry(later)["resolved"] == str(cache / "registry" / TYPES_PACKAGE / "6.4.0" / "types.yaml")
+
+
+def test_a_spec_url_in_the_url_cache_only_is_answered_offline_and_then_held(tmp_path):
+    from resolver.cache import Cache
+
+    url = "https://cloudify.co/spec/cloudify/6.4.0/types.yaml"
+    Cache(tmp_path / "cache").put(url, BASIC_TYPES.encode())
+    result = resolve(tmp_path, main(ref=url), cache_dir=tmp_path / "cache")
+    entry = types_entry(result)
+    assert (entry["via"], entry["resolved"], entry["types_version"]) == ("cache", url, "6.4.0")
+    assert (tmp_path / "cache" / "registry" / TYPES_PACKAGE / "6.4.0" / "types.yaml").is_file()
 
 
 def test_a_page_that_is_not_a_types_file_is_not_held(tmp_path, site):
