@@ -321,8 +321,9 @@ HOSTILE = {
     "absolute-tar": (lambda p: _tar_with(p, {"bad/package.json": _meta_bytes(), "/evil": b"x"}), "wagon-unsafe"),
     "symlink-tar": (lambda p: _tar_with(p, {"bad/package.json": _meta_bytes()}, link="bad/wheels/link"),
                     "wagon-unsafe"),
-    # 64 MiB of spaces compresses to almost nothing: the declared size is refused before reading
-    "huge-package-json": (lambda p: _zip_deflated({"bad/package.json": b" " * (64 << 20)}, p), "wagon-unsafe"),
+    # 4 MiB of spaces compresses to almost nothing: the declared size is refused before reading
+    "huge-package-json": (lambda p: _zip_deflated({"bad/package.json": b" " * (4 << 20)}, p), "wagon-unsafe"),
+    "huge-package-json-tar": (lambda p: _tar_with(p, {"bad/package.json": b" " * (4 << 20)}), "wagon-unsafe"),
     "not-an-archive": (lambda p: p.write_bytes(b"this is not a wagon\n" * 10), "wagon-unreadable"),
     "empty-file": (lambda p: p.write_bytes(b""), "wagon-unreadable"),
     "truncated-zip": (lambda p: p.write_bytes(archive_bytes({"bad/package.json": _meta_bytes()})[:-30]),
@@ -398,6 +399,16 @@ def test_member_count_is_bounded(tmp_path, monkeypatch):
         with pytest.raises(RegistryError) as caught:
             WagonRegistry(path).versions("many")
         assert caught.value.code == "wagon-unsafe"
+
+
+def test_tar_total_size_is_bounded(tmp_path, monkeypatch):
+    # a member that compresses well is refused by its declared size, before it is decompressed
+    monkeypatch.setattr(wagon_module, "MAX_TAR_BYTES", 1 << 20)
+    path = _tar_with(tmp_path / "big.wgn", {"big/package.json": _meta_bytes("big"),
+                                            "big/wheels/x.whl": bytes(2 << 20)})
+    with pytest.raises(RegistryError) as caught:
+        WagonRegistry(path).versions("big")
+    assert caught.value.code == "wagon-unsafe"
 
 
 def test_missing_path_is_registry_not_found(tmp_path):

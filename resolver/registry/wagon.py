@@ -22,8 +22,8 @@ earliest upload wins): uploads sorted by their path under the registry folder, c
 by their wagon path.
 
 Nothing is extracted or written. Hostile archives are bounded: a member with an absolute path,
-`..` or a link, more than MAX_MEMBERS members, a `package.json` over MAX_PACKAGE_JSON bytes or a
-YAML file over MAX_YAML bytes refuse that archive.
+`..` or a link, more than MAX_MEMBERS members, a `package.json` over MAX_PACKAGE_JSON bytes, a
+YAML file over MAX_YAML bytes, or tar members over MAX_TAR_BYTES in all refuse that archive.
 
 Faults are per upload: an unreadable or refused archive is left out with a `WagonFault` (its
 file, a problem code, a message), listed in `faults`, and the other uploads still answer. Only
@@ -50,6 +50,9 @@ import attrs
 from .base import PluginRecord, RegistryError
 
 MAX_MEMBERS = 20_000
+# Walking a tar.gz decompresses every member it passes: stop before a highly compressible member
+# makes that gigabytes of work. Large enough for a caravan of every official plugin and distro.
+MAX_TAR_BYTES = 16 << 30
 MAX_PACKAGE_JSON = 1 << 20
 MAX_YAML = 16 << 20
 MAX_METADATA = 4 << 20
@@ -326,12 +329,15 @@ def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 def _tar_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
     """Members by name (regular files only), reading headers, not contents; same refusals as zip."""
     out = {}
-    count = 0
+    count = total = 0
     try:
         for member in archive:
             count += 1
+            total += member.size
             if count > MAX_MEMBERS:
                 raise _Fault("wagon-unsafe", f"holds more than {MAX_MEMBERS} members")
+            if total > MAX_TAR_BYTES:
+                raise _Fault("wagon-unsafe", f"its members hold more than {MAX_TAR_BYTES} bytes")
             name = _member_name(member)
             if _unsafe_name(name):
                 raise _Fault("wagon-unsafe", f"member {member.name!r} points outside the archive")
