@@ -1,0 +1,488 @@
+"""The lifecycle plan: what the `install` and `uninstall` workflows run, and what waits for what.
+
+Computed statically from the resolved model, by the rules of the reference's workflow code
+(cloudify-common 7.0.5, `cloudify/plugins/lifecycle.py` and `cloudify/workflows/tasks_graph.py`):
+
+- Node instances: a node has `capabilities.scalable.properties.default_instances` (or
+  `instances.deploy`) instances, default 1, times the `default_instances` of each scaling group
+  (a `cloudify.policies.scaling` policy's target) it belongs to and its container does not; a
+  contained node has that many under each instance of its container. A relationship that is not
+  containment links a source instance with every target instance (`all_to_one`: the first),
+  restricted to the same instance of the scaling groups both belong to. Relationships of one
+  node to the same target node collapse into the last one declared, as the reference's instance
+  graph (one edge per pair) and workflow context (one relationship per target) collapse them.
+- Inside one instance, install runs: validation.create, precreate, create, the relationships'
+  preconfigure, configure, postconfigure, start, on a `cloudify.nodes.Compute` the host steps
+  (host.get_state, the agent's create and start or worker_installer install and start unless the
+  agent's install method is `none`, monitoring_agent install and start), poststart,
+  monitoring.start, the relationships' establish. Uninstall runs validation.delete,
+  monitoring.stop, prestop, the host's agent and monitoring stop steps, stop, unlink (relationship
+  groups in reverse order), delete, postdelete. Each in sequence; relationship operations of
+  one target node (source and target side, every target instance) run at the same time, target
+  nodes one after the other. An operation with no implementation runs nothing and is no task.
+- Across instances: install runs an instance after everything of each instance it has a
+  relationship to; uninstall the reverse. A relationship with an `operation` property
+  (`cloudify.relationships.depends_on_lifecycle_operation`) waits only for that lifecycle
+  operation of the target (uninstall: the target waits for the source's), and for the task that
+  directly follows it in that instance's sequence when that is an operation; none when the target
+  does not run that operation.
+
+Output: tasks with stable ids, `order` (the transitive reduction of "must end before starts",
+sorted) and `steps` (each task in the earliest step all its predecessors allow).
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Iterable, Sequence
+
+import attrs
+import networkx as nx
+
+WORKFLOWS = ("install", "uninstall")
+
+CONTAINED_IN = "cloudify.relationships.contained_in"
+COMPUTE = "cloudify.nodes.Compute"
+SCALING_POLICY = "cloudify.policies.scaling"
+LIFECYCLE = "cloudify.interfaces.lifecycle."
+RELATIONSHIP_LIFECYCLE = "cloudify.interfaces.relationship_lifecycle."
+# Agent install methods whose agent is started by the workflow after `create`, and those whose
+# agent is stopped through AMQP on uninstall (cloudify/constants.py).
+AGENT_STARTED_AFTER_CREATE = ("plugin", "init_script")
+AGENT_SCRIPT_METHODS = ("init_script", "provided", "plugin")
+
+
+@attrs.frozen
+class Instance:
+    """One node instance: `id` by the naming rules, its node, and the instance containing it."""
+
+    id: str
+    node: str
+    host: str | None
+
+
+@attrs.frozen
+class Task:
+    """One operation the workflow executes (see the module docstring for `id`)."""
+
+    id: str
+    node: str
+    instance: str
+    operation: str
+    plugin: str
+    function: str
+    executor: str | None
+    relationship: dict | None = None
+
+    def as_dict(self) -> dict:
+        out = {"id": self.id, "node": self.node, "instance": self.instance, "operation": self.operation,
+               "plugin": self.plugin, "function": self.function, "executor": self.executor}
+        if self.relationship is not None:
+            out["relationship"] = dict(self.relationship)
+        return out
+
+
+@attrs.frozen
+class Lifecycle:
+    """A workflow's plan: instances, tasks (sorted by id), order pairs and steps."""
+
+    workflow: str
+    instances: tuple[Instance, ...]
+    tasks: tuple[Task, ...]
+    order: tuple[tuple[str, str], ...]
+    steps: tuple[tuple[str, ...], ...]
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """Tasks as nodes (with their fields), order pairs as edges."""
+        graph = nx.DiGraph()
+        for task in self.tasks:
+            graph.add_node(task.id, **task.as_dict())
+        graph.add_edges_from(self.order)
+        return graph
+
+    def as_dict(self) -> dict:
+        return {"instances": [attrs.asdict(i) for i in self.instances],
+                "tasks": [t.as_dict() for t in self.tasks],
+                "order": [list(pair) for pair in self.order],
+                "steps": [list(step) for step in self.steps]}
+
+
+# -- naming rules, shared with the reference harness --------------------------------------------
+
+
+def task_id(instance: str, operation: str, *, target: str | None = None, side: str | None = None) -> str:
+    """`<instance>:<operation>`, or `<source>-><target>:<operation>:<side>` for a relationship's."""
+    if side is None:
+        return f"{instance}:{operation}"
+    return f"{instance}->{target}:{operation}:{side}"
+
+
+def instance_labels(instances: Iterable[tuple[str, str, str | None]]) -> dict[str, str]:
+    """Names for instances given as (key, node, container key) in creation order: the node id
+    when the node has one instance, else `<node>[k]`, k from 0, ordered by their container's
+    order and then by creation order."""
+    instances = list(instances)
+    container = {key: host for key, _, host in instances}
+    position = {key: index for index, (key, _, _) in enumerate(instances)}
+    ranks: dict[str, tuple] = {}
+
+    def rank(key: str) -> tuple:
+        if key not in ranks:
+            host = container[key]
+            ranks[key] = (rank(host) if host in container else ()) + (position[key],)
+        return ranks[key]
+
+    per_node: dict[str, list[str]] = {}
+    for key, node, _ in instances:
+        per_node.setdefault(node, []).append(key)
+    labels = {}
+    for node, keys in per_node.items():
+        for k, key in enumerate(sorted(keys, key=rank)):
+            labels[key] = node if len(keys) == 1 else f"{node}[{k}]"
+    return labels
+
+
+def reduce_order(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The transitive reduction of a precedence relation given as pairs, sorted."""
+    graph = nx.DiGraph()
+    graph.add_edges_from(pairs)
+    return tuple(sorted(nx.transitive_reduction(graph).edges()))
+
+
+def steps_of(task_ids: Iterable[str], order: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
+    """Each task in the first step after all its predecessors' steps; steps' ids sorted."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(task_ids)
+    graph.add_edges_from(order)
+    level: dict[str, int] = {}
+    for task in nx.lexicographical_topological_sort(graph):
+        level[task] = max((level[p] + 1 for p in graph.predecessors(task)), default=0)
+    steps: dict[int, list[str]] = {}
+    for task, index in level.items():
+        steps.setdefault(index, []).append(task)
+    return tuple(tuple(sorted(steps[i])) for i in sorted(steps))
+
+
+# -- the model's view ---------------------------------------------------------------------------
+
+
+def _evaluate(value: Any, inputs: dict) -> Any:
+    """`get_input` replaced by the input's value (with attribute paths); other values as given."""
+    if isinstance(value, dict):
+        if set(value) == {"get_input"}:
+            ref = value["get_input"]
+            path = ref if isinstance(ref, list) else [ref]
+            if not path or not isinstance(path[0], str) or path[0] not in inputs:
+                return value
+            found = _evaluate(inputs[path[0]], inputs)
+            for step in path[1:]:
+                try:
+                    found = found[step]
+                except (KeyError, IndexError, TypeError):
+                    return value
+            return found
+        return {key: _evaluate(item, inputs) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_evaluate(item, inputs) for item in value]
+    return value
+
+
+def _count(value: Any, default: int = 1) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
+
+
+def _input_values(blueprint, given: dict | None) -> dict:
+    values = {}
+    for name, definition in (blueprint.section("inputs") or {}).items():
+        if isinstance(definition, dict) and "default" in definition:
+            values[name] = definition["default"]
+    values.update(given or {})
+    return values
+
+
+def _deploy_count(template: Any, inputs: dict) -> int:
+    if not isinstance(template, dict):
+        return 1
+    capabilities = _evaluate(template.get("capabilities"), inputs)
+    if isinstance(capabilities, dict):
+        scalable = capabilities.get("scalable")
+        props = scalable.get("properties") if isinstance(scalable, dict) else None
+        if isinstance(props, dict) and "default_instances" in props:
+            return _count(props["default_instances"])
+    instances = _evaluate(template.get("instances"), inputs)
+    if isinstance(instances, dict) and "deploy" in instances:
+        return _count(instances["deploy"])
+    return 1
+
+
+def _scaling_groups(blueprint, inputs: dict) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """(group -> default instances, member -> the scaling groups listing it directly)."""
+    sizes: dict[str, int] = {}
+    for policy in (blueprint.section("policies") or {}).values():
+        if not isinstance(policy, dict) or policy.get("type") != SCALING_POLICY:
+            continue
+        props = _evaluate(policy.get("properties") or {}, inputs)
+        size = _count(props.get("default_instances", 1)) if isinstance(props, dict) else 1
+        for target in policy.get("targets") or ():
+            if isinstance(target, str):
+                sizes[target] = size
+    parents: dict[str, list[str]] = {}
+    for name, group in (blueprint.section("groups") or {}).items():
+        if name not in sizes or not isinstance(group, dict):
+            continue
+        for member in group.get("members") or ():
+            if isinstance(member, str):
+                parents.setdefault(member, []).append(name)
+    return sizes, parents
+
+
+def _collapsed(node) -> list:
+    """The node's relationships, one per target node (the last declared), in that one's order."""
+    last = {}
+    for position, rel in enumerate(node.relationships):
+        last[rel.target_id] = (position, rel)
+    return [rel for _, rel in sorted(last.values(), key=lambda pair: pair[0])]
+
+
+def _container(node) -> str | None:
+    for rel in _collapsed(node):
+        if CONTAINED_IN in rel.type_hierarchy:
+            return rel.target_id
+    return None
+
+
+@attrs.define
+class _Made:
+    key: str
+    node: str
+    host: str | None
+    groups: dict  # scaling group -> the identity of its instance this instance lies in
+
+
+def _groups_outward(node_id: str, parents: dict[str, list[str]]) -> list[str]:
+    """Scaling groups containing the node, outermost first."""
+    chain: list[str] = []
+    frontier = list(parents.get(node_id, ()))
+    while frontier:
+        group = frontier.pop(0)
+        if group not in chain:
+            chain.append(group)
+            frontier.extend(parents.get(group, ()))
+    return list(reversed(chain))
+
+
+def make_instances(model, blueprint, inputs: dict) -> list[_Made]:
+    """Every node instance, containers first, in creation order."""
+    templates = blueprint.section("node_templates") or {}
+    by_id = {node.id: node for node in model.nodes}
+    sizes, parents = _scaling_groups(blueprint, inputs)
+    containers = {node.id: _container(node) for node in model.nodes}
+    graph = nx.DiGraph()
+    position = {node.id: i for i, node in enumerate(model.nodes)}
+    graph.add_nodes_from(by_id)
+    graph.add_edges_from((c, n) for n, c in containers.items() if c in by_id)
+    made: list[_Made] = []
+    of_node: dict[str, list[_Made]] = {}
+    for node_id in nx.lexicographical_topological_sort(graph, key=lambda n: position[n]):
+        container = containers[node_id] if containers[node_id] in by_id else None
+        inherited = set(_groups_outward(container, parents)) if container else set()
+        own = [g for g in _groups_outward(node_id, parents) if g not in inherited]
+        count = _deploy_count(templates.get(node_id), inputs)
+        hosts = of_node.get(container, []) if container else [None]
+        for host in hosts:
+            base = dict(host.groups) if host else {}
+            for indices in itertools.product(*(range(sizes[g]) for g in own)):
+                groups = dict(base)
+                identity: tuple = (host.key if host else None,)
+                for group, index in zip(own, indices):
+                    identity += (group, index)
+                    groups[group] = identity
+                for _ in range(count):
+                    instance = _Made(f"{node_id}#{len(of_node.get(node_id, []))}", node_id,
+                                     host.key if host else None, groups)
+                    made.append(instance)
+                    of_node.setdefault(node_id, []).append(instance)
+    return made
+
+
+def _targets(source: _Made, rel, of_node: dict[str, list[_Made]]) -> list[_Made]:
+    candidates = of_node.get(rel.target_id, [])
+    if CONTAINED_IN in rel.type_hierarchy:
+        return [c for c in candidates if c.key == source.host]
+    shared = [g for g in source.groups if candidates and g in candidates[0].groups]
+    candidates = [c for c in candidates if all(c.groups.get(g) == source.groups[g] for g in shared)]
+    if rel.properties.get("connection_type") == "all_to_one":
+        return candidates[:1]
+    return candidates
+
+
+# -- the plan -----------------------------------------------------------------------------------
+
+
+def _install_method(properties: dict) -> Any:
+    install_agent = properties.get("install_agent")
+    if install_agent is False:
+        return "none"
+    if install_agent is True:
+        return "remote"
+    config = properties.get("agent_config")
+    return config.get("install_method") if isinstance(config, dict) else None
+
+
+class _Builder:
+    def __init__(self, model, blueprint, workflow: str, inputs: dict | None) -> None:
+        self.workflow = workflow
+        self.install = workflow == "install"
+        self.inputs = _input_values(blueprint, inputs)
+        self.nodes = {node.id: node for node in model.nodes}
+        self.made = make_instances(model, blueprint, self.inputs)
+        self.of_node: dict[str, list[_Made]] = {}
+        for inst in self.made:
+            self.of_node.setdefault(inst.node, []).append(inst)
+        self.labels = instance_labels((m.key, m.node, m.host) for m in self.made)
+        self.links = {m.key: [(rel, t) for rel in _collapsed(self.nodes[m.node])
+                              for t in _targets(m, rel, self.of_node)] for m in self.made}
+        self.tasks: dict[str, Task] = {}
+        self.events = nx.DiGraph()
+
+    # A stage is a list of task ids that run at the same time; an instance runs its stages in turn.
+    def _node_task(self, inst: _Made, operation: str) -> list[str]:
+        op = self.nodes[inst.node].operations.get(operation)
+        if op is None or not op.operation:
+            return []
+        me = self.labels[inst.key]
+        return [self._add(Task(task_id(me, operation), inst.node, me, operation, op.plugin, op.operation,
+                               op.executor))]
+
+    def _add(self, task: Task) -> str:
+        tid, n = task.id, 1
+        while tid in self.tasks:
+            n += 1
+            tid = f"{task.id}#{n}"
+        self.tasks[tid] = attrs.evolve(task, id=tid)
+        return tid
+
+    def _relationship_stages(self, inst: _Made, operation: str) -> list[list[str]]:
+        stages = []
+        me = self.labels[inst.key]
+        for _, group in itertools.groupby(self.links[inst.key], key=lambda link: link[0].target_id):
+            stage = []
+            for rel, target in group:
+                other = self.labels[target.key]
+                for side, ops, runner in (("source", rel.source_operations, inst),
+                                          ("target", rel.target_operations, target)):
+                    op = ops.get(operation)
+                    if op is None or not op.operation:
+                        continue
+                    ref = {"type": rel.type, "source": me, "target": other, "side": side}
+                    stage.append(self._add(Task(task_id(me, operation, target=other, side=side), runner.node,
+                                                self.labels[runner.key], operation, op.plugin, op.operation,
+                                                op.executor, ref)))
+            if stage:
+                stages.append(stage)
+        return stages if self.install else list(reversed(stages))
+
+    def _host_install(self, inst: _Made) -> list[list[str]]:
+        node = self.nodes[inst.node]
+        if COMPUTE not in node.type_hierarchy:
+            return []
+        names = ["cloudify.interfaces.host.get_state"]
+        method = _install_method(_evaluate(node.properties, self.inputs))
+        if method != "none":
+            if self._has(node, "cloudify.interfaces.worker_installer.install"):
+                names += ["cloudify.interfaces.worker_installer.install", "cloudify.interfaces.worker_installer.start"]
+            else:
+                names.append("cloudify.interfaces.cloudify_agent.create")
+                if method in AGENT_STARTED_AFTER_CREATE:
+                    names.append("cloudify.interfaces.cloudify_agent.start")
+        names += ["cloudify.interfaces.monitoring_agent.install", "cloudify.interfaces.monitoring_agent.start"]
+        return [self._node_task(inst, name) for name in names]
+
+    def _host_uninstall(self, inst: _Made) -> list[list[str]]:
+        node = self.nodes[inst.node]
+        if COMPUTE not in node.type_hierarchy:
+            return []
+        names = ["cloudify.interfaces.monitoring_agent.stop", "cloudify.interfaces.monitoring_agent.uninstall"]
+        method = _install_method(_evaluate(node.properties, self.inputs))
+        if method != "none":
+            if method in AGENT_SCRIPT_METHODS:
+                names += ["cloudify.interfaces.cloudify_agent.stop_amqp", "cloudify.interfaces.cloudify_agent.delete"]
+            elif self._has(node, "cloudify.interfaces.worker_installer.stop"):
+                names += ["cloudify.interfaces.worker_installer.stop", "cloudify.interfaces.worker_installer.uninstall"]
+            else:
+                names += ["cloudify.interfaces.cloudify_agent.stop", "cloudify.interfaces.cloudify_agent.delete"]
+        return [self._node_task(inst, name) for name in names]
+
+    @staticmethod
+    def _has(node, operation: str) -> bool:
+        op = node.operations.get(operation)
+        return bool(op is not None and op.operation)
+
+    def _sequence(self, inst: _Made) -> list[list[str]]:
+        """The instance's stages in order; empty ones (nothing runs) included, for `_after`."""
+        op = lambda name: self._node_task(inst, name)  # noqa: E731 - a local shorthand
+        rel = lambda name: self._relationship_stages(inst, RELATIONSHIP_LIFECYCLE + name)  # noqa: E731
+        if self.install:
+            return ([op("cloudify.interfaces.validation.create"), op(LIFECYCLE + "precreate"),
+                     op(LIFECYCLE + "create")] + rel("preconfigure") + [op(LIFECYCLE + "configure")]
+                    + rel("postconfigure") + [op(LIFECYCLE + "start")] + self._host_install(inst)
+                    + [op(LIFECYCLE + "poststart"), op("cloudify.interfaces.monitoring.start")]
+                    + rel("establish"))
+        return ([op("cloudify.interfaces.validation.delete"), op("cloudify.interfaces.monitoring.stop"),
+                 op(LIFECYCLE + "prestop")] + self._host_uninstall(inst) + [op(LIFECYCLE + "stop")]
+                + rel("unlink") + [op(LIFECYCLE + "delete"), op(LIFECYCLE + "postdelete")])
+
+    def _waited_for(self, sequence: list[list[str]], inst: _Made, operation: str) -> list[str]:
+        """What a `depends_on_lifecycle_operation` dependant waits for: the operation, and the task
+        right after it when that is an operation. Only a host's `start` is followed directly by
+        one (its host.get_state); every other lifecycle operation by an event."""
+        wanted = task_id(self.labels[inst.key], LIFECYCLE + operation)
+        for index, stage in enumerate(sequence):
+            if stage == [wanted]:
+                host = COMPUTE in self.nodes[inst.node].type_hierarchy
+                return [wanted] + (sequence[index + 1] if operation == "start" and host else [])
+        return []
+
+    def build(self) -> Lifecycle:
+        sequences = {}
+        for inst in self.made:
+            sequence = self._sequence(inst)
+            sequences[inst.key] = sequence
+            begin, end = ("begin", inst.key), ("end", inst.key)
+            previous = [begin]
+            for stage in sequence:
+                if not stage:
+                    continue
+                self.events.add_edges_from((p, t) for p in previous for t in stage)
+                previous = stage
+            self.events.add_edges_from((p, end) for p in previous)
+        by_key = {m.key: m for m in self.made}
+        for inst in self.made:
+            for rel, target in self.links[inst.key]:
+                # install: the source after the target; uninstall: the target after the source
+                first, then = (target, inst) if self.install else (inst, target)
+                operation = rel.properties.get("operation") if isinstance(rel.properties, dict) else None
+                if operation:
+                    waited = self._waited_for(sequences[first.key], by_key[first.key], operation)
+                    self.events.add_edges_from((t, ("begin", then.key)) for t in waited)
+                else:
+                    self.events.add_edge(("end", first.key), ("begin", then.key))
+        pairs = []
+        for tid in self.tasks:
+            pairs.extend((tid, later) for later in nx.descendants(self.events, tid) if later in self.tasks)
+        order = reduce_order(pairs)
+        instances = tuple(Instance(self.labels[m.key], m.node, self.labels[m.host] if m.host else None)
+                          for m in self.made)
+        tasks = tuple(sorted(self.tasks.values(), key=lambda t: t.id))
+        return Lifecycle(self.workflow, instances, tasks, order, steps_of(self.tasks, order))
+
+
+def build_lifecycle(model, blueprint, workflow: str, inputs: dict | None = None) -> Lifecycle:
+    """The plan of `workflow` (one of WORKFLOWS) for a resolved model and its merged blueprint.
+
+    `inputs` are deployment inputs, over the blueprint's defaults (they decide instance counts
+    and agent install methods written with get_input). Raises ValueError for another workflow.
+    """
+    if workflow not in WORKFLOWS:
+        raise ValueError(f"unknown workflow {workflow!r}; expected one of {', '.join(WORKFLOWS)}")
+    return _Builder(model, blueprint, workflow, inputs).build()
