@@ -97,6 +97,7 @@ CODES: dict[str, Code] = _table(
     ("input-constraint-violated", ERROR, None, "An input's default violates one of its constraints."),
     ("function-scope-invalid", ERROR, None, "SELF, SOURCE or TARGET is used where it has no meaning."),
     ("property-reference-unknown", ERROR, None, "get_property names a property the node does not have."),
+    ("function-arguments-invalid", ERROR, None, "An intrinsic function's arguments have the wrong shape or name nothing it knows."),
     ("workflow-availability-invalid", ERROR, 103, "availability_rules.node_instances_active has a value other than all, partial, none."),
     ("constraint-unknown", ERROR, 103, "A constraint names an operator that does not exist."),
     ("constraint-argument-invalid", ERROR, 212, "A constraint's argument has the wrong shape for its operator."),

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from .functions import input_reference, is_function, iter_functions, node_reference
+from .functions import is_function
 from .hierarchy import TypeTable, is_contained_in, is_host
 from .load import Map, Seq, mark_in, value_mark_in
 from .mapping import EXECUTORS, Mapper, Mapped, NOOP, OpDef, merge_with_type, normalise
@@ -352,7 +352,6 @@ class NodeBuilder:
             self._relationships(node, templates.get(node.id), by_id)
         self._hosts(nodes, by_id)
         workflows = self._workflows()
-        self._check_functions(nodes, by_id)
         return Model(nodes=nodes, workflows=workflows, plugins=self.plugins)
 
     def _node(self, name, body) -> Node | None:
@@ -620,56 +619,6 @@ class NodeBuilder:
             if fault:
                 self.problems.add("input-constraint-violated",
                                   f"default of input {name!r} ({default!r}) violates constraint {fault}", mark)
-
-    # -- intrinsic functions -----------------------------------------------------------------
-    def _check_functions(self, nodes: list[Node], by_id: dict) -> None:
-        inputs = self.bp.section("inputs")
-        templates = self.bp.section("node_templates")
-
-        def check(value, fallback, where, scope, props=None):
-            for fname, args, _, call in iter_functions(value):
-                mark = getattr(call, "mark", None) or fallback
-                if fname == "get_input":
-                    ref = input_reference(args)
-                    if ref is not None and ref not in inputs:
-                        self.problems.add("input-unknown", f"{where}: get_input names undeclared input {ref!r}",
-                                          mark, hint=_type_hint(ref, inputs.keys(), "Declare it under inputs"))
-                elif fname in ("get_property", "get_attribute"):
-                    ref = node_reference(args)
-                    first = args[0] if isinstance(args, list) and args else None
-                    if first in _INVALID_IN_SCOPE[scope]:
-                        self.problems.add("function-scope-invalid",
-                                          f"{where}: {fname} cannot use {first} here", mark,
-                                          hint="SELF is for node scope; SOURCE and TARGET for relationship operations.")
-                    elif (fname == "get_property" and first == "SELF" and props is not None and len(args) > 1
-                          and isinstance(args[1], str) and args[1] not in props):
-                        self.problems.add("property-reference-unknown",
-                                          f"{where}: get_property names property {args[1]!r}, which the node does "
-                                          "not have", mark, hint=_type_hint(args[1], props.keys()))
-                    elif ref is not None and ref not in templates:
-                        self.problems.add("node-reference-unknown",
-                                          f"{where}: {fname} names node {ref!r}, which does not exist", mark,
-                                          hint=_type_hint(ref, templates.keys()))
-
-        for node in nodes:
-            check(node.properties, node.mark, f"node {node.id!r}", "node")
-            caps = templates.get(node.id, {}).get("capabilities") if isinstance(templates.get(node.id), dict) else None
-            if isinstance(caps, dict):
-                check(caps, node.mark, f"node {node.id!r}", "node")
-            for op in node.operations.values():
-                check(op.inputs, node.mark, f"node {node.id!r}", "node", node.properties)
-            for rel in node.relationships:
-                for op in list(rel.source_operations.values()) + list(rel.target_operations.values()):
-                    check(op.inputs, rel.mark, f"relationship of node {node.id!r}", "relationship")
-        for section in ("outputs", "capabilities"):
-            entries = self.bp.section(section)
-            for name, value in entries.items():
-                check(value, self.bp.mark(section, name), f"{section[:-1]} {name!r}", "outputs")
-
-
-# Where SELF, SOURCE and TARGET have no meaning (the reference raises for these).
-_INVALID_IN_SCOPE = {"node": ("SOURCE", "TARGET"), "relationship": ("SELF",),
-                     "outputs": ("SELF", "SOURCE", "TARGET")}
 
 
 def _type_hint(name, known, prefix="Known") -> str:

@@ -1,0 +1,374 @@
+"""Intrinsic functions: their arguments and the names they refer to, wherever a function may stand.
+
+The reference parses every function it meets while scanning the plan and validates it there:
+node properties (type defaults included) and capability properties, the inputs of every node
+and relationship operation, outputs, policies, top-level capabilities, labels and deployment
+settings. It reports the faults as uncoded Python errors; ours are `function-arguments-invalid`,
+`input-unknown`, `node-reference-unknown`, `function-scope-invalid`,
+`property-reference-unknown` and, for a function newer than the DSL version, `feature-version`.
+Every problem is placed at the call.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import attrs
+
+from ..functions import FUNCTION_NAMES, SELF, SOURCE, TARGET
+from ..merge import Blueprint
+from ..nodes import Model, Node
+from ..problems import Mark, Problems
+from ..versions import at_least
+
+NODE, RELATIONSHIP, OUTPUTS, OTHER = "node", "relationship", "outputs", "other"
+# Where each of SELF, SOURCE and TARGET has a meaning; anywhere else the reference refuses it.
+_MEANINGFUL = {SELF: (NODE,), SOURCE: (RELATIONSHIP,), TARGET: (RELATIONSHIP,)}
+_SYS_PROPERTIES = {"tenant": ("name",), "deployment": ("id", "name", "blueprint", "owner")}
+_CONSUMER_PROPERTIES = ("ids", "names", "count")
+_MINIMUM_VERSION = {"concat": "cloudify_dsl_1_1", "merge": "cloudify_dsl_1_3"}
+_ATTRIBUTE_FUNCTIONS = ("get_attribute", "get_attributes_list", "get_attributes_dict")
+
+
+@attrs.frozen
+class Site:
+    """One value the reference scans for functions, and what its functions may refer to."""
+
+    value: Any
+    scope: str
+    where: str
+    mark: Mark | None
+    node: Node | None = None
+    target: Node | None = None
+
+
+def call_of(value) -> tuple[str, Any] | None:
+    """(name, args) when `value` is a function call as the reference sees one: a mapping of one
+    function key, or of a function key and `type`."""
+    if not isinstance(value, dict) or not 0 < len(value) < 3:
+        return None
+    found = None
+    for key, args in value.items():
+        if key == "type":
+            continue
+        if key not in FUNCTION_NAMES:
+            return None
+        found = (key, args)
+    return found
+
+
+def iter_calls(value) -> Iterator[tuple[str, Any, Any]]:
+    """Every call inside `value`, nested ones included, outermost first: (name, args, call)."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        call = call_of(current)
+        if call is not None:
+            yield call[0], call[1], current
+        if isinstance(current, dict):
+            stack.extend(reversed(list(current.values())))
+        elif isinstance(current, list):
+            stack.extend(reversed(current))
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    checker = _Checker(blueprint, model, problems)
+    for site in sites(blueprint, model):
+        checker.site(site)
+
+
+def sites(blueprint: Blueprint, model: Model) -> Iterator[Site]:
+    """Every value the reference scans, in its order, with its scope."""
+    templates = blueprint.section("node_templates")
+    by_id = {node.id: node for node in model.nodes}
+    for node in model.nodes:
+        where = f"node {node.id!r}"
+        yield Site(node.properties, NODE, where, node.mark, node)
+        body = templates.get(node.id)
+        capabilities = body.get("capabilities") if isinstance(body, dict) else None
+        if isinstance(capabilities, dict):
+            for capability in capabilities.values():
+                if isinstance(capability, dict):
+                    yield Site(capability.get("properties"), NODE, where, node.mark, node)
+        for op in node.operations.values():
+            yield Site(op.inputs, NODE, f"{where}, operation inputs", node.mark, node)
+        for rel in node.relationships:
+            target = by_id.get(rel.target_id)
+            rel_where = f"relationship {rel.type!r} of node {node.id!r}"
+            for op in list(rel.source_operations.values()) + list(rel.target_operations.values()):
+                yield Site(op.inputs, RELATIONSHIP, rel_where, rel.mark, node, target)
+    for name, output in blueprint.section("outputs").items():
+        yield Site(output, OUTPUTS, f"output {name!r}", blueprint.mark("outputs", name))
+    for name, policy in blueprint.section("policies").items():
+        if isinstance(policy, dict):
+            yield Site(policy.get("properties"), OTHER, f"policy {name!r}", blueprint.mark("policies", name))
+    for section in ("capabilities", "labels"):
+        for name, entry in blueprint.section(section).items():
+            yield Site(entry, OTHER, f"{section[:-1]} {name!r}", blueprint.mark(section, name))
+    settings = blueprint.scalars.get("deployment_settings")
+    yield Site(settings, OTHER, "deployment_settings", getattr(settings, "mark", None))
+
+
+class _Checker:
+    def __init__(self, blueprint: Blueprint, model: Model, problems: Problems) -> None:
+        self.version = blueprint.dsl_version
+        self.inputs = blueprint.section("inputs")
+        self.templates = blueprint.section("node_templates")
+        self.nodes = {node.id: node for node in model.nodes}
+        self.problems = problems
+
+    def site(self, site: Site) -> None:
+        for name, args, call in iter_calls(site.value):
+            mark = getattr(call, "mark", None) or site.mark
+            fault = ARGUMENTS[name](args)
+            if fault is not None:
+                self.problems.add("function-arguments-invalid", f"{site.where}: {name}: {fault}", mark,
+                                  hint=_HINTS.get(name))
+                continue
+            minimum = _MINIMUM_VERSION.get(name)
+            if minimum is not None and not at_least(self.version, minimum):
+                self.problems.add("feature-version", f"{site.where}: {name} is not supported in {self.version}; "
+                                  f"it was added in {minimum}", mark,
+                                  hint=f"Raise tosca_definitions_version to {minimum} or remove it.")
+                continue
+            refer = _REFERENCES.get(name)
+            if refer is not None:
+                refer(self, site, args, mark)
+
+    # -- what the arguments refer to --------------------------------------------------------
+    def _input(self, site: Site, args, mark) -> None:
+        name = args[0] if isinstance(args, list) else args
+        if call_of(name) is not None or name in self.inputs:
+            return
+        self.problems.add("input-unknown", f"{site.where}: get_input names undeclared input {name!r}", mark,
+                          hint=_close(name, self.inputs.keys(), "Declare it under inputs."))
+
+    def _node(self, site: Site, name: str, function: str, mark) -> Node | None | bool:
+        """The node `name` designates at this site; None when unknown to the model; False on a fault."""
+        if name in _MEANINGFUL:
+            if site.scope not in _MEANINGFUL[name]:
+                self.problems.add("function-scope-invalid", f"{site.where}: {function} cannot use {name} here",
+                                  mark, hint="SELF is for node scope; SOURCE and TARGET for relationship operations.")
+                return False
+            return site.target if name == TARGET else site.node
+        if not isinstance(name, str) or name not in self.templates:
+            self.problems.add("node-reference-unknown",
+                              f"{site.where}: {function} names node {name!r}, which does not exist", mark,
+                              hint=_close(name, self.templates.keys(), "Check the name."))
+            return False
+        return self.nodes.get(name)
+
+    def _property(self, site: Site, args, mark) -> None:
+        if any(call_of(arg) is not None for arg in args):
+            return
+        node = self._node(site, args[0], "get_property", mark)
+        if not node:
+            return
+        fault = _path_fault(node.properties, args[1:])
+        if fault is not None:
+            self.problems.add("property-reference-unknown",
+                              f"{site.where}: get_property: node {node.id!r} has no property "
+                              f"{'.'.join(str(a) for a in args[1:])!r} ({fault})", mark,
+                              hint=_close(args[1], node.properties.keys(), "Check the property path."))
+
+    def _attribute(self, site: Site, args, mark) -> None:
+        if any(call_of(arg) is not None for arg in args):
+            return
+        self._node(site, args[0], "get_attribute", mark)
+
+    def _attributes_dict(self, site: Site, args, mark) -> None:
+        if call_of(args[0]) is None:
+            self._node(site, args[0], "get_attributes_dict", mark)
+
+    def _sys(self, site: Site, args, mark) -> None:
+        entity, prop = args[0], args[1]
+        if call_of(entity) is not None:
+            return
+        if not isinstance(entity, str) or entity not in _SYS_PROPERTIES:
+            self.problems.add("function-arguments-invalid",
+                              f"{site.where}: get_sys: unknown entity {entity!r} (tenant or deployment)", mark)
+        elif call_of(prop) is None and (not isinstance(prop, str) or prop not in _SYS_PROPERTIES[entity]):
+            self.problems.add("function-arguments-invalid",
+                              f"{site.where}: get_sys: {entity} has no property {prop!r} (one of "
+                              f"{', '.join(_SYS_PROPERTIES[entity])})", mark)
+
+
+def _path_fault(properties, path) -> str | None:
+    """Why `path` leads nowhere in `properties` (the reference's walk), or None when it leads somewhere."""
+    value: Any = properties
+    for step in path:
+        if call_of(value) is not None:
+            # the reference cannot look inside a function: it pairs it with the step and walks on
+            value = [value, step]
+        elif isinstance(value, dict):
+            if step not in value:
+                return f"no key {step!r}"
+            value = value[step]
+        elif isinstance(value, list):
+            if not isinstance(step, int):
+                return f"{step!r} indexes a list"
+            if not -len(value) <= step < len(value):
+                return f"index {step} is out of range"
+            value = value[step]
+        else:
+            return f"{step!r} looks inside a {type(value).__name__}"
+    return None
+
+
+# --- the shapes of the arguments, one function each: a fault as text, or None -----------------
+
+def _is_call(value) -> bool:
+    return call_of(value) is not None
+
+
+def _path_items(items) -> bool:
+    return all(_is_call(x) or isinstance(x, (str, int)) for x in items)
+
+
+def _nested_path(args) -> str | None:
+    if isinstance(args, list) and len(args) >= 2 and _path_items(args):
+        return None
+    return "expects a list [node, name, key or index...] of two or more strings, integers or functions"
+
+
+def _get_input(args) -> str | None:
+    if isinstance(args, str) or _is_call(args):
+        return None
+    if isinstance(args, list) and args and _path_items(args):
+        return None
+    return "expects an input name, a function, or a list [input, key or index...]"
+
+
+def _get_sys(args) -> str | None:
+    if isinstance(args, list) and len(args) >= 2 and _path_items(args):
+        return None
+    return "expects a list [entity, property], such as [tenant, name] or [deployment, id]"
+
+
+def _get_consumers(args) -> str | None:
+    if isinstance(args, str) and args in _CONSUMER_PROPERTIES:
+        return None
+    return f"expects one of {', '.join(_CONSUMER_PROPERTIES)}, not {args!r}"
+
+
+def _get_attributes_dict(args) -> str | None:
+    if not isinstance(args, list) or not args:
+        return "expects a list [node, attribute or [attribute, key...], ...]"
+    paths = [p if isinstance(p, list) else [p] for p in args[1:]]
+    seen = set()
+    for path in paths:
+        if _nested_path([args[0]] + path) is not None:
+            return "each attribute path must be a name or a list of names, keys or indexes"
+        if not all(isinstance(step, str) for step in path):
+            # the reference joins the steps with dots to name the result, which only strings survive
+            return "attribute paths may hold only names (strings)"
+        identifier = ".".join(path)
+        if identifier in seen:
+            return f"the attribute path {identifier!r} is given twice"
+        seen.add(identifier)
+    return None
+
+
+def _get_secret(args) -> str | None:
+    if isinstance(args, str) or _is_call(args) or (isinstance(args, list) and len(args) > 1):
+        return None
+    return "expects a secret name, a function, or a list [secret, key or index...] of two or more items"
+
+
+def _a_list(args) -> str | None:
+    return None if isinstance(args, list) else "expects a list of arguments"
+
+
+def _merge(args) -> str | None:
+    if not isinstance(args, list):
+        return "expects a list of mappings"
+    if not all(isinstance(item, dict) for item in args):
+        return "every item to merge must be a mapping (or a function)"
+    return None
+
+
+def _capability(args, list_at: int | None = None) -> str | None:
+    if not isinstance(args, list) or len(args) < 2:
+        return "expects a list [deployment or group, capability, key or index...] of two or more items"
+    for index, arg in enumerate(args):
+        if index == list_at and isinstance(arg, list):
+            continue
+        if not (isinstance(arg, (str, int)) or _is_call(arg)):
+            return f"item {index} must be a string, an integer or a function"
+    return None
+
+
+def _get_environment_capability(args) -> str | None:
+    if isinstance(args, str):
+        return None
+    if not isinstance(args, list) or len(args) < 2:
+        return "expects a capability name or a list [capability, key or index...] of two or more items"
+    return _capability(args)
+
+
+def _get_label(args) -> str | None:
+    if isinstance(args, str) or _is_call(args):
+        return None
+    if isinstance(args, list) and len(args) == 2:
+        key, index = args
+        if not (isinstance(key, str) or _is_call(key)):
+            return "the label key must be a string or a function"
+        if isinstance(index, int) or (isinstance(index, str) and index.isdigit()):
+            return None
+        return "the index into the label's values must be a number"
+    return "expects a label key, a function, or a list [label key, index]"
+
+
+def _strings(count: range, *, last_int: int | None = None) -> Callable[[Any], str | None]:
+    """Arguments for the string functions: a list of `count` strings or functions, the optional
+    argument at `last_int` an integer (or a function) instead."""
+    def shape(args) -> str | None:
+        if not isinstance(args, list) or len(args) not in count:
+            low, high = count.start, count.stop - 1
+            return f"expects {low} arguments" if low == high else f"expects {low} to {high} arguments"
+        for index, arg in enumerate(args):
+            if _is_call(arg):
+                continue
+            if index == last_int:
+                if arg is not None and not isinstance(arg, int):
+                    return f"argument {index + 1} must be an integer"
+            elif not isinstance(arg, str):
+                return f"argument {index + 1} must be a string"
+        return None
+    return shape
+
+
+def _one_string(args) -> str | None:
+    # a call with a `type` key is two keys long, which the reference refuses here
+    if isinstance(args, str) or (_is_call(args) and len(args) == 1):
+        return None
+    return "expects one string (or a function)"
+
+
+ARGUMENTS: dict[str, Callable[[Any], str | None]] = {
+    "get_input": _get_input, "get_sys": _get_sys, "get_consumers": _get_consumers,
+    "get_property": _nested_path, "get_attribute": _nested_path, "get_attributes_list": _nested_path,
+    "get_attributes_dict": _get_attributes_dict, "get_secret": _get_secret, "concat": _a_list,
+    "merge": _merge, "get_capability": _capability,
+    "get_group_capability": lambda args: _capability(args, list_at=1),
+    "get_label": _get_label, "get_environment_capability": _get_environment_capability,
+    "string_find": _strings(range(2, 3)), "string_replace": _strings(range(3, 5), last_int=3),
+    "string_split": _strings(range(2, 4), last_int=2), "string_lower": _one_string, "string_upper": _one_string,
+}
+_REFERENCES = {
+    "get_input": _Checker._input, "get_property": _Checker._property, "get_attribute": _Checker._attribute,
+    "get_attributes_list": _Checker._attribute, "get_attributes_dict": _Checker._attributes_dict,
+    "get_sys": _Checker._sys,
+}
+_HINTS = {
+    "get_property": "Write [node, property, key or index...]; the node is a template name, SELF, SOURCE or TARGET.",
+    "get_attribute": "Write [node, attribute, key or index...]; the node is a template name, SELF, SOURCE or TARGET.",
+    "concat": "Write the parts as a list: {concat: [a, b]}.",
+    "merge": "Write the mappings as a list: {merge: [{a: 1}, {b: 2}]}.",
+}
+
+
+def _close(name, known, fallback: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=3)
+    return f"Did you mean {', '.join(repr(c) for c in close)}?" if close else fallback

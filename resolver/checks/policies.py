@@ -1,0 +1,76 @@
+"""Policies: top-level scaling policies and the policies and triggers of groups
+(SPEC §8.4; codes 41, 42, 204, 205, 206)."""
+from __future__ import annotations
+
+from ..load import mark_in, value_mark_in
+from ..merge import Blueprint
+from ..nodes import Model
+from ..problems import Problems
+
+SCALING_POLICY = "cloudify.policies.scaling"
+
+
+def scaling_groups(blueprint: Blueprint) -> dict[str, list]:
+    """The groups that scaling policies target, each with its members (as written)."""
+    groups = blueprint.section("groups")
+    out: dict[str, list] = {}
+    for policy in blueprint.section("policies").values():
+        if not isinstance(policy, dict) or policy.get("type") != SCALING_POLICY:
+            continue
+        targets = policy.get("targets")
+        for target in targets if isinstance(targets, list) else ():
+            if isinstance(target, str) and target in groups:
+                group = groups[target]
+                out[target] = list(group.get("members") or []) if isinstance(group, dict) else []
+    return out
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    _check_group_policies(blueprint, problems)
+    _check_policies(blueprint, problems)
+
+
+def _check_group_policies(blueprint, problems) -> None:
+    policy_types = blueprint.section("policy_types")
+    policy_triggers = blueprint.section("policy_triggers")
+    for name, group in blueprint.section("groups").items():
+        policies = group.get("policies") if isinstance(group, dict) else None
+        if not isinstance(policies, dict):
+            continue
+        for policy_name, policy in policies.items():
+            if not isinstance(policy, dict):
+                continue
+            policy_type = policy.get("type")
+            if policy_type not in policy_types:
+                problems.add("policy-type-unknown",
+                             f"policy {policy_name!r} of group {name!r} has undefined policy type {policy_type!r}",
+                             value_mark_in(policy, "type"), subject=str(policy_type))
+            triggers = policy.get("triggers")
+            if isinstance(triggers, dict):
+                for trigger_name, trigger in triggers.items():
+                    trigger_type = trigger.get("type") if isinstance(trigger, dict) else None
+                    if trigger_type not in policy_triggers:
+                        problems.add("policy-trigger-unknown",
+                                     f"trigger {trigger_name!r} of policy {policy_name!r} has undefined type "
+                                     f"{trigger_type!r}", mark_in(triggers, trigger_name), subject=str(trigger_type))
+
+
+def _check_policies(blueprint, problems) -> None:
+    groups = blueprint.section("groups")
+    for name, policy in blueprint.section("policies").items():
+        mark = blueprint.mark("policies", name)
+        if not isinstance(policy, dict):
+            continue
+        if policy.get("type") != SCALING_POLICY:
+            problems.add("policy-unsupported",
+                         f"policy {name!r} has type {policy.get('type')!r}; only {SCALING_POLICY} is supported",
+                         value_mark_in(policy, "type") or mark)
+            continue
+        targets = policy.get("targets")
+        if not isinstance(targets, list) or not targets:
+            problems.add("policy-without-targets", f"policy {name!r} names no target group", mark)
+            continue
+        for index, target in enumerate(targets):
+            if target not in groups:
+                problems.add("policy-target-not-group", f"policy {name!r} targets {target!r}, which is not a group",
+                             mark_in(targets, index))
