@@ -389,7 +389,9 @@ class ImportWalker:
                 transform=None, cache_key=None, blueprint_id=None, in_catalog=None, key=None, read_file=None,
                 registry=None, choice=None) -> SourceFile | None:
         key = key or file_key(fetched.identity, self.base)
-        digest = self._record(key, fetched.text, fetched.shown, spec.mark, chain)
+        shown = fetched.shown if plugin is None else \
+            f"{plugin.package_name} {plugin.version} {read_file} ({fetched.shown})"
+        digest = self._record(key, fetched.text, shown, spec.mark, chain)
         doc = self._parse(cache_key or (fetched.identity,), fetched.text, fetched.shown, transform,
                           PLUGIN if plugin is not None else BLUEPRINT)
         if doc is None:
