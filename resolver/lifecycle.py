@@ -486,3 +486,11 @@ def build_lifecycle(model, blueprint, workflow: str, inputs: dict | None = None)
     if workflow not in WORKFLOWS:
         raise ValueError(f"unknown workflow {workflow!r}; expected one of {', '.join(WORKFLOWS)}")
     return _Builder(model, blueprint, workflow, inputs).build()
+
+
+def lifecycle_of(result, workflow: str, inputs: dict | None = None) -> Lifecycle | None:
+    """`build_lifecycle` for an `api.Result`; None when the result has no plan (it is not ok)."""
+    graph = getattr(result, "graph", None)
+    if result.plan is None or graph is None or "model" not in graph.graph:
+        return None
+    return build_lifecycle(graph.graph["model"], graph.graph["blueprint"], workflow, inputs)
