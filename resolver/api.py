@@ -69,6 +69,14 @@ class Result:
             raise ResolverError(self.problems)
         return self
 
+    def lifecycle(self, workflow: str, inputs: dict | None = None):
+        """The plan of the `install` or `uninstall` workflow (lifecycle.Lifecycle: tasks, order,
+        steps, `.graph` a networkx DiGraph), with deployment `inputs` over the defaults; None when
+        there is no plan. Raises ValueError for another workflow name."""
+        from .lifecycle import lifecycle_of
+
+        return lifecycle_of(self, workflow, inputs)
+
 
 def _registries(items: Iterable, context) -> list[Registry]:
     """Registry objects as given; strings and paths are opened as `-r` would open them."""
