@@ -14,7 +14,7 @@ import sys
 from . import __version__
 from .report import FORMATS
 
-SUBCOMMANDS = ("lock", "registry")
+SUBCOMMANDS = ("lock", "registry", "lifecycle", "diff")
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -127,6 +127,14 @@ def main(argv=None) -> int:
             from .registry.lock import main as lock_main
 
             return lock_main(argv[1:])
+        if argv[0] == "lifecycle":
+            from .commands_lifecycle import main as lifecycle_main
+
+            return lifecycle_main(argv[1:])
+        if argv[0] == "diff":
+            from .diff import main as diff_main
+
+            return diff_main(argv[1:])
         from .sync import main as registry_main
 
         return registry_main(argv[1:])
