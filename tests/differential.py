@@ -50,6 +50,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from bench.reference import INSTALL_HINT, find_python
+from tests import probes
 from tests.conformance import Difference, MISSING, compare_plan, same
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,6 +58,7 @@ REPO = Path(__file__).resolve().parents[1]
 CENTRAL = "central_deployment_agent"
 HOST = "host_agent"
 VERSIONS = ("cloudify_dsl_1_3", "cloudify_dsl_1_4", "cloudify_dsl_1_5")
+PROBE_SHARE = 0.4
 
 # Constructs on which the resolver once differed from the reference: feature name -> what
 # differed. All are fixed; they are generated only with --known (and by
@@ -1451,6 +1453,9 @@ class Case:
     version: str = ""
     known: bool = False
     invalid_share: float = 0.2
+    probe: str = ""  # the rule probe added (tests/probes.py): its verdict is not known in advance
+    probe_share: float = 0.0
+    family: str | None = None
 
     @property
     def path(self) -> Path:
@@ -1459,18 +1464,29 @@ class Case:
     @property
     def repro(self) -> str:
         return f"--seed {self.seed} --only {self.index}" + (" --known" if self.known else "") + \
-            (f" --invalid-share {self.invalid_share:g}" if self.invalid_share != 0.2 else "")
+            (f" --invalid-share {self.invalid_share:g}" if self.invalid_share != 0.2 else "") + \
+            (f" --probe-share {self.probe_share:g}" if self.probe_share != PROBE_SHARE else "") + \
+            (f" --family {self.family}" if self.family else "")
 
 
 def generate(seed: Any, index: int, root: Path, invalid_share: float = 0.2,
-             known: bool = False) -> Case:
-    """Write blueprint `index` of `seed` under root/<name>/ and describe it. Deterministic."""
+             known: bool = False, probe_share: float = PROBE_SHARE, family: str | None = None) -> Case:
+    """Write blueprint `index` of `seed` under root/<name>/ and describe it. Deterministic.
+
+    A share `probe_share` of the valid ones gets one rule probe (tests/probes.py; of `family`
+    only, when given), drawn after everything else so the other blueprints stay as they were."""
     rng = random.Random(f"differential/{seed}/{index}")
     name = f"s{seed}-{index:04d}"
     gen = Gen(rng, name, known)
     gen.build()
     valid = not rng.random() < invalid_share
     mutation, code = ("", None) if valid else mutate(gen)
+    probe = ""
+    if valid and rng.random() < probe_share:
+        central = gen.central_plugins()
+        mapping = f"{central[0]}.probe.run" if central else None
+        probe = probes.apply(rng, gen.files["blueprint.yaml"], gen.version, list(gen.inputs), mapping, family)
+        gen.mark(f"probe {probe.split(':')[0]}")
     folder = root / name
     if folder.exists():
         shutil.rmtree(folder)
@@ -1479,7 +1495,7 @@ def generate(seed: Any, index: int, root: Path, invalid_share: float = 0.2,
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content if isinstance(content, str) else dump(content), encoding="utf-8")
     return Case(name, str(seed), index, folder, valid, mutation, code, frozenset(gen.features),
-                gen.version, known, invalid_share)
+                gen.version, known, invalid_share, probe, probe_share, family)
 
 
 # =============================================================================================
@@ -1537,8 +1553,10 @@ def main():
         try:
             answer = {"status": "ok", "plan": view(parser.parse_from_path(path))}
         except Exception as exc:
+            code = getattr(exc, "err_code", None)
+            # DSLParsingElementMatchException keeps its message where the code should be
             answer = {"status": "error", "class": type(exc).__name__,
-                      "code": getattr(exc, "err_code", None), "message": str(exc)[:600]}
+                      "code": code if isinstance(code, int) else None, "message": str(exc)[:600]}
         answer["index"] = index
         sys.stdout.write("@@DIFF " + json.dumps(answer, default=str, sort_keys=True) + "\n")
         sys.stdout.flush()
@@ -1738,7 +1756,7 @@ def compare(case: Case, ours: Any, theirs: dict) -> list[Finding]:
                            theirs.get("message")))
         return out
     if status == "error":
-        if case.valid:
+        if case.valid and not case.probe:
             out.append(Finding(REFERENCE, f"reference rejects a generated valid blueprint "
                                f"({theirs.get('class')} {theirs.get('code')})", case, "reference",
                                None, theirs.get("message")))
@@ -1839,6 +1857,7 @@ class Report:
                 known = sorted(f for f in finding.case.features if f in KNOWN_DIFFERENCES)
                 lines.append(f"    {finding.case.name} ({finding.case.repro}"
                              f"{'; ' + finding.case.mutation if finding.case.mutation else ''}"
+                             f"{'; probe ' + finding.case.probe if finding.case.probe else ''}"
                              f"{'; ' + ', '.join(known) if known else ''}): {finding.text()}")
                 if len(shown) >= max_examples:
                     break
@@ -1860,15 +1879,17 @@ def resolve_ours(cases: Sequence[Case]) -> tuple[dict[int, Any], float]:
 
 
 def generate_cases(root: Path, count: int, seed: Any, only: Sequence[int] | None = None,
-                   invalid_share: float = 0.2, known: bool = False) -> list[Case]:
+                   invalid_share: float = 0.2, known: bool = False, probe_share: float = PROBE_SHARE,
+                   family: str | None = None) -> list[Case]:
     indexes = list(only) if only else list(range(count))
-    return [generate(seed, index, root, invalid_share, known) for index in indexes]
+    return [generate(seed, index, root, invalid_share, known, probe_share, family) for index in indexes]
 
 
 def run(root: Path, count: int = 150, seed: Any = 0, python: Path | None = None,
         only: Sequence[int] | None = None, invalid_share: float = 0.2, timeout: float = 60,
         processes: int | None = None, known: bool = False,
-        cases: Sequence[Case] | None = None) -> Report:
+        cases: Sequence[Case] | None = None, probe_share: float = PROBE_SHARE,
+        family: str | None = None) -> Report:
     """Generate (unless `cases` are given), resolve with both, compare. Needs a reference Python."""
     started = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
@@ -1881,7 +1902,7 @@ def run(root: Path, count: int = 150, seed: Any = 0, python: Path | None = None,
         batches = [ReferenceBatch(python, workdir / str(k), timeout) for k in range(shards)]
         for position, index in enumerate(indexes):
             cases.append(given[index] if given is not None
-                         else generate(seed, index, root, invalid_share, known))
+                         else generate(seed, index, root, invalid_share, known, probe_share, family))
             batches[position % shards].submit(cases[-1].path)
         ours, ours_seconds = resolve_ours(cases)
         answers = {}
@@ -2026,6 +2047,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="write the blueprints under DIR and keep them (default: a temporary folder)")
     parser.add_argument("--invalid-share", type=float, default=0.2,
                         help="share of blueprints made invalid on purpose (default 0.2)")
+    parser.add_argument("--probe-share", type=float, default=PROBE_SHARE,
+                        help=f"share of the valid blueprints given one rule probe (tests/probes.py; "
+                             f"default {PROBE_SHARE})")
+    parser.add_argument("--family", choices=sorted(probes.FAMILIES),
+                        help="probe only this rule family")
     parser.add_argument("--ref-python", type=Path, help="a Python with cloudify-common 7.0.5")
     parser.add_argument("--known", action="store_true",
                         help="also generate the constructs of KNOWN_DIFFERENCES (open differences)")
@@ -2052,7 +2078,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = args.keep or Path(tempfile.mkdtemp(prefix="differential-"))
     try:
         report = run(root, args.count, args.seed, python, only, args.invalid_share,
-                     known=args.known)
+                     known=args.known, probe_share=args.probe_share, family=args.family)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
