@@ -64,6 +64,8 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
                         help="list every problem an unanswered import causes, one line each")
     parser.add_argument("--locked", action="store_true",
                         help="resolve exactly from <blueprint>.lock; a changed source is an error")
+    parser.add_argument("--lock-file", metavar="PATH",
+                        help="with one blueprint: resolve exactly from this lock file (implies --locked)")
 
 
 def session_from(args, prog: str, blueprints=()):
@@ -95,7 +97,7 @@ def session_from(args, prog: str, blueprints=()):
                       marketplace_url=args.marketplace_url or Options().marketplace_url,
                       explain=bool(getattr(args, "explain", False)),
                       all_problems=bool(getattr(args, "all_problems", False)),
-                      locked="auto" if getattr(args, "locked", False) else None)
+                      locked=getattr(args, "lock_file", None) or ("auto" if getattr(args, "locked", False) else None))
     try:
         return Resolver(registries=args.registry, import_rules=args.import_rules,
                         blueprint_catalog=args.blueprint_catalog, search_paths=args.search_path or (),
@@ -138,7 +140,10 @@ def main(argv=None) -> int:
         from .sync import main as registry_main
 
         return registry_main(argv[1:])
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.lock_file and len(args.blueprints) != 1:
+        parser.error("--lock-file takes one blueprint (--locked reads <blueprint>.lock for each)")
     session = session_from(args, "resolver", args.blueprints)
     if session is None:
         return 2

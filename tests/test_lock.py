@@ -197,6 +197,15 @@ def test_lock_output_option(example, tmp_path):
     VALIDATOR.validate(json.loads(target.read_text(encoding="utf-8")))
     usage = cli("lock", "--no-cache", "--output", target, "blueprint.yaml", "blueprint.yaml", cwd=example)
     assert usage.returncode == 2 and "one blueprint" in usage.stderr
+    # read back with --lock-file
+    plain = cli("--no-cache", "-r", "registry", "blueprint.yaml", cwd=example)
+    locked = cli("--no-cache", "-r", "registry", "--lock-file", target, "blueprint.yaml", cwd=example)
+    assert locked.returncode == 0 and locked.stdout == plain.stdout
+    (example / "types" / "types.yaml").write_text(BASIC_TYPES, encoding="utf-8")
+    changed = cli("--no-cache", "-r", "registry", "--lock-file", target, "blueprint.yaml", cwd=example)
+    assert changed.returncode == 1 and "error lock-mismatch types/types.yaml changed" in changed.stdout
+    usage = cli("--no-cache", "--lock-file", target, "blueprint.yaml", "blueprint.yaml", cwd=example)
+    assert usage.returncode == 2 and "one blueprint" in usage.stderr
 
 
 # --- unreadable locks ----------------------------------------------------------------------------

@@ -231,8 +231,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.output and len(args.blueprints) != 1:
         parser.error("--output takes one blueprint")
-    if args.locked:
-        parser.error("--locked checks a lock; `resolver lock` writes one")
+    if args.locked or args.lock_file:
+        parser.error("--locked and --lock-file check a lock; `resolver lock` writes one (--output says where)")
     session = session_from(args, "resolver lock", args.blueprints)
     if session is None:
         return 2
