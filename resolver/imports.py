@@ -541,7 +541,7 @@ class ImportWalker:
             problems = self._faults(faults, spec, current, answered_by=None)
             self._fail(problems[0], namespace)
             return None
-        searched = "Registries searched: " + ("; ".join(r.name for r in self.registries)
+        searched = "Registries searched: " + ("; ".join(self._shown(r.name) for r in self.registries)
                                               or "none (pass -r/--registry)") + "."
         if locked is not None:
             self._fail(self.problems.add(
@@ -583,14 +583,21 @@ class ImportWalker:
             return None
         return name, registry.read(record, name), False
 
+    def _shown(self, registry_name: str) -> str:
+        """A registry as problems name it: a folder or file as the loader shows paths, else its name."""
+        if os.path.isabs(registry_name) and hasattr(self.loader, "shown"):
+            return self.loader.shown(registry_name)
+        return registry_name
+
     def _faults(self, faults, spec: ImportSpec, current: SourceFile, answered_by: str | None) -> list[Problem]:
         """One problem per registry that failed for this import: a warning when `answered_by` answered it."""
         out = []
         for name, exc in faults:
             hint = exc.hint or ""
             if answered_by is not None:
-                hint = f"{hint} The import was answered by {answered_by}.".strip()
-            out.append(self.problems.add(exc.code, f"plugin source {name} failed for import {spec.written!r}: "
+                hint = f"{hint} The import was answered by {self._shown(answered_by)}.".strip()
+            out.append(self.problems.add(exc.code, f"plugin source {self._shown(name)} failed for import "
+                                                   f"{spec.written!r}: "
                                                    f"{exc.message}", spec.mark, hint=hint or None,
                                          severity=WARNING if answered_by is not None else None,
                                          chain=current.chain))
@@ -623,7 +630,8 @@ class ImportWalker:
             self._faults(faults, spec, current, answered_by=registry.name)
             return self._from_registry(current, spec, namespace, registry, record, yaml_file, text, False, None)
         for name, exc in faults:  # the loader may still answer the URL: a warning, whatever follows
-            self.problems.add(exc.code, f"plugin source {name} failed for import {spec.written!r}: {exc.message}",
+            self.problems.add(exc.code, f"plugin source {self._shown(name)} failed for import {spec.written!r}: "
+                                        f"{exc.message}",
                               spec.mark, hint=exc.hint, severity=WARNING, chain=current.chain)
         return None
 
