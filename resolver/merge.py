@@ -24,6 +24,8 @@ ALWAYS_MERGEABLE = ("node_types", "relationships", "data_types", "plugins", "pol
 MERGEABLE_FROM_1_3 = ("inputs", "outputs", "node_templates", "capabilities", "labels", "blueprint_labels",
                       "resource_tags")
 FIRST_WINS = ("description", "metadata")
+# Sections the reference cannot take empty (null) even when no other file has them.
+ALWAYS_NULL_FAILS = ("plugins", "metadata")
 NOT_MERGED = ("tosca_definitions_version", "imports", "dsl_definitions")
 TOP_LEVEL_KEYS = frozenset(("tosca_definitions_version", "description", "imports", "dsl_definitions",
                             "metadata", "inputs", "plugins", "node_types", "relationships", "node_templates",
@@ -211,6 +213,7 @@ def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict)
     blueprint = Blueprint(dsl_version=dsl_version, main=files[0], files=tuple(files),
                           namespaces_mapping=namespaces_mapping)
     seen_in: dict[str, SourceFile] = {}
+    empty_in: dict[str, SourceFile] = {}
     for source in files:
         doc = source.doc
         for key, value in doc.items():
@@ -223,6 +226,8 @@ def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict)
                                                                                            "namespaces_mapping"})))
                 continue
             if key in FIRST_WINS:
+                if value is None and key in ALWAYS_NULL_FAILS:
+                    _null_section(problems, key, source, None)
                 blueprint.scalars.setdefault(key, value)
                 continue
             if key not in DICT_SECTIONS:
@@ -233,6 +238,10 @@ def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict)
                     blueprint.scalars[key] = value
                 continue
             if value is None:
+                if key in ALWAYS_NULL_FAILS:
+                    _null_section(problems, key, source, None)
+                else:
+                    empty_in.setdefault(key, source)
                 continue
             if not isinstance(value, Map):
                 problems.add("schema-wrong-type", f"section {key!r} must be a mapping", doc.value_mark(key))
@@ -244,7 +253,18 @@ def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict)
                 continue
             seen_in.setdefault(key, source)
             _merge_section(blueprint, key, value, source, problems)
+    for key, source in empty_in.items():
+        if key in seen_in:
+            _null_section(problems, key, source, seen_in[key])
     return blueprint
+
+
+def _null_section(problems, key, source, other) -> None:
+    # The reference fails with an uncoded Python error here (it merges into, or reads, the
+    # section as a mapping): refuse it with our own code instead.
+    why = f"another file ({other.shown}) defines it" if other is not None else "the manager refuses it empty"
+    problems.add("section-null", f"section {key!r} has no value, and {why}", source.doc.key_mark(key),
+                 chain=source.chain, hint=f"Remove the empty {key!r} key, or give it entries.")
 
 
 def _not_mergeable(problems, key, source, first, dsl_version):

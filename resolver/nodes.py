@@ -13,8 +13,8 @@ import attrs
 
 from .functions import is_function
 from .hierarchy import TypeTable, is_contained_in, is_host
-from .load import Map, Seq, mark_in, value_mark_in
-from .mapping import EXECUTORS, Mapper, Mapped, NOOP, OpDef, merge_with_type, normalise
+from .load import Map, mark_in, value_mark_in
+from .mapping import EXECUTORS, Mapper, OpDef, merge_with_type, normalise
 from .merge import Blueprint
 from .problems import Mark, Problems
 from .properties import CONSTRAINT_ARGUMENTS, PropertyChecker, constraint_fault
@@ -91,6 +91,8 @@ class Model:
     nodes: list[Node]
     workflows: dict[str, Workflow]
     plugins: dict[str, dict]
+    # the resolved data types, for the checks that validate values against schemas
+    data_types: TypeTable | None = None
 
 
 class NodeBuilder:
@@ -253,9 +255,16 @@ class NodeBuilder:
         if not isinstance(constraints, list):
             return
         for index, constraint in enumerate(constraints):
-            if not isinstance(constraint, dict) or len(constraint) != 1:
+            if not isinstance(constraint, dict) or not constraint:
                 continue
-            (operator, argument), = constraint.items()
+            if len(constraint) > 1 and not at_least(self.version, "cloudify_dsl_1_5"):
+                self._gate("a constraint's error_message", "cloudify_dsl_1_5", mark_in(constraints, index))
+                continue
+            operators = [key for key in constraint if key != "error_message"]
+            if not operators:
+                continue
+            operator = operators[0]  # the reference reads the first operator only
+            argument = constraint[operator]
             check = CONSTRAINT_ARGUMENTS.get(operator)
             if check is None:
                 self.problems.add("constraint-unknown", f"{owner}: no constraint operator {operator!r}",
@@ -352,7 +361,7 @@ class NodeBuilder:
             self._relationships(node, templates.get(node.id), by_id)
         self._hosts(nodes, by_id)
         workflows = self._workflows()
-        return Model(nodes=nodes, workflows=workflows, plugins=self.plugins)
+        return Model(nodes=nodes, workflows=workflows, plugins=self.plugins, data_types=self.data_types)
 
     def _node(self, name, body) -> Node | None:
         mark = self.bp.mark("node_templates", name)

@@ -43,6 +43,11 @@ class PropertyChecker:
                                       f"{what} {owner!r} gives no value for mandatory property {key!r}",
                                       mark, hint=f"Set properties.{key}, or give the schema a default.")
                 continue
+            if key not in given and merged[key] is not None and prop_schema.get("type") in PRIMITIVE_TYPES + OBJECT_TYPES:
+                # a default of the wrong primitive type is the type's fault, reported once where it
+                # is written (checks/definitions.py), not at every template that inherits it
+                result[key] = merged[key]
+                continue
             result[key] = self.value(owner, key, merged[key], prop_schema.get("type"),
                                      _value_mark(given, key, mark), prop_schema.get("default"), what)
         return result
@@ -73,11 +78,15 @@ class PropertyChecker:
             out[key] = self.fill(prop.get("type"), given) if isinstance(prop, dict) else given
         return out
 
-    def value(self, owner: str, path: str, value, type_name, mark, derived_default=None, what="node"):
+    def value(self, owner: str, path: str, value, type_name, mark, derived_default=None, what="node",
+              missing: bool = True):
+        """`value` checked against `type_name` (data types recursively, with their defaults merged
+        in); returns the merged value. `missing=False` leaves mandatory nested properties without a
+        value unreported, as the reference does for schema defaults."""
         if not isinstance(type_name, str) or is_function(value):
             return value
         if type_name in PRIMITIVE_TYPES or type_name in OBJECT_TYPES:
-            if not _matches(value, type_name):
+            if not matches(value, type_name):
                 self.problems.add("property-type-mismatch",
                                   f"{what} {owner!r}: property {path!r} is declared {type_name} "
                                   f"but its value is {value!r}", mark)
@@ -103,17 +112,18 @@ class PropertyChecker:
         for key, prop_schema in schema.items():
             prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
             if key not in merged:
-                if prop_schema.get("required", True):
+                if missing and prop_schema.get("required", True):
                     self.problems.add("property-missing",
                                       f"{what} {owner!r} gives no value for mandatory property '{path}.{key}'",
                                       mark, hint=f"Set {path}.{key}, or give the data type a default.")
                 continue
             result[key] = self.value(owner, f"{path}.{key}", merged[key], prop_schema.get("type"),
-                                     _value_mark(value, key, mark), None, what)
+                                     _value_mark(value, key, mark), None, what, missing)
         return result
 
 
-def _matches(value, type_name: str) -> bool:
+def matches(value, type_name: str) -> bool:
+    """Whether `value` is of the primitive type `type_name` (any value for the textual ones)."""
     if type_name in _ANY_TEXT:
         return True
     if type_name == "integer":
@@ -150,9 +160,11 @@ def constraint_fault(value, constraints) -> str | None:
     if not isinstance(constraints, list) or is_function(value):
         return None
     for constraint in constraints:
-        if not isinstance(constraint, dict) or len(constraint) != 1:
+        operators = [key for key in constraint if key != "error_message"] if isinstance(constraint, dict) else []
+        if not operators:
             continue
-        (operator, argument), = constraint.items()
+        operator = operators[0]
+        argument = constraint[operator]
         check = _CONSTRAINTS.get(operator)
         shape = CONSTRAINT_ARGUMENTS.get(operator)
         if shape is None or is_function(argument) or not shape(argument):
@@ -160,7 +172,10 @@ def constraint_fault(value, constraints) -> str | None:
         try:
             if check is not None and not check(value, argument):
                 return f"{operator}({argument!r})"
-        except (TypeError, re.error):
+        except TypeError:
+            # the reference refuses a value its operator cannot compare or measure
+            return f"{operator}({argument!r}), which cannot be applied to {value!r}"
+        except re.error:
             continue
     return None
 

@@ -242,13 +242,16 @@ def policies(p: Probe) -> str:
 def schedules(p: Probe) -> str:
     schedule: dict = {}
     for key, values in (("workflow", ("install", "uninstall", "nothing", "", 3)),
-                        ("since", ("+1d", "2030-01-01 10:00", "soon", 5)),
+                        ("since", ("+1d", "+2 weeks+1h", "+x", "2030-01-01 10:00", "10:30", "soon", 5, "+1 often")),
                         ("until", ("+10d", "2031-01-01", "never")),
-                        ("recurrence", ("1d", "2 weeks", "often", 3)),
+                        ("recurrence", ("1d", "2 weeks", "often", 3, "5 mins", "1 days ")),
                         ("count", (1, 0, -1, "2")),
                         ("weekdays", (["mo", "tu"], ["monday"], ["2mo"], "mo")),
-                        ("workflow_parameters", ({}, {"a": 1}, "x")),
-                        ("slip", (5, "x")), ("stop_on_fail", (True, "no")), ("enabled", (True, 1))):
+                        ("workflow_parameters", ({}, {"a": 1}, "x", {"a": {"get_attribute": ["n", "x"]}},
+                                                  {"get_attribute": 1})),
+                        ("slip", (5, "x")), ("stop_after_fail", (True, "no")), ("default_enabled", (True, 1)),
+                        ("timezone", ("UTC", "Asia/Jerusalem")),
+                        ("execution_arguments", ({"force": True}, {"wait_after_fail": 5}))):
         if p.chance(0.5 if key != "workflow" else 0.9):
             schedule[key] = p.pick(values)
     if p.chance(0.2):

@@ -9,9 +9,10 @@ from __future__ import annotations
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
-from . import functions, groups, lifecycle, policies, scaling
+from . import constraints, definitions, functions, groups, labels, lifecycle, policies, scaling, schedules
 
-RULES = (groups.check, policies.check, scaling.check, lifecycle.check, functions.check)
+RULES = (definitions.check, constraints.check, groups.check, policies.check, scaling.check, lifecycle.check,
+         labels.check, schedules.check, functions.check)
 
 
 def check_all(blueprint: Blueprint, model: Model, problems: Problems) -> None:

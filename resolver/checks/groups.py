@@ -1,6 +1,10 @@
-"""Groups: names, members, scaling-group membership and cycles (SPEC §8.4; codes 40, 200, 201, 211)."""
+"""Groups: names, members, scaling-group membership, containment and cycles
+(SPEC §8.4; codes 40, 200, 201, 202, 211)."""
 from __future__ import annotations
 
+from itertools import combinations_with_replacement
+
+from ..hierarchy import is_contained_in
 from ..load import mark_in
 from ..merge import Blueprint
 from ..nodes import Model
@@ -27,7 +31,9 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
                 problems.add("group-member-unknown",
                              f"member {member!r} of group {name!r} is neither a node template nor a group",
                              mark_in(members, index))
-    _check_shared_members(blueprint, scaling_groups(blueprint), problems)
+    scaling = scaling_groups(blueprint)
+    _check_shared_members(blueprint, scaling, problems)
+    _check_containment(blueprint, model, scaling, problems)
     _check_cycles(blueprint, groups, problems)
 
 
@@ -43,6 +49,61 @@ def _check_shared_members(blueprint, scaling, problems) -> None:
                              f"{member!r} is a member of the scaling groups {owner[member]!r} and {group!r}",
                              blueprint.mark("groups", group))
             owner.setdefault(member, group)
+
+
+def _check_containment(blueprint, model: Model, scaling: dict[str, list], problems: Problems) -> None:
+    """Two nodes of one scaling group (members of its member groups included) must be contained,
+    one in the other or both in a shared node, or one of their containers must pair so with the
+    other: the manager scales a group as one unit of hosts."""
+    container: dict[str, str] = {}
+    for node in model.nodes:
+        for rel in node.relationships:
+            if is_contained_in(rel.type_hierarchy):
+                container.setdefault(node.id, rel.target_id)
+    known = {node.id for node in model.nodes}
+
+    def chain(name: str) -> list[str]:
+        out, seen = [], {name}
+        while name in container and container[name] not in seen:
+            name = container[name]
+            seen.add(name)
+            out.append(name)
+        return out
+
+    def nodes_of(group: str, seen: set) -> set[str]:
+        out = set()
+        for member in scaling.get(group, ()):
+            if not isinstance(member, str) or member in seen:
+                continue
+            seen.add(member)
+            if member in known:
+                out.add(member)
+            else:
+                out |= nodes_of(member, seen)
+        return out
+
+    ok: set[tuple[str, str]] = set()
+    doubtful: dict[tuple[str, str], str] = {}
+    for group in scaling:
+        members = sorted(nodes_of(group, {group}))
+        for pair in combinations_with_replacement(members, 2):
+            if pair in ok or pair in doubtful:
+                continue
+            a, b = pair
+            above_a, above_b = set(chain(a)), set(chain(b))
+            if a == b or not (above_a or above_b) or b in above_a or a in above_b or above_a & above_b:
+                ok.add(pair)
+            else:
+                doubtful[pair] = group
+    for (a, b), group in sorted(doubtful.items()):
+        if any(tuple(sorted((b, up))) in ok for up in [a] + chain(a)) or \
+                any(tuple(sorted((a, up))) in ok for up in [b] + chain(b)):
+            ok.add((a, b))
+            continue
+        problems.add("group-members-not-contained",
+                     f"nodes {a!r} and {b!r} share the scaling group {group!r} but are not contained in a shared "
+                     "node, nor is any node containing them", blueprint.mark("groups", group),
+                     hint="Contain both in one host (contained_in), or put them in different scaling groups.")
 
 
 def _check_cycles(blueprint, groups, problems) -> None:

@@ -1,11 +1,13 @@
 """Policies: top-level scaling policies and the policies and triggers of groups
-(SPEC §8.4; codes 41, 42, 204, 205, 206)."""
+(SPEC §8.4; codes 41, 42, 204, 205, 206), with the properties of group policies and the
+parameters of their triggers against their types' schemas (106, 107)."""
 from __future__ import annotations
 
 from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..properties import PropertyChecker
 
 SCALING_POLICY = "cloudify.policies.scaling"
 
@@ -26,11 +28,18 @@ def scaling_groups(blueprint: Blueprint) -> dict[str, list]:
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
-    _check_group_policies(blueprint, problems)
+    checker = PropertyChecker(model.data_types, problems) if model.data_types is not None else None
+    _check_group_policies(blueprint, checker, problems)
     _check_policies(blueprint, problems)
 
 
-def _check_group_policies(blueprint, problems) -> None:
+def _schema(entries: dict, name, key: str) -> dict | None:
+    body = entries.get(name) if isinstance(name, str) else None
+    schema = body.get(key) if isinstance(body, dict) else None
+    return schema if isinstance(schema, dict) else {} if isinstance(body, dict) else None
+
+
+def _check_group_policies(blueprint, checker, problems) -> None:
     policy_types = blueprint.section("policy_types")
     policy_triggers = blueprint.section("policy_triggers")
     for name, group in blueprint.section("groups").items():
@@ -45,6 +54,10 @@ def _check_group_policies(blueprint, problems) -> None:
                 problems.add("policy-type-unknown",
                              f"policy {policy_name!r} of group {name!r} has undefined policy type {policy_type!r}",
                              value_mark_in(policy, "type"), subject=str(policy_type))
+            schema = _schema(policy_types, policy_type, "properties")
+            if checker is not None and schema is not None:
+                checker.merge(f"{name}.{policy_name}", schema, policy.get("properties"),
+                              mark_in(policy, "properties") or mark_in(policies, policy_name), what="group policy")
             triggers = policy.get("triggers")
             if isinstance(triggers, dict):
                 for trigger_name, trigger in triggers.items():
@@ -53,6 +66,12 @@ def _check_group_policies(blueprint, problems) -> None:
                         problems.add("policy-trigger-unknown",
                                      f"trigger {trigger_name!r} of policy {policy_name!r} has undefined type "
                                      f"{trigger_type!r}", mark_in(triggers, trigger_name), subject=str(trigger_type))
+                        continue
+                    schema = _schema(policy_triggers, trigger_type, "parameters")
+                    if checker is not None and schema is not None and isinstance(trigger, dict):
+                        checker.merge(f"{name}.{policy_name}.{trigger_name}", schema, trigger.get("parameters"),
+                                      mark_in(trigger, "parameters") or mark_in(triggers, trigger_name),
+                                      what="policy trigger")
 
 
 def _check_policies(blueprint, problems) -> None:
@@ -65,7 +84,6 @@ def _check_policies(blueprint, problems) -> None:
             problems.add("policy-unsupported",
                          f"policy {name!r} has type {policy.get('type')!r}; only {SCALING_POLICY} is supported",
                          value_mark_in(policy, "type") or mark)
-            continue
         targets = policy.get("targets")
         if not isinstance(targets, list) or not targets:
             problems.add("policy-without-targets", f"policy {name!r} names no target group", mark)

@@ -1,5 +1,5 @@
 """Scaling: `instances`, `capabilities.scalable` and the numbers of scaling policies
-(SPEC §8.6; codes 207-210)."""
+(SPEC §8.6; codes 1, 207-210)."""
 from __future__ import annotations
 
 from ..functions import is_function
@@ -7,7 +7,6 @@ from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
-from .policies import SCALING_POLICY
 
 UNBOUNDED = "UNBOUNDED"
 _INSTANCE_DEFAULTS = {"default_instances": 1, "min_instances": 0, "max_instances": -1}
@@ -18,11 +17,9 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
         if isinstance(body, dict):
             _check_instances(name, body, problems)
     for name, policy in blueprint.section("policies").items():
-        if not isinstance(policy, dict) or policy.get("type") != SCALING_POLICY:
-            continue
-        targets = policy.get("targets")
-        properties = policy.get("properties")
-        if isinstance(targets, list) and targets and isinstance(properties, dict):
+        # the reference checks the numbers of every policy, whatever its type and targets
+        properties = policy.get("properties") if isinstance(policy, dict) else None
+        if isinstance(properties, dict):
             _check_numbers(f"policy {name!r}", properties, blueprint.mark("policies", name), problems)
 
 
@@ -33,7 +30,7 @@ def _check_instances(name: str, body: dict, problems: Problems) -> None:
     if isinstance(instances, dict) and "deploy" in instances:
         deploy = instances["deploy"]
         if isinstance(deploy, int) and not isinstance(deploy, bool) and deploy < 0:
-            problems.add("instances-invalid", f"node {name!r}: instances.deploy must not be negative",
+            problems.add("instances-deploy-negative", f"node {name!r}: instances.deploy must not be negative",
                          value_mark_in(instances, "deploy"))
         if isinstance(scalable, dict):
             problems.add("instances-and-scalable",
@@ -59,8 +56,9 @@ def _check_numbers(owner: str, props: dict, mark, problems: Problems) -> None:
                              f"{UNBOUNDED}, not {value!r}", where)
                 continue
             value = -1
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not isinstance(value, int):
             continue
+        value = int(value)  # the reference counts true and false as 1 and 0 (Python's bool is an int)
         if key == "max_instances":
             if value != -1 and value < 1:
                 problems.add("instances-invalid", f"{owner}: max_instances must be at least 1 (or UNBOUNDED)",

@@ -1,0 +1,29 @@
+"""Label values: deployment labels take strings and functions other than get_attribute (their
+value must be known when the deployment is created); blueprint labels take strings only (code 1)."""
+from __future__ import annotations
+
+from ..load import mark_in
+from ..merge import Blueprint
+from ..nodes import Model
+from ..problems import Problems
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    for section in ("labels", "blueprint_labels"):
+        for key, label in blueprint.section(section).items():
+            values = label.get("values") if isinstance(label, dict) else None
+            if not isinstance(values, list):
+                continue  # the schema reports a missing or misshapen `values`
+            for index, value in enumerate(values):
+                where = mark_in(values, index) or blueprint.mark(section, key)
+                if section == "blueprint_labels" and not isinstance(value, str):
+                    problems.add("label-value-invalid",
+                                 f"blueprint label {key!r}: value {value!r} is not a string", where,
+                                 hint="Blueprint labels are set at upload, before any function is evaluated.")
+                elif section == "labels" and not isinstance(value, (dict, str)):
+                    problems.add("label-value-invalid",
+                                 f"label {key!r}: value {value!r} is neither a string nor a function", where)
+                elif section == "labels" and isinstance(value, dict) and "get_attribute" in value:
+                    problems.add("label-value-invalid",
+                                 f"label {key!r}: a value cannot be get_attribute (a runtime property)", where,
+                                 hint="Labels are set when the deployment is created, before any node runs.")
