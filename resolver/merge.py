@@ -201,6 +201,12 @@ class Blueprint:
     def origin(self, section: str, name: str) -> SourceFile | None:
         return self.origins.get(section, {}).get(name)
 
+    def value_mark(self, section: str, name: str) -> Mark | None:
+        """Where the value of entry `name` of `section` is written, in the file it came from."""
+        source = self.origin(section, name)
+        container = source.doc.get(section) if source is not None else None
+        return container.value_mark(name) if isinstance(container, Map) else None
+
     def mark(self, section: str, name: str) -> Mark | None:
         source = self.origin(section, name)
         if source is None:

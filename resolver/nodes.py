@@ -471,13 +471,12 @@ class NodeBuilder:
                                   f"node {node.id!r}: a relationship's type and target must be strings", mark)
                 continue
             resolved = self.rel_types.get(rel_type) if isinstance(rel_type, str) else None
-            if resolved is None:
-                if rel_type not in self.rel_types:
-                    self.problems.add("relationship-type-unknown",
-                                      f"node {node.id!r} declares a relationship of undefined type {rel_type!r}",
-                                      value_mark_in(rel, "type"), hint=_type_hint(rel_type, self.rel_types.names()),
-                                      subject=str(rel_type))
-                continue
+            if resolved is None and rel_type not in self.rel_types:
+                self.problems.add("relationship-type-unknown",
+                                  f"node {node.id!r} declares a relationship of undefined type {rel_type!r}",
+                                  value_mark_in(rel, "type"), hint=_type_hint(rel_type, self.rel_types.names()),
+                                  subject=str(rel_type))
+            # the target is checked whatever the type: a second fault, independent of the first
             if target == node.id:
                 self.problems.add("relationship-self-target",
                                   f"node {node.id!r}: relationship {rel_type!r} targets the node itself",
@@ -489,6 +488,8 @@ class NodeBuilder:
                                       f"node {node.id!r}: relationship {rel_type!r} targets undefined node {target!r}",
                                       value_mark_in(rel, "target"),
                                       hint=_type_hint(target, self.bp.section("node_templates").keys()))
+                continue
+            if resolved is None:
                 continue
             if is_contained_in(resolved.hierarchy):
                 contained.append((rel_type, target))
@@ -582,6 +583,7 @@ class NodeBuilder:
             mark = mark_in(section, name) or self.bp.mark("workflows", name)
             if isinstance(body, str):
                 mapping, parameters, cascading = body, {}, False
+                mapping_mark = self.bp.value_mark("workflows", name) or mark
             elif isinstance(body, dict):
                 for key in body:
                     if key not in WORKFLOW_KEYS:
@@ -593,10 +595,12 @@ class NodeBuilder:
                     continue
                 parameters = self._parameters(body.get("parameters"))
                 cascading = bool(body.get("is_cascading", False))
+                mapping_mark = value_mark_in(body, "mapping") or mark
             else:
                 self.problems.add("schema-wrong-type", f"workflow {name!r} must be a string or a mapping", mark)
                 continue
-            op = OpDef(implementation=mapping, inputs=dict(parameters), mark=mark)
+            # a mapping that names nothing is the mapping's fault: point at it
+            op = OpDef(implementation=mapping, inputs=dict(parameters), mark=mapping_mark)
             mapped = self.mapper.map(op, op_name=name, code="workflow-unmapped", context=f"workflow {name!r}",
                                      workflow=True)
             if mapped is None:

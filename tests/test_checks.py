@@ -171,7 +171,7 @@ def test_ten_independent_faults_in_three_files_are_all_reported(bp):
         ("property-missing", "blueprint.yaml", 13, 3),
         ("operation-unmapped", "lib/lib.yaml", 10, 9),
         ("plugin-executor-invalid", "lib/ops.yaml", 3, 15),
-        ("workflow-unmapped", "lib/ops.yaml", 6, 3),
+        ("workflow-unmapped", "lib/ops.yaml", 6, 11),
         ("input-unknown", "lib/ops.yaml", 8, 21),
     }
     missing = expected - found

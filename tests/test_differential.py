@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests import differential
+from tests import probes
 from tests.differential import ASSERTED, MAPPING, Case, compare, generate
 
 COUNT = int(os.environ.get("DIFFERENTIAL_COUNT", "150"))
@@ -187,3 +188,12 @@ def test_formerly_known_differences_now_agree(reference_python, tmp_path):
     report = differential.run(tmp_path / "run", count, SEED, reference_python, cases=cases)
     verdicts = report.of(differential.VERDICT, MAPPING, differential.CRASH)
     assert not verdicts, report.render()
+
+
+@pytest.mark.parametrize("family", sorted(probes.FAMILIES))
+def test_every_rule_family_is_probed(family, tmp_path):
+    """Each family of issue 7 reaches the blueprints it is asked for (tests/probes.py)."""
+    cases = differential.generate_cases(tmp_path, 6, f"family-{family}", invalid_share=0.0, probe_share=1.0,
+                                        family=family)
+    assert all(case.probe.startswith(f"{family}:") for case in cases), [case.probe for case in cases]
+    assert any("none" not in case.probe for case in cases)

@@ -511,7 +511,7 @@ def workflows(body: str) -> str:
 
 def test_d1_an_unmapped_workflow(bp):
     result = bp({"blueprint.yaml": workflows("w: nope.x.y\n")})
-    assert places(result, bp.root) == [("workflow-unmapped", "blueprint.yaml", 8, 3)]
+    assert places(result, bp.root) == [("workflow-unmapped", "blueprint.yaml", 8, 6)]
 
 
 def test_d1_a_workflow_mapping_is_required(bp):
@@ -561,7 +561,7 @@ def test_availability_rules_need_1_4(bp):
 def test_a_workflow_script_parameter_cannot_be_given(bp):
     result = bp({"blueprint.yaml": workflows("w:\n  mapping: scripts/ok.sh\n  parameters: {script_path: {}}\n"),
                  **SCRIPTS})
-    assert places(result, bp.root) == [("script-path-reserved", "blueprint.yaml", 8, 3)]
+    assert places(result, bp.root) == [("script-path-reserved", "blueprint.yaml", 9, 14)]
 
 
 # --- scripts of catalog blueprints ------------------------------------------------------------
