@@ -257,7 +257,7 @@ def schedules(p: Probe) -> str:
     if p.chance(0.2):
         schedule[p.pick(("since", "workflow", "until"))] = p.call()
     p.section("deployment_settings")["default_schedules"] = {p.fresh("sched"): schedule}
-    return "schedules"
+    return "schedules: default schedule"
 
 
 def labels(p: Probe) -> str:
