@@ -36,6 +36,7 @@ test: install reference
 
 conformance: install
 	$(PY) -m tests.conformance
+	SOURCES_STRIDE=1 $(PY) -m pytest -q tests/test_sources_corpus.py
 
 bench: install reference
 	$(PY) -m bench.run --corpus $(CORPUS) $(BENCH_ARGS)

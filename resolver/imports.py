@@ -519,7 +519,8 @@ class ImportWalker:
                 where = f"{record.location}: " if record is not None else ""
                 faults.append((registry.name, reg.RegistryError("registry-bad-response", f"{where}{exc}")))
                 continue
-            candidates.extend(seen)
+            # registries named as problems name them, so the plan does not depend on where the checkout is
+            candidates.extend(attrs.evolve(c, registry=self._shown(c.registry or registry.name)) for c in seen)
             if record is None or (answer is None and locked is not None):
                 continue  # under a lock, a source without the locked file is passed over
             if answer is None:
@@ -533,7 +534,7 @@ class ImportWalker:
             yaml_read, text, derived = answer
             self._faults(faults, spec, current, answered_by=registry.name)
             choice = PluginChoice(specifier=str(request.specifier), distributions=request.distributions,
-                                  candidates=tuple(candidates), registry=registry.name,
+                                  candidates=tuple(candidates), registry=self._shown(registry.name),
                                   yaml_file="plugin_1_3.yaml" if derived else yaml_read)
             return self._from_registry(current, spec, namespace, registry, record, yaml_read, text, derived,
                                        choice)
@@ -567,17 +568,19 @@ class ImportWalker:
     def _plugin_text(registry, record, dsl: str | None, locked=None):
         """(YAML file read, its text, derived for DSL 1_3?) for a chosen version; None when it has no
         YAML for this DSL version (under a lock: not the locked file). Raises RegistryError, OSError."""
+        if hasattr(registry, "read_for_dsl"):
+            # the source picks the file itself (a manager's GET /plugins/<id>/yaml?dsl_version=);
+            # a manager that derived no plugin_1_3.yaml gives another file, derived here as on upload
+            got = registry.read_for_dsl(record, dsl)
+            if got is None or (locked is not None and got[0] != locked.yaml_file):
+                return None
+            return got[0], got[1], dsl == "1_3" and not got[0].endswith("1_3.yaml")
         if dsl == "1_3" and record.yaml_files and not any(name.endswith("1_3.yaml") for name in record.yaml_files):
             # DSL 1_3 reads a plugin_1_3.yaml derived from the first file (backcompat.py)
             name = sorted(record.yaml_files)[0]
             if locked is not None and locked.yaml_file != name:
                 return None
             return name, registry.read(record, name), True
-        if hasattr(registry, "read_for_dsl"):
-            got = registry.read_for_dsl(record, dsl)
-            if got is None or (locked is not None and got[0] != locked.yaml_file):
-                return None
-            return got[0], got[1], False
         name = locked.yaml_file if locked is not None else reg.choose_yaml(record.yaml_files, dsl)
         if not name or name not in record.yaml_files:
             return None

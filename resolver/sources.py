@@ -203,6 +203,9 @@ class FileLoader:
         return os.path.isfile(os.path.normpath(candidate))
 
     def shown(self, path: str) -> str:
+        """A path as a person would type it: relative to the working folder when inside it; a URL as is."""
+        if "://" in path:
+            return path
         rel = os.path.relpath(path, self.cwd)
         return path if rel.startswith("..") else rel
 

@@ -17,8 +17,6 @@ Plugin ids are `p<n>` in the package order given. `extra_routes` adds routes of 
 """
 from __future__ import annotations
 
-import csv
-import json
 import os
 import re
 from contextlib import contextmanager
@@ -79,24 +77,6 @@ def corpus_releases(plugins_root: str | os.PathLike, packages: Sequence[str] | N
             releases.append(Release(vdir.name, files, wagons=tuple(wagons)))
         out[name] = releases
     return out
-
-
-def corpus_plugin_imports(corpus: str | os.PathLike) -> list[tuple[str, str]]:
-    """Every distinct (`plugin:` import, DSL version short) the corpus blueprints write, sorted.
-
-    From MANIFEST.tsv's `imports` (JSON, its quotes escaped as `\\"`) and `dsl_version`
-    columns; a namespace (`ns--plugin:...`) is dropped and the dict form's key is taken.
-    """
-    found = set()
-    with open(Path(corpus) / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            dsl = row["dsl_version"].replace("cloudify_dsl_", "")
-            for written in json.loads(row["imports"].replace('\\"', '"')):
-                text = written if isinstance(written, str) else next(iter(written))
-                target = text.rpartition("--")[2]
-                if target.startswith("plugin:"):
-                    found.add((target, dsl))
-    return sorted(found)
 
 
 class Marketplace:

@@ -22,7 +22,8 @@ from resolver import Options, Resolver
 from . import test_version_choice as table
 from .conformance import DEFAULT_CORPUS as CORPUS
 from .conftest import BASIC_TYPES, write_tree
-from .marketplace_server import Release, corpus_plugin_imports, corpus_releases, marketplace
+from .corpus import all_versions_catalog, corpus_plugin_imports
+from .marketplace_server import Release, corpus_releases, marketplace
 from .servers import serve, text_reply
 from .test_marketplace import TABLE_WAGONS, resolve_table_case
 
@@ -294,34 +295,13 @@ def test_a_file_the_catalog_does_not_list_is_an_os_error(tmp_path, files):
 
 # --- the corpus claim ----------------------------------------------------------------------------------
 
-def corpus_catalog(market, releases) -> list:
-    """The all-versions shape for every corpus plugin version: `yaml` is plugin.yaml, `v2_yaml`
-    v2_plugin.yaml, and the other files (plugin_1_4.yaml, plugin_1_5.yaml, ...) `yaml_urls`."""
-    out = []
-    for package, held in releases.items():
-        versions = {}
-        for release in held:
-            spec: dict = {"wagons": [{"name": "Centos Core", "url": "x.wgn"}], "yaml_urls": []}
-            for name in release.files:
-                url = market.yaml_url(package, release.version, name)
-                if name == "plugin.yaml":
-                    spec["yaml"] = url
-                elif name == "v2_plugin.yaml":
-                    spec["v2_yaml"] = url
-                else:
-                    spec["yaml_urls"].append({"url": url})
-            versions[release.version] = spec
-        out.append({"name": package, "icon": "icon.png", "versions": versions})
-    return out
-
-
 def test_every_corpus_plugin_import_gets_what_the_directory_registry_gives(tmp_path):
     directory = DirectoryRegistry(CORPUS / "plugins")
-    imports = corpus_plugin_imports(CORPUS)
+    imports = corpus_plugin_imports()
     releases = corpus_releases(CORPUS / "plugins")
     differences, answered = [], 0
     with marketplace(releases) as market:
-        path = write_catalog(tmp_path, corpus_catalog(market, releases), "plugins_allversions.json")
+        path = write_catalog(tmp_path, all_versions_catalog(market, releases), "plugins_allversions.json")
         catalog = CatalogRegistry(path, http(tmp_path))
         assert sum(len(catalog.versions(name)) for name in catalog.packages()) == \
             sum(len(held) for held in releases.values())

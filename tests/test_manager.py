@@ -10,7 +10,6 @@ through the whole pipeline with the manager as the source.
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import socket
@@ -30,6 +29,7 @@ from resolver.registry.manager import ManagerRegistry
 from resolver.registry.sources import ManagerAuth, SourceContext, open_source
 
 from .conftest import BASIC_TYPES, REPO, write_tree
+from .corpus import corpus_plugin_imports
 from .manager_server import DEFAULT_TENANT, TOKENS, USERS, FakeManager, corpus_plugins, plugin
 from .servers import json_reply, serve, text_reply
 from .test_version_choice import CASES as CHOICE_CASES, INVALID, PACKAGE as CHOSEN, STORED, plugin_yaml
@@ -469,24 +469,6 @@ def test_open_source_names_a_manager(written, base):
 
 
 # --- the corpus claim ---------------------------------------------------------------------------
-
-def corpus_plugin_imports() -> list[tuple[str, str]]:
-    """Every distinct (`plugin:` import without namespace, short DSL version) of the corpus blueprints."""
-    found = set()
-    with open(CORPUS / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            raw = row["imports"]
-            try:
-                imports = json.loads(raw)
-            except ValueError:                          # the TSV escapes the JSON's quotes
-                imports = json.loads(raw.replace('\\"', '"'))
-            for entry in imports:
-                text = entry if isinstance(entry, str) else next(iter(entry))
-                target = text.rpartition("--")[2] if "--" in text else text
-                if target.startswith("plugin:"):
-                    found.add((target, row["dsl_version"].replace("cloudify_dsl_", "")))
-    return sorted(found)
-
 
 def test_every_corpus_plugin_import_gets_what_the_directory_registry_gives():
     imports = corpus_plugin_imports()

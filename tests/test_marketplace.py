@@ -23,7 +23,8 @@ from resolver.registry.sources import SourceContext, open_source
 from .conftest import BASIC_TYPES, write_tree
 from . import test_version_choice as table
 from .conformance import DEFAULT_CORPUS as CORPUS
-from .marketplace_server import CENTOS, MANYLINUX, Release, corpus_plugin_imports, corpus_releases, marketplace
+from .corpus import corpus_plugin_imports
+from .marketplace_server import CENTOS, MANYLINUX, Release, corpus_releases, marketplace
 from .servers import json_reply, serve, text_reply
 
 REDHAT = (("Redhat Maipo", "x86_64"),)
@@ -417,7 +418,7 @@ def test_every_corpus_plugin_import_gets_what_the_directory_registry_gives(tmp_p
     # Every version gets a manylinux wagon: §1.5 is the auto-upload rule and would otherwise
     # (rightly) differ from §1.3 wherever the newest matching version has no wagon for the manager.
     directory = DirectoryRegistry(CORPUS / "plugins")
-    imports = corpus_plugin_imports(CORPUS)
+    imports = corpus_plugin_imports()
     assert len(imports) > 100
     differences, answered, refused = [], 0, 0
     with marketplace(corpus_releases(CORPUS / "plugins")) as market:

@@ -6,7 +6,6 @@ distributions) or an archive no tool would write (hostile ones).
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -28,6 +27,7 @@ from resolver.registry.sources import SourceContext, open_source
 from resolver.registry.wagon import WagonRegistry
 
 from .conftest import BASIC_TYPES, REPO, node, write_tree
+from .corpus import corpus_plugin_imports, wagon_folder
 from .wagons import (PACKAGE, archive_bytes, demo_wagons, listing, package_json, package_json_of,  # noqa: F401
                      plugin_yaml, rewrite_package_json, write_wagon)
 
@@ -453,39 +453,15 @@ def test_scan_is_kept_per_registry_object(demo_wagons, tmp_path):
 
 # -- the corpus claim ------------------------------------------------------------------
 
-def _corpus_plugin_imports() -> list[tuple[str, str]]:
-    """(plugin import, DSL version) of every corpus blueprint's `plugin:` import."""
-    out = set()
-    with open(CORPUS / "MANIFEST.tsv", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
-            for entry in json.loads(row["imports"].replace('\\"', '"')):
-                # the dict form (plugin properties) keys the import string
-                for imp in (entry,) if isinstance(entry, str) else entry:
-                    namespace, _, target = imp.rpartition("--")
-                    target = target if namespace and not imp.startswith("plugin:") else imp
-                    if target.startswith("plugin:"):
-                        out.add((target, row["dsl_version"]))
-    return sorted(out)
-
-
 @pytest.mark.skipif(not (CORPUS / "plugins").is_dir(), reason="needs ../shared/corpus beside the repository")
 def test_wagon_folder_from_the_corpus_chooses_as_the_directory_registry(tmp_path):
-    plugins = CORPUS / "plugins"
-    directory = DirectoryRegistry(plugins)
-    root = tmp_path / "wagons"
-    count = 0
-    for package in directory.packages():
-        for record in directory.versions(package):
-            folder = root / f"{package}-{record.version}"
-            write_wagon(folder / f"{package.replace('-', '_')}-{record.version}-py3-none-any.wgn",
-                        package_json(package, record.version), fmt="zip" if count % 2 else "tar.gz")
-            for name in record.yaml_files:
-                shutil.copyfile(plugins / package / record.version / name, folder / name)
-            count += 1
+    directory = DirectoryRegistry(CORPUS / "plugins")
+    root = wagon_folder(tmp_path / "wagons")
+    count = sum(len(directory.versions(p)) for p in directory.packages())
     registry = WagonRegistry(root)
     assert registry.faults == ()
     assert registry.packages() == tuple(directory.packages())
-    imports = _corpus_plugin_imports()
+    imports = corpus_plugin_imports()
     assert len(imports) >= 30 and count >= 100
     compared = 0
     for text, dsl_version in imports:
@@ -498,7 +474,7 @@ def test_wagon_folder_from_the_corpus_chooses_as_the_directory_registry(tmp_path
         assert (got and got.version) == (want and want.version), text
         if want is None:
             continue
-        dsl = dsl_version.replace("cloudify_dsl_", "")
+        dsl = dsl_version
         assert choose_yaml(got.yaml_files, dsl) == choose_yaml(want.yaml_files, dsl), (text, dsl)
         got_file = choose_yaml(got.yaml_files, dsl)
         if got_file:
