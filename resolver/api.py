@@ -154,6 +154,8 @@ class Resolver:
         except LockError as exc:
             problems.add("lock-unreadable", exc.message, exc.mark, hint=exc.hint)
         else:
+            if locked is not None and locked.types_version and hasattr(loader, "with_types_version"):
+                loader = loader.with_types_version(locked.types_version)
             try:
                 with paused_gc():
                     plan, graph, imports = run(path, loader, self.registries, self.parsed, problems,

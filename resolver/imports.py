@@ -86,6 +86,7 @@ class Answer:
     package_version: str | None = None
     yaml_file: str | None = None
     registry: str | None = None
+    types_version: str | None = None
 
 
 @attrs.frozen
@@ -424,7 +425,8 @@ class ImportWalker:
             resolved=resolved, via=fetched.via, sha256=digest,
             package_name=plugin.package_name if plugin is not None else None,
             package_version=plugin.version if plugin is not None else None, yaml_file=read_file,
-            registry=file_key(registry, self.base) if registry is not None else None))
+            registry=file_key(registry, self.base) if registry is not None else None,
+            types_version=fetched.types_version))
         return SourceFile(identity=fetched.identity, shown=fetched.shown, namespace=namespace, doc=doc,
                           via=fetched.via, resolved=fetched.resolved, spec=spec, plugin=plugin,
                           yaml_file=yaml_file, is_basic_types=basic, blueprint_id=blueprint_id,

@@ -171,6 +171,15 @@ class FileLoader:
         clone._texts = self._texts  # same files, same texts: share what was read
         return clone
 
+    def with_types_version(self, version: str) -> "FileLoader":
+        """The same loader, answering `cloudify/types/*.yaml` with the types of `version` (a lock's)."""
+        if self.types is None or self.types.manager_version:
+            return self  # an explicit --manager-version wins over the lock
+        clone = FileLoader(rules=self.rules, search_paths=self.search_paths, catalog=self.catalog, http=self.http,
+                           cwd=self.cwd, types=self.types.pinned(version))
+        clone._texts = self._texts
+        return clone
+
     # -- public -----------------------------------------------------------------------
     def fetch(self, ref: str, parent: str | None, dsl_short: str | None) -> Fetched:
         scheme = scheme_of(ref)

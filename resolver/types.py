@@ -92,6 +92,12 @@ class CloudifyTypes:
     def online(self) -> bool:
         return bool(self.http is not None and self.http.online)
 
+    def pinned(self, version: str) -> "CloudifyTypes":
+        """The same sources, with `cloudify/types/*.yaml` meaning the types of `version`."""
+        clone = CloudifyTypes(cache=self.cache, http=self.http, manager_version=version)
+        clone._registries = self._registries
+        return clone
+
     # -- what is held ---------------------------------------------------------------------
     def _searched(self) -> tuple[Registry, ...]:
         # A fresh folder registry for the cache each time: this session may have just written to it.

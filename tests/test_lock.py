@@ -108,7 +108,7 @@ def test_lock_writes_the_documented_format(example):
     assert entries["types/types.yaml"] == {
         "import": "types/types.yaml", "importer": "blueprint.yaml", "namespace": None,
         "resolved": "types/types.yaml", "via": "file", "package_name": None, "package_version": None,
-        "yaml_file": None, "registry": None, "sha256": sha(example / "types" / "types.yaml")}
+        "yaml_file": None, "registry": None, "sha256": sha(example / "types" / "types.yaml"), "types_version": None}
     plugin = entries["plugin:cloudify-demo-cloud-plugin?version= >=2.0,<3"]
     assert (plugin["package_name"], plugin["package_version"], plugin["yaml_file"], plugin["registry"],
             plugin["resolved"], plugin["via"]) == (
@@ -257,3 +257,33 @@ def test_a_lock_from_memory_registries_round_trips(tmp_path):
     assert "p 1.5 plugin.yaml" in result.problems[0].message
     with pytest.raises(ValueError):
         lock_of(result)
+
+
+def test_locked_types_stay_the_types_locked_when_newer_ones_are_held(tmp_path):
+    from .conftest import write_tree
+
+    newer_types = BASIC_TYPES.replace("  cloudify.nodes.WebServer:", "  cloudify.nodes.Newer:\n"
+                                      "    derived_from: cloudify.nodes.Root\n  cloudify.nodes.WebServer:")
+    write_tree(tmp_path, {
+        "registry/cloudify-types/6.4.0/types.yaml": BASIC_TYPES,
+        "bp/blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports: [cloudify/types/types.yaml]\n"
+                             "node_templates:\n  web: {type: cloudify.nodes.WebServer}\n",
+    })
+    main = tmp_path / "bp" / "blueprint.yaml"
+    first = Resolver(registries=[tmp_path / "registry"]).resolve(main)
+    assert first.ok and first.imports.answers[0].types_version == "6.4.0"
+    document = lock_of(first)
+    assert [e["types_version"] for e in document["imports"]] == ["6.4.0"]
+    assert not list(VALIDATOR.iter_errors(document))
+    write_lock(str(main) + ".lock", document)
+    # a newer manager's types arrive (a sync, an online run): unlocked runs take them ...
+    write_tree(tmp_path, {"registry/cloudify-types/7.0.0/types.yaml": newer_types})
+    unlocked = Resolver(registries=[tmp_path / "registry"]).resolve(main)
+    assert unlocked.ok and unlocked.imports.answers[0].types_version == "7.0.0"
+    # ... a locked run keeps the locked version, byte for byte
+    locked = Resolver(registries=[tmp_path / "registry"], options=Options(locked="auto")).resolve(main)
+    assert locked.problems == () and locked.plan == first.plan
+    # an explicit manager version still wins, and then the lock sees the other file
+    other = Resolver(registries=[tmp_path / "registry"],
+                     options=Options(locked="auto", manager_version="7.0.0")).resolve(main)
+    assert "lock-mismatch" in {p.code for p in other.problems}

@@ -23,6 +23,7 @@ schemas/lock.schema.json):
           "package_version": "3.2.4",
           "yaml_file": "plugin_1_5.yaml",        # the YAML file read
           "registry": "...",                     # the registry that answered
+          "types_version": null,                 # for Cloudify's types: the version that answered
           "sha256": "..."                        # of the text read
         }
       ],
@@ -43,7 +44,9 @@ naming the file: `lock-unreadable` (the lock is missing, not JSON, or of another
 version), `lock-missing-entry` (an import or file the lock does not list: the blueprint changed),
 `lock-mismatch` (different bytes, or an import now resolves elsewhere), `lock-unavailable` (no
 source gives the locked plugin version and file any more). A lock whose sources are unchanged
-gives the plan of the unlocked run, byte for byte.
+gives the plan of the unlocked run, byte for byte. `cloudify/types/types.yaml` means the types of
+the locked `types_version` under a lock (unless `--manager-version` says otherwise), so types
+fetched or synced later do not change a locked blueprint.
 """
 from __future__ import annotations
 
@@ -89,6 +92,7 @@ class LockEntry:
     yaml_file: str | None
     registry: str | None
     sha256: str
+    types_version: str | None = None
 
 
 @attrs.frozen
@@ -101,6 +105,14 @@ class Lock:
     dsl_version: str | None
     entries: tuple[LockEntry, ...]
     files: dict = attrs.field(factory=dict)
+
+    @property
+    def types_version(self) -> str | None:
+        """The Cloudify types version locked for `cloudify/types/*.yaml` imports, if any."""
+        for entry in self.entries:
+            if entry.via == "types" and entry.types_version:
+                return entry.types_version
+        return None
 
     def entry(self, importer: str, written: str) -> LockEntry | None:
         """The locked entry for the import `written` in the file keyed `importer`, or None."""
@@ -163,6 +175,7 @@ def read_lock(path: str, blueprint: str) -> Lock:
             raise LockError(f"{shown}: imports[{index}] must hold {', '.join(ENTRY_KEYS)}", whole)
         optional = {key: raw[key] if isinstance(raw[key], str) else None
                     for key in ("namespace", "package_name", "package_version", "yaml_file", "registry")}
+        optional["types_version"] = raw.get("types_version") if isinstance(raw.get("types_version"), str) else None
         entries.append(LockEntry(written=raw["import"], importer=raw["importer"], resolved=raw["resolved"],
                                  via=raw["via"], sha256=raw["sha256"], **optional))
     dsl = data.get("dsl_version")
@@ -184,7 +197,7 @@ def lock_of(result) -> dict:
         entry = {"import": answer.written, "importer": answer.importer, "namespace": answer.namespace,
                  "resolved": answer.resolved, "via": answer.via, "package_name": answer.package_name,
                  "package_version": answer.package_version, "yaml_file": answer.yaml_file,
-                 "registry": answer.registry, "sha256": answer.sha256}
+                 "registry": answer.registry, "sha256": answer.sha256, "types_version": answer.types_version}
         # the same file walked under two namespaces answers its imports twice, identically
         key = (answer.importer, answer.written, answer.namespace)
         if key not in seen:
