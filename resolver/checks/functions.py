@@ -101,9 +101,9 @@ def sites(blueprint: Blueprint, model: Model) -> Iterator[Site]:
     for name, policy in blueprint.section("policies").items():
         if isinstance(policy, dict):
             yield Site(policy.get("properties"), OTHER, f"policy {name!r}", blueprint.mark("policies", name))
-    for section in ("capabilities", "labels"):
+    for section, what in (("capabilities", "capability"), ("labels", "label")):
         for name, entry in blueprint.section(section).items():
-            yield Site(entry, OTHER, f"{section[:-1]} {name!r}", blueprint.mark(section, name))
+            yield Site(entry, OTHER, f"{what} {name!r}", blueprint.mark(section, name))
     settings = blueprint.scalars.get("deployment_settings")
     yield Site(settings, OTHER, "deployment_settings", getattr(settings, "mark", None))
 
