@@ -117,9 +117,24 @@ def build_directory(root: Path):
     return str(root / "registry")
 
 
-# Each builder holds STORED in one kind of source and returns what `registries=` takes,
-# plus the Options the session needs (online sources are served from loopback).
-BUILDERS = {"directory": build_directory}
+def build_wagons(root: Path):
+    """A wagon upload folder per version (a wagon with that version's package.json, its YAML beside),
+    folders named so that file-name order is STORED's listing order."""
+    from .wagons import package_json as wagon_json, write_wagon
+
+    for index, (version, distribution) in enumerate(STORED):
+        folder = root / "wagons" / f"{index:02d}-{version}"
+        write_wagon(folder / f"cloudify_demo_plugin-{version}-py3-none-linux_x86_64.wgn",
+                    wagon_json(PACKAGE, version, distribution=distribution, release="core",
+                               platform="linux_x86_64"), fmt="zip" if index % 2 else "tar.gz")
+        write_tree(folder, {"plugin.yaml": plugin_yaml(version)})
+    return str(root / "wagons")
+
+
+# Each builder holds STORED in one kind of local source and returns what `registries=` takes.
+# The network sources run the same table against loopback servers in their own test files
+# (test_catalog.py, test_marketplace.py, test_manager.py), which import CASES from here.
+BUILDERS = {"directory": build_directory, "wagon": build_wagons}
 
 
 @pytest.fixture(scope="module", params=sorted(BUILDERS))
