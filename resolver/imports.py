@@ -317,8 +317,11 @@ class ImportWalker:
                                   mark)
                 continue
             if written in written_seen:
-                self.problems.add("import-duplicate", f"duplicate import {written!r}", mark,
-                                  hint="Remove the repeated entry.")
+                # the reference checks only the main blueprint's list; an imported file's repeated
+                # entry names a file already merged, so it is simply passed over there
+                if len(current.chain) == 1:
+                    self.problems.add("import-duplicate", f"duplicate import {written!r}", mark,
+                                      hint="Remove the repeated entry.")
                 continue
             written_seen.add(written)
             namespace, target = split_namespace(written)

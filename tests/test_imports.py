@@ -118,6 +118,14 @@ def test_a2_the_same_import_twice_in_one_list(bp):
     assert places(result, bp.root) == [("import-duplicate", "blueprint.yaml", 5, 5)]
 
 
+def test_an_imported_files_repeated_import_is_passed_over_as_the_reference_does(bp):
+    # the reference checks only the main blueprint's imports list for duplicates (SPEC §2.1)
+    result = bp({"blueprint.yaml": blueprint("", "lib.yaml"),
+                 "lib.yaml": "imports: [c1.yaml, c1.yaml]\n", "c1.yaml": thing_type("t1")})
+    assert result.ok and result.problems == ()
+    assert [entry[1] for entry in imported(result.plan, bp.root)] == ["types.yaml", "lib.yaml", "c1.yaml"]
+
+
 def test_a3_two_spellings_of_one_file_are_merged_once(bp):
     result = bp({"blueprint.yaml": blueprint("", "c1.yaml", "./c1.yaml"), "c1.yaml": thing_type("t1")})
     assert result.ok and result.problems == ()
