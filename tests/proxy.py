@@ -24,11 +24,11 @@ import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Mapping
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import trustme
 
-from .servers import Reply, Request, Server
+from .servers import Reply, Request, Server, answer
 
 
 class ProxyServer(Server):
@@ -99,18 +99,7 @@ def _handler_class(server: ProxyServer):
                 host = parts.netloc[:-3] if parts.scheme == "http" and parts.netloc.endswith(":80") else parts.netloc
             else:
                 host = self.headers.get("Host", "")
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            request = Request(method=self.command, path=parts.path or "/", query=parse_qs(parts.query),
-                              headers={k.lower(): v for k, v in self.headers.items()}, host=host, body=body)
-            reply = server.route(request)
-            self.send_response(reply.status)
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
+            answer(self, server, host)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 

@@ -64,25 +64,30 @@ class Server:
         return handler(request)
 
 
+def answer(handler: BaseHTTPRequestHandler, server: Server, host: str) -> None:
+    """Read the request `handler` holds, route it through `server` as for `host`, write the reply."""
+    parts = urlsplit(handler.path)
+    length = int(handler.headers.get("Content-Length") or 0)
+    body = handler.rfile.read(length) if length else b""
+    request = Request(method=handler.command, path=parts.path or "/", query=parse_qs(parts.query),
+                      headers={k.lower(): v for k, v in handler.headers.items()}, host=host, body=body)
+    reply = server.route(request)
+    handler.send_response(reply.status)
+    for name, value in reply.headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(reply.body)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(reply.body)
+
+
 def _handler_class(server: Server):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def _serve(self) -> None:
             parts = urlsplit(self.path)
-            host = parts.netloc if parts.scheme else ""
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            request = Request(method=self.command, path=parts.path or "/", query=parse_qs(parts.query),
-                              headers={k.lower(): v for k, v in self.headers.items()}, host=host, body=body)
-            reply = server.route(request)
-            self.send_response(reply.status)
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
+            answer(self, server, parts.netloc if parts.scheme else "")
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 

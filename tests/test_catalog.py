@@ -25,7 +25,7 @@ from .conftest import BASIC_TYPES, write_tree
 from .corpus import all_versions_catalog, corpus_plugin_imports
 from .marketplace_server import Release, corpus_releases, marketplace
 from .servers import serve, text_reply
-from .test_marketplace import TABLE_WAGONS, resolve_table_case
+from .test_marketplace import TABLE_WAGONS
 
 TEXTS = {
     ("cloudify-aws-plugin", "3.0.10", "v2_plugin.yaml"): "# aws 3.0.10 v2\n",
@@ -196,7 +196,7 @@ def table_session(tmp_path_factory):
 @pytest.mark.parametrize("query, expected", table.CASES, ids=[q or "(none)" for q, _ in table.CASES])
 def test_the_version_choice_table(table_session, tmp_path, query, expected):
     root, resolver = table_session
-    resolve_table_case(resolver, root / "types.yaml", query, expected, tmp_path)
+    table.check_case(resolver, root / "types.yaml", query, expected, tmp_path)
 
 
 # --- a catalog by URL ------------------------------------------------------------------------------

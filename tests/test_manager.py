@@ -32,7 +32,7 @@ from .conftest import BASIC_TYPES, REPO, write_tree
 from .corpus import corpus_plugin_imports
 from .manager_server import DEFAULT_TENANT, TOKENS, USERS, FakeManager, corpus_plugins, plugin
 from .servers import json_reply, serve, text_reply
-from .test_version_choice import CASES as CHOICE_CASES, INVALID, PACKAGE as CHOSEN, STORED, plugin_yaml
+from .test_version_choice import CASES as CHOICE_CASES, PACKAGE as CHOSEN, STORED, check_case, plugin_yaml
 
 CORPUS = REPO.parent / "shared" / "corpus"
 PLUGINS = CORPUS / "plugins"
@@ -520,17 +520,4 @@ def choice_session(tmp_path_factory):
 @pytest.mark.parametrize("query, expected", CHOICE_CASES, ids=[q or "(none)" for q, _ in CHOICE_CASES])
 def test_version_choice_table_through_the_pipeline(choice_session, query, expected, tmp_path):
     root, resolver = choice_session
-    main = tmp_path / "blueprint.yaml"
-    main.write_text("tosca_definitions_version: cloudify_dsl_1_4\n"
-                    f"imports:\n  - {root / 'types.yaml'}\n  - 'plugin:{CHOSEN}{query}'\n"
-                    "node_templates:\n  n:\n    type: demo.Node\n", encoding="utf-8")
-    result = resolver.resolve(main)
-    codes = sorted({p.code for p in result.problems if p.is_error})
-    if expected == INVALID:
-        assert "plugin-spec-invalid" in codes
-    elif expected is None:
-        assert "plugin-not-found" in codes
-    else:
-        assert codes == [], [p.message for p in result.problems]
-        (entry,) = [i for i in result.plan["imports"] if i.get("package_name") == CHOSEN]
-        assert entry["package_version"] == expected
+    check_case(resolver, root / "types.yaml", query, expected, tmp_path)

@@ -121,25 +121,6 @@ def test_version_choice_is_the_auto_upload_rule(choice_market, tmp_path, n):
 TABLE_WAGONS = {"centos": ("Centos Core", "x86_64"), "redhat": ("Redhat Maipo", "x86_64")}
 
 
-def resolve_table_case(resolver: Resolver, types_file, query: str, expected, folder) -> None:
-    """Resolve `plugin:<table package><query>` and check the version table.CASES expects."""
-    main = folder / "blueprint.yaml"
-    main.write_text(
-        "tosca_definitions_version: cloudify_dsl_1_4\n"
-        f"imports:\n  - {types_file}\n  - 'plugin:{table.PACKAGE}{query}'\n"
-        "node_templates:\n  n:\n    type: demo.Node\n", encoding="utf-8")
-    result = resolver.resolve(main)
-    codes = sorted({p.code for p in result.problems if p.is_error})
-    if expected == table.INVALID:
-        assert "plugin-spec-invalid" in codes
-    elif expected is None:
-        assert "plugin-not-found" in codes
-    else:
-        assert codes == [], [p.message for p in result.problems]
-        (entry,) = [i for i in result.plan["imports"] if i.get("package_name") == table.PACKAGE]
-        assert entry["package_version"] == expected
-
-
 @pytest.fixture(scope="module")
 def table_session(tmp_path_factory):
     root = tmp_path_factory.mktemp("marketplace-table")
@@ -154,7 +135,7 @@ def table_session(tmp_path_factory):
 @pytest.mark.parametrize("query, expected", table.CASES, ids=[q or "(none)" for q, _ in table.CASES])
 def test_the_version_choice_table(table_session, tmp_path, query, expected):
     root, resolver = table_session
-    resolve_table_case(resolver, root / "types.yaml", query, expected, tmp_path)
+    table.check_case(resolver, root / "types.yaml", query, expected, tmp_path)
 
 
 def test_an_unknown_plugin_has_no_versions(tmp_path):

@@ -145,13 +145,15 @@ def session(request, tmp_path_factory):
     return root, Resolver(registries=[source], options=Options())
 
 
-@pytest.mark.parametrize("query, expected", CASES, ids=[q or "(none)" for q, _ in CASES])
-def test_version_choice(session, query, expected, tmp_path):
-    root, resolver = session
-    main = tmp_path / "blueprint.yaml"
+def check_case(resolver: Resolver, types_file, query: str, expected, folder) -> None:
+    """Resolve `plugin:<PACKAGE><query>` with `resolver` and check what CASES expects of it.
+
+    Every source's test runs the table through this one function (test_catalog.py,
+    test_marketplace.py and test_manager.py serve STORED from loopback)."""
+    main = Path(folder) / "blueprint.yaml"
     main.write_text(
         "tosca_definitions_version: cloudify_dsl_1_4\n"
-        f"imports:\n  - {root / 'types.yaml'}\n  - 'plugin:{PACKAGE}{query}'\n"
+        f"imports:\n  - {types_file}\n  - 'plugin:{PACKAGE}{query}'\n"
         "node_templates:\n  n:\n    type: demo.Node\n", encoding="utf-8")
     result = resolver.resolve(main)
     codes = sorted({p.code for p in result.problems if p.is_error})
@@ -165,3 +167,9 @@ def test_version_choice(session, query, expected, tmp_path):
         assert entry["package_version"] == expected
         plugins = {p["name"]: p for p in result.plan["deployment_plugins_to_install"]}
         assert plugins["demo"]["package_version"] == expected
+
+
+@pytest.mark.parametrize("query, expected", CASES, ids=[q or "(none)" for q, _ in CASES])
+def test_version_choice(session, query, expected, tmp_path):
+    root, resolver = session
+    check_case(resolver, root / "types.yaml", query, expected, tmp_path)
