@@ -27,6 +27,13 @@ from tests.conformance import ACCEPTED, DEFAULT_CORPUS, load_rows, make_session
 from tests.reference_lifecycle import ReferenceUnavailable, job_for, project, reference_python, run_jobs
 
 DERIVED = "plugin (manager back-compat"
+# Ids whose difference from the reference is understood: id -> reason. Still run and shown.
+KNOWN_DIFFERENCES = {
+    "cloudify-cosmo__cloudify-manager__tests__integration_tests__resources__dsl__multi_instance_large_scale":
+        "all_to_one onto a node of 100 instances: the reference links the instance whose random id is the "
+        "smallest (rel_graph.py: min of the ids), so its choice changes from run to run; we link the first "
+        "instance, middle[0]. The graphs are the same up to that choice.",
+}
 COMPARED = ("node", "instance", "operation", "plugin", "function", "executor")
 
 
@@ -107,8 +114,10 @@ def run(corpus: Path, rows, jobs: int = 2) -> dict:
         else:
             differences = [f"{w}: {line}" for w in WORKFLOWS for line in compare(mine[w], project(answer, w))]
             tasks = sum(len(mine[w]["tasks"]) for w in WORKFLOWS)
+            status = "known" if differences and row.id in KNOWN_DIFFERENCES else "differs"
             outcomes[row.id] = ({"status": "identical", "tasks": tasks} if not differences
-                                else {"status": "differs", "differences": differences})
+                                else {"status": status, "differences": differences,
+                                      "reason": KNOWN_DIFFERENCES.get(row.id)})
     counts: dict[str, int] = {}
     for outcome in outcomes.values():
         counts[outcome["status"]] = counts.get(outcome["status"], 0) + 1
@@ -123,12 +132,13 @@ def render(report: dict, max_lines: int = 8) -> str:
         if outcome["status"] == "reference-failed":
             lines.append(f"{rid}: the reference fails at {outcome['stage']}: {outcome['error']}")
             continue
-        lines.append(f"{rid}: {len(outcome['differences'])} difference(s)")
+        known = f" (known: {outcome['reason']})" if outcome["status"] == "known" else ""
+        lines.append(f"{rid}: {len(outcome['differences'])} difference(s){known}")
         lines += [f"    {d}" for d in outcome["differences"][:max_lines]]
     counts = report["counts"]
     lines.append(f"compared {report['compared']} accepted blueprints: {counts.get('identical', 0)} identical, "
-                 f"{counts.get('differs', 0)} differing, {counts.get('reference-failed', 0)} where the "
-                 f"reference builds no graph")
+                 f"{counts.get('differs', 0)} differing, {counts.get('known', 0)} known differences, "
+                 f"{counts.get('reference-failed', 0)} where the reference builds no graph")
     return "\n".join(lines) + "\n"
 
 

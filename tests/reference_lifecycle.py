@@ -94,11 +94,30 @@ class TableResolver(AbstractImportResolver):
 
     def fetch_import(self, url, **kwargs):
         if url.startswith("resource:"):
-            return self.resolve("file:" + os.path.join(self.resources, url[len("resource:"):]))
+            # The resources folder, else (a relative import inside a `blueprint:` import, whose
+            # own URL has no folder) the file the oracle answered it with.
+            name = url[len("resource:"):]
+            found = [os.path.join(self.resources, name)]
+            found += sorted(p for p in self.table.values() if p.endswith("/" + name))
+            path = next((p for p in found if os.path.isfile(p)), found[0])
+            return self.resolve("file:" + path)
         return self.resolve(url)
 
     def retrieve_plugin(self, url, **kwargs):
         return None
+
+
+class AnyValue:
+    """A manager's answer for object-typed inputs (deployment_id, node_id...): every value exists."""
+
+    def has_deployment_id(self):
+        return True
+
+    def has_blueprint_id(self):
+        return True
+
+    def get(self, type_name, value, **kwargs):
+        return [value]
 
 
 class Storage:
@@ -172,7 +191,8 @@ def run(job):
                                       resolver=TableResolver(job))
         stage = "prepare"
         plan = dsl_tasks.prepare_deployment_plan(plan, inputs=job["inputs"],
-                                                 get_secret_method=lambda key: "secret-" + key)
+                                                 get_secret_method=lambda key: "secret-" + key,
+                                                 values_getter=AnyValue())
         contained = {(node["id"], rel["target_id"]) for node in plan["nodes"]
                      for rel in node.get("relationships") or ()
                      if "cloudify.relationships.contained_in" in rel["type_hierarchy"]}
