@@ -58,6 +58,8 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
                              "resolver-report), sarif (SARIF 2.1.0 for code scanning) or github "
                              "(GitHub Actions annotations)")
     parser.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors")
+    parser.add_argument("--lifecycle", action="store_true",
+                        help="with -f json: add lifecycle {install, uninstall} (what those workflows run) to each plan")
     parser.add_argument("--explain", action="store_true",
                         help="for each plugin: import, show every candidate version and why it lost")
     parser.add_argument("--all-problems", action="store_true",
@@ -147,8 +149,20 @@ def main(argv=None) -> int:
     session = session_from(args, "resolver", args.blueprints)
     if session is None:
         return 2
-    results = [session.resolve(path) for path in args.blueprints]
-    from .report import render, use_color
+    from .report import PICTURES, render, use_color
 
-    sys.stdout.write(render(args.format, results, color=use_color(sys.stdout), explain=args.explain))
+    if args.format in PICTURES and len(args.blueprints) != 1:
+        print(f"resolver: error: -f {args.format} draws one blueprint; {len(args.blueprints)} were given",
+              file=sys.stderr)
+        return 2
+    results = [session.resolve(path) for path in args.blueprints]
+    from .pictures import PictureError
+
+    try:
+        out = render(args.format, results, color=use_color(sys.stdout), explain=args.explain,
+                     lifecycle=args.lifecycle)
+    except PictureError as exc:
+        print(f"resolver: error: {exc.message}\n  hint: {exc.hint}", file=sys.stderr)
+        return 2
+    sys.stdout.write(out)
     return 0 if all(r.ok for r in results) else 1

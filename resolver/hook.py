@@ -324,6 +324,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         return exc.code if isinstance(exc.code, int) else 2
 
+    from .report import PICTURES
+
+    if args.format in PICTURES:  # the hook prints problems only; a picture is of one plan
+        print(f"resolver-hook: error: -f {args.format} draws a plan; the hook prints problems "
+              "(text, json, sarif or github)", file=sys.stderr)
+        return 2
     if args.root is not None and not os.path.isdir(args.root):
         print(f"resolver-hook: error: {args.root}: not a folder", file=sys.stderr)
         return 2

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Iterable, Mapping
 from urllib.parse import quote
 
-FORMATS = ("text", "json", "sarif", "github")
+PROBLEM_FORMATS = ("text", "json", "sarif", "github")
+FORMATS = PROBLEM_FORMATS + ("dot", "mermaid", "svg")
+PICTURES = ("dot", "mermaid", "svg")
 
 REPORT_FORMAT = "resolver-report"
 REPORT_VERSION = 1
@@ -84,10 +86,15 @@ def use_color(stream, environ: Mapping[str, str] | None = None) -> bool:
         return False
 
 
-def render(fmt: str, results, *, color: bool = False, explain: bool = False) -> str:
-    """Render `results` in `fmt` (one of FORMATS). `explain` adds the version choice to text."""
+def render(fmt: str, results, *, color: bool = False, explain: bool = False, lifecycle: bool = False) -> str:
+    """Render `results` in `fmt` (one of FORMATS). `explain` adds the version choice to text;
+    `lifecycle` the install and uninstall plans to JSON. A picture format takes one result, whose
+    problems (if any) are rendered as text instead, since a blueprint with errors has no graph."""
+    if fmt in PICTURES:
+        (result,) = results
+        return to_text(results, color=color, show_plan=False) if result.plan is None else to_picture(fmt, result)
     if fmt == "json":
-        return to_json(results)
+        return to_json(results, lifecycle)
     if fmt == "sarif":
         return to_sarif(results)
     if fmt == "github":
@@ -214,20 +221,37 @@ def problem_dict(problem) -> dict:
     return out
 
 
-def report_dict(results) -> dict:
+def report_dict(results, lifecycle: bool = False) -> dict:
+    """The resolver-report document; `lifecycle` adds each plan's install and uninstall plans."""
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
         "results": [
             {"blueprint": r.blueprint, "ok": r.ok, "problems": [problem_dict(p) for p in r.problems],
-             "plan": r.plan}
+             "plan": _with_lifecycle(r) if lifecycle and r.plan is not None else r.plan}
             for r in results
         ],
     }
 
 
-def to_json(results) -> str:
-    return json.dumps(report_dict(results), indent=2, ensure_ascii=False) + "\n"
+def _with_lifecycle(result) -> dict:
+    from .lifecycle import WORKFLOWS
+
+    return dict(result.plan, lifecycle={w: result.lifecycle(w).as_dict() for w in WORKFLOWS})
+
+
+def to_json(results, lifecycle: bool = False) -> str:
+    return json.dumps(report_dict(results, lifecycle), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_picture(fmt: str, result) -> str:
+    """The node graph of one resolved blueprint as DOT, Mermaid or SVG (pictures.py).
+
+    Raises pictures.PictureError when SVG is asked and Graphviz cannot make it."""
+    from . import pictures
+
+    text = pictures.node_mermaid(result.plan) if fmt == "mermaid" else pictures.node_dot(result.plan)
+    return pictures.svg(text) if fmt == "svg" else text
 
 
 # -- sarif ---------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import re
 import pytest
 
 from resolver import pictures
+
+from .conftest import REPO
 from tests.conformance import DEFAULT_CORPUS, load_rows, make_session
 
 # Corpus blueprints with hosts, contained_in, connected_to and depends_on relationships.
@@ -110,3 +112,49 @@ def test_svg_without_graphviz_is_a_clear_error():
         pictures.svg("digraph { a -> b }", dot="resolver-no-such-dot-program")
     assert "not installed" in caught.value.message
     assert "graphviz" in caught.value.hint.lower()
+
+
+# --- the main command's picture formats and --lifecycle -----------------------------------------
+
+def _main(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "resolver", "--no-cache", *map(str, args)], capture_output=True,
+                          text=True, timeout=120, cwd=REPO)
+
+
+def test_the_main_command_draws_the_node_graph_of_one_blueprint():
+    from resolver import Resolver
+    from resolver.pictures import node_dot, node_mermaid
+
+    example = REPO / "fixtures" / "example"
+    plan = Resolver(registries=[example / "registry"]).resolve(example / "blueprint.yaml").plan
+    for fmt, draw in (("dot", node_dot), ("mermaid", node_mermaid)):
+        done = _main("-r", example / "registry", "-f", fmt, example / "blueprint.yaml")
+        assert done.returncode == 0 and done.stdout == draw(plan)
+    svg = _main("-r", example / "registry", "-f", "svg", example / "blueprint.yaml")
+    assert svg.returncode == 0 and svg.stdout.lstrip().startswith(("<?xml", "<svg")) and "web_vm" in svg.stdout
+    two = _main("-r", example / "registry", "-f", "dot", example / "blueprint.yaml", example / "blueprint.yaml")
+    assert two.returncode == 2 and "draws one blueprint" in two.stderr
+
+
+def test_json_with_lifecycle_adds_both_workflows_valid_against_both_schemas():
+    import json
+
+    import jsonschema
+
+    example = REPO / "fixtures" / "example"
+    done = _main("-r", example / "registry", "-f", "json", "--lifecycle", example / "blueprint.yaml")
+    assert done.returncode == 0
+    report = json.loads(done.stdout)
+    jsonschema.validate(report, json.loads((REPO / "schemas" / "report.schema.json").read_text()))
+    lifecycle = report["results"][0]["plan"]["lifecycle"]
+    schema = json.loads((REPO / "schemas" / "lifecycle.schema.json").read_text())
+    plan_schema = dict(schema["$defs"]["plan"], **{"$defs": schema["$defs"]})
+    for workflow in ("install", "uninstall"):
+        jsonschema.validate(lifecycle[workflow], plan_schema)
+    from resolver import Resolver
+
+    result = Resolver(registries=[example / "registry"]).resolve(example / "blueprint.yaml")
+    assert lifecycle["install"] == result.lifecycle("install").as_dict()

@@ -383,7 +383,7 @@ def test_github_subprocess_one_line_per_problem_and_no_plan(tree):
 # --- all formats --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", report.FORMATS)
+@pytest.mark.parametrize("fmt", report.PROBLEM_FORMATS)
 def test_every_format_is_offered_and_renders_the_same_problems(tree, fmt):
     results = resolve("bad.yaml", "warned.yaml")
     out = report.render(fmt, results)
