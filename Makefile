@@ -10,7 +10,7 @@ REF := .ref
 REF_STAMP := $(REF)/.installed
 REF_PACKAGES := cloudify-common==7.0.5 networkx pyyaml packaging==24.1
 
-.PHONY: install reference run test conformance bench clean
+.PHONY: install reference run test conformance lifecycle-conformance bench clean
 
 install: $(STAMP)
 
@@ -37,6 +37,9 @@ test: install reference
 conformance: install
 	$(PY) -m tests.conformance
 	SOURCES_STRIDE=1 $(PY) -m pytest -q tests/test_sources_corpus.py
+
+lifecycle-conformance: install reference
+	$(PY) -m tests.lifecycle_conformance --corpus $(CORPUS) $(LIFECYCLE_ARGS)
 
 bench: install reference
 	$(PY) -m bench.run --corpus $(CORPUS) $(BENCH_ARGS)
