@@ -158,3 +158,9 @@ def test_json_with_lifecycle_adds_both_workflows_valid_against_both_schemas():
 
     result = Resolver(registries=[example / "registry"]).resolve(example / "blueprint.yaml")
     assert lifecycle["install"] == result.lifecycle("install").as_dict()
+
+
+def test_the_readme_pictures_are_resolvers_current_output():
+    from tests import readme_pictures
+
+    assert readme_pictures.main(["--check", str(REPO / "README.md")]) == 0
