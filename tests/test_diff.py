@@ -94,3 +94,34 @@ def test_an_unresolvable_side_is_an_error_not_a_change(tmp_path, capsys, content
     code, out = _diff(capsys, BLUEPRINT, bad)
     assert code == 2
     assert reason in out.err
+
+
+def test_a_lock_file_against_its_blueprint_shows_what_resolution_drifted_to(tmp_path, capsys):
+    # OLD = the lock: the blueprint as it resolved when locked; NEW = the blueprint resolved now
+    import shutil
+
+    from tests.conftest import REPO
+
+    example = tmp_path / "example"
+    shutil.copytree(REPO / "fixtures" / "example", example)
+    main, lock = example / "blueprint.yaml", example / "blueprint.yaml.lock"
+    sources = ["-r", str(example / "registry"), "--no-cache", "--no-config"]
+    assert cli_main(["lock", *sources, str(main)]) == 0 and lock.is_file()
+    capsys.readouterr()
+    assert cli_main(["diff", *sources, str(lock), str(main)]) == 0
+    assert capsys.readouterr().out.endswith(": nothing changed\n")
+    # a newer matching plugin version is published, with one function renamed
+    old_dir = example / "registry" / "cloudify-demo-cloud-plugin" / "2.3.1"
+    new_dir = old_dir.with_name("2.4.0")
+    shutil.copytree(old_dir, new_dir)
+    for path in new_dir.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8").replace("'2.3.1'", "'2.4.0'")
+        path.write_text(text.replace("democloud_plugin.server.create", "democloud_plugin.server.provision"),
+                        encoding="utf-8")
+    assert cli_main(["diff", *sources, "-f", "json", str(lock), str(main)]) == 1
+    document = json.loads(capsys.readouterr().out)
+    versions = [(c["old"], c["new"]) for c in document["changes"] if c["kind"] == "plugin-version-changed"]
+    assert versions and all("2.3.1" in str(old) and "2.4.0" in str(new) for old, new in versions), versions
+    changed_ops = [c for c in document["changes"] if c["kind"] == "operation-changed"]
+    assert [c["path"] for c in changed_ops] == ["web_vm cloudify.interfaces.lifecycle.create"]
+    assert changed_ops[0]["new"]["operation"] == "democloud_plugin.server.provision"
