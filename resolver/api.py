@@ -8,10 +8,11 @@ from typing import Iterable, Sequence
 import attrs
 
 from .imports import ParseCache
+from .limits import DEFAULT_LIMITS, Limits
 from .load import paused_gc
 from .problems import Problem, Problems, ResolverError, sort_key
 from .registry import Registry
-from .sources import FileLoader, load_blueprint_catalog, load_import_rules
+from .sources import FileLoader, Roots, load_blueprint_catalog, load_import_rules, project_root
 
 
 @attrs.frozen
@@ -30,6 +31,18 @@ class Options:
         `<blueprint>.lock` beside each blueprint, any other text the path of the lock file (for a
         session resolving one blueprint, or per call with `Resolver.resolve(..., lock=PATH)`); a
         source that no longer gives the same bytes is an error naming the file.
+
+    Hostile input (SECURITY.md):
+    root: the project root for every blueprint of the session; None finds it per blueprint (the
+        nearest folder upward holding `.git` or `.resolver.yaml`, else the blueprint's folder).
+        Files are read only inside it and the other allowed roots (registries, the cache, search
+        paths, import rules' and catalog targets).
+    allow_outside: read any file a blueprint names, wherever it is (trusted input only).
+    allow_hosts: online, fetch only from these hosts (`example.com`, or `*.example.com` for its
+        subdomains); empty means any host.
+    allow_private_addresses: online, also fetch from hosts whose addresses are loopback,
+        private, link-local or otherwise not public (a mirror on the local network, a test server).
+    limits: bounds on the work one blueprint may cause (limits.Limits).
     """
 
     strict: bool = False
@@ -40,6 +53,11 @@ class Options:
     explain: bool = False
     all_problems: bool = False
     locked: str | None = None
+    root: str | None = None
+    allow_outside: bool = False
+    allow_hosts: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    allow_private_addresses: bool = False
+    limits: Limits = DEFAULT_LIMITS
 
 
 @attrs.frozen
@@ -106,7 +124,9 @@ class Resolver:
 
         self.options = options or Options()
         self.cache = Cache(cache_dir) if cache_dir is not None else None
-        self.http = Http(self.cache, NetOptions(online=self.options.online, refresh=self.options.refresh))
+        self.http = Http(self.cache, NetOptions(online=self.options.online, refresh=self.options.refresh,
+                                                allow_hosts=self.options.allow_hosts,
+                                                allow_private=self.options.allow_private_addresses))
         self.context = SourceContext(http=self.http, cache=self.cache, marketplace_url=self.options.marketplace_url,
                                      manager_auth=manager_auth or ManagerAuth.from_env())
         self.registries: Sequence[Registry] = (default_sources(self.context) if registries is None
@@ -124,9 +144,19 @@ class Resolver:
 
             loader = FileLoader(rules=rules, search_paths=[os.fspath(p) for p in search_paths], catalog=catalog,
                                 http=self.http, types=CloudifyTypes(self.registries, self.cache, self.http,
-                                                                    self.options.manager_version))
+                                                                    self.options.manager_version),
+                                limits=self.options.limits)
         self.loader = loader
-        self.parsed = ParseCache()
+        # Allowed roots every blueprint of the session shares: the local registries, the cache,
+        # the blueprint catalog (the loader adds its own search paths, rules' and catalog targets).
+        self.roots = [os.path.dirname(name) if os.path.isfile(name) else name
+                      for name in (getattr(r, "name", "") for r in self.registries) if os.path.isabs(name)]
+        if self.cache is not None:
+            self.roots.append(self.cache.root)
+        if blueprint_catalog is not None:
+            where = os.path.abspath(os.fspath(blueprint_catalog))
+            self.roots.append(where if os.path.isdir(where) else os.path.dirname(where))
+        self.parsed = ParseCache(self.options.limits)
         # registry name -> the source-wide fault it raised: a failed source is asked once a session
         self.registry_failures: dict = {}
 
@@ -146,6 +176,8 @@ class Resolver:
         extra = [os.fspath(p) for p in search_paths]
         if extra and hasattr(loader, "with_search_paths"):
             loader = loader.with_search_paths(extra)
+        if not self.options.allow_outside and hasattr(loader, "confined"):
+            loader = loader.confined(self.roots_of(path, loader))
         problems = Problems()
         plan = graph = imports = None
         where_lock = lock_path(path, os.fspath(lock) if lock is not None else self.options.locked)
@@ -172,6 +204,14 @@ class Resolver:
         failed = problems.has_errors or (self.options.strict and problems.count() > 0)
         return Result(blueprint=path, plan=None if failed else plan, problems=tuple(ordered),
                       graph=None if failed else graph, strict=self.options.strict, imports=imports)
+
+
+    def roots_of(self, path, loader=None) -> Roots:
+        """The allowed roots for the blueprint at `path` (see Options.root)."""
+        loader = loader or self.loader
+        project = self.options.root or project_root(os.fspath(path))
+        folders = [*self.roots, *(loader.allowed_folders() if hasattr(loader, "allowed_folders") else ())]
+        return Roots.of(os.fspath(project), folders, files=[os.fspath(path)])
 
 
 def resolve(path, *, registries: Iterable = (), import_rules=None, blueprint_catalog=None,

@@ -32,8 +32,18 @@ CODES: dict[str, Code] = _table(
     ("yaml-syntax", ERROR, -1, "The file is not valid YAML."),
     ("yaml-duplicate-key", WARNING, None, "A mapping repeats a key; the last value is kept."),
     ("yaml-non-ascii", ERROR, 108, "A string holds a non-ASCII character."),
-    ("yaml-too-complex", ERROR, None, "The document nests or aliases beyond the loader's limits."),
+    ("yaml-too-complex", ERROR, None, "The document nests deeper than --max-depth levels."),
+    ("yaml-alias-expansion", ERROR, None, "YAML aliases expand past --max-aliases values, or contain themselves."),
     ("file-unreadable", ERROR, 13, "A file could not be read."),
+    # hostile input: confinement and bounded work (SECURITY.md)
+    ("file-too-large", ERROR, None, "A file is larger than --max-file-size."),
+    ("import-outside-root", ERROR, None, "An import resolves outside the allowed roots (the project root, "
+                                         "registries, cache, search paths, rules and catalog); it is not read."),
+    ("imports-too-many", ERROR, None, "The imports bring in more files than --max-files."),
+    ("nodes-too-many", ERROR, None, "The blueprint defines more node templates than --max-nodes."),
+    ("type-hierarchy-too-deep", ERROR, None, "A derived_from chain is longer than --max-type-depth."),
+    ("url-refused", ERROR, None, "A URL is not fetched: not http(s), a host outside --allow-host, an address "
+                                 "that is loopback, private or link-local, or a redirect to one of those."),
     # schema and versions
     ("schema-unknown-key", ERROR, 1, "A key is not part of the DSL schema here."),
     ("schema-wrong-type", ERROR, 1, "A value has the wrong YAML type."),

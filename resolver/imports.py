@@ -28,6 +28,7 @@ import attrs
 
 from . import registry as reg
 from .backcompat import derive_plugin_1_3
+from .limits import DEFAULT_LIMITS, Limits
 from .load import Map, Seq, load_yaml
 from .codes import WARNING
 from .problems import Mark, Problem, Problems
@@ -41,7 +42,9 @@ REGISTRY_KEY_PREFIX = "registry:"
 # Registry faults about the source as a whole: asking it again for the next import cannot help.
 # Offline, not-found and bad-response faults concern one answer (the cache may hold the next).
 SOURCE_WIDE = frozenset(("registry-unreachable", "registry-auth-failed", "registry-forbidden",
-                         "registry-server-error"))
+                         "registry-server-error", "url-refused"))
+# The sections whose entries form derived_from chains (bounded by Limits.max_type_depth).
+TYPE_SECTIONS = ("node_types", "relationships", "data_types")
 # Candidates shown in a plugin-not-found hint; the JSON plan and --explain show them all.
 HINT_CANDIDATES = 8
 
@@ -159,9 +162,15 @@ def registry_key(record: reg.PluginRecord, yaml_file: str) -> str:
 
 
 class ParseCache:
-    """Parsed documents by identity, shared by every blueprint of a session."""
+    """Parsed documents by identity, shared by every blueprint of a session, and the session's
+    `limits` (the loader's, and the walk's: files, node templates, type depth).
 
-    def __init__(self) -> None:
+    Safe from several threads: two threads parsing the same file at once both parse it and
+    keep equal results; a parsed document is never changed afterwards.
+    """
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
         self._docs: dict[tuple, tuple[Any, tuple]] = {}
 
     def parse(self, key: tuple, text: str, shown: str, transform: Callable | None = None,
@@ -169,7 +178,7 @@ class ParseCache:
         hit = self._docs.get(key)
         if hit is None:
             local = Problems()
-            doc = load_yaml(text, shown, local)
+            doc = load_yaml(text, shown, local, self.limits)
             if doc is not None and transform is not None:
                 doc = transform(doc)
             if isinstance(doc, Map):
@@ -230,6 +239,10 @@ class ImportWalker:
         files = [root]
         seen = {(root.identity, None)}
         queue = deque([root])
+        limits = self.cache.limits
+        nodes = self._over_nodes(root, 0, limits)
+        if nodes is None:
+            return self._stopped()
         while queue:
             current = queue.popleft()
             for spec in self._entries(current):
@@ -249,9 +262,67 @@ class ImportWalker:
                     continue
                 seen.add(key)
                 files.append(child)
+                if len(files) > limits.max_files:
+                    self.problems.add("imports-too-many",
+                                      f"the imports bring in more than {limits.max_files} files; this import "
+                                      "is the first one over", spec.mark, chain=current.chain,
+                                      hint=f"Import fewer files, or raise the limit with "
+                                           f"{Limits.option('max_files')}.")
+                    return self._stopped()
+                nodes = self._over_nodes(child, nodes, limits)
+                if nodes is None:
+                    return self._stopped()
                 queue.append(child)
+        if not self._type_depth_within(files, limits):
+            return self._stopped()
         return Imports(tuple(files), self.dsl_version, dict(self.blueprint_namespaces), tuple(self.answers),
                        dict(self.reads), tuple(self.failed))
+
+    def _stopped(self) -> Imports:
+        """The outcome of a walk stopped by a limit: nothing to merge, what was read so far."""
+        return Imports((), self.dsl_version, dict(self.blueprint_namespaces), tuple(self.answers),
+                       dict(self.reads), tuple(self.failed))
+
+    def _over_nodes(self, source: SourceFile, count: int, limits: Limits) -> int | None:
+        """`count` plus the node templates of `source`; None (with the problem) past `max_nodes`."""
+        templates = source.doc.get("node_templates")
+        if not isinstance(templates, dict):
+            return count
+        count += len(templates)
+        if count <= limits.max_nodes:
+            return count
+        self.problems.add("nodes-too-many", f"the blueprint defines more than {limits.max_nodes} node templates "
+                                            f"({count} so far, counting this file's)",
+                          source.doc.key_mark("node_templates"), chain=source.chain[:-1],
+                          hint=f"Split the blueprint, or raise the limit with {Limits.option('max_nodes')}.")
+        return None
+
+    def _type_depth_within(self, files, limits: Limits) -> bool:
+        """Whether every derived_from chain is at most `max_type_depth` long; the first type (in
+        file order) whose chain is longer gets the problem, at its derived_from."""
+        for section in TYPE_SECTIONS:
+            parents: dict[str, tuple] = {}
+            for source in files:
+                entries = source.doc.get(section)
+                if not isinstance(entries, Map):
+                    continue
+                for name, body in entries.items():
+                    if name not in parents and isinstance(name, str):
+                        parent = body.get("derived_from") if isinstance(body, Map) else None
+                        where = body.value_mark("derived_from") if isinstance(body, Map) else None
+                        parents[name] = (parent if isinstance(parent, str) else None, where, source.chain)
+            lengths: dict[str, int] = {}
+            for name in parents:
+                length = _chain_length(name, parents, lengths, limits.max_type_depth)
+                if length > limits.max_type_depth:
+                    _, where, chain = parents[name]
+                    self.problems.add("type-hierarchy-too-deep",
+                                      f"{section} {name!r} is derived through more than {limits.max_type_depth} "
+                                      "types", where, chain=chain[:-1],
+                                      hint=f"Shorten the derived_from chain, or raise the limit with "
+                                           f"{Limits.option('max_type_depth')}.")
+                    return False
+        return True
 
     @staticmethod
     def _shown_of(files, identity):
@@ -351,7 +422,7 @@ class ImportWalker:
             fetched = self.loader.fetch(target, current.identity, self._dsl_short())
         except FetchError as exc:
             self._not_found(spec, current, namespace, exc.reason, exc.tried,
-                            code="import-offline" if exc.offline else "import-not-found")
+                            code=exc.code or ("import-offline" if exc.offline else "import-not-found"))
             return None
         return self._source(current, spec, namespace, fetched, current.chain)
 
@@ -673,7 +744,8 @@ class ImportWalker:
         try:
             fetched = self.loader.fetch_blueprint(blueprint_id)
         except FetchError as exc:
-            self._fail(self.problems.add("blueprint-not-found", f"cannot resolve import {spec.written!r}: {exc.reason}",
+            self._fail(self.problems.add(exc.code or "blueprint-not-found",
+                                         f"cannot resolve import {spec.written!r}: {exc.reason}",
                                          spec.mark, hint="Add the id to the blueprint catalog (--blueprint-catalog).",
                                          chain=current.chain), namespace)
             return None
@@ -738,6 +810,23 @@ def _import_property_fault(name: str, value, type_name) -> str | None:
     if check is None:
         return None if type_name is None else f"property {name}: type {type_name!r} cannot be set on import"
     return None if check(value) else f"property {name}: value {value!r} should be of type {type_name}"
+
+
+def _chain_length(name: str, parents: dict, lengths: dict, bound: int) -> int:
+    """How many types `name`'s derived_from chain holds (itself included), counted up to just past
+    `bound`; a cycle or an unknown parent ends the chain (the hierarchy stage reports those)."""
+    walked: list[str] = []
+    current: str | None = name
+    while current is not None and current in parents and current not in lengths and len(walked) <= bound:
+        if current in walked:
+            break
+        walked.append(current)
+        current = parents[current][0]
+    total = lengths.get(current, 0) if current is not None else 0
+    for step in reversed(walked):
+        total += 1
+        lengths[step] = total
+    return lengths.get(name, total)
 
 
 def _join_ns(parent: str | None, own: str | None) -> str | None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 
 import yaml
 
+from .limits import DEFAULT_LIMITS, Limits
 from .problems import Mark, Problems
 
 try:  # the C parser is several times faster; the constructors below are ours either way
@@ -19,10 +21,13 @@ try:  # the C parser is several times faster; the constructors below are ours ei
 except AttributeError:  # pragma: no cover - libyaml missing
     _BaseLoader = yaml.SafeLoader
 
-# Limits that keep hostile input bounded: nesting depth and how many values an alias
-# expansion may make us build.
-MAX_DEPTH = 200
-MAX_NODES = 2_000_000
+MAX_DEPTH = DEFAULT_LIMITS.max_depth
+# libyaml's scanner refuses documents nested deeper than this, whatever --max-depth says.
+LIBYAML_DEPTH = 1000
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
 
 
 @contextlib.contextmanager
@@ -31,15 +36,23 @@ def paused_gc():
 
     Loading and resolving allocate many containers and create no reference cycles; the
     collector would rescan the growing heap again and again, making big blueprints
-    superlinear. Reference counting still frees everything as usual.
+    superlinear. Reference counting still frees everything as usual. Counted across threads:
+    the collector is switched back on (if it was on) when the last thread leaves, not when the
+    first one does.
     """
-    collecting = gc.isenabled()
-    gc.disable()
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
     try:
         yield
     finally:
-        if collecting:
-            gc.enable()
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 class Map(dict):
@@ -102,26 +115,14 @@ def value_mark_in(container, key) -> Mark | None:
     return mark_in(container, key)
 
 
-class _TooComplex(Exception):
-    pass
-
-
 class _Loader(_BaseLoader):
     def __init__(self, text: str, source: str, problems: Problems) -> None:
         super().__init__(text)
         self.source = source
         self.problems = problems
-        self.depth = 0
-        self.built = 0
 
     def mark(self, node) -> Mark:
         return Mark(self.source, node.start_mark.line + 1, node.start_mark.column + 1)
-
-    def enter(self) -> None:
-        self.depth += 1
-        self.built += 1
-        if self.depth > MAX_DEPTH or self.built > MAX_NODES:
-            raise _TooComplex()
 
 
 def _scalar_string(loader: _Loader, node):
@@ -147,52 +148,44 @@ def _timestamp_as_text(loader: _Loader, node):
 
 
 def _construct_seq(loader: _Loader, node):
-    loader.enter()
-    try:
-        seq = Seq(mark=loader.mark(node))
-        for child in node.value:
-            seq.append(loader.construct_object(child, deep=True))
-            seq.item_marks.append(loader.mark(child))
-        return seq
-    finally:
-        loader.depth -= 1
+    seq = Seq(mark=loader.mark(node))
+    for child in node.value:
+        seq.append(loader.construct_object(child, deep=True))
+        seq.item_marks.append(loader.mark(child))
+    return seq
 
 
 def _construct_map(loader: _Loader, node):
-    loader.enter()
-    try:
-        result = Map(mark=loader.mark(node))
-        merged: list = []
-        seen_at: dict = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                merged.append(value_node)
-                continue
-            key = loader.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                loader.problems.add("schema-wrong-type", "a mapping key must be a scalar",
-                                    loader.mark(key_node))
-                continue
-            if key in seen_at:
-                first = seen_at[key]
-                loader.problems.add(
-                    "yaml-duplicate-key",
-                    f"duplicate key {key!r} (first at line {first.line}, column {first.column}); "
-                    "the last value is kept",
-                    loader.mark(key_node),
-                    hint="Remove one of the two entries: the reference parser silently keeps the last.",
-                )
-            seen_at[key] = loader.mark(key_node)
-            result[key] = loader.construct_object(value_node, deep=True)
-            result.key_marks[key] = loader.mark(key_node)
-            result.value_marks[key] = loader.mark(value_node)
-        if merged:
-            result = _apply_merge_keys(loader, result, merged)
-        return result
-    finally:
-        loader.depth -= 1
+    result = Map(mark=loader.mark(node))
+    merged: list = []
+    seen_at: dict = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            merged.append(value_node)
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            loader.problems.add("schema-wrong-type", "a mapping key must be a scalar",
+                                loader.mark(key_node))
+            continue
+        if key in seen_at:
+            first = seen_at[key]
+            loader.problems.add(
+                "yaml-duplicate-key",
+                f"duplicate key {key!r} (first at line {first.line}, column {first.column}); "
+                "the last value is kept",
+                loader.mark(key_node),
+                hint="Remove one of the two entries: the reference parser silently keeps the last.",
+            )
+        seen_at[key] = loader.mark(key_node)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_marks[key] = loader.mark(key_node)
+        result.value_marks[key] = loader.mark(value_node)
+    if merged:
+        result = _apply_merge_keys(loader, result, merged)
+    return result
 
 
 def _apply_merge_keys(loader: _Loader, explicit: Map, merged_nodes: list) -> Map:
@@ -228,37 +221,138 @@ _Loader.add_constructor("tag:yaml.org,2002:binary", _timestamp_as_text)
 _Loader.add_constructor("tag:yaml.org,2002:set", _construct_map)
 
 
-def load_yaml(text: str, source: str, problems: Problems):
+class _Exceeded(Exception):
+    """A limit crossed while measuring the composed document: the problem to report."""
+
+    def __init__(self, code: str, message: str, mark: Mark, hint: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.mark = mark
+        self.hint = hint
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    return []
+
+
+def _measure(root, source: str, limits: Limits) -> None:
+    """Check the composed document against `max_depth` and `max_aliases`; raises _Exceeded.
+
+    Composing is linear in the text, however the aliases nest: an alias is one more reference to
+    a node already composed. Expanding them is what explodes, so each node's expanded size and
+    nesting depth are computed once (by identity) on the node graph, before anything is built
+    from it; the values aliases add are the expanded total less the nodes actually written.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            children = _children(node)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            own = 0 if isinstance(node, yaml.ScalarNode) else 1
+            depth[key] = own + max((depth[id(c)] for c in children), default=0)
+            on_path.discard(key)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise _Exceeded("yaml-alias-expansion", "an alias refers to a node that contains it, so the "
+                            "document would expand forever", _node_mark(source, node),
+                            "Remove the alias, or point it at a node outside the one it is in.")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+    if depth[id(root)] > limits.max_depth:
+        raise _Exceeded("yaml-too-complex", f"the document nests deeper than {limits.max_depth} levels here",
+                        _node_mark(source, _at_level(root, depth, limits.max_depth + 1)),
+                        f"Flatten the document, or raise the limit with {Limits.option('max_depth')}.")
+    added = size[id(root)] - len(size)
+    if added > limits.max_aliases:
+        raise _Exceeded("yaml-alias-expansion",
+                        f"the aliases of this anchored value and others expand to {added} more values, over "
+                        f"the limit of {limits.max_aliases}", _node_mark(source, _first_repeated(root)),
+                        f"Remove the aliases that multiply each other, or raise the limit with "
+                        f"{Limits.option('max_aliases')}.")
+
+
+def _node_mark(source: str, node) -> Mark:
+    return Mark(source, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _at_level(root, depth: dict, level: int):
+    """The first container at nesting `level` on the deepest path from `root`."""
+    node = root
+    for _ in range(level - 1):
+        node = max(_children(node), key=lambda child: depth[id(child)])
+    return node
+
+
+def _first_repeated(root):
+    """The first node reached a second time in document order: the first alias's anchored value."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        stack.extend(reversed(_children(node)))
+    return root
+
+
+def load_yaml(text: str, source: str, problems: Problems, limits: Limits = DEFAULT_LIMITS):
     """Parse one YAML document; return its value (an empty document is an empty Map).
 
-    Returns None when the text is not YAML; the reason is added to `problems` with its
+    Returns None when the text is not YAML or crosses one of `limits` (`max_depth`,
+    `max_aliases`, `max_file_size` in characters); the reason is added to `problems` with its
     position. Never raises for bad input.
     """
+    if len(text) > limits.max_file_size:
+        problems.add("file-too-large", f"the file holds {len(text)} characters, over the limit of "
+                                       f"{limits.max_file_size} bytes", Mark(source, 1, 1),
+                     hint=f"Split the file, or raise the limit with {Limits.option('max_file_size')}.")
+        return None
     with paused_gc():
-        return _load(text, source, problems)
+        return _load(text, source, problems, limits)
 
 
-def _load(text: str, source: str, problems: Problems):
+def _load(text: str, source: str, problems: Problems, limits: Limits):
     loader = _Loader(text, source, problems)
     try:
         node = loader.get_single_node()
         if node is None:
             return Map(mark=Mark(source, 1, 1))
+        _measure(node, source, limits)
         value = loader.construct_document(node)
         return Map(mark=Mark(source, 1, 1)) if value is None else value
+    except _Exceeded as exc:
+        problems.add(exc.code, exc.message, exc.mark, hint=exc.hint)
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         mark = Mark(source, where.line + 1, where.column + 1) if where else Mark(source, 1, 1)
         detail = exc.problem or exc.context or "invalid YAML"
-        problems.add("yaml-syntax", f"invalid YAML: {detail}", mark,
-                     hint="Fix the YAML syntax at this position (indentation, quoting, a missing colon).")
+        if "maximum nesting depth" in detail:
+            # libyaml's own bound, met before ours could be
+            problems.add("yaml-too-complex", f"the document nests deeper than {LIBYAML_DEPTH} levels, "
+                                             "the YAML parser's own limit", mark,
+                         hint="Flatten the document.")
+        else:
+            problems.add("yaml-syntax", f"invalid YAML: {detail}", mark,
+                         hint="Fix the YAML syntax at this position (indentation, quoting, a missing colon).")
     except yaml.YAMLError as exc:
         problems.add("yaml-syntax", f"invalid YAML: {exc}", Mark(source, 1, 1))
-    except (_TooComplex, RecursionError):
-        problems.add("yaml-too-complex",
-                     f"the document nests deeper than {MAX_DEPTH} levels or expands to more than "
-                     f"{MAX_NODES} values", Mark(source, 1, 1),
-                     hint="Flatten the document or remove the alias that expands it.")
+    except RecursionError:
+        problems.add("yaml-too-complex", "the document nests too deep to build", Mark(source, 1, 1),
+                     hint=f"Flatten the document, or lower {Limits.option('max_depth')}.")
     finally:
         loader.dispose()
     return None

@@ -28,7 +28,7 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
     try:
         main = loader.fetch(os.path.abspath(path), None, None)
     except FetchError as exc:
-        problems.add("file-unreadable", exc.reason, Mark(path, 1, 1) if os.path.exists(path) else None,
+        problems.add(exc.code or "file-unreadable", exc.reason, Mark(path, 1, 1) if os.path.exists(path) else None,
                      hint="Check the path of the blueprint.")
         return None, None, None
     walker = ImportWalker(loader, registries, cache, problems, failures=failures, lock=lock)

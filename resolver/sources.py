@@ -15,6 +15,8 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 import attrs
 import yaml
 
+from .limits import DEFAULT_LIMITS, Limits
+
 REMOTE_SCHEMES = ("http", "https", "ftp", "file", "plugin", "blueprint")
 NETWORK_SCHEMES = ("http", "https", "ftp")
 _SPEC_TYPES_URL = re.compile(r"^https?://(?:www\.)?(?:getcloudify\.org|cloudify\.co)/spec/cloudify/"
@@ -40,13 +42,25 @@ class Fetched:
 
 
 class FetchError(Exception):
-    """An import could not be answered; `tried` lists every place looked at, in order."""
+    """An import could not be answered; `tried` lists every place looked at, in order.
 
-    def __init__(self, reason: str, tried: Sequence[str] = (), offline: bool = False) -> None:
+    `code` is the problem code when the reason is more than "not found" (`import-outside-root`,
+    `file-too-large`, `url-refused`); None lets the caller choose.
+    """
+
+    def __init__(self, reason: str, tried: Sequence[str] = (), offline: bool = False,
+                 code: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.tried = tuple(tried)
         self.offline = offline
+        self.code = code
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 class Loader(Protocol):
@@ -140,45 +154,141 @@ def load_blueprint_catalog(path: str | os.PathLike) -> dict[str, str]:
     return {str(key): os.path.normpath(os.path.join(base, str(value))) for key, value in data.items()}
 
 
+PROJECT_MARKERS = (".git", ".resolver.yaml")
+
+
+def project_root(blueprint: str) -> str:
+    """The nearest folder upward from `blueprint`'s folder holding `.git` or `.resolver.yaml`
+    (the repository or the project config), else the blueprint's own folder."""
+    start = os.path.dirname(os.path.abspath(blueprint))
+    current = start
+    while True:
+        if any(os.path.exists(os.path.join(current, marker)) for marker in PROJECT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return start
+        current = parent
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+@attrs.frozen
+class Roots:
+    """Where one blueprint's files may be read from: confinement (SECURITY.md).
+
+    `project` is the project root; `written` every allowed folder as given (the project root
+    first, then registries, the cache, search paths, import rules' and catalog targets), `real`
+    the same with every symbolic link followed; `files` single files allowed besides, as named (the
+    main blueprint: the user named it). A path is inside when it lies in an allowed folder as
+    written (`..` resolved) and also once its own links are followed.
+    """
+
+    project: str
+    written: tuple[str, ...]
+    real: tuple[str, ...]
+    files: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, project: str, folders: Iterable[str] = (), files: Iterable[str] = ()) -> "Roots":
+        written: list[str] = []
+        for folder in (project, *folders):
+            path = os.path.normpath(os.path.abspath(folder))
+            if path not in written:
+                written.append(path)
+        real = []
+        for path in written:
+            resolved = os.path.realpath(path)
+            if resolved not in real:
+                real.append(resolved)
+        return cls(project=written[0], written=tuple(written), real=tuple(real),
+                   files=tuple(os.path.normpath(os.path.abspath(f)) for f in files))
+
+    def widened(self, folders: Iterable[str]) -> "Roots":
+        """These roots and `folders`."""
+        return Roots.of(self.project, (*self.written[1:], *folders), self.files)
+
+    def holds(self, path: str) -> bool:
+        """Whether `path` (absolute) may be read. A path outside as written is refused before
+        anything on disk is looked at; one inside has its links followed and is checked again."""
+        lexical = os.path.normpath(os.path.abspath(path))
+        if lexical in self.files:
+            return True
+        if not any(_within(lexical, folder) for folder in self.written + self.real):
+            return False
+        return any(_within(os.path.realpath(lexical), folder) for folder in self.real)
+
+
 class FileLoader:
-    """Answers imports from disk: beside the importer, search paths, rules, cache, catalog, types."""
+    """Answers imports from disk: beside the importer, search paths, rules, cache, catalog, types.
+
+    With `roots`, every file read and every script path probed must lie inside them; a path
+    outside is neither read nor tested for existence (`import-outside-root`). Without, any path
+    the blueprint names is read (`--allow-outside`, for trusted input).
+    """
 
     def __init__(self, *, rules: Iterable[tuple[str, str]] = (), search_paths: Iterable[str] = (),
                  catalog: dict[str, str] | None = None, http=None, cwd: str | None = None,
-                 types=None) -> None:
+                 types=None, roots: Roots | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         """`http` (net.Http) answers URLs from the cache, and from the network when it is online;
         without it, URLs are answered by the import rules alone. `types` (types.CloudifyTypes)
         answers Cloudify's types (`cloudify/types/*.yaml` once every other place failed, and the
-        spec-site URLs no rule answered) from the registries and the cache."""
+        spec-site URLs no rule answered) from the registries and the cache. `limits.max_file_size`
+        is checked before a file is read."""
         self.rules = tuple(rules)
         self.search_paths = tuple(os.path.abspath(p) for p in search_paths)
         self.catalog = dict(catalog or {})
         self.http = http
         self.cwd = cwd or os.getcwd()
         self.types = types
+        self.roots = roots
+        self.limits = limits
         self._texts: dict[str, str] = {}
+
+    def _clone(self, **changes) -> "FileLoader":
+        fields = dict(rules=self.rules, search_paths=self.search_paths, catalog=self.catalog, http=self.http,
+                      cwd=self.cwd, types=self.types, roots=self.roots, limits=self.limits)
+        fields.update(changes)
+        clone = FileLoader(**fields)
+        clone._texts = self._texts  # same files, same texts: share what was read
+        return clone
+
+    def allowed_folders(self) -> list[str]:
+        """The folders this loader's own settings make readable: search paths, the local targets
+        of import rules, and the folders of the catalog's blueprints."""
+        out = list(self.search_paths)
+        for _, replacement in self.rules:
+            target = replacement[len("file:"):] if replacement.startswith("file:") else replacement
+            if scheme_of(target) or not os.path.isabs(target):
+                continue
+            out.append(target if target.endswith(("/", os.sep)) or os.path.isdir(target)
+                       else os.path.dirname(target))
+        out.extend(os.path.dirname(path) for path in self.catalog.values())
+        return out
+
+    def confined(self, roots: Roots | None) -> "FileLoader":
+        """The same loader, reading only inside `roots` (None: anywhere)."""
+        return self._clone(roots=roots)
 
     @property
     def online(self) -> bool:
         return bool(self.http is not None and self.http.online)
 
     def with_search_paths(self, extra: Iterable[str]) -> "FileLoader":
+        """The same loader with more search paths (which are allowed roots, when confined)."""
         extra = tuple(os.path.abspath(p) for p in extra)
         if not extra:
             return self
-        clone = FileLoader(rules=self.rules, search_paths=self.search_paths + extra,
-                           catalog=self.catalog, http=self.http, cwd=self.cwd, types=self.types)
-        clone._texts = self._texts  # same files, same texts: share what was read
-        return clone
+        roots = self.roots.widened(extra) if self.roots is not None else None
+        return self._clone(search_paths=self.search_paths + extra, roots=roots)
 
     def with_types_version(self, version: str) -> "FileLoader":
         """The same loader, answering `cloudify/types/*.yaml` with the types of `version` (a lock's)."""
         if self.types is None or self.types.manager_version:
             return self  # an explicit --manager-version wins over the lock
-        clone = FileLoader(rules=self.rules, search_paths=self.search_paths, catalog=self.catalog, http=self.http,
-                           cwd=self.cwd, types=self.types.pinned(version))
-        clone._texts = self._texts
-        return clone
+        return self._clone(types=self.types.pinned(version))
 
     # -- public -----------------------------------------------------------------------
     def fetch(self, ref: str, parent: str | None, dsl_short: str | None) -> Fetched:
@@ -188,7 +298,7 @@ class FileLoader:
         if scheme in NETWORK_SCHEMES:
             return self._url(ref)
         if scheme == "resource":
-            return self._resource(ref[len("resource:"):], dsl_short, tried=[])
+            return self._resource(ref[len("resource:"):], dsl_short, tried=[], refused=[])
         if os.path.isabs(ref):
             return self._file(ref, via="file")
         return self._relative(ref, parent, dsl_short)
@@ -202,14 +312,18 @@ class FileLoader:
         return attrs.evolve(fetched, via="catalog")
 
     def resource_exists(self, base: str, relative: str) -> bool:
+        """Whether the script `relative` exists beside the main blueprint `base`. A path outside
+        the roots is answered False without looking, so its existence is never probed."""
         if scheme_of(base):
             return False
         # The reference opens "<main folder>/<mapping>" as a URL: the text is stripped, a
         # fragment or query is dropped, %-escapes are decoded, and a leading "/" stays
         # inside the folder (so /etc/hosts is never probed).
         text = relative.strip().split("#", 1)[0].split("?", 1)[0]
-        candidate = os.path.dirname(base) + "/" + unquote(text)
-        return os.path.isfile(os.path.normpath(candidate))
+        candidate = os.path.normpath(os.path.dirname(base) + "/" + unquote(text))
+        if not self._allowed(candidate):
+            return False
+        return os.path.isfile(candidate)
 
     def shown(self, path: str) -> str:
         """A path as a person would type it: relative to the working folder when inside it; a URL as is."""
@@ -219,63 +333,105 @@ class FileLoader:
         return path if rel.startswith("..") else rel
 
     # -- internals --------------------------------------------------------------------
+    def _allowed(self, path: str) -> bool:
+        return self.roots is None or self.roots.holds(path)
+
+    def _outside(self, tried: Sequence[str] = ()) -> FetchError:
+        """The error for an import answered only outside the roots. Names the root, never anything
+        of the outside file (nothing of it was read)."""
+        return FetchError(f"it resolves outside the allowed roots (the project root is {self._root_shown()}); "
+                          "nothing there was read", tried=tried, code="import-outside-root")
+
+    def _root_shown(self) -> str:
+        """The project root relative to the working folder when that is inside it (`..`, `../..`)."""
+        root = self.roots.project if self.roots is not None else self.cwd
+        relative = os.path.relpath(root, self.cwd)
+        return relative if all(part == ".." for part in relative.split(os.sep)) or relative == "." else root
+
     def _read(self, path: str) -> str:
         text = self._texts.get(path)
         if text is None:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > self.limits.max_file_size:
+                    raise _TooLarge(size)
+                # read one byte past the bound: a file that grew after the stat is still caught
+                data = handle.read(self.limits.max_file_size + 1)
+            if len(data) > self.limits.max_file_size:
+                raise _TooLarge(len(data))
+            text = data.decode("utf-8")
             self._texts[path] = text
         return text
 
     def _file(self, path: str, via: str, identity: str | None = None) -> Fetched:
         path = os.path.normpath(os.path.abspath(path))
+        if not self._allowed(path):
+            raise self._outside(tried=[f"{self.shown(path)} (outside the roots: not read)"])
         try:
             text = self._read(path)
+        except _TooLarge as exc:
+            option = Limits.option("max_file_size")
+            raise FetchError(f"the file is {exc.size} bytes, over the limit of {self.limits.max_file_size} "
+                             f"({option} raises it); it was not read", tried=[path], code="file-too-large") from None
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise FetchError(f"cannot read {self.shown(path)}: {reason}", tried=[path]) from None
         return Fetched(identity=identity or path, shown=self.shown(path), text=text, via=via,
                        resolved=self.shown(path))
 
+    def _candidate(self, path: str, tried: list[str], refused: list[str]) -> bool:
+        """Whether the local file `path` answers: tried in order, never looked at outside the roots."""
+        if not self._allowed(path):
+            tried.append(f"{path} (outside the roots: not read)")
+            refused.append(path)
+            return False
+        tried.append(path)
+        return os.path.isfile(path)
+
     def _relative(self, ref: str, parent: str | None, dsl_short: str | None) -> Fetched:
         tried: list[str] = []
+        refused: list[str] = []
         if parent and scheme_of(parent) in NETWORK_SCHEMES + ("resource",):
             try:
                 return self.fetch(canonical_url(urljoin(parent, ref)), None, dsl_short)
             except FetchError as exc:
+                if exc.code is not None:
+                    raise
                 tried.extend(exc.tried)
         elif parent:
             candidate = os.path.normpath(os.path.join(os.path.dirname(parent), ref))
-            tried.append(candidate)
-            if os.path.isfile(candidate):
+            if self._candidate(candidate, tried, refused):
                 return self._file(candidate, via="file")
         for folder in self.search_paths:
             for name in filter(None, (versioned_name(ref, dsl_short), ref)):
                 candidate = os.path.normpath(os.path.join(folder, name))
-                tried.append(candidate)
-                if os.path.isfile(candidate):
+                if self._candidate(candidate, tried, refused):
                     return self._file(candidate, via="file")
-        return self._resource(ref, dsl_short, tried)
+        return self._resource(ref, dsl_short, tried, refused)
 
-    def _resource(self, ref: str, dsl_short: str | None, tried: list[str]) -> Fetched:
+    def _resource(self, ref: str, dsl_short: str | None, tried: list[str], refused: list[str]) -> Fetched:
         for name in filter(None, (versioned_name(ref, dsl_short), ref)):
             url = f"resource:{name}"
             for rewritten in self._rewrites(url):
-                tried.append(rewritten)
-                if not scheme_of(rewritten) and os.path.isfile(rewritten):
+                if scheme_of(rewritten):
+                    tried.append(rewritten)
+                    continue
+                rewritten = os.path.normpath(os.path.abspath(rewritten))
+                if self._candidate(rewritten, tried, refused):
                     return self._file(rewritten, via="rule", identity=url)
         for folder in self.search_paths:
             for name in filter(None, (versioned_name(ref, dsl_short), ref)):
                 candidate = os.path.normpath(os.path.join(folder, name))
-                if candidate not in tried:
-                    tried.append(candidate)
-                    if os.path.isfile(candidate):
+                if candidate not in tried and candidate not in refused:
+                    if self._candidate(candidate, tried, refused):
                         return self._file(candidate, via="file")
         if self.types is not None and resource_types_file(ref):
             # As a manager's resources folder: the types of one manager version (types.py).
             answer = self.types.for_resource(ref, dsl_short, tried)
             # the resource URL of the file read, as the rules' `resource:` answers are named
             return self._types(answer, identity=f"resource:cloudify/types/{answer.yaml_file}")
+        if refused:
+            raise self._outside(tried)
         raise FetchError(f"no file found for {ref!r}", tried=tried)
 
     def _types(self, answer, identity: str) -> Fetched:
@@ -299,6 +455,7 @@ class FileLoader:
     def _url(self, url: str) -> Fetched:
         url = canonical_url(url)
         tried: list[str] = []
+        refused: list[str] = []
         for rewritten in self._rewrites(url):
             tried.append(rewritten)
             if scheme_of(rewritten) in NETWORK_SCHEMES:
@@ -308,8 +465,13 @@ class FileLoader:
                     except FetchError:
                         continue
                 continue
-            if os.path.isfile(rewritten):
+            if scheme_of(rewritten):
+                continue
+            rewritten = os.path.normpath(os.path.abspath(rewritten))
+            if self._candidate(rewritten, [], refused):
                 return self._file(rewritten, via="rule", identity=url)
+        if refused:
+            raise self._outside(tried)
         if self.types is not None and spec_types_url(url):
             return self._types(self.types.for_url(url, tried), identity=url)
         if self.http is None:
@@ -328,7 +490,8 @@ class FileLoader:
             offline = exc.code == "registry-offline"
             reason = (f"{url} is not answered by any import rule or the cache, and the network is off"
                       if offline else exc.message)
-            raise FetchError(reason, tried=tried, offline=offline) from None
+            raise FetchError(reason, tried=tried, offline=offline,
+                             code=exc.code if exc.code == "url-refused" else None) from None
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -78,6 +78,8 @@ def _options_parser() -> argparse.ArgumentParser:
     parser.add_argument("--search-path", action="append", default=[])
     parser.add_argument("--cache")
     parser.add_argument("--locked", action="store_true")
+    for name in ("max_file_size", "max_depth", "max_aliases", "max_files", "max_nodes", "max_type_depth"):
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=int)
     return parser
 
 
@@ -97,10 +99,12 @@ def session_kwargs(folder: Path, args) -> dict:
         kwargs["blueprint_catalog"] = folder / options.blueprint_catalog
     if options.cache:
         kwargs["cache_dir"] = folder / options.cache
-    if options.locked:
+    limits = {name: value for name, value in vars(options).items() if name.startswith("max_") and value}
+    if options.locked or limits:
         from resolver.api import Options
+        from resolver.limits import Limits
 
-        kwargs["options"] = Options(locked="auto")
+        kwargs["options"] = Options(locked="auto" if options.locked else None, limits=Limits(**limits))
     return kwargs
 
 
