@@ -10,9 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
+
+import attrs
 
 from . import __version__
+from .limits import DEFAULT_LIMITS, Limits
 from .report import FORMATS
+
 
 SUBCOMMANDS = ("lock", "registry", "lifecycle", "diff")
 
@@ -48,6 +53,59 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="the project config (default: the nearest "
                                                          ".resolver.yaml from the blueprint's folder up)")
     parser.add_argument("--no-config", action="store_true", help="read no .resolver.yaml")
+    add_safety_options(parser)
+
+
+def add_safety_options(parser: argparse.ArgumentParser) -> None:
+    """Confinement, the network's bounds and the limits on work (SECURITY.md)."""
+    group = parser.add_argument_group("hostile input (see SECURITY.md)")
+    group.add_argument("--root", metavar="DIR",
+                       help="the project root: files are read only inside it and the registries, cache, search "
+                            "paths, import rules' and catalog targets (default: the nearest folder upward from "
+                            "the blueprint holding .git or .resolver.yaml, else the blueprint's folder)")
+    group.add_argument("--allow-outside", action="store_true", default=None,
+                       help="read any file a blueprint names, wherever it is (trusted input only)")
+    group.add_argument("--allow-host", action="append", default=None, metavar="HOST",
+                       help="with --online, fetch only from these hosts (repeatable; *.example.com matches its "
+                            "subdomains). Default: any public host")
+    group.add_argument("--allow-private-addresses", action="store_true", default=None,
+                       help="with --online, also fetch from hosts whose addresses are loopback, private or "
+                            "link-local (a mirror on your network; refused by default)")
+    for field in attrs.fields(Limits):
+        default = getattr(DEFAULT_LIMITS, field.name)
+        unit = "bytes, or with a k/M/G suffix; " if field.name == "max_file_size" else ""
+        group.add_argument(Limits.option(field.name), type=_count, default=None, metavar="N",
+                           help=f"{_LIMIT_HELP[field.name]} ({unit}default {default})")
+
+
+_LIMIT_HELP = {
+    "max_file_size": "largest file read",
+    "max_depth": "deepest YAML nesting",
+    "max_aliases": "values YAML aliases may add to one document",
+    "max_files": "most files one blueprint's imports may bring in",
+    "max_nodes": "most node templates in one blueprint",
+    "max_type_depth": "longest derived_from chain",
+}
+_SUFFIXES = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def _count(text: str) -> int:
+    """A positive integer, with an optional k/M/G (binary) suffix."""
+    factor = _SUFFIXES.get(text[-1:].lower(), 1)
+    digits = text[:-1] if factor != 1 else text
+    try:
+        value = int(digits) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def limits_from(args) -> Limits:
+    """The limits the options (or the project config) set, the defaults for the rest."""
+    given = {field.name: getattr(args, field.name, None) for field in attrs.fields(Limits)}
+    return attrs.evolve(DEFAULT_LIMITS, **{name: value for name, value in given.items() if value is not None})
 
 
 def add_session_options(parser: argparse.ArgumentParser) -> None:
@@ -70,10 +128,11 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
                         help="with one blueprint: resolve exactly from this lock file (implies --locked)")
 
 
-def session_from(args, prog: str, blueprints=()):
+def session_from(args, prog: str, blueprints=(), default_root: str | None = None):
     """A `Resolver` for parsed options (merged with the project config), or None after printing why.
 
-    None is an environment error: the caller exits 2.
+    None is an environment error: the caller exits 2. `default_root` is the project root when
+    neither the options nor the config name one (else it is found per blueprint).
     """
     from .api import Options, Resolver
     from .config import ConfigError, apply_config
@@ -85,21 +144,24 @@ def session_from(args, prog: str, blueprints=()):
     except ConfigError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return None
-    for folder in args.search_path or ():
+    for folder in [*(args.search_path or ()), *([args.root] if args.root else [])]:
         if not os.path.isdir(folder):
             print(f"{prog}: error: {folder}: not a folder", file=sys.stderr)
             return None
     cache_dir = None
     if not args.no_cache:
-        from .cache import default_root
+        from .cache import default_root as default_cache
 
-        cache_dir = args.cache or default_root()
+        cache_dir = args.cache or default_cache()
     options = Options(strict=bool(args.strict), online=bool(args.online), refresh=bool(args.refresh),
                       manager_version=args.manager_version,
                       marketplace_url=args.marketplace_url or Options().marketplace_url,
                       explain=bool(getattr(args, "explain", False)),
                       all_problems=bool(getattr(args, "all_problems", False)),
-                      locked=getattr(args, "lock_file", None) or ("auto" if getattr(args, "locked", False) else None))
+                      locked=getattr(args, "lock_file", None) or ("auto" if getattr(args, "locked", False) else None),
+                      root=os.path.abspath(args.root) if args.root else default_root,
+                      allow_outside=bool(args.allow_outside), allow_hosts=tuple(args.allow_host or ()),
+                      allow_private_addresses=bool(args.allow_private_addresses), limits=limits_from(args))
     try:
         return Resolver(registries=args.registry, import_rules=args.import_rules,
                         blueprint_catalog=args.blueprint_catalog, search_paths=args.search_path or (),
@@ -125,6 +187,48 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the command line; a bug of ours is reported (exit 2), never a traceback."""
+    with internal_errors("resolver") as outcome:
+        outcome.status = _main(argv)
+    return outcome.status
+
+
+class _Outcome:
+    status = 2
+
+
+class internal_errors:
+    """`with internal_errors(prog) as outcome:` turns an exception escaping the block into a short
+    report on stderr, with what a bug report needs, and leaves `outcome.status` at 2.
+
+    SystemExit (argparse's usage errors, --help) and KeyboardInterrupt pass through.
+    """
+
+    def __init__(self, prog: str) -> None:
+        self.prog = prog
+        self.outcome = _Outcome()
+
+    def __enter__(self) -> _Outcome:
+        return self.outcome
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or not isinstance(exc, Exception):
+            return False
+        import platform
+
+        where = traceback.extract_tb(tb)[-1] if tb is not None else None
+        place = f" (at {os.path.basename(where.filename)}:{where.lineno})" if where else ""
+        print(f"{self.prog}: internal error: {type(exc).__name__}: {exc}{place}\n"
+              f"  This is a bug in resolver {__version__}; please report it to the project's issue tracker with "
+              f"the command line, the blueprint (or the smallest one that fails) and these lines:\n"
+              f"  python {platform.python_version()} on {platform.platform()}\n"
+              + "".join("  " + line for line in traceback.format_exception(kind, exc, tb)[-6:]),
+              file=sys.stderr)
+        self.outcome.status = 2
+        return True
+
+
+def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
         if argv[0] == "lock":

@@ -58,7 +58,8 @@ class Key:
     """One config option: its name in the file, the command-line option it stands for, its kind.
 
     kind: `sources` (a list of `-r` sources; paths among them are relative to the config),
-    `paths` (a list of paths), `path`, `bool`, `text`, `url` (http or https).
+    `paths` (a list of paths), `path`, `bool`, `text`, `texts` (a list of strings), `url` (http or
+    https), `count` (a positive integer).
     """
 
     name: str
@@ -80,6 +81,18 @@ KEYS: tuple[Key, ...] = (
     Key("manager_tenant", "manager_tenant", "text", "--manager-tenant"),
     Key("manager_user", "manager_user", "text", "--manager-user"),
     Key("strict", "strict", "bool", "--strict"),
+    # Confinement and limits (SECURITY.md). A config may move the project root, narrow the hosts
+    # and change the limits; it can never lift confinement or the address check
+    # (--allow-outside, --allow-private-addresses): those come only from the command line or the
+    # library, since a config travels with the (perhaps untrusted) blueprints it configures.
+    Key("root", "root", "path", "--root"),
+    Key("allow_hosts", "allow_host", "texts", "--allow-host"),
+    Key("max_file_size", "max_file_size", "count", "--max-file-size"),
+    Key("max_depth", "max_depth", "count", "--max-depth"),
+    Key("max_aliases", "max_aliases", "count", "--max-aliases"),
+    Key("max_files", "max_files", "count", "--max-files"),
+    Key("max_nodes", "max_nodes", "count", "--max-nodes"),
+    Key("max_type_depth", "max_type_depth", "count", "--max-type-depth"),
 )
 _BY_NAME = {key.name: key for key in KEYS}
 
@@ -253,7 +266,13 @@ def _check(key: Key, value, document: Map, name: str, base: str):
         if not isinstance(value, bool):
             raise ConfigError("config-wrong-type", f"{name} must be true or false, not {_kind(value)}", mark)
         return value
-    if key.kind in ("sources", "paths"):
+    if key.kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError("config-wrong-type", f"{name} must be a whole number, not {_kind(value)}", mark)
+        if value < 1:
+            raise ConfigError("config-bad-value", f"{name} must be at least 1, not {value}", mark)
+        return value
+    if key.kind in ("sources", "paths", "texts"):
         if not isinstance(value, list):
             raise ConfigError("config-wrong-type", f"{name} must be a list, not {_kind(value)}", mark,
                               hint=f"Write it as a YAML list:\n    {name}:\n      - ...")
@@ -264,7 +283,8 @@ def _check(key: Key, value, document: Map, name: str, base: str):
         for index, item in enumerate(value):
             item_mark = value.item_mark(index) if isinstance(value, Seq) else mark
             text = _text(item, f"an item of {name}", item_mark)
-            out.append(_source(text, base, item_mark) if key.kind == "sources" else _path(text, base))
+            out.append(_source(text, base, item_mark) if key.kind == "sources"
+                       else _path(text, base) if key.kind == "paths" else text)
         return tuple(out)
     text = _text(value, name, mark)
     if key.kind == "path":

@@ -5,7 +5,7 @@ pre-commit passes every staged file of the hook's types. Of those:
 * a blueprint (a YAML mapping with top-level `tosca_definitions_version` and `node_templates`, or a
   file matching a `--blueprint-glob`) is resolved as it is;
 * any other YAML file is an imported fragment: it is checked through every blueprint under `--root`
-  that imports it, directly or through other fragments (relative `imports:` entries are followed);
+  (also the project root the blueprints' files are confined to, SECURITY.md) that imports it, directly or through other fragments (relative `imports:` entries are followed);
   a fragment that no blueprint imports is left alone;
 * anything else is ignored.
 
@@ -26,7 +26,7 @@ from collections import deque
 from typing import Iterable, Sequence
 
 from . import __version__
-from .cli import add_session_options, session_from
+from .cli import add_session_options, internal_errors, session_from
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
@@ -51,9 +51,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--blueprint-glob", action="append", default=[], metavar="PATTERN",
                         help="files matching PATTERN (relative to --root; a pattern without '/' also matches "
                              "the file name) are blueprints whatever their content (repeatable)")
-    parser.add_argument("--root", metavar="DIR",
-                        help="where to look for the blueprints importing a fragment "
-                             "(default: the git top-level, else the current folder)")
     parser.add_argument("--version", action="version", version=f"resolver-hook {__version__}")
     return parser
 
@@ -319,6 +316,13 @@ def _render(results, fmt: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the hook; a bug of ours is reported (exit 2), never a traceback."""
+    with internal_errors("resolver-hook") as outcome:
+        outcome.status = _main(argv)
+    return outcome.status
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
@@ -338,7 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     resolved: set[str] = set()
     for group_args, files in _config_groups(args):
-        session = session_from(group_args, "resolver-hook", files)
+        # the folder scanned for importers is the project root too, unless --root or the config says
+        session = session_from(group_args, "resolver-hook", files, default_root=root)
         if session is None:
             return 2
         for path in select(files, root, group_args.search_path or (), args.blueprint_glob):

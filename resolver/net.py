@@ -7,13 +7,26 @@ release asset does not change. Listings (catalogs, marketplace and manager answe
 `refresh` fetches everything again. Proxies come from the environment (`https_proxy`,
 `http_proxy`, `no_proxy`), as every HTTP client on the machine reads them.
 
-Failures are `NetError`s carrying a problem code (`registry-*`), never urllib's exceptions.
+What may be fetched (SECURITY.md): http and https URLs only; with `allow_hosts`, only those
+hosts; never a host any of whose addresses is loopback, private, link-local or otherwise not
+public (unless `allow_private`): the host name is resolved and every address checked, and the
+connection is made to a checked address, so a name cannot change its answer between the check
+and the connection. Through a proxy (the user's choice, never checked), the target host is
+checked when it resolves here. Each redirect is checked again: http or https only, no step down
+from https to http, an allowed host, and no more than `MAX_REDIRECTS`. A refused URL is a
+`url-refused` NetError and no request is sent.
+
+Failures are `NetError`s carrying a problem code (`registry-*`, `url-refused`), never urllib's
+exceptions.
 """
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
 import socket
 import time
+import urllib.request
 from typing import Iterable, Mapping
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
@@ -24,6 +37,8 @@ from . import __version__
 from .cache import Cache
 
 USER_AGENT = f"resolver/{__version__} (+https://github.com/cloudify-cosmo)"
+FETCHED_SCHEMES = ("http", "https")
+MAX_REDIRECTS = 5
 
 
 class NetError(Exception):
@@ -50,9 +65,165 @@ class NetOptions:
     retries: int = 2
     backoff: float = 0.5
     max_bytes: int = 64 * 1024 * 1024
+    # seconds one answer may take in all (`timeout` bounds each wait for data)
+    deadline: float = 300.0
+    # hosts that may be fetched from (`name`, or `*.name` for its subdomains); empty: any host
+    allow_hosts: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    # fetch also from loopback, private, link-local and other non-public addresses
+    allow_private: bool = False
 
 
 _STATUS_CODES = {401: "registry-auth-failed", 403: "registry-forbidden", 404: "registry-not-found"}
+_PRIVATE_HINT = ("Pass --allow-private-addresses (Options.allow_private_addresses) to fetch from a host on the "
+                 "local machine or network you trust.")
+
+
+def _refused(url: str, why: str, hint: str | None = None) -> NetError:
+    return NetError("url-refused", f"{_safe_url(url)} is not fetched: {why}", url=url, hint=hint)
+
+
+def host_allowed(host: str, patterns: Iterable[str]) -> bool:
+    """Whether `host` is one of `patterns`: a name matches itself, `*.name` its subdomains."""
+    host = host.lower().rstrip(".")
+    for pattern in patterns:
+        pattern = pattern.lower().rstrip(".")
+        if pattern.startswith("*.") and host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
+            return True
+        if host == pattern:
+            return True
+    return False
+
+
+def public_address(address: str) -> bool:
+    """Whether an IP address is public: not loopback, private, link-local, shared, reserved,
+    unspecified or multicast (an IPv4 address mapped into IPv6 is judged as IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class _Guard:
+    """The checks of the module doc, for one session's NetOptions."""
+
+    def __init__(self, options: "NetOptions") -> None:
+        self.options = options
+
+    def check_url(self, url: str, *, resolve: bool) -> None:
+        """Refuse `url` (a `url-refused` NetError) for its scheme or host; with `resolve`, also
+        for its addresses (a proxied request: the connection itself goes to the proxy)."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in FETCHED_SCHEMES:
+            raise _refused(url, f"only {' and '.join(FETCHED_SCHEMES)} URLs are fetched, not {parts.scheme or 'none'}:")
+        try:
+            host = parts.hostname or ""
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        except ValueError:
+            raise _refused(url, "the address is not a valid host and port") from None
+        if not host:
+            raise _refused(url, "it names no host")
+        if self.options.allow_hosts and not host_allowed(host, self.options.allow_hosts):
+            raise _refused(url, f"{host} is not an allowed host ({', '.join(self.options.allow_hosts)})",
+                           hint="Add the host with --allow-host HOST (Options.allow_hosts).")
+        if resolve and not self.options.allow_private:
+            try:
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except (socket.gaierror, UnicodeError):
+                return  # the proxy resolves what this machine cannot: its answer is the proxy's affair
+            self._vet(url, host, infos)
+
+    def _vet(self, url: str, host: str, infos) -> None:
+        for info in infos:
+            address = info[4][0]
+            if not public_address(address):
+                raise _refused(url, f"{host} has the address {address}, which is loopback, private, link-local "
+                                    "or otherwise not public", hint=_PRIVATE_HINT)
+
+    def connect(self, url: str):
+        """A `socket.create_connection` for http.client that connects only to checked addresses."""
+
+        def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+            host, port = address
+            try:
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except socket.gaierror as exc:
+                raise OSError(f"cannot resolve {host}: {exc.strerror or exc}") from None
+            if not self.options.allow_private:
+                self._vet(url, host, infos)
+            last: OSError | None = None
+            for family, kind, proto, _, sockaddr in infos:
+                sock = socket.socket(family, kind, proto)
+                try:
+                    if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                        sock.settimeout(timeout)
+                    if source_address:
+                        sock.bind(source_address)
+                    sock.connect(sockaddr)
+                    return sock
+                except OSError as exc:
+                    sock.close()
+                    last = exc
+            raise last or OSError(f"no address for {host}")
+
+        return create_connection
+
+
+def _proxied(request) -> bool:
+    return request.has_proxy() or bool(getattr(request, "_tunnel_host", None))
+
+
+def _guarded(kind, guard: _Guard, request):
+    """A connection factory for `do_open`: `kind` connecting through `guard`, unless the request
+    goes to a proxy (then the target was checked by URL, and the proxy is the user's choice)."""
+    proxied = _proxied(request)
+    guard.check_url(request.full_url, resolve=proxied)
+
+    def make(host, **kwargs):
+        connection = kind(host, **kwargs)
+        if not proxied:
+            connection._create_connection = guard.connect(request.full_url)
+        return connection
+
+    return make
+
+
+class _GuardedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, guard: _Guard) -> None:
+        super().__init__()
+        self.guard = guard
+
+    def http_open(self, request):
+        return self.do_open(_guarded(http.client.HTTPConnection, self.guard, request), request)
+
+
+class _GuardedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, guard: _Guard) -> None:
+        super().__init__()
+        self.guard = guard
+
+    def https_open(self, request):
+        extra = {"context": self._context}
+        if hasattr(self, "_check_hostname"):  # Python < 3.12
+            extra["check_hostname"] = self._check_hostname
+        return self.do_open(_guarded(http.client.HTTPSConnection, self.guard, request), request, **extra)
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects to http(s) only, never from https down to http, at most MAX_REDIRECTS; the host
+    and its addresses are checked again when the new request is opened."""
+
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        scheme = urlsplit(newurl).scheme.lower()
+        if scheme not in FETCHED_SCHEMES:
+            raise _refused(req.full_url, f"it redirects to {_safe_url(newurl)}, which is not http or https")
+        if scheme == "http" and urlsplit(req.full_url).scheme.lower() == "https":
+            raise _refused(req.full_url, f"it redirects from https down to {_safe_url(newurl)}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _safe_url(url: str) -> str:
@@ -126,31 +297,25 @@ class Http:
     # -- the network ---------------------------------------------------------------------
     def _open(self, request, timeout):
         if self._opener is None:
-            from urllib.request import build_opener
-
-            # build_opener's default handlers read the proxy settings from the environment
-            self._opener = build_opener()
+            guard = _Guard(self.options)
+            # build_opener's default ProxyHandler reads the proxy settings from the environment; the
+            # guarded handlers replace its HTTP, HTTPS and redirect handlers
+            self._opener = urllib.request.build_opener(_GuardedHTTP(guard), _GuardedHTTPS(guard),
+                                                       _CheckedRedirects())
         return self._opener.open(request, timeout=timeout)
 
     def _fetch(self, url: str, headers: Mapping[str, str], key: str) -> bytes:
-        from urllib.request import Request
-
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise NetError("registry-unreachable", f"{_safe_url(url)}: only http and https URLs are fetched",
-                           url=url)
-        request = Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*", **headers})
+        # refused before any request: a scheme or host that is never fetched (addresses are
+        # checked as the connection is made, in _Guard)
+        _Guard(self.options).check_url(url, resolve=False)
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*", **headers})
         last: NetError | None = None
         for attempt in range(self.options.retries + 1):
             if attempt:
                 time.sleep(self.options.backoff * (2 ** (attempt - 1)))
             try:
                 with self._open(request, self.options.timeout) as response:
-                    data = response.read(self.options.max_bytes + 1)
-                if len(data) > self.options.max_bytes:
-                    raise NetError("registry-bad-response",
-                                   f"{_safe_url(url)} answered more than {self.options.max_bytes} bytes",
-                                   url=url)
+                    data = self._read_bounded(response, url)
                 if self.cache is not None:
                     self.cache.put(key, data)
                 return data
@@ -172,6 +337,26 @@ class Http:
                                 hint="Check the address, the network and any proxy setting (https_proxy).")
         assert last is not None
         raise last
+
+
+    def _read_bounded(self, response, url: str) -> bytes:
+        """The body, at most `max_bytes`, within `deadline` seconds in all: `timeout` bounds each
+        wait for data, and a server sending a byte now and then must not hold a run forever."""
+        started = time.monotonic()
+        chunks: list[bytes] = []
+        held = 0
+        while True:
+            chunk = response.read(min(1 << 16, self.options.max_bytes + 1 - held))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            held += len(chunk)
+            if held > self.options.max_bytes:
+                raise NetError("registry-bad-response",
+                               f"{_safe_url(url)} answered more than {self.options.max_bytes} bytes", url=url)
+            if time.monotonic() - started > self.options.deadline:
+                raise NetError("registry-unreachable", f"{_safe_url(url)} took more than "
+                                                       f"{self.options.deadline:g} s to answer", url=url)
 
 
 def _body_excerpt(exc: HTTPError) -> str:

@@ -149,7 +149,8 @@ def test_every_option_is_applied_with_paths_relative_to_the_config(tmp_path, mon
         "http://127.0.0.1:9/market", "7.0.5", "team", "ci")
     assert {key.name for key in KEYS} == {
         "registries", "import_rules", "blueprint_catalog", "search_paths", "cache", "online", "refresh",
-        "marketplace_url", "manager_version", "manager_tenant", "manager_user", "strict"}
+        "marketplace_url", "manager_version", "manager_tenant", "manager_user", "strict", "root", "allow_hosts",
+        "max_file_size", "max_depth", "max_aliases", "max_files", "max_nodes", "max_type_depth"}
 
 
 def test_the_command_line_wins(tmp_path, monkeypatch):
@@ -306,9 +307,11 @@ def test_the_schema_matches_the_keys():
     jsonschema.Draft202012Validator.check_schema(schema)
     assert set(schema["properties"]) == {key.name for key in KEYS}
     kinds = {"bool": "boolean", "sources": "array", "paths": "array", "path": "string", "text": "string",
-             "url": "string"}
+             "url": "string", "texts": "array", "count": "integer"}
     for key in KEYS:
-        assert schema["properties"][key.name]["type"] == kinds[key.kind], key.name
+        prop = schema["properties"][key.name]
+        kind = prop.get("type") or schema["$defs"][prop["$ref"].rsplit("/", 1)[1]]["type"]
+        assert kind == kinds[key.kind], key.name
     validator = jsonschema.Draft202012Validator(schema)
     good = {"registries": ["plugins", "marketplace"], "search_paths": ["lib"], "online": True,
             "manager_version": "7.0.5", "marketplace_url": "https://marketplace.cloudify.co"}
