@@ -1,0 +1,163 @@
+"""Many blueprints at once: `-j N` resolves a batch in worker processes.
+
+The output is the same, in the same order, as resolving the blueprints one after the other in one
+session (`-j 1`): results come back in the order the paths were added, and every worker builds its
+sessions from the same options as the parent's (the project config already applied to them).
+A session's caches only save work, they change no answer, so which process resolved a blueprint
+does not show.
+
+    batch = Batch(jobs=args.jobs)
+    key = batch.session(session, args, "resolver")   # after cli.session_from(args, ...) built it
+    for path in args.blueprints:
+        batch.add(key, path)
+    results = batch.run()
+
+The parent resolves the first blueprint itself, so that on Linux the workers, forked from it,
+start with the modules imported and the schemas compiled; a batch too small to pay for a worker's
+start (`MIN_PER_WORKER` blueprints each) starts none. Only what rendering needs comes back from a worker: the import walk's record is left
+there, and the node graph too unless `keep_graph` (the lifecycle plans are computed from it).
+
+This module imports nothing heavy: the CLI imports it to declare `-j`.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import sys
+
+CHUNKS_PER_WORKER = 4  # fewer round trips than one blueprint per task, still balanced
+# A worker's start (a fork, its session, its caches filled again) costs about what the warm parent
+# needs for a few small blueprints: fewer than this many per worker are resolved in the parent.
+MIN_PER_WORKER = 4
+
+
+def default_jobs() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def add_jobs_option(parser) -> None:
+    """`-j/--jobs N` on an argparse parser (default: the number of cores)."""
+    parser.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                        help="resolve the blueprints in N worker processes; the output is the same for any N "
+                             "(default: the number of cores)")
+
+
+def _jobs(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+class Recipe:
+    """How a worker process builds a session equal to the parent's: `cli.session_from` over a
+    copy of the parsed options, with the project config already applied, so no config is looked
+    for again (the worker would find the same one; a changed file must not split a batch)."""
+
+    def __init__(self, args, prog: str, default_root: str | None = None) -> None:
+        self.args = copy.copy(args)
+        self.args.config, self.args.no_config = None, True
+        self.prog = prog
+        self.default_root = default_root
+
+    def build(self):
+        from .cli import session_from
+
+        session = session_from(self.args, self.prog, (), default_root=self.default_root)
+        if session is None:  # the parent built it from the same options a moment ago
+            raise RuntimeError(f"{self.prog}: a worker could not build the session the parent built")
+        return session
+
+
+class Batch:
+    """Blueprints to resolve, each with a session; `run()` resolves them with up to `jobs`
+    processes and returns their `Result`s in the order they were added."""
+
+    def __init__(self, jobs: int | None = None, *, keep_graph: bool = False) -> None:
+        self.jobs = jobs or default_jobs()
+        self.keep_graph = keep_graph
+        self.sessions: list = []
+        self.recipes: list[Recipe] = []
+        self.tasks: list[tuple[int, str]] = []
+
+    def session(self, session, args, prog: str, default_root: str | None = None) -> int:
+        """Register `session`, built by `cli.session_from(args, prog, ..., default_root=...)`;
+        returns the key `add` takes."""
+        self.sessions.append(session)
+        self.recipes.append(Recipe(args, prog, default_root))
+        return len(self.sessions) - 1
+
+    def add(self, key: int, path: str) -> None:
+        self.tasks.append((key, path))
+
+    def run(self) -> list:
+        if not self.tasks:
+            return []
+        first_key, first_path = self.tasks[0]
+        results = [self.sessions[first_key].resolve(first_path)]
+        rest = self.tasks[1:]
+        workers = min(self.jobs, len(rest) // MIN_PER_WORKER)
+        if workers <= 1:
+            results.extend(self.sessions[key].resolve(path) for key, path in rest)
+            return results
+        results.extend(self._in_workers(rest, workers))
+        return results
+
+    def _in_workers(self, tasks: list[tuple[int, str]], workers: int) -> list:
+        import concurrent.futures
+        import multiprocessing
+        import threading
+
+        # Forking a process that runs other threads can copy a lock held by one of them; only a
+        # single-threaded parent forks, anything else starts fresh interpreters.
+        method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+        chunk = max(1, len(tasks) // (workers * CHUNKS_PER_WORKER))
+        for stream in (sys.stdout, sys.stderr):  # a forked child must not print the parent's buffer again
+            stream.flush()
+        executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context(method),
+            initializer=_start_worker, initargs=(self.recipes, self.keep_graph))
+        try:
+            results = list(executor.map(_resolve, tasks, chunksize=chunk))
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        executor.shutdown()
+        return results
+
+
+# -- in a worker process ---------------------------------------------------------------------------
+
+_recipes: list[Recipe] = []
+_sessions: dict[int, object] = {}
+_keep_graph = False
+
+
+def _start_worker(recipes: list[Recipe], keep_graph: bool) -> None:
+    global _recipes, _keep_graph
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent stops the batch, workers stay quiet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _recipes, _keep_graph = recipes, keep_graph
+    _sessions.clear()
+
+
+def _resolve(task: tuple[int, str]):
+    import attrs
+
+    key, path = task
+    session = _sessions.get(key)
+    if session is None:
+        session = _sessions[key] = _recipes[key].build()
+    result = session.resolve(path)
+    return attrs.evolve(result, imports=None, graph=result.graph if _keep_graph else None)
