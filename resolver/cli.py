@@ -15,6 +15,7 @@ import traceback
 import attrs
 
 from . import __version__
+from .batch import Batch, add_jobs_option
 from .limits import DEFAULT_LIMITS, Limits
 from .report import FORMATS
 
@@ -182,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
                     "Also: 'resolver lock BLUEPRINT...', 'resolver registry sync|list'.")
     parser.add_argument("blueprints", nargs="+", metavar="BLUEPRINT")
     add_session_options(parser)
+    add_jobs_option(parser)
     parser.add_argument("--version", action="version", version=f"resolver {__version__}")
     return parser
 
@@ -259,7 +261,11 @@ def _main(argv=None) -> int:
         print(f"resolver: error: -f {args.format} draws one blueprint; {len(args.blueprints)} were given",
               file=sys.stderr)
         return 2
-    results = [session.resolve(path) for path in args.blueprints]
+    batch = Batch(args.jobs, keep_graph=args.lifecycle)
+    key = batch.session(session, args, "resolver")
+    for path in args.blueprints:
+        batch.add(key, path)
+    results = batch.run()
     from .pictures import PictureError
 
     try:

@@ -26,6 +26,7 @@ from collections import deque
 from typing import Iterable, Sequence
 
 from . import __version__
+from .batch import Batch, add_jobs_option
 from .cli import add_session_options, internal_errors, session_from
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                     "the other YAML files among them; print the problems found.")
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to check (as pre-commit passes them)")
     add_session_options(parser)
+    add_jobs_option(parser)
     parser.add_argument("--blueprint-glob", action="append", default=[], metavar="PATTERN",
                         help="files matching PATTERN (relative to --root; a pattern without '/' also matches "
                              "the file name) are blueprints whatever their content (repeatable)")
@@ -339,18 +341,20 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return 2
     root = os.path.realpath(args.root or _git_toplevel() or os.getcwd())
 
-    results = []
+    batch = Batch(args.jobs)
     resolved: set[str] = set()
     for group_args, files in _config_groups(args):
         # the folder scanned for importers is the project root too, unless --root or the config says
         session = session_from(group_args, "resolver-hook", files, default_root=root)
         if session is None:
             return 2
+        key = batch.session(session, group_args, "resolver-hook", default_root=root)
         for path in select(files, root, group_args.search_path or (), args.blueprint_glob):
             real = os.path.realpath(path)
             if real not in resolved:
                 resolved.add(real)
-                results.append(session.resolve(path))
+                batch.add(key, path)
+    results = batch.run()
     output = _render(results, args.format)
     if output:
         sys.stdout.write(output)
