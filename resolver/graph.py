@@ -1,14 +1,66 @@
-"""Stage 6, graph: the node graph (networkx), relationship cycles and the install order."""
+"""Stage 6, graph: the node graph, relationship cycles and the install order.
+
+The cycle check and the install order need only each node's relationship targets, which the
+standard library's `graphlib` orders. networkx, whose import alone costs more than resolving a
+small blueprint, is imported only when something reads the node graph (`Result.graph`, the
+lifecycle plans) or a cycle has to be named.
+"""
 from __future__ import annotations
 
-import networkx as nx
+import graphlib
+import heapq
 
 from .nodes import Model
 from .problems import Problems
 
 
-def build_graph(model: Model) -> nx.DiGraph:
-    """Nodes are node templates; an edge source -> target is a relationship, with its type and ops."""
+class NodeGraph:
+    """The node graph of a model as a networkx DiGraph, built on first use: nodes are node
+    templates (type, type_hierarchy, host_id); an edge source -> target is a relationship, with its
+    type, the types of every relationship between the two, and its source and target operations.
+
+    It reads as that DiGraph does (any attribute, `len`, `in`, iteration, `graph[node]`);
+    `digraph` is the DiGraph itself. `graph`, the DiGraph's attribute dict, is there before it is
+    built. `targets` maps each node to its relationships' targets, in order, without duplicates.
+    """
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.graph: dict = {}
+        self.targets = {node.id: list(dict.fromkeys(rel.target_id for rel in node.relationships))
+                        for node in model.nodes}
+        self._digraph = None
+
+    @property
+    def digraph(self):
+        if self._digraph is None:
+            self._digraph = _build(self.model)
+            self._digraph.graph = self.graph
+        return self._digraph
+
+    def __getattr__(self, name: str):
+        # Only names the instance lacks arrive here; dunders (pickle's probes among them) are not
+        # the DiGraph's business.
+        if name.startswith("__") or name in ("model", "graph", "targets", "_digraph"):
+            raise AttributeError(name)
+        return getattr(self.digraph, name)
+
+    def __iter__(self):
+        return iter(self.digraph)
+
+    def __len__(self) -> int:
+        return len(self.digraph)
+
+    def __contains__(self, node) -> bool:
+        return node in self.digraph
+
+    def __getitem__(self, node):
+        return self.digraph[node]
+
+
+def _build(model: Model):
+    import networkx as nx
+
     graph = nx.DiGraph()
     for node in model.nodes:
         graph.add_node(node.id, type=node.type, type_hierarchy=list(node.type_hierarchy), host_id=node.host_id)
@@ -23,16 +75,27 @@ def build_graph(model: Model) -> nx.DiGraph:
     return graph
 
 
-def find_cycle(graph: nx.DiGraph, model: Model, problems: Problems) -> bool:
-    """Report one relationship cycle (one linear DFS), True when there is one."""
+def build_graph(model: Model) -> NodeGraph:
+    """The node graph of `model` (see NodeGraph); nothing is computed until it is read."""
+    return NodeGraph(model)
+
+
+def find_cycle(graph: NodeGraph, model: Model, problems: Problems) -> bool:
+    """Report one relationship cycle, True when there is one."""
+    try:
+        graphlib.TopologicalSorter(graph.targets).prepare()
+        return False
+    except graphlib.CycleError:
+        pass
+    import networkx as nx
+
+    digraph = graph.digraph
     # find_cycle without a source restarts its search from every node (quadratic on long
     # chains); strongly connected components are one linear pass, then one search inside.
-    component = next((c for c in nx.strongly_connected_components(graph)
-                      if len(c) > 1 or any(graph.has_edge(n, n) for n in c)), None)
-    if component is None:
-        return False
+    component = next(c for c in nx.strongly_connected_components(digraph)
+                     if len(c) > 1 or any(digraph.has_edge(n, n) for n in c))
     start = min(component)
-    edges = nx.find_cycle(graph.subgraph(component), source=start)
+    edges = nx.find_cycle(digraph.subgraph(component), source=start)
     path = [edges[0][0]] + [target for _, target in edges]
     first = next((node for node in model.nodes if node.id == path[0]), None)
     problems.add("cycle", f"node templates depend on each other in a cycle: {' --> '.join(path)}",
@@ -40,6 +103,18 @@ def find_cycle(graph: nx.DiGraph, model: Model, problems: Problems) -> bool:
     return True
 
 
-def install_order(graph: nx.DiGraph) -> list[str]:
-    """Every node after its targets (hosts and dependencies); ties broken by name, so stable."""
-    return list(nx.lexicographical_topological_sort(graph.reverse(copy=False)))
+def install_order(graph: NodeGraph) -> list[str]:
+    """Every node after its targets (hosts and dependencies); of the nodes ready at each step the
+    smallest id comes first, so the order is stable. The graph has no cycle (find_cycle)."""
+    sorter = graphlib.TopologicalSorter(graph.targets)
+    sorter.prepare()
+    ready = list(sorter.get_ready())
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        node = heapq.heappop(ready)
+        order.append(node)
+        sorter.done(node)
+        for later in sorter.get_ready():
+            heapq.heappush(ready, later)
+    return order
