@@ -10,14 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
-
-import attrs
 
 from . import __version__
 from .batch import Batch, add_jobs_option
-from .limits import DEFAULT_LIMITS, Limits
-from .report import FORMATS
 
 
 SUBCOMMANDS = ("lock", "registry", "lifecycle", "diff")
@@ -59,6 +54,10 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
 
 def add_safety_options(parser: argparse.ArgumentParser) -> None:
     """Confinement, the network's bounds and the limits on work (SECURITY.md)."""
+    import attrs
+
+    from .limits import DEFAULT_LIMITS, Limits
+
     group = parser.add_argument_group("hostile input (see SECURITY.md)")
     group.add_argument("--root", metavar="DIR",
                        help="the project root: files are read only inside it and the registries, cache, search "
@@ -105,12 +104,18 @@ def _count(text: str) -> int:
 
 def limits_from(args) -> Limits:
     """The limits the options (or the project config) set, the defaults for the rest."""
+    import attrs
+
+    from .limits import DEFAULT_LIMITS, Limits
+
     given = {field.name: getattr(args, field.name, None) for field in attrs.fields(Limits)}
     return attrs.evolve(DEFAULT_LIMITS, **{name: value for name, value in given.items() if value is not None})
 
 
 def add_session_options(parser: argparse.ArgumentParser) -> None:
     """The options that configure a `Resolver` and the output; shared with the pre-commit hook."""
+    from .report import FORMATS
+
     add_source_options(parser)
     parser.add_argument("-f", "--format", choices=FORMATS, default="text",
                         help="text (default; coloured on a terminal unless NO_COLOR is set), json (the "
@@ -217,6 +222,7 @@ class internal_errors:
         if exc is None or not isinstance(exc, Exception):
             return False
         import platform
+        import traceback
 
         where = traceback.extract_tb(tb)[-1] if tb is not None else None
         place = f" (at {os.path.basename(where.filename)}:{where.lineno})" if where else ""
@@ -232,6 +238,9 @@ class internal_errors:
 
 def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before the parser is built: start-up stays Python's own
+        print(f"resolver {__version__}")
+        return 0
     if argv and argv[0] in SUBCOMMANDS:
         if argv[0] == "lock":
             from .registry.lock import main as lock_main
