@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import traceback
 from typing import Iterable, Sequence
 
 import attrs
@@ -193,6 +192,8 @@ class Resolver:
                     plan, graph, imports = run(path, loader, self.registries, self.parsed, problems,
                                                failures=self.registry_failures, lock=locked)
             except Exception as exc:  # a bug of ours must not become the caller's traceback
+                import traceback
+
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 problems.add("internal-error",
                              f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})",
