@@ -1,0 +1,120 @@
+"""`-j N`: a batch resolved in worker processes prints what `-j 1` prints, in the same order.
+
+The command line and the hook run in subprocesses, as users run them, over real corpus
+blueprints (read in place) and small written trees; `Batch` itself is run in-process to see that
+the workers were really used.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from resolver.batch import MIN_PER_WORKER, Batch
+from resolver.cli import session_from, _parser
+
+from .conftest import BASIC_TYPES, REPO, blueprint, write_tree
+from .corpus import CORPUS, manifest
+
+# Enough blueprints that -j 4 starts four workers (each needs MIN_PER_WORKER).
+CORPUS_COUNT = 4 * MIN_PER_WORKER + 9
+
+
+def corpus_blueprints() -> list[str]:
+    """Corpus blueprints that need no search path of their own, spread over the manifest."""
+    rows = [row for row in manifest() if not row["cwd"]]
+    step = max(1, len(rows) // CORPUS_COUNT)
+    return [os.fspath(CORPUS / row["path"]) for row in rows[::step][:CORPUS_COUNT]]
+
+
+def corpus_options() -> list[str]:
+    return ["--no-cache", "-r", os.fspath(CORPUS / "plugins"), "--import-rules", os.fspath(CORPUS / "import-rules.yaml"),
+            "--blueprint-catalog", os.fspath(CORPUS / "blueprint-catalog.yaml"),
+            "--search-path", os.fspath(CORPUS / "types")]
+
+
+def run(module: str, *args, cwd=REPO) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+               NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+@pytest.fixture(scope="module")
+def corpus_set(tmp_path_factory) -> list[str]:
+    """Corpus blueprints, then a broken one, a missing one and a clean one of our own."""
+    if not (CORPUS / "MANIFEST.tsv").exists():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    tree = write_tree(tmp_path_factory.mktemp("batch"), {
+        "types.yaml": BASIC_TYPES,
+        "bad.yaml": blueprint("node_templates:\n  n: {type: cloudify.nodes.Nope}\n", "types.yaml"),
+        "good.yaml": blueprint("node_templates:\n  n: {type: cloudify.nodes.Root}\n", "types.yaml"),
+    })
+    return [*corpus_blueprints(), os.fspath(tree / "bad.yaml"), os.fspath(tree / "missing.yaml"),
+            os.fspath(tree / "good.yaml")]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_any_jobs_prints_the_same_bytes_in_the_same_order(corpus_set, fmt):
+    extra = ["--lifecycle"] if fmt == "json" else []
+    one = run("resolver", *corpus_options(), "-f", fmt, *extra, "-j", "1", *corpus_set)
+    four = run("resolver", *corpus_options(), "-f", fmt, *extra, "-j", "4", *corpus_set)
+    assert one.returncode == 1  # the broken and the missing blueprint
+    assert (four.returncode, four.stdout, four.stderr) == (one.returncode, one.stdout, one.stderr)
+    # every blueprint is in the output, in the order given (outside the working folder, paths are
+    # shown as given)
+    if fmt == "json":
+        assert [r["blueprint"] for r in json.loads(one.stdout)["results"]] == corpus_set
+        assert any("lifecycle" in (r["plan"] or {}) for r in json.loads(four.stdout)["results"])
+    else:
+        positions = [one.stdout.find(path + ":") for path in corpus_set]
+        assert -1 not in positions and positions == sorted(positions)
+
+
+def test_the_workers_are_used_and_keep_only_what_rendering_needs(corpus_set):
+    args = _parser().parse_args([*corpus_options(), *corpus_set])
+    session = session_from(args, "resolver", args.blueprints)
+    batch = Batch(2)
+    key = batch.session(session, args, "resolver")
+    for path in corpus_set:
+        batch.add(key, path)
+    results = batch.run()
+    assert [r.blueprint for r in results] == corpus_set
+    # the parent resolved the first one (with its import record); the workers the others
+    assert results[0].imports is not None
+    assert all(r.imports is None and r.graph is None for r in results[1:])
+    alone = [session.resolve(path) for path in corpus_set]
+    assert [(r.ok, r.plan, r.problems) for r in results] == [(r.ok, r.plan, r.problems) for r in alone]
+
+
+def test_usage_errors_exit_2():
+    for value in ("0", "-3", "many"):
+        done = run("resolver", "-j", value, "x.yaml")
+        assert done.returncode == 2 and "-j/--jobs" in done.stderr
+
+
+@pytest.fixture
+def hook_tree(tmp_path):
+    """A repository of blueprints, some broken, and a fragment most of them import."""
+    files = {"types.yaml": BASIC_TYPES,
+             "lib/nodes.yaml": "node_types:\n  my.App:\n    derived_from: cloudify.nodes.Root\n"}
+    for index in range(14):
+        kind = "my.App" if index % 3 else "cloudify.nodes.Nope"
+        files[f"app{index:02d}.yaml"] = blueprint(f"node_templates:\n  n{index}: {{type: {kind}}}\n",
+                                                    "lib/nodes.yaml")
+    return write_tree(tmp_path, files)
+
+
+def test_the_hook_prints_the_same_with_any_jobs(hook_tree):
+    staged = ["lib/nodes.yaml", "app04.yaml", "types.yaml"]
+    one = run("resolver.hook", "--root", hook_tree, "-j", "1", *staged, cwd=hook_tree)
+    three = run("resolver.hook", "--root", hook_tree, "-j", "3", *staged, cwd=hook_tree)
+    assert one.returncode == 1
+    assert (three.returncode, three.stdout, three.stderr) == (one.returncode, one.stdout, one.stderr)
+    # the five broken importers of the fragment, each once
+    broken = {f"app{i:02d}.yaml" for i in range(0, 14, 3)}
+    reported = {line.split(":", 1)[0] for line in one.stdout.splitlines() if ": error " in line}
+    assert reported == broken

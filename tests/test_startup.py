@@ -1,0 +1,72 @@
+"""Start-up: what `resolver --version`, `--help` and a first resolve import, each in a fresh
+interpreter (a subprocess), since this process has imported everything long ago."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import resolver
+
+from .conftest import BASIC_TYPES, REPO, blueprint, write_tree
+
+HEAVY = ("networkx", "jsonschema", "referencing", "yaml", "packaging")
+
+
+def imported_by(code: str, cwd=REPO) -> tuple[str, set[str]]:
+    """Run `code` in a fresh interpreter; its stdout, and the top-level packages imported by then."""
+    probe = code + textwrap.dedent("""
+        import sys as _sys
+        _sys.stderr.write("\\nMODULES " + __import__("json").dumps(sorted(_sys.modules)) + "\\n")
+        """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
+    marker = done.stderr.rindex("MODULES ")
+    modules = json.loads(done.stderr[marker + len("MODULES "):])
+    return done.stdout, {name.split(".")[0] for name in modules}
+
+
+def run_main(*argv: str) -> str:
+    """Code that runs `python -m resolver ARGV` in the probing interpreter, as runpy does."""
+    return textwrap.dedent(f"""
+        import runpy, sys
+        sys.argv = ["resolver", *{list(argv)!r}]
+        try:
+            runpy.run_module("resolver", run_name="__main__", alter_sys=True)
+        except SystemExit:
+            pass
+        """)
+
+
+def test_version_imports_nothing_heavy():
+    out, modules = imported_by(run_main("--version"))
+    assert out == f"resolver {resolver.__version__}\n"
+    assert not modules & {*HEAVY, "attr", "attrs"}
+
+
+def test_help_imports_no_yaml_schema_or_graph_library():
+    out, modules = imported_by(run_main("--help"))
+    assert "--jobs" in out and "--registry" in out
+    assert not modules & set(HEAVY)
+
+
+def test_the_first_resolve_imports_no_graph_library_until_the_graph_is_read(tmp_path):
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
+                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"
+                                                      "  web:\n    type: cloudify.nodes.WebServer\n"
+                                                      "    relationships:\n"
+                                                      "      - {type: cloudify.relationships.contained_in, "
+                                                      "target: vm}\n")})
+    resolve = textwrap.dedent(f"""
+        from resolver import resolve
+        result = resolve({os.fspath(tmp_path / "blueprint.yaml")!r})
+        print(result.ok, result.plan["install_order"])
+        """)
+    out, modules = imported_by(resolve)
+    assert out == "True ['vm', 'web']\n"
+    assert "networkx" not in modules
+    out, modules = imported_by(resolve + "print(sorted(result.graph.edges))\n")
+    assert out.splitlines()[-1] == "[('web', 'vm')]"
+    assert "networkx" in modules
