@@ -29,7 +29,7 @@ import time
 import urllib.request
 from typing import Iterable, Mapping
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import attrs
 
@@ -217,13 +217,26 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 
     max_redirections = MAX_REDIRECTS
 
+    def http_error_302(self, req, fp, code, msg, headers):
+        # urllib refuses some schemes itself, as an HTTP error; checked first, it is a refusal
+        location = headers.get("location") or headers.get("uri")
+        if location:
+            self._check(req, urljoin(req.full_url, location))
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):
+        self._check(req, newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    @staticmethod
+    def _check(req, newurl: str) -> None:
         scheme = urlsplit(newurl).scheme.lower()
         if scheme not in FETCHED_SCHEMES:
             raise _refused(req.full_url, f"it redirects to {_safe_url(newurl)}, which is not http or https")
         if scheme == "http" and urlsplit(req.full_url).scheme.lower() == "https":
             raise _refused(req.full_url, f"it redirects from https down to {_safe_url(newurl)}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _safe_url(url: str) -> str:

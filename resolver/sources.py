@@ -359,7 +359,8 @@ class FileLoader:
                 data = handle.read(self.limits.max_file_size + 1)
             if len(data) > self.limits.max_file_size:
                 raise _TooLarge(len(data))
-            text = data.decode("utf-8")
+            # as text mode reads it: universal newlines, so a CRLF file gives the text (and sha256) it always did
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
             self._texts[path] = text
         return text
 

@@ -530,7 +530,9 @@ def _context(args, prog: str):
 
     apply_config(args)
     cache = None if args.no_cache else Cache(args.cache or default_root())
-    http = Http(cache, NetOptions(online=bool(args.online), refresh=bool(args.refresh)))
+    http = Http(cache, NetOptions(online=bool(args.online), refresh=bool(args.refresh),
+                                  allow_hosts=tuple(args.allow_host or ()),
+                                  allow_private=bool(args.allow_private_addresses)))
     context = SourceContext(http=http, cache=cache, marketplace_url=args.marketplace_url or DEFAULT_MARKETPLACE_URL,
                             manager_auth=ManagerAuth.from_env(username=args.manager_user,
                                                               tenant=args.manager_tenant))

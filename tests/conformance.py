@@ -376,11 +376,13 @@ class _Deadline:
 
 
 def make_session(corpus: Path) -> Any:
-    from resolver import Resolver
+    from resolver import Options, Resolver
 
+    # The corpus folder is the project root: its blueprints import `../` files of their repository,
+    # and the corpus holds no `.git` per repository to mark where each one ends.
     return Resolver(registries=[corpus / "plugins"], import_rules=corpus / "import-rules.yaml",
                     blueprint_catalog=corpus / "blueprint-catalog.yaml",
-                    search_paths=[corpus / "types"])
+                    search_paths=[corpus / "types"], options=Options(root=str(corpus)))
 
 
 def _errors(result: Any) -> list[Any]:

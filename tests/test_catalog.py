@@ -41,7 +41,8 @@ TEXTS = {
 
 def http(tmp_path, online=True, **options) -> Http:
     options.setdefault("retries", 0)
-    return Http(Cache(tmp_path / "cache"), NetOptions(online=online, **options))
+    # the catalog is served from loopback, which only an explicit opt-in may reach
+    return Http(Cache(tmp_path / "cache"), NetOptions(online=online, **{"allow_private": True, **options}))
 
 
 @pytest.fixture(scope="module")

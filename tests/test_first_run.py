@@ -129,7 +129,7 @@ def test_online_once_then_offline_with_no_options_gives_the_corpus_plan(tmp_path
     releases = corpus_releases(CORPUS / "plugins")
     with marketplace(releases) as market, proxy(types_site()) as site:
         online_env = {**environ, **site.environ()}
-        online = run_cli(["--online", "--marketplace-url", market.url, "-f", "json", main], work, online_env)
+        online = run_cli(["--online", "--allow-private-addresses", "--marketplace-url", market.url, "-f", "json", main], work, online_env)
         # the sites were really asked: the plugin of the marketplace, the types through the proxy
         assert any(r.path.startswith(f"/files/{package}/") for r in market.requests)
         assert any(r.path.startswith("/spec/cloudify/") for r in site.requests)

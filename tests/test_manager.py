@@ -60,7 +60,7 @@ UPLOADS = [
 
 
 def http(cache: Path | None = None, **options) -> Http:
-    return Http(Cache(cache) if cache is not None else None, NetOptions(online=True, **{**FAST, **options}))
+    return Http(Cache(cache) if cache is not None else None, NetOptions(online=True, **{**FAST, "allow_private": True, **options}))
 
 
 @pytest.fixture(scope="module")

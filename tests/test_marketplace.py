@@ -34,7 +34,8 @@ ONE = {"plugin.yaml": "plugins: {}\n"}
 def http(tmp_path, online=True, **options) -> Http:
     options.setdefault("retries", 0)
     options.setdefault("timeout", 5.0)
-    return Http(Cache(tmp_path / "cache"), NetOptions(online=online, **options))
+    # the marketplace stand-in is on loopback, which only an explicit opt-in may reach
+    return Http(Cache(tmp_path / "cache"), NetOptions(online=online, **{"allow_private": True, **options}))
 
 
 def chosen(market, tmp_path, query, manager_distribution=None, package="demo-plugin"):
@@ -362,7 +363,7 @@ def test_a_blueprint_resolves_through_the_marketplace_then_offline(tmp_path):
     cache = tmp_path / "cache"
     with marketplace(releases) as market:
         url = market.url
-        online = Resolver(registries=[MarketplaceRegistry(url, Http(Cache(cache), NetOptions(online=True)))],
+        online = Resolver(registries=[MarketplaceRegistry(url, Http(Cache(cache), NetOptions(online=True, allow_private=True)))],
                           cache_dir=cache, options=Options(online=True))
         first = online.resolve(tmp_path / "blueprint.yaml")
     assert first.ok, [p.message for p in first.problems]

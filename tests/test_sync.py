@@ -462,7 +462,7 @@ def test_sync_of_a_catalog_of_300_versions_over_http(tmp_path, capsys):
         server.routes["/plugins_allversions.json"] = json_reply(catalog)
         url = f"{server.url}/plugins_allversions.json"
         started = time.perf_counter()
-        status = cli.main(["registry", "sync", url, "--online", "--cache", "cache"])
+        status = cli.main(["registry", "sync", url, "--online", "--allow-private-addresses", "--cache", "cache"])
         elapsed = time.perf_counter() - started
         out = capsys.readouterr().out
         assert status == 0, out
@@ -513,7 +513,7 @@ def test_sync_from_the_marketplace(tmp_path, capsys):
         argv = ["registry", "sync", "marketplace", "--marketplace-url", market.url, "--to", "copy", "--cache", "c"]
         assert cli.main(argv) == 2  # offline, and nothing cached yet
         assert "registry-offline" in capsys.readouterr().err
-        assert cli.main([*argv, "--online"]) == 0
+        assert cli.main([*argv, "--online", "--allow-private-addresses"]) == 0
     capsys.readouterr()
     assert tree_digests(tmp_path / "copy") == raw_digests(packages)
 
@@ -526,7 +526,7 @@ def test_sync_from_a_manager_answers_every_dsl_version_as_the_manager(tmp_path, 
     stored = [p for p in corpus_plugins(CORPUS_PLUGINS) if p.row["package_name"] in packages]
     monkeypatch.setenv("CLOUDIFY_TOKEN", "tok-admin-5ecret")
     with FakeManager(stored).serve() as server:
-        assert cli.main(["registry", "sync", f"manager+{server.url}", "--online", "--to", "copy",
+        assert cli.main(["registry", "sync", f"manager+{server.url}", "--online", "--allow-private-addresses", "--to", "copy",
                          "--cache", "c"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"2 packages, {len(stored)} versions written, 0 skipped, 0 failed")

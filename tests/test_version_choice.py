@@ -151,9 +151,11 @@ def check_case(resolver: Resolver, types_file, query: str, expected, folder) -> 
     Every source's test runs the table through this one function (test_catalog.py,
     test_marketplace.py and test_manager.py serve STORED from loopback)."""
     main = Path(folder) / "blueprint.yaml"
+    # beside the blueprint: a file elsewhere would be outside its project root (confinement)
+    (Path(folder) / "types.yaml").write_text(Path(types_file).read_text(encoding="utf-8"), encoding="utf-8")
     main.write_text(
         "tosca_definitions_version: cloudify_dsl_1_4\n"
-        f"imports:\n  - {types_file}\n  - 'plugin:{PACKAGE}{query}'\n"
+        f"imports:\n  - types.yaml\n  - 'plugin:{PACKAGE}{query}'\n"
         "node_templates:\n  n:\n    type: demo.Node\n", encoding="utf-8")
     result = resolver.resolve(main)
     codes = sorted({p.code for p in result.problems if p.is_error})
