@@ -87,7 +87,7 @@ class Batch:
         self.keep_graph = keep_graph
         self.sessions: list = []
         self.recipes: list[Recipe] = []
-        self.tasks: list[tuple[int, str]] = []
+        self.tasks: list[tuple[int, str, tuple[str, ...]]] = []
 
     def session(self, session, args, prog: str, default_root: str | None = None) -> int:
         """Register `session`, built by `cli.session_from(args, prog, ..., default_root=...)`;
@@ -96,23 +96,27 @@ class Batch:
         self.recipes.append(Recipe(args, prog, default_root))
         return len(self.sessions) - 1
 
-    def add(self, key: int, path: str) -> None:
-        self.tasks.append((key, path))
+    def add(self, key: int, path: str, search_paths=()) -> None:
+        """Resolve `path` with session `key`; `search_paths` as `Resolver.resolve` takes them."""
+        self.tasks.append((key, path, tuple(map(os.fspath, search_paths))))
 
     def run(self) -> list:
         if not self.tasks:
             return []
-        first_key, first_path = self.tasks[0]
-        results = [self.sessions[first_key].resolve(first_path)]
+        results = [self._here(self.tasks[0])]
         rest = self.tasks[1:]
         workers = min(self.jobs, len(rest) // MIN_PER_WORKER)
         if workers <= 1:
-            results.extend(self.sessions[key].resolve(path) for key, path in rest)
+            results.extend(map(self._here, rest))
             return results
         results.extend(self._in_workers(rest, workers))
         return results
 
-    def _in_workers(self, tasks: list[tuple[int, str]], workers: int) -> list:
+    def _here(self, task: tuple[int, str, tuple[str, ...]]):
+        key, path, search_paths = task
+        return self.sessions[key].resolve(path, search_paths=search_paths)
+
+    def _in_workers(self, tasks: list[tuple[int, str, tuple[str, ...]]], workers: int) -> list:
         import concurrent.futures
         import multiprocessing
         import threading
@@ -152,12 +156,12 @@ def _start_worker(recipes: list[Recipe], keep_graph: bool) -> None:
     _sessions.clear()
 
 
-def _resolve(task: tuple[int, str]):
+def _resolve(task: tuple[int, str, tuple[str, ...]]):
     import attrs
 
-    key, path = task
+    key, path, search_paths = task
     session = _sessions.get(key)
     if session is None:
         session = _sessions[key] = _recipes[key].build()
-    result = session.resolve(path)
+    result = session.resolve(path, search_paths=search_paths)
     return attrs.evolve(result, imports=None, graph=result.graph if _keep_graph else None)

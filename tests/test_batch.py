@@ -30,6 +30,11 @@ def corpus_blueprints() -> list[str]:
     return [os.fspath(CORPUS / row["path"]) for row in rows[::step][:CORPUS_COUNT]]
 
 
+def accepted_by_the_reference(row: dict) -> bool:
+    with open(CORPUS / "oracle" / f"{row['id']}.json", encoding="utf-8") as handle:
+        return json.load(handle)["status"] == "ok"
+
+
 def corpus_options() -> list[str]:
     return ["--no-cache", "-r", os.fspath(CORPUS / "plugins"), "--import-rules", os.fspath(CORPUS / "import-rules.yaml"),
             "--blueprint-catalog", os.fspath(CORPUS / "blueprint-catalog.yaml"),
@@ -77,16 +82,21 @@ def test_any_jobs_prints_the_same_bytes_in_the_same_order(corpus_set, fmt):
 def test_the_workers_are_used_and_keep_only_what_rendering_needs(corpus_set):
     args = _parser().parse_args([*corpus_options(), *corpus_set])
     session = session_from(args, "resolver", args.blueprints)
+    # and blueprints whose relative imports need a search path of their own
+    searched = [(os.fspath(CORPUS / row["path"]), (os.fspath(CORPUS / row["cwd"]),))
+                for row in manifest() if row["cwd"] and accepted_by_the_reference(row)][:MIN_PER_WORKER]
+    tasks = [(path, ()) for path in corpus_set] + searched
     batch = Batch(2)
     key = batch.session(session, args, "resolver")
-    for path in corpus_set:
-        batch.add(key, path)
+    for path, search_paths in tasks:
+        batch.add(key, path, search_paths)
     results = batch.run()
-    assert [r.blueprint for r in results] == corpus_set
+    assert [r.blueprint for r in results] == [path for path, _ in tasks]
     # the parent resolved the first one (with its import record); the workers the others
     assert results[0].imports is not None
     assert all(r.imports is None and r.graph is None for r in results[1:])
-    alone = [session.resolve(path) for path in corpus_set]
+    alone = [session.resolve(path, search_paths=search_paths) for path, search_paths in tasks]
+    assert len(searched) == MIN_PER_WORKER and all(r.ok for r in alone[-len(searched):])
     assert [(r.ok, r.plan, r.problems) for r in results] == [(r.ok, r.plan, r.problems) for r in alone]
 
 
