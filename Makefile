@@ -10,7 +10,7 @@ REF := .ref
 REF_STAMP := $(REF)/.installed
 REF_PACKAGES := cloudify-common==7.0.5 networkx pyyaml packaging==24.1
 
-.PHONY: install reference run test conformance lifecycle-conformance bench clean
+.PHONY: install reference run test conformance lifecycle-conformance bench fuzz concurrency security-table clean
 
 install: $(STAMP)
 
@@ -33,6 +33,20 @@ run: install
 
 test: install reference
 	$(PY) -m pytest
+
+# Property-based fuzzing (tests/test_fuzz.py): 3 x 3400 = 10,200 generated and mutated inputs with fresh
+# randomness (make test runs a bounded, derandomized 3 x 40 of them).
+fuzz: install
+	FUZZ_EXAMPLES=3400 FUZZ_REPORT=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/test_fuzz.py
+
+# 8 processes resolving every corpus blueprint that imports a plugin, online against a loopback
+# marketplace, sharing one cache (make test runs a sample); and many threads in one session.
+concurrency: install
+	CONCURRENCY_STRIDE=1 CONCURRENCY_REPORT=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/test_concurrency.py
+
+# The rows of SECURITY.md's table: each hostile case alone in a fresh process, timed, its peak memory.
+security-table: install
+	$(PY) -m tests.test_security --table
 
 conformance: install
 	$(PY) -m tests.conformance
