@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 CORPUS := ../shared/corpus
 # The reference parser, for the tests that compare with it and for benchmarks only: a separate,
 # git-ignored venv, never a dependency of the project.
@@ -55,8 +56,13 @@ conformance: install
 lifecycle-conformance: install reference
 	$(PY) -m tests.lifecycle_conformance --corpus $(CORPUS) $(LIFECYCLE_ARGS)
 
-bench: install reference
+# BENCH_ARGS=--quick for a run of a few minutes; python -m bench.run --help for every option.
+bench: install reference $(BENCH_STAMP)
 	$(PY) -m bench.run --corpus $(CORPUS) $(BENCH_ARGS)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

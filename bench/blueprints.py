@@ -3,9 +3,10 @@
 Layout under `root`:
 
     registry/cloudify-bench-plugin/1.2.0/plugin.yaml   the one plugin, a directory registry
-    n<N>/blueprint.yaml                                 N node templates
+    n<N>/blueprint.yaml                                 N node templates (`generate`)
     n<N>/types.yaml                                     small self-written basic types
     n<N>/scripts/*.sh                                   the scripts script operations name
+    chain<N>/, cycle<N>/, imports<N>/                    the shapes of `chain`, `cycle`, `imports`
 
 Every tenth node is a host (`cloudify.nodes.Compute` or the plugin's server type); the other nine
 are software components contained in it. Components of one host form a `depends_on` chain, the
@@ -175,6 +176,8 @@ class Generated:
     relationships: int
     path: Path  # the blueprint
     size_bytes: int
+    files: tuple[Path, ...] = ()  # every file resolving it reads, the plugin YAML aside
+    uses_plugin: bool = True  # imports PLUGIN_IMPORT
 
 
 def write_registry(root: Path) -> Path:
@@ -220,7 +223,66 @@ def generate(root: Path, nodes: int, seed: int = 1) -> Generated:
     hosts = sum(1 for index in range(nodes) if index % GROUP == 0)
     relationships = sum(len(template.get("relationships", ())) for template in templates.values())
     return Generated(nodes=nodes, hosts=hosts, relationships=relationships, path=path,
-                     size_bytes=len(text.encode("utf-8")))
+                     size_bytes=len(text.encode("utf-8")), files=(path, folder / "types.yaml"))
+
+
+def chain(root: Path, nodes: int) -> Generated:
+    """`nodes` templates in one line of `depends_on`: node i depends on node i-1."""
+    return _linked(root / f"chain{nodes}", nodes, closed=False)
+
+
+def cycle(root: Path, nodes: int) -> Generated:
+    """The chain closed into a ring: node 0 depends on the last one, so both parsers refuse it."""
+    return _linked(root / f"cycle{nodes}", nodes, closed=True)
+
+
+def _linked(folder: Path, nodes: int, closed: bool) -> Generated:
+    if nodes < 2:
+        raise ValueError("a chain needs at least two nodes")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "types.yaml").write_text(TYPES_YAML, encoding="utf-8")
+    templates = {}
+    for index in range(nodes):
+        target = index - 1 if index else (nodes - 1 if closed else None)
+        template: dict[str, Any] = {"type": "cloudify.nodes.SoftwareComponent"}
+        if target is not None:
+            template["relationships"] = [{"type": "cloudify.relationships.depends_on", "target": f"node_{target}"}]
+        templates[f"node_{index}"] = template
+    shape = "ring" if closed else "chain"
+    document = {"tosca_definitions_version": DSL_VERSION,
+                "description": f"Synthetic benchmark blueprint: a {shape} of {nodes} depends_on relationships.",
+                "imports": ["types.yaml"], "node_templates": templates}
+    return _write(folder, document, nodes, relationships=nodes if closed else nodes - 1,
+                  files=(folder / "types.yaml",), uses_plugin=False)
+
+
+def imports(root: Path, count: int, nodes: int = 10) -> Generated:
+    """A blueprint importing `count` files, each declaring one node type; `nodes` templates use some."""
+    folder = root / f"imports{count}"
+    (folder / "parts").mkdir(parents=True, exist_ok=True)
+    (folder / "types.yaml").write_text(TYPES_YAML, encoding="utf-8")
+    parts = []
+    for index in range(count):
+        part = folder / "parts" / f"part_{index:05d}.yaml"
+        part.write_text(f"node_types:\n  bench.imported.T{index}:\n    derived_from: cloudify.nodes.Root\n"
+                        f"    properties:\n      rank:\n        type: integer\n        default: {index}\n",
+                        encoding="utf-8")
+        parts.append(part)
+    templates = {f"node_{index}": {"type": f"bench.imported.T{index * count // nodes}"} for index in range(nodes)}
+    document = {"tosca_definitions_version": DSL_VERSION,
+                "description": f"Synthetic benchmark blueprint: {count} imported files.",
+                "imports": ["types.yaml", *(f"parts/{part.name}" for part in parts)], "node_templates": templates}
+    return _write(folder, document, nodes, relationships=0, files=(folder / "types.yaml", *parts),
+                  uses_plugin=False)
+
+
+def _write(folder: Path, document: dict, nodes: int, *, relationships: int, files: tuple[Path, ...],
+           uses_plugin: bool) -> Generated:
+    text = "\n".join(_emit(document, 0)) + "\n"
+    path = folder / "blueprint.yaml"
+    path.write_text(text, encoding="utf-8")
+    return Generated(nodes=nodes, hosts=0, relationships=relationships, path=path, size_bytes=len(text.encode("utf-8")),
+                     files=(path, *files), uses_plugin=uses_plugin)
 
 
 def _templates(rng: random.Random, count: int) -> dict[str, dict]:

@@ -1,39 +1,46 @@
-"""The reference parser (cloudify-common 7.0.5 `dsl_parser`), timed in a subprocess.
+"""The reference parser (cloudify-common 7.0.5 `dsl_parser`), run in a subprocess by a driver.
 
-Its code is never imported into this process: a Python that has it installed runs `DRIVER`,
-which parses one blueprint `repeat` times with `parse_from_path` and prints each run's seconds
-as it finishes, so runs completed before a timeout are still read.
+Its code is never imported into this process: a Python that has it installed runs one of the
+drivers below with `-c`, a JSON spec as its argument, and prints one JSON line of figures. The
+bench measures the process from outside too (wall-clock, peak RSS).
+
+`BLUEPRINT_DRIVER` parses one blueprint `repeat` times with `parse_from_path`, imports answered by
+a table {import as written: file} and file: URLs. Spec {"path", "plugins", "repeat"}; answer
+{"first": seconds from the driver's start (the import of dsl_parser included) to the end of the
+first parse, "runs": [seconds of every parse], "nodes", "error"}.
+
+`CORPUS_DRIVER` parses corpus blueprints one after the other, each with its own table (the
+oracle's `resolved_imports`) and resources folder, from the blueprint's folder or the row's
+working folder, until `budget` seconds have passed. Spec {"jobs": [{"blueprint", "cwd",
+"resources", "imports"}], "budget"}; answer {"first", "times", "ok", "done"}.
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
 INSTALL_HINT = "python3 -m venv .ref && .ref/bin/pip install cloudify-common==7.0.5 networkx pyyaml"
 FALLBACK = Path("/work/ref/bin/python")
 
-# argv: blueprint path, repeat count, JSON object {plugin import string: plugin YAML path}.
-# Output: one `run <seconds>` line per parse, then `nodes <count>`; or `error <text>`.
-DRIVER = r'''
-import json, sys, time
+_RESOLVER = r'''
+import json, os, sys, time
+STARTED = time.perf_counter()
 from urllib.request import url2pathname
 
 from dsl_parser import parser
 from dsl_parser.import_resolver.abstract_import_resolver import AbstractImportResolver
 
 
-class BenchResolver(AbstractImportResolver):
-    """Answers the plugin import from a given file and file: URLs from disk; nothing else."""
+class TableResolver(AbstractImportResolver):
+    """Imports from a table {as written: file}, file: URLs from disk; nothing from the network."""
 
-    def __init__(self, plugins):
-        self.plugins = plugins
+    def __init__(self, table):
+        self.table = table
 
     def resolve(self, import_url):
-        if import_url in self.plugins:
-            path = self.plugins[import_url]
+        if import_url in self.table:
+            path = self.table[import_url]
         elif import_url.startswith("file:"):
             path = url2pathname(import_url[len("file:"):])
         else:
@@ -45,41 +52,45 @@ class BenchResolver(AbstractImportResolver):
         return None
 
 
-def main():
-    path, repeat, plugins = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
-    plan = None
-    for _ in range(repeat):
-        resolver = BenchResolver(plugins)
-        started = time.perf_counter()
-        try:
-            plan = parser.parse_from_path(path, resolver=resolver)
-        except Exception as exc:
-            code = getattr(exc, "err_code", None)
-            print("error", type(exc).__name__, f"(code {code}):" if code else ":", str(exc)[:300],
-                  flush=True)
-            return 1
-        print("run", f"{time.perf_counter() - started:.6f}", flush=True)
-    print("nodes", len(plan["nodes"]), flush=True)
-    return 0
-
-
-sys.exit(main())
+def failure(exc):
+    code = getattr(exc, "err_code", None)
+    return f"{type(exc).__name__}" + (f" (code {code})" if code else "") + f": {str(exc)[:200]}"
 '''
 
+BLUEPRINT_DRIVER = _RESOLVER + r'''
+spec = json.loads(sys.argv[1])
+out = {"runs": [], "nodes": None, "error": None}
+for _ in range(spec["repeat"]):
+    begun = time.perf_counter()
+    try:
+        plan = parser.parse_from_path(spec["path"], resolver=TableResolver(spec["plugins"]))
+        out["nodes"] = len(plan["nodes"])
+    except Exception as exc:
+        out["error"] = failure(exc)
+    out["runs"].append(time.perf_counter() - begun)
+    out.setdefault("first", time.perf_counter() - STARTED)
+print(json.dumps(out))
+'''
 
-@dataclass
-class Measure:
-    """One side's figures for one size (what our run or a reference subprocess reported).
-    `status`: ok, timeout, error, skipped."""
-
-    status: str
-    runs: list[float] = field(default_factory=list)
-    nodes: int | None = None
-    detail: str = ""
-
-    @property
-    def best(self) -> float | None:
-        return min(self.runs) if self.runs else None
+CORPUS_DRIVER = _RESOLVER + r'''
+spec = json.loads(sys.stdin.read())
+out = {"times": [], "ok": 0, "done": 0}
+for job in spec["jobs"]:
+    if time.perf_counter() - STARTED > spec["budget"]:
+        break
+    os.chdir(job["cwd"])
+    begun = time.perf_counter()
+    try:
+        parser.parse_from_path(job["blueprint"], resources_base_path=job["resources"],
+                               resolver=TableResolver(job["imports"]))
+        out["ok"] += 1
+    except Exception:
+        pass
+    out["times"].append(time.perf_counter() - begun)
+    out["done"] += 1
+    out.setdefault("first", time.perf_counter() - STARTED)
+print(json.dumps(out))
+'''
 
 
 def find_python(repo: Path) -> tuple[Path | None, str]:
@@ -112,36 +123,3 @@ def version(python: Path) -> str:
     probe = "from importlib.metadata import version; print(version('cloudify-common'))"
     done = subprocess.run([os.fspath(python), "-c", probe], capture_output=True, text=True, timeout=60)
     return done.stdout.strip() or "unknown"
-
-
-def time_parse(python: Path, blueprint: Path, plugins: dict[str, str], repeat: int,
-               timeout: float) -> Measure:
-    """Parse `blueprint` `repeat` times in a fresh reference process, within `timeout` seconds."""
-    command = [os.fspath(python), "-c", DRIVER, os.fspath(blueprint), str(repeat), json.dumps(plugins)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              cwd=blueprint.parent)
-        output, status = done.stdout, "ok" if done.returncode == 0 else "error"
-        stderr = done.stderr
-    except subprocess.TimeoutExpired as exc:
-        output, status, stderr = _text(exc.stdout), "timeout", _text(exc.stderr)
-    timing = Measure(status)
-    for line in output.splitlines():
-        word, _, rest = line.partition(" ")
-        if word == "run":
-            timing.runs.append(float(rest))
-        elif word == "nodes":
-            timing.nodes = int(rest)
-        elif word == "error":
-            timing.detail = rest
-    if status == "timeout":
-        timing.detail = f"no answer within {timeout:g} s"
-    elif status == "error" and not timing.detail:
-        timing.detail = (stderr.strip().splitlines() or ["exited with an error"])[-1]
-    return timing
-
-
-def _text(data: bytes | str | None) -> str:
-    if data is None:
-        return ""
-    return data if isinstance(data, str) else data.decode("utf-8", "replace")

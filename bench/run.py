@@ -1,380 +1,385 @@
-"""Benchmarks: how resolving time grows with blueprint size, ours next to the reference's.
+"""Benchmarks, side by side in one run on one machine: the reference, this project and the floor.
 
-    python -m bench.run [--sizes 10,100,1000,3000,10000] [--seed 1] [--repeat 3] [--big 1000]
-                        [--timeout 120] [--no-memory]
-                        [--no-ref] [--ref-timeout 120] [--ref-max 1000]
-                        [--corpus [DIR]] [--corpus-timeout 60] [--json FILE] [--keep]
+    python -m bench.run [--quick] [--sizes 10,100,1000] [--ref-budget 120] [--timeout 600]
+                        [--corpus DIR | --no-corpus] [--corpus-sample 100] [--corpus-stride 1]
+                        [--no-ref] [--markdown BENCHMARKS.md] [--plot bench/benchmarks.png]
+                        [--json FILE] [--keep]
 
-1. Synthetic blueprints (bench/blueprints.py) of each size are written to a temporary folder
-   and resolved in this process with a fresh `Resolver` per run: best of `--repeat` runs below
-   `--big` nodes, one run from there on; then one more run under `tracemalloc` for the peak of
-   traced memory. `t(N)/t(N/10)` is about 10 for linear growth and 100 for quadratic; `slope`
-   is log(t/t_prev) / log(N/N_prev) against the previous size: 1 linear, 2 quadratic.
-2. The reference (cloudify-common 7.0.5), when a Python with it is found ($REF_PYTHON, then
-   .ref/bin/python, then /work/ref/bin/python), parses the same files in a subprocess (see
-   bench/reference.py), up to `--ref-max` nodes, each size within `--ref-timeout` seconds.
-3. `--corpus` resolves every blueprint of the shared corpus (MANIFEST.tsv) in one `Resolver`
-   session and sets the total and median against the reference's recorded timings
-   (oracle/timings.tsv, measured on another machine).
+Sides: the reference (cloudify-common 7.0.5 in its own Python, bench/reference.py), the resolver,
+and the floor: PyYAML's C loader reading each file the resolver reads, once (bench/side.py).
+Every case runs each side in a fresh process, measured from outside (wall-clock, and peak RSS from
+`wait4`) and from inside (`first`: the library's import and the first run, as a process started
+for one job pays them; `warm`: the best later run in the same process).
 
-Each timed run of ours gets `--timeout` seconds (0: no limit); a size that times out is reported
-as such and larger sizes are skipped. Progress goes to stderr, the table to stdout, and
-`--json FILE` writes every number. Exit status: 0, or 1 when a synthetic blueprint did not
-resolve cleanly (they are all valid, so that is a bug), 2 on a usage error.
+Cases: start-up (`python -c pass`, `python -m resolver --version`, a one-node blueprint end to
+end, best of several processes); synthetic blueprints of `--sizes` nodes (bench/blueprints.py); a
+500-node relationship chain, a 200-node relationship cycle, 1,000 imported files; the corpus
+resolved blueprint by blueprint with a fresh session each (a sample of `--corpus-sample` rows,
+all three sides), and as one batch (every `--corpus-stride`th row) with `-j 1` and with every core.
+The reference gets `--ref-budget` seconds per case: a case it does not finish is "> budget", and
+larger sizes are not tried.
+
+Subprocesses write their bytecode under a temporary `PYTHONPYCACHEPREFIX`, as an installed
+package has it compiled (this repository's environment may say PYTHONDONTWRITEBYTECODE).
+The results go to `--markdown` (BENCHMARKS.md) with the machine and date, to `--plot` (a PNG of
+time and memory against node count, when matplotlib is installed: `pip install -e .[bench]`),
+and with `--json` every number. Progress goes to stderr. Exit status 0; 1 when the resolver gave
+a wrong verdict on a generated blueprint (all are valid but the cycle), a bug; 2 on usage errors.
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import gc
+import datetime
 import json
-import math
 import os
 import platform
 import shutil
-import signal
-import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
-import tracemalloc
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from . import blueprints, reference
-from .reference import Measure
+from .report import render_markdown, write_plot
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
-DEFAULT_SIZES = (10, 100, 1000, 3000, 10000)
-MEMORY_SLOWDOWN = 5  # a run under tracemalloc takes up to about this many times as long
-
-
-class TimedOut(BaseException):
-    """Raised inside a timed call when its deadline passes.
-
-    A BaseException, so that no `except Exception` on the way swallows it.
-    """
-
-
-class Deadline:
-    """`with Deadline(seconds):` interrupts the block with TimedOut (SIGALRM; 0 means none)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.active = seconds > 0 and hasattr(signal, "setitimer")
-        self.previous: Any = None
-
-    def __enter__(self) -> "Deadline":
-        if self.active:
-            self.previous = signal.signal(signal.SIGALRM, self._expire)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.active:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
-
-    def _expire(self, signum: int, frame: Any) -> None:
-        raise TimedOut()
-
-
-# --------------------------------------------------------------------------------------------
-# Measurements
+DEFAULT_SIZES = (10, 30, 100, 300, 1000, 3000, 10000)
+QUICK_SIZES = (10, 100, 1000)
+SIDES = ("reference", "resolver", "floor")
+STARTUP_RUNS = 7  # processes per start-up command; the best counts
+BIG = 1000  # from this size on, fewer runs in the process
+# 10,000 nodes make an 11 MB file and 1,000 imports 1,002 files, past the default limits (limits.py):
+# the generated blueprints are trusted, so they are raised as a user would (--max-file-size ...).
+LIMITS = {"max_file_size": 1 << 30, "max_files": 100_000, "max_nodes": 1_000_000}
 
 
 @dataclass
-class SizeResult:
-    nodes: int
-    hosts: int
-    relationships: int
-    yaml_bytes: int
-    ours: Measure
-    peak_bytes: int | None = None
-    memory_status: str = "skipped"
-    memory_detail: str = ""
-    ref: Measure = field(default_factory=lambda: Measure("skipped"))
+class Run:
+    """One process, measured from outside, and the JSON line it printed (`answer`).
+    `status`: ok, error (no answer), timeout, skipped (not run: `detail` says why)."""
+
+    status: str
+    wall: float | None = None
+    rss_mb: float | None = None
+    answer: dict = field(default_factory=dict)
+    detail: str = ""
+
+    @property
+    def first(self) -> float | None:
+        return self.answer.get("first") if self.status == "ok" else None
+
+    @property
+    def warm(self) -> float | None:
+        return self.answer.get("warm") if self.status == "ok" else None
+
+    @property
+    def best(self) -> float | None:
+        """The in-process time to compare: the warm run when there is one, else the first."""
+        return self.warm if self.warm is not None else self.first
 
 
-def resolve_once(path: Path, registry: Path) -> Any:
-    from resolver import Resolver
+@dataclass
+class Case:
+    name: str
+    group: str  # startup, size, shape, corpus
+    nodes: int | None = None
+    yaml_bytes: int | None = None
+    runs: dict[str, Run] = field(default_factory=dict)
+    note: str = ""
 
-    return Resolver(registries=[registry]).resolve(path)
 
-
-def time_ours(path: Path, registry: Path, repeat: int, timeout: float) -> Measure:
-    """Resolve `path` `repeat` times, each with a fresh session and at most `timeout` seconds."""
-    measure = Measure("ok")
-    for _ in range(repeat):
-        gc.collect()
+def measured(command: Sequence[str], *, stdin: str = "", timeout: float, env: dict, cwd: Path) -> Run:
+    """Run `command`; its wall-clock time, peak RSS (`wait4`) and the last JSON line it printed."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
+        process = subprocess.Popen(list(map(os.fspath, command)), stdin=subprocess.PIPE, stdout=out, stderr=err,
+                                   env=env, cwd=cwd)
+        reaped: dict = {}
+
+        def reap() -> None:
+            _, status, usage = os.wait4(process.pid, 0)
+            reaped.update(wall=time.perf_counter() - started, status=status, usage=usage)
+
+        waiter = threading.Thread(target=reap, daemon=True)
+        waiter.start()
         try:
-            with Deadline(timeout):
-                result = resolve_once(path, registry)
-        except TimedOut:
-            measure.status, measure.detail = "timeout", f"no answer within {timeout:g} s"
-            return measure
-        elapsed = time.perf_counter() - started
-        if not result.ok:
-            first = result.problems[0] if result.problems else None
-            measure.status = "error"
-            measure.detail = f"not ok: {first.code}: {first.message}" if first else "not ok"
-            return measure
-        measure.runs.append(elapsed)
-        measure.nodes = len(result.plan["nodes"])
-    return measure
+            process.stdin.write(stdin.encode("utf-8"))
+            process.stdin.close()
+        except BrokenPipeError:  # it ended before reading; its status says why
+            pass
+        waiter.join(timeout if timeout > 0 else None)
+        if waiter.is_alive():
+            process.kill()
+            waiter.join()
+            process.returncode = -9
+            return Run("timeout", detail=f"no answer within {timeout:g} s")
+        process.returncode = os.waitstatus_to_exitcode(reaped["status"])
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    run = Run("ok" if process.returncode == 0 else "error", wall=reaped["wall"],
+              rss_mb=reaped["usage"].ru_maxrss / 1024)  # kilobytes on Linux
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if lines:
+        run.answer = json.loads(lines[-1])
+    if run.status == "error":
+        run.detail = (stderr.strip().splitlines() or [f"exit status {process.returncode}"])[-1][:300]
+    return run
 
 
-def peak_memory(path: Path, registry: Path, timeout: float) -> tuple[str, int | None]:
-    """The peak of memory traced by `tracemalloc` while resolving `path` once."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        with Deadline(timeout):
-            resolve_once(path, registry)
-        return "ok", tracemalloc.get_traced_memory()[1]
-    except TimedOut:
-        return "timeout", None
-    finally:
-        tracemalloc.stop()
+class Bench:
+    """The sides' commands and environment, and the order cases are measured in."""
 
-
-def run_sizes(args: argparse.Namespace, root: Path, ref_python: Path | None,
-              progress: Callable[[str], None]) -> list[SizeResult]:
-    registry = blueprints.write_registry(root)
-    plugins = {blueprints.PLUGIN_IMPORT: os.fspath(blueprints.plugin_yaml_path(registry))}
-    # Warm-up: the first call imports the resolver's modules; no size should pay for that.
-    resolve_once(blueprints.generate(root, 10, args.seed).path, registry)
-
-    results: list[SizeResult] = []
-    ours_stopped = ref_stopped = ""
-    for size in args.sizes:
-        made = blueprints.generate(root, size, args.seed)
-        repeat = args.repeat if size < args.big else 1
-        row = SizeResult(size, made.hosts, made.relationships, made.size_bytes, Measure("skipped"))
-        results.append(row)
-
-        if ours_stopped:
-            row.ours.detail = ours_stopped
-        else:
-            row.ours = time_ours(made.path, registry, repeat, args.timeout)
-            progress(f"{size:>6} nodes  ours: {_status_text(row.ours)}")
-            if row.ours.status == "timeout":
-                ours_stopped = f"{size} nodes timed out"
-            elif row.ours.status == "ok" and not args.no_memory:
-                if args.timeout and row.ours.best * MEMORY_SLOWDOWN > args.timeout:
-                    # Tracing slows the run down about that much: it would only time out.
-                    row.memory_detail = (f"tracemalloc run skipped: the timed run took {_seconds(row.ours.best)} s, "
-                                         f"more than 1/{MEMORY_SLOWDOWN} of --timeout {args.timeout:g} s")
-                else:
-                    row.memory_status, row.peak_bytes = peak_memory(made.path, registry, args.timeout)
-                    if row.memory_status == "timeout":
-                        row.memory_detail = f"tracemalloc run: no answer within {args.timeout:g} s"
-                progress(f"{size:>6} nodes  ours: peak traced memory "
-                         f"{_mb(row.peak_bytes) if row.peak_bytes else row.memory_detail}")
-
-        if ref_python is None:
-            row.ref.detail = "no reference Python"
-        elif size > args.ref_max:
-            row.ref.detail = f"above --ref-max {args.ref_max}"
-        elif ref_stopped:
-            row.ref.detail = ref_stopped
-        else:
-            timing = reference.time_parse(ref_python, made.path, plugins, repeat, args.ref_timeout)
-            row.ref = timing
-            progress(f"{size:>6} nodes  reference: {_status_text(row.ref)}")
-            if timing.status == "timeout":
-                ref_stopped = f"{size} nodes timed out"
-    return results
-
-
-@dataclass
-class CorpusResult:
-    folder: str
-    blueprints: int
-    wall_s: float
-    times: list[float] = field(repr=False)
-    accepted: int = 0
-    rejected: int = 0
-    crashed: int = 0
-    timed_out: int = 0
-    ref_matched: int = 0
-    ref_times: list[float] = field(default_factory=list, repr=False)
-    ref_all_rows: int = 0
-    ref_all_sum: float = 0.0
-    ref_all_median: float = 0.0
-
-
-def time_corpus(corpus: Path, timeout: float, progress: Callable[[str], None]) -> CorpusResult:
-    """Resolve every manifest row in one session; read the reference's timings for the same ids."""
-    from resolver import Resolver
-
-    with open(corpus / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    started = time.perf_counter()
-    session = Resolver(registries=[corpus / "plugins"], import_rules=corpus / "import-rules.yaml",
-                       blueprint_catalog=corpus / "blueprint-catalog.yaml", search_paths=[corpus / "types"])
-    result = CorpusResult(os.fspath(corpus), len(rows), 0.0, [])
-    for count, row in enumerate(rows, 1):
-        search = [corpus / row["cwd"]] if row.get("cwd") else ()
-        begun = time.perf_counter()
-        try:
-            with Deadline(timeout):
-                outcome = session.resolve(corpus / row["path"], search_paths=search)
-            if outcome.ok:
-                result.accepted += 1
+    def __init__(self, args: argparse.Namespace, root: Path, progress: Callable[[str], None]) -> None:
+        self.args, self.root, self.progress = args, root, progress
+        self.env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        self.env["PYTHONPYCACHEPREFIX"] = os.fspath(root / "pycache")
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.fspath(REPO), os.environ.get("PYTHONPATH")]))
+        self.python = Path(sys.executable)
+        self.ref_python: Path | None = None
+        self.ref_note = "skipped (--no-ref)"
+        self.ref_version = None
+        if not args.no_ref:
+            self.ref_python, why = reference.find_python(REPO)
+            if self.ref_python is None:
+                self.ref_note = f"skipped: no Python with dsl_parser ({why}); {reference.INSTALL_HINT}"
             else:
-                result.rejected += 1
-        except TimedOut:
-            result.timed_out += 1
-        except Exception:  # a crash is the conformance harness's business; here it is counted
-            result.crashed += 1
-        result.times.append(time.perf_counter() - begun)
-        if count % 200 == 0:
-            progress(f"corpus: {count}/{len(rows)} blueprints, {time.perf_counter() - started:.1f} s")
-    result.wall_s = time.perf_counter() - started
+                self.ref_version = reference.version(self.ref_python)
+                self.ref_note = f"cloudify-common {self.ref_version} ({self.ref_python})"
+        self.registry = blueprints.write_registry(root)
+        self.plugin_yaml = blueprints.plugin_yaml_path(self.registry)
+        self.ref_over = ""  # set when a size exceeded the budget: larger ones are not tried
 
-    timings = corpus / "oracle" / "timings.tsv"
-    if timings.exists():
-        with open(timings, newline="", encoding="utf-8") as handle:
-            recorded = {r["id"]: float(r["parse_s_median"]) for r in csv.DictReader(handle, delimiter="\t")
-                        if r.get("parse_s_median")}
-        result.ref_times = [recorded[r["id"]] for r in rows if r["id"] in recorded]
-        result.ref_matched = len(result.ref_times)
-        result.ref_all_rows = len(recorded)
-        result.ref_all_sum = sum(recorded.values())
-        result.ref_all_median = statistics.median(recorded.values()) if recorded else 0.0
-    return result
+    # -- the sides' commands ------------------------------------------------------------------------
+
+    def side(self, name: str, spec: dict, timeout: float | None = None) -> Run:
+        return measured([self.python, "-m", "bench.side", name], stdin=json.dumps(spec),
+                        timeout=self.args.timeout if timeout is None else timeout, env=self.env, cwd=REPO)
+
+    def reference_blueprint(self, made: blueprints.Generated, repeat: int) -> Run:
+        if self.ref_python is None:
+            return Run("skipped", detail=self.ref_note)
+        if self.ref_over:
+            return Run("skipped", detail=f"> budget ({self.ref_over})")
+        plugins = {blueprints.PLUGIN_IMPORT: os.fspath(self.plugin_yaml)} if made.uses_plugin else {}
+        spec = {"path": os.fspath(made.path), "plugins": plugins, "repeat": repeat}
+        run = measured([self.ref_python, "-c", reference.BLUEPRINT_DRIVER, json.dumps(spec)],
+                       timeout=self.args.ref_budget, env=self.env, cwd=made.path.parent)
+        return _budgeted(run, self.args.ref_budget)
+
+    def files_of(self, made: blueprints.Generated) -> list[str]:
+        return [os.fspath(p) for p in made.files] + ([os.fspath(self.plugin_yaml)] if made.uses_plugin else [])
+
+    # -- cases ---------------------------------------------------------------------------------------
+
+    def startup(self) -> list[Case]:
+        one = blueprints.generate(self.root, 1, self.args.seed)
+        ours_e2e = [self.python, "-m", "resolver", "--no-cache", "--no-config", "-r", self.registry, one.path]
+        floor_spec = json.dumps({"case": "files", "files": self.files_of(one), "repeat": 1})
+        commands = {
+            "python -c pass": {"reference": [self.ref_python, "-c", "pass"] if self.ref_python else None,
+                               "resolver": [self.python, "-c", "pass"], "floor": [self.python, "-c", "pass"]},
+            "resolver --version": {"resolver": [self.python, "-m", "resolver", "--version"]},
+            "one-node blueprint, end to end": {
+                "reference": ([self.ref_python, "-c", reference.BLUEPRINT_DRIVER,
+                               json.dumps({"path": os.fspath(one.path), "repeat": 1, "plugins": {
+                                   blueprints.PLUGIN_IMPORT: os.fspath(self.plugin_yaml)}})]
+                              if self.ref_python else None),
+                "resolver": ours_e2e, "floor": [self.python, "-m", "bench.side", "floor"]},
+        }
+        cases = []
+        for name, sides in commands.items():
+            case = Case(name, "startup", nodes=1 if "one-node" in name else None)
+            for side in SIDES:
+                command = sides.get(side)
+                if command is None:
+                    case.runs[side] = Run("skipped", detail="no such command" if side != "reference"
+                                          or self.ref_python else self.ref_note)
+                    continue
+                stdin = floor_spec if command[-1] == "floor" else ""
+                runs = [measured(command, stdin=stdin, timeout=120, env=self.env, cwd=one.path.parent)
+                        for _ in range(self.args.startup_runs + 1)][1:]  # the first compiles bytecode
+                done = [r for r in runs if r.status == "ok"]
+                case.runs[side] = min(done, key=lambda r: r.wall) if done else runs[-1]
+            self.progress(f"start-up: {name}: " + ", ".join(
+                f"{side} {_s(run.wall)}" for side, run in case.runs.items() if run.wall is not None))
+            cases.append(case)
+        return cases
+
+    def blueprint_case(self, name: str, group: str, made: blueprints.Generated, expect_ok: bool = True) -> Case:
+        big = made.nodes >= BIG or len(made.files) > 100
+        repeat = 1 if big else 3
+        case = Case(name, group, nodes=made.nodes, yaml_bytes=sum(p.stat().st_size for p in made.files))
+        case.runs["resolver"] = self.side("resolver", {"case": "blueprint", "path": os.fspath(made.path),
+                                                       "registries": [os.fspath(self.registry)], "repeat": repeat + 1,
+                                                       "limits": LIMITS})
+        case.runs["floor"] = self.side("floor", {"case": "files", "files": self.files_of(made), "repeat": repeat + 1})
+        case.runs["reference"] = self.reference_blueprint(made, repeat)
+        if group == "size" and case.runs["reference"].status == "timeout":
+            self.ref_over = f"{made.nodes} nodes took longer"
+        ours = case.runs["resolver"].answer
+        if case.runs["resolver"].status == "ok" and ours.get("ok") != expect_ok:
+            case.note = f"resolver verdict ok={ours.get('ok')}, expected {expect_ok}: {ours.get('codes')}"
+        elif not expect_ok:
+            reference_said = case.runs["reference"].answer.get("error") or "-"
+            case.note = f"refused by both: resolver {', '.join(ours.get('codes') or ())}; reference {reference_said}"
+        self.progress(f"{name}: " + ", ".join(f"{side} {_s(run.first)} s / {_mb(run.rss_mb)}" if run.status == "ok"
+                                               else f"{side} {run.status}" for side, run in case.runs.items()))
+        return case
+
+    def corpus(self) -> list[Case]:
+        corpus = self.args.corpus
+        with open(corpus / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+        def task(row: dict) -> list:
+            return [os.fspath(corpus / row["path"]), [os.fspath(corpus / row["cwd"])] if row["cwd"] else []]
+
+        step = max(1, len(rows) // self.args.corpus_sample)
+        sample = rows[::step][:self.args.corpus_sample]
+        cases = []
+
+        fresh = Case("corpus, fresh session per blueprint", "corpus")
+        fresh.runs["resolver"] = self.side("resolver", {"case": "corpus-fresh", "corpus": os.fspath(corpus),
+                                                        "rows": [task(row) for row in sample]})
+        lists = fresh.runs["resolver"].answer.get("lists", [])
+        fresh.runs["floor"] = self.side("floor", {"case": "file-lists", "lists": lists})
+        fresh.runs["reference"] = self.reference_corpus(corpus, sample)
+        # Compared on the blueprints the reference finished within its budget: the sums of the
+        # per-blueprint times (the libraries' imports are the start-up's business).
+        done = len(fresh.runs["reference"].answer.get("times", sample))
+        for run in fresh.runs.values():
+            if "times" in run.answer:
+                run.answer["first"] = sum(run.answer["times"][:done])
+        fresh.name += f" ({done} of a {len(sample)}-row sample of {len(rows)})"
+        fresh.yaml_bytes = sum(os.path.getsize(path) for files in lists[:done] for path in files)
+        fresh.note = self._corpus_note(fresh, done)
+        cases.append(fresh)
+        self.progress(f"{fresh.name}: " + ", ".join(f"{side} {_s(run.first)} s" for side, run in fresh.runs.items()))
+
+        batch_rows = rows[::self.args.corpus_stride]
+        for jobs in sorted({1, self.args.cores}):
+            case = Case(f"corpus, one batch -j {jobs} ({len(batch_rows)} blueprints)", "corpus")
+            case.runs["resolver"] = self.side("resolver", {"case": "corpus-batch", "corpus": os.fspath(corpus),
+                                                           "rows": [task(row) for row in batch_rows], "jobs": jobs})
+            case.runs["reference"] = Run("skipped", detail="> budget: see the fresh-session sample")
+            files = case.runs["resolver"].answer.get("files")
+            if files is not None:  # -j 1 says which distinct files the batch read: the floor reads each once
+                case.runs["floor"] = self.side("floor", {"case": "files", "files": files, "repeat": 1})
+                case.yaml_bytes = sum(os.path.getsize(path) for path in files)
+            else:
+                case.runs["floor"] = Run("skipped", detail="the floor is one process: see -j 1")
+            case.note = f"{case.runs['resolver'].answer.get('ok', '-')} accepted"
+            cases.append(case)
+            self.progress(f"{case.name}: " + ", ".join(f"{side} {_s(run.first)} s" for side, run in case.runs.items()))
+        return cases
+
+    def reference_corpus(self, corpus: Path, rows: list[dict]) -> Run:
+        if self.ref_python is None:
+            return Run("skipped", detail=self.ref_note)
+        empty = self.root / "empty"
+        empty.mkdir(exist_ok=True)
+        jobs = []
+        for row in rows:
+            with open(corpus / "oracle" / f"{row['id']}.json", encoding="utf-8") as handle:
+                oracle = json.load(handle)
+            table = {}
+            for entry in oracle.get("resolved_imports") or ():
+                written = entry["import"]
+                head, sep, tail = written.partition("--")
+                table[written] = os.fspath(corpus / entry["resolved"])
+                if sep and "://" not in head:
+                    table[tail] = table[written]
+            jobs.append({"blueprint": os.fspath(corpus / row["path"]), "resources": os.fspath(corpus / "types"),
+                         "cwd": os.fspath(corpus / row["cwd"]) if row["cwd"] else os.fspath(empty), "imports": table})
+        # the driver stops itself at the budget; the timeout is a safety margin for one slow blueprint
+        run = measured([self.ref_python, "-c", reference.CORPUS_DRIVER],
+                       stdin=json.dumps({"jobs": jobs, "budget": self.args.ref_budget}),
+                       timeout=self.args.ref_budget * 2 + 60, env=self.env, cwd=REPO)
+        if run.status == "ok" and run.answer.get("done", 0) < len(rows):
+            run.detail = f"{run.answer.get('done')} of {len(rows)} blueprints within the budget of {self.args.ref_budget:g} s"
+        return _budgeted(run, self.args.ref_budget)
+
+    @staticmethod
+    def _corpus_note(case: Case, count: int) -> str:
+        ours = case.runs["resolver"].answer.get("ok", "-")
+        ref = case.runs["reference"].answer
+        return (f"per-blueprint times summed over the {count} blueprints the reference finished; accepted of the "
+                f"whole sample: resolver {ours}" + (f", reference {ref['ok']} of {ref['done']}" if ref else ""))
 
 
-# --------------------------------------------------------------------------------------------
-# Reporting
+def _budgeted(run: Run, budget: float) -> Run:
+    if run.status == "timeout":
+        run.detail = f"> budget ({budget:g} s)"
+    return run
 
 
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+# -- the run ------------------------------------------------------------------------------------------
 
 
-def _mb(value: int | None) -> str:
-    return "-" if value is None else f"{value / 2**20:.1f} MB"
-
-
-def _status_text(measure: Measure) -> str:
-    runs = len(measure.runs)
-    if measure.status == "ok":
-        return f"{_seconds(measure.best)} s (best of {runs})" if runs > 1 else f"{_seconds(measure.best)} s"
-    text = f"{measure.status}: {measure.detail}" if measure.detail else measure.status
-    if runs:
-        text += f" (best of the {runs} finished runs {_seconds(measure.best)} s)"
-    return text
-
-
-def _cell(measure: Measure) -> str:
-    if measure.status == "ok":
-        return _seconds(measure.best)
-    return measure.status
-
-
-def scaling(results: Sequence[SizeResult], side: str) -> dict[int, dict[str, float | None]]:
-    """Per size: t(N)/t(N/10) when N/10 was measured, and the slope against the previous size."""
-    best = {r.nodes: getattr(r, side).best for r in results if getattr(r, side).status == "ok"}
-    out: dict[int, dict[str, float | None]] = {}
-    previous: int | None = None
-    for nodes in sorted(best):
-        tenth = best.get(nodes // 10) if nodes % 10 == 0 else None
-        slope = None
-        if previous is not None and best[previous] > 0 and best[nodes] > 0:
-            slope = math.log(best[nodes] / best[previous]) / math.log(nodes / previous)
-        out[nodes] = {"ratio_to_tenth": best[nodes] / tenth if tenth else None, "slope": slope}
-        previous = nodes
-    return out
-
-
-def render_sizes(results: Sequence[SizeResult], args: argparse.Namespace, ref_note: str) -> str:
-    ours_scale, ref_scale = scaling(results, "ours"), scaling(results, "ref")
-    header = ("nodes", "hosts", "rels", "YAML KB", "ours s", "t/t(N/10)", "slope", "peak MB",
-              "ref s", "t/t(N/10)", "slope", "ref/ours")
-    lines = [header]
-    for r in results:
-        ours, ref = ours_scale.get(r.nodes, {}), ref_scale.get(r.nodes, {})
-        speedup = (f"{r.ref.best / r.ours.best:.0f}x" if r.ref.status == "ok" and r.ours.status == "ok"
-                   and r.ours.best else "-")
-        peak = f"{r.peak_bytes / 2**20:.1f}" if r.peak_bytes is not None else r.memory_status
-        lines.append((str(r.nodes), str(r.hosts), str(r.relationships), f"{r.yaml_bytes / 1024:.0f}",
-                      _cell(r.ours), _ratio(ours.get("ratio_to_tenth")), _slope(ours.get("slope")), peak,
-                      _cell(r.ref), _ratio(ref.get("ratio_to_tenth")), _slope(ref.get("slope")), speedup))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    table = ["  ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in lines]
-    table.insert(1, "  ".join("-" * width for width in widths))
-    notes = [f"Synthetic blueprints (seed {args.seed}): best of {args.repeat} runs below {args.big} nodes, "
-             f"one run from {args.big}; fresh Resolver per run; peak = tracemalloc peak of one more run.",
-             f"Reference: {ref_note}"]
-    for r in results:
-        if r.memory_detail:
-            notes.append(f"  {r.nodes} nodes, ours: {r.memory_detail}")
-        for side, measure in (("ours", r.ours), ("reference", r.ref)):
-            if measure.status in ("timeout", "error"):
-                notes.append(f"  {r.nodes} nodes, {side}: {_status_text(measure)}")
-            if (side == "reference" and measure.nodes is not None and r.ours.nodes is not None
-                    and measure.nodes != r.ours.nodes):
-                notes.append(f"  {r.nodes} nodes: the reference's plan has {measure.nodes} nodes, ours {r.ours.nodes}")
-    return "\n".join(notes[:1] + [""] + table + [""] + notes[1:])
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _slope(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def render_corpus(result: CorpusResult) -> str:
-    def line(label: str, count: int, total: float, median: float) -> str:
-        return f"{label:<34}{count:>10}  {total:>9.1f}  {median:>9.4f}"
-
-    ours_median = statistics.median(result.times) if result.times else 0.0
-    lines = [f"Corpus {result.folder}: {result.blueprints} blueprints in one Resolver session "
-             f"({result.accepted} accepted, {result.rejected} rejected, {result.crashed} crashed, "
-             f"{result.timed_out} timed out)",
-             "",
-             f"{'':<34}{'blueprints':>10}  {'total s':>9}  {'median s':>9}",
-             line("ours (this machine)", len(result.times), result.wall_s, ours_median)]
-    if not result.ref_times:
-        lines.append("reference: no oracle/timings.tsv")
-        return "\n".join(lines)
-    ref_sum, ref_median = sum(result.ref_times), statistics.median(result.ref_times)
-    lines.append(line("reference (oracle/timings.tsv)", result.ref_matched, ref_sum, ref_median))
-    lines.append(line("  all rows of timings.tsv", result.ref_all_rows, result.ref_all_sum, result.ref_all_median))
-    if result.wall_s > 0 and ours_median > 0:
-        lines += ["", f"reference/ours: total {ref_sum / result.wall_s:.0f}x, median {ref_median / ours_median:.0f}x "
-                  "(the reference's times: parse only, one run each, recorded on a 2-core machine; "
-                  "ours: one session, which parses each shared file once)"]
-    return "\n".join(lines)
-
-
-def write_json(path: Path, payload: dict) -> None:
-    """Write `payload` to `path` atomically: a temporary file in the same folder, then a rename."""
-    folder = path.resolve().parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", dir=folder, prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False, encoding="utf-8")
+def machine() -> dict:
+    model = platform.processor() or platform.machine()
     try:
-        with handle:
-            json.dump(payload, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(handle.name, path)
-    except BaseException:
-        os.unlink(handle.name)
-        raise
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), model)
+    except OSError:
+        pass
+    import yaml
+
+    return {"cpu": model, "cores": os.cpu_count(), "python": f"{platform.python_implementation()} "
+            f"{platform.python_version()}", "system": f"{platform.system()} {platform.release()}",
+            "pyyaml": f"{yaml.__version__} (C loader: {'yes' if hasattr(yaml, 'CSafeLoader') else 'no'})",
+            "load_before": _load()}
 
 
-# --------------------------------------------------------------------------------------------
-# Command line
+def _load() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def run_all(args: argparse.Namespace, progress: Callable[[str], None]) -> tuple[list[Case], dict, Bench]:
+    info = machine()
+    info["date"] = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    root = Path(tempfile.mkdtemp(prefix="resolver-bench-"))
+    try:
+        bench = Bench(args, root, progress)
+        progress(f"reference: {bench.ref_note}")
+        cases = bench.startup()
+        for size in args.sizes:
+            cases.append(bench.blueprint_case(f"{size} nodes", "size", blueprints.generate(root, size, args.seed)))
+        cases.append(bench.blueprint_case("500-node relationship chain", "shape", blueprints.chain(root, 500)))
+        cases.append(bench.blueprint_case("200-node relationship cycle", "shape", blueprints.cycle(root, 200),
+                                          expect_ok=False))
+        cases.append(bench.blueprint_case("1,000 imports", "shape", blueprints.imports(root, 1000)))
+        if args.corpus is not None:
+            if (args.corpus / "MANIFEST.tsv").exists():
+                cases.extend(bench.corpus())
+            else:
+                progress(f"corpus: skipped, no MANIFEST.tsv in {args.corpus}")
+    finally:
+        if args.keep:
+            progress(f"generated blueprints kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    info["load_after"] = _load()
+    info["reference"] = bench.ref_note
+    return cases, info, bench
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} MB"
 
 
 def _sizes(text: str) -> list[int]:
@@ -384,34 +389,50 @@ def _sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"not a list of node counts: {text!r}") from None
     if not sizes or any(size < 1 for size in sizes):
         raise argparse.ArgumentTypeError("node counts must be positive")
-    return sizes
+    return sorted(set(sizes))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    from resolver.batch import default_jobs
+
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES),
+    parser.add_argument("--quick", action="store_true",
+                        help=f"sizes {','.join(map(str, QUICK_SIZES))}, a 20-row corpus sample, every 10th "
+                             "row in the batch, 30 s for the reference, 3 start-up runs (a few minutes)")
+    parser.add_argument("--sizes", type=_sizes, default=None,
                         help="node counts, comma-separated (default: " + ",".join(map(str, DEFAULT_SIZES)) + ")")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per small size; the best counts (default: 3)")
-    parser.add_argument("--big", type=int, default=1000, help="sizes from this one are run once (default: 1000)")
-    parser.add_argument("--timeout", type=float, default=120.0,
-                        help="seconds allowed per run of ours, 0 for no limit (default: 120)")
-    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds allowed for one process of the resolver or the floor (default: 600)")
     parser.add_argument("--no-ref", action="store_true", help="do not run the reference")
-    parser.add_argument("--ref-timeout", type=float, default=120.0,
-                        help="seconds allowed for the reference per size (default: 120)")
-    parser.add_argument("--ref-max", type=int, default=1000,
-                        help="largest size the reference is given (default: 1000)")
-    parser.add_argument("--corpus", nargs="?", type=Path, const=DEFAULT_CORPUS, default=None, metavar="DIR",
-                        help=f"also time the shared corpus (DIR defaults to {DEFAULT_CORPUS})")
-    parser.add_argument("--corpus-timeout", type=float, default=60.0,
-                        help="seconds allowed per corpus blueprint (default: 60)")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write the numbers to FILE")
+    parser.add_argument("--ref-budget", type=float, default=None,
+                        help="seconds the reference gets per case (default: 120; --quick 30)")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, metavar="DIR",
+                        help=f"the shared corpus (default: {DEFAULT_CORPUS})")
+    parser.add_argument("--no-corpus", dest="corpus", action="store_const", const=None, help="skip the corpus")
+    parser.add_argument("--corpus-sample", type=int, default=None,
+                        help="corpus rows resolved with a fresh session each, by all three (default: 100; --quick 20)")
+    parser.add_argument("--corpus-stride", type=int, default=None,
+                        help="every Nth corpus row goes into the batch (default: 1; --quick 10)")
+    parser.add_argument("--cores", type=int, default=default_jobs(),
+                        help="-j for the parallel batch (default: the cores, %(default)s)")
+    parser.add_argument("--startup-runs", type=int, default=None,
+                        help=f"processes per start-up command, the best counts (default: {STARTUP_RUNS}; --quick 3)")
+    parser.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md", help="(default: BENCHMARKS.md)")
+    parser.add_argument("--plot", type=Path, default=REPO / "bench" / "benchmarks.png",
+                        help="(default: bench/benchmarks.png)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE")
     parser.add_argument("--keep", action="store_true", help="keep the generated blueprints and say where")
     args = parser.parse_args(argv)
-    args.sizes = sorted(set(args.sizes))
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    quick = args.quick
+    args.sizes = args.sizes or list(QUICK_SIZES if quick else DEFAULT_SIZES)
+    args.ref_budget = args.ref_budget if args.ref_budget is not None else (30.0 if quick else 120.0)
+    args.corpus_sample = args.corpus_sample or (20 if quick else 100)
+    args.corpus_stride = args.corpus_stride or (10 if quick else 1)
+    args.startup_runs = args.startup_runs or (3 if quick else STARTUP_RUNS)
+    for name in ("corpus_sample", "corpus_stride", "cores", "startup_runs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
 
 
@@ -421,73 +442,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     def progress(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    if args.no_ref:
-        ref_python, ref_note, ref_version = None, "skipped (--no-ref)", None
-    else:
-        ref_python, why = reference.find_python(REPO)
-        if ref_python is None:
-            ref_version = None
-            ref_note = (f"skipped: no Python with dsl_parser ({why}). To install it: "
-                        f"{reference.INSTALL_HINT}  (or set REF_PYTHON)")
-        else:
-            ref_version = reference.version(ref_python)
-            ref_note = (f"cloudify-common {ref_version} ({ref_python}) in a subprocess, parse_from_path only; "
-                        f"up to {args.ref_max} nodes, {args.ref_timeout:g} s per size")
-    progress(f"reference: {ref_note}")
-
-    root = Path(tempfile.mkdtemp(prefix="resolver-bench-"))
-    try:
-        results = run_sizes(args, root, ref_python, progress)
-    finally:
-        if args.keep:
-            progress(f"generated blueprints kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
-
-    corpus_result = None
-    corpus_note = ""
-    if args.corpus is not None:
-        if (args.corpus / "MANIFEST.tsv").exists():
-            corpus_result = time_corpus(args.corpus, args.corpus_timeout, progress)
-        else:
-            corpus_note = f"Corpus: skipped, no MANIFEST.tsv in {args.corpus}"
-
-    machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.system()} " \
-              f"{platform.machine()}, {os.cpu_count()} CPUs"
-    print(f"resolver benchmarks on {machine}")
-    print()
-    print(render_sizes(results, args, ref_note))
-    if corpus_result is not None:
-        print()
-        print(render_corpus(corpus_result))
-    elif corpus_note:
-        print()
-        print(corpus_note)
-
+    cases, info, bench = run_all(args, progress)
+    plot_note = write_plot(cases, args.plot)
+    progress(plot_note)
+    text = render_markdown(cases, info, args, plot_note)
+    args.markdown.write_text(text, encoding="utf-8")
+    progress(f"wrote {args.markdown}")
     if args.json:
-        payload = {
-            "machine": machine,
-            "arguments": {k: (os.fspath(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "reference": {"python": os.fspath(ref_python) if ref_python else None, "version": ref_version,
-                          "note": ref_note},
-            "sizes": [asdict(r) | {"ours_scaling": scaling(results, "ours").get(r.nodes),
-                                   "ref_scaling": scaling(results, "ref").get(r.nodes)} for r in results],
-            "corpus": _corpus_json(corpus_result) if corpus_result else None,
-        }
-        write_json(args.json, payload)
+        payload = {"machine": info, "arguments": {k: os.fspath(v) if isinstance(v, Path) else v
+                                                  for k, v in vars(args).items()},
+                   "cases": [asdict(case) for case in cases]}
+        args.json.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         progress(f"numbers written to {args.json}")
-    return 1 if any(r.ours.status == "error" for r in results) else 0
-
-
-def _corpus_json(result: CorpusResult) -> dict:
-    data = asdict(result)
-    data.pop("ref_times")
-    times = data.pop("times")
-    data["ours_median_s"] = statistics.median(times) if times else None
-    data["ours_sum_of_blueprints_s"] = sum(times)
-    data["ref_sum_s"] = sum(result.ref_times)
-    data["ref_median_s"] = statistics.median(result.ref_times) if result.ref_times else None
-    return data
+    wrong = [case for case in cases if case.note.startswith("resolver verdict")]
+    return 1 if wrong else 0
 
 
 if __name__ == "__main__":
