@@ -1,0 +1,66 @@
+"""The benchmark's own code, where that is cheap: the generated shapes, the process measurement and
+the goals' verdicts. Nothing here times anything against a limit."""
+from __future__ import annotations
+
+import json
+import sys
+
+from bench import blueprints
+from bench.report import goals
+from bench.run import Case, Run, measured
+from resolver import Resolver
+
+from .conftest import REPO
+
+
+def test_chain_cycle_and_imports_have_the_shapes_they_promise(tmp_path):
+    chain = blueprints.chain(tmp_path, 5)
+    result = Resolver().resolve(chain.path)
+    assert result.ok and result.plan["install_order"] == [f"node_{i}" for i in range(5)]
+
+    cycle = blueprints.cycle(tmp_path, 4)
+    assert [p.code for p in Resolver().resolve(cycle.path).problems] == ["cycle"]
+
+    imports = blueprints.imports(tmp_path, 6, nodes=3)
+    result = Resolver().resolve(imports.path)
+    assert result.ok and len(imports.files) == 1 + 1 + 6
+    assert sorted(n["type"] for n in result.plan["nodes"]) == ["bench.imported.T0", "bench.imported.T2",
+                                                              "bench.imported.T4"]
+    again = blueprints.imports(tmp_path / "again", 6, nodes=3)
+    assert again.path.read_bytes() == imports.path.read_bytes()
+
+
+def test_a_measured_process_gives_its_answer_memory_and_failures(tmp_path):
+    ok = measured([sys.executable, "-c", "import sys, json; data = sys.stdin.read(); "
+                   "buffer = bytearray(64 << 20); print(json.dumps({'first': 0.5, 'read': data}))"],
+                  stdin="spec", timeout=60, env={}, cwd=tmp_path)
+    assert ok.status == "ok" and ok.answer == {"first": 0.5, "read": "spec"} and ok.first == 0.5
+    assert ok.rss_mb > 64 and ok.wall > 0
+    failed = measured([sys.executable, "-c", "import sys; sys.exit('broken spec')"], timeout=60, env={}, cwd=tmp_path)
+    assert failed.status == "error" and failed.detail == "broken spec" and failed.first is None
+    slow = measured([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5, env={}, cwd=tmp_path)
+    assert slow.status == "timeout"
+
+
+def test_the_floor_side_loads_every_file(tmp_path):
+    made = blueprints.chain(tmp_path, 3)
+    spec = {"case": "files", "files": [str(p) for p in made.files], "repeat": 2}
+    run = measured([sys.executable, "-m", "bench.side", "floor"], stdin=json.dumps(spec), timeout=60,
+                   env={"PYTHONPATH": str(REPO)}, cwd=REPO)
+    assert run.status == "ok" and run.first > 0 and run.warm > 0
+
+
+def test_goals_are_judged_from_the_measured_numbers():
+    def case(name, **runs):
+        return Case(name, "startup", runs={side: Run("ok", wall=wall) for side, wall in runs.items()})
+
+    cases = [case("python -c pass", resolver=0.02), case("resolver --version", resolver=0.03),
+             case("one-node blueprint, end to end", resolver=0.05)]
+
+    class Args:
+        cores = 2
+
+    lines = goals(cases, Args())
+    assert lines[0] == "- one-node blueprint end to end / `python -c pass`: 2.50 (met, goal ≤ 3)"
+    assert lines[1] == "- `resolver --version` / `python -c pass`: 1.50 (not met, goal ≤ 1.3)"
+    assert all(line.endswith("not measured in this run") for line in lines[2:])
