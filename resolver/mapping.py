@@ -107,7 +107,9 @@ def schema_defaults(schema: dict, missing: list) -> dict:
     """Operation input schema -> values from defaults; names without one go to `missing`."""
     values = {}
     for name, definition in schema.items():
-        if isinstance(definition, dict):
+        if definition is None:
+            missing.append(name)  # an empty schema, as the reference reads it: no default
+        elif isinstance(definition, dict):
             if "default" in definition:
                 values[name] = definition["default"]
             else:
@@ -164,6 +166,13 @@ class Mapper:
         self.blueprint_namespaces = set(blueprint_namespaces)
         self.problems = problems
         self._exists: dict[str, bool] = {}
+
+    def sharing_probes(self, problems: Problems) -> "Mapper":
+        """A mapper over the same plugins that reports into `problems`, sharing this one's file
+        probes (one probe per mapping string per blueprint)."""
+        other = Mapper(self.plugins, self.script_exists, self.blueprint_namespaces, problems)
+        other._exists = self._exists
+        return other
 
     def _local(self, mapping: str) -> bool:
         hit = self._exists.get(mapping)

@@ -2,8 +2,10 @@
 
 Builds, for every node template, its resolved type, merged properties, every operation
 of every interface mapped (`mapping.Mapper`), its relationships with their source and
-target operations, and its host. Problems are collected; a faulty node is still built
-as far as it can be so later checks see it.
+target operations, and its host. The builder only builds: it reports what stops it building
+a part (an unknown type or target, a value it cannot merge, an operation it cannot map), and a
+faulty node is still built as far as it can be; every other rule is a check over the built
+model (`checks/`, run after it).
 """
 from __future__ import annotations
 
@@ -11,27 +13,16 @@ from typing import Any
 
 import attrs
 
-from .functions import is_function
 from .hierarchy import TypeTable, is_contained_in, is_host
 from .load import Map, mark_in, value_mark_in
-from .mapping import EXECUTORS, Mapper, OpDef, merge_with_type, normalise
+from .mapping import Mapper, OpDef, merge_with_type, normalise
 from .merge import Blueprint
 from .problems import Mark, Problems
-from .properties import CONSTRAINT_ARGUMENTS, PropertyChecker, constraint_fault
-from .versions import OBJECT_TYPES, PRIMITIVE_TYPES, at_least, type_minimum
+from .properties import PropertyChecker
 
 PLUGIN_KEYS = ("source", "executor", "install", "install_arguments", "package_name", "package_version",
                "supported_platform", "distribution", "distribution_version", "distribution_release",
                "properties_description", "properties")
-PLUGIN_GATES = {"install_arguments": "cloudify_dsl_1_1", "package_name": "cloudify_dsl_1_2",
-                "package_version": "cloudify_dsl_1_2", "supported_platform": "cloudify_dsl_1_2",
-                "distribution": "cloudify_dsl_1_2", "distribution_version": "cloudify_dsl_1_2",
-                "distribution_release": "cloudify_dsl_1_2", "properties_description": "cloudify_dsl_1_5",
-                "properties": "cloudify_dsl_1_5"}
-INPUT_KEYS = ("required", "default", "description", "type", "item_type", "constraints", "display_label",
-              "hidden", "display")
-PARAMETER_KEYS = ("required", "default", "description", "type", "item_type", "constraints")
-WORKFLOW_KEYS = ("mapping", "parameters", "is_cascading", "availability_rules")
 
 
 @attrs.define
@@ -91,15 +82,17 @@ class Model:
     nodes: list[Node]
     workflows: dict[str, Workflow]
     plugins: dict[str, dict]
-    # the resolved data types, for the checks that validate values against schemas
+    # the resolved types and the mapper, for the checks that validate values against schemas
+    # and map the operations of types no template uses
     data_types: TypeTable | None = None
+    relationship_types: TypeTable | None = None
+    mapper: Mapper | None = None
 
 
 class NodeBuilder:
     def __init__(self, blueprint: Blueprint, problems: Problems, script_exists) -> None:
         self.bp = blueprint
         self.problems = problems
-        self.version = blueprint.dsl_version
         self.node_types = TypeTable(blueprint, "node_types", problems, ("interfaces",))
         self.rel_types = TypeTable(blueprint, "relationships", problems,
                                    ("source_interfaces", "target_interfaces"))
@@ -111,230 +104,24 @@ class NodeBuilder:
 
     # -- plugins --------------------------------------------------------------------------
     def _plugins(self) -> dict[str, dict]:
+        """Every plugin declared as a mapping (checks/plugins.py judges the declarations)."""
         out = {}
         for name, body in self.bp.section("plugins").items():
-            mark = self.bp.mark("plugins", name)
             if not isinstance(body, dict):
-                self.problems.add("schema-wrong-type", f"plugin {name!r} must be a mapping", mark)
                 continue
-            for key in body:
-                if key not in PLUGIN_KEYS:
-                    self.problems.add("schema-unknown-key", f"plugin {name!r}: {key!r} is not a plugin key",
-                                      mark_in(body, key), hint="Valid keys: " + ", ".join(PLUGIN_KEYS))
-                elif key in PLUGIN_GATES and not at_least(self.version, PLUGIN_GATES[key]):
-                    self._gate(f"plugin key {key!r}", PLUGIN_GATES[key], mark_in(body, key))
-            executor = body.get("executor")
-            if executor is None:
-                self.problems.add("schema-missing-key", f"plugin {name!r} has no executor", mark,
-                                  hint="Add 'executor: central_deployment_agent' or 'executor: host_agent'.")
-            elif executor not in EXECUTORS:
-                self.problems.add("plugin-executor-invalid",
-                                  f"plugin {name!r} has executor {executor!r}; use central_deployment_agent "
-                                  "or host_agent", value_mark_in(body, "executor"))
-            install = body.get("install", True)
-            if install and not body.get("source") and not body.get("package_name"):
-                self.problems.add("plugin-source-missing",
-                                  f"plugin {name!r} is to be installed but declares neither source nor package_name",
-                                  mark, hint="Add package_name (a managed plugin) or source, or set install: false.")
-            for key in ("package_version", "package_name", "source", "distribution"):
-                if body.get(key) is not None and not isinstance(body.get(key), str):
-                    self.problems.add("schema-wrong-type",
-                                      f"plugin {name!r}: {key} must be a string (quote it)", value_mark_in(body, key))
             plugin = {key: body.get(key) for key in PLUGIN_KEYS}
-            plugin["install"] = install
+            plugin["install"] = body.get("install", True)
             plugin["properties"] = body.get("properties") or {}
             plugin["name"] = name
             out[name] = plugin
         return out
 
-    def _gate(self, what: str, minimum: str, mark) -> None:
-        self.problems.add("feature-version",
-                          f"{what} is not supported in {self.version}; it was added in {minimum}", mark,
-                          hint=f"Raise tosca_definitions_version to {minimum} or remove it.")
-
-    # -- schemas and gates --------------------------------------------------------------
-    def check_definitions(self) -> None:
-        """Checks that apply to every definition, used or not (as the reference does)."""
-        if "description" in self.bp.scalars and not at_least(self.version, "cloudify_dsl_1_2"):
-            origin = next(f for f in self.bp.files if "description" in f.doc)
-            self._gate("description", "cloudify_dsl_1_2", origin.doc.key_mark("description"))
-        for key, minimum in (("dsl_definitions", "cloudify_dsl_1_2"),):
-            if key in self.bp.main.doc and not at_least(self.version, minimum):
-                self._gate(key, minimum, self.bp.main.doc.key_mark(key))
-        for section, minimum in (("data_types", "cloudify_dsl_1_2"), ("policies", "cloudify_dsl_1_3"),
-                                 ("resource_tags", "cloudify_dsl_1_3")):
-            if self.bp.section(section) and not at_least(self.version, minimum):
-                first = next(iter(self.bp.section(section)))
-                self._gate(section, minimum, self.bp.mark(section, first))
-        for name in list(self.data_types.names()):
-            if name in PRIMITIVE_TYPES + OBJECT_TYPES:
-                self.problems.add("primitive-redefined", f"data type {name!r} redefines a primitive type",
-                                  self.bp.mark("data_types", name))
-            self.data_types.get(name)
-            body = self.data_types.entries.get(name)
-            if isinstance(body, dict):
-                self._check_schema(body.get("properties"), f"data type {name!r}", ("required", "default",
-                                   "description", "type", "item_type", "constraints", "display_label"))
-        for name in list(self.node_types.names()):
-            self.node_types.get(name)
-            body = self.node_types.entries.get(name)
-            if isinstance(body, dict):
-                self._check_schema(body.get("properties"), f"node type {name!r}", None)
-                self._check_type_ops(body.get("interfaces"), f"node type {name!r}")
-        for name in list(self.rel_types.names()):
-            resolved = self.rel_types.get(name)
-            body = self.rel_types.entries.get(name)
-            if isinstance(body, dict):
-                self._check_schema(body.get("properties"), f"relationship type {name!r}", None)
-                for group in ("source_interfaces", "target_interfaces"):
-                    self._check_type_ops(body.get(group), f"relationship type {name!r}")
-            if resolved is not None and body is not None:
-                self._validate_relationship_type_ops(name)
-        inputs = self.bp.section("inputs")
-        for name, schema in inputs.items():
-            self._check_one_schema(schema, f"input {name!r}", INPUT_KEYS, mark_in(inputs, name))
-        for name, workflow in self.bp.section("workflows").items():
-            if isinstance(workflow, dict):
-                self._check_schema(workflow.get("parameters"), f"workflow {name!r}", PARAMETER_KEYS)
-                if "availability_rules" in workflow and not at_least(self.version, "cloudify_dsl_1_4"):
-                    self._gate("availability_rules", "cloudify_dsl_1_4", mark_in(workflow, "availability_rules"))
-                rules = workflow.get("availability_rules")
-                active = rules.get("node_instances_active") if isinstance(rules, dict) else None
-                if isinstance(active, list):
-                    for index, value in enumerate(active):
-                        if value not in ("all", "partial", "none"):
-                            self.problems.add("workflow-availability-invalid",
-                                              f"workflow {name!r}: node_instances_active value {value!r} is not "
-                                              "one of all, partial, none", mark_in(active, index))
-
-    def _check_schema(self, schema, owner: str, allowed) -> None:
-        if not isinstance(schema, dict):
-            return
-        for prop, definition in schema.items():
-            self._check_one_schema(definition, f"{owner} property {prop!r}", allowed, mark_in(schema, prop))
-
-    def _check_one_schema(self, definition, owner: str, allowed, mark) -> None:
-        if not isinstance(definition, dict):
-            return
-        if allowed is not None:
-            for key in definition:
-                if key not in allowed:
-                    self.problems.add("schema-unknown-key", f"{owner}: {key!r} is not a schema key",
-                                      mark_in(definition, key), hint="Valid keys: " + ", ".join(allowed))
-        if "required" in definition and not at_least(self.version, "cloudify_dsl_1_2"):
-            self._gate("'required' in a schema", "cloudify_dsl_1_2", mark_in(definition, "required"))
-        for key, minimum in (("display_label", "cloudify_dsl_1_3"), ("hidden", "cloudify_dsl_1_3"),
-                             ("item_type", "cloudify_dsl_1_4")):
-            if key in definition and not at_least(self.version, minimum):
-                self._gate(f"{key!r} in a schema", minimum, mark_in(definition, key))
-        self._check_constraints(definition.get("constraints"), owner)
-        type_name = definition.get("type")
-        item_type = definition.get("item_type")
-        if item_type and at_least(self.version, "cloudify_dsl_1_4"):
-            if type_name != "list":
-                self.problems.add("item-type-not-list", f"{owner}: item_type is only for type list, not {type_name!r}",
-                                  mark_in(definition, "item_type"))
-            elif item_type not in PRIMITIVE_TYPES + OBJECT_TYPES:
-                self.problems.add("item-type-invalid", f"{owner}: item_type {item_type!r} is not a primitive type",
-                                  value_mark_in(definition, "item_type"))
-        if type_name is None:
-            return
-        if not isinstance(type_name, str):
-            self.problems.add("schema-wrong-type", f"{owner}: type must be a string", value_mark_in(definition, "type"))
-            return
-        minimum = type_minimum(type_name)
-        if minimum and not at_least(self.version, minimum):
-            self._gate(f"type {type_name!r}", minimum, value_mark_in(definition, "type"))
-        elif type_name not in PRIMITIVE_TYPES + OBJECT_TYPES and type_name not in self.data_types:
-            self.problems.add("type-name-illegal", f"{owner}: type {type_name!r} is neither a primitive "
-                              "nor a defined data type", value_mark_in(definition, "type"),
-                              hint="Import the file that defines the data type, or use a primitive type.",
-                              subject=str(type_name))
-
-    def _check_constraints(self, constraints, owner: str) -> None:
-        if not isinstance(constraints, list):
-            return
-        for index, constraint in enumerate(constraints):
-            if not isinstance(constraint, dict) or not constraint:
-                continue
-            if len(constraint) > 1 and not at_least(self.version, "cloudify_dsl_1_5"):
-                self._gate("a constraint's error_message", "cloudify_dsl_1_5", mark_in(constraints, index))
-                continue
-            operators = [key for key in constraint if key != "error_message"]
-            if not operators:
-                continue
-            operator = operators[0]  # the reference reads the first operator only
-            argument = constraint[operator]
-            check = CONSTRAINT_ARGUMENTS.get(operator)
-            if check is None:
-                self.problems.add("constraint-unknown", f"{owner}: no constraint operator {operator!r}",
-                                  mark_in(constraint, operator),
-                                  hint="Operators: " + ", ".join(sorted(CONSTRAINT_ARGUMENTS)))
-            elif not is_function(argument) and not check(argument):
-                self.problems.add("constraint-argument-invalid",
-                                  f"{owner}: {argument!r} is not a valid argument of constraint {operator!r}",
-                                  value_mark_in(constraint, operator))
-
-    def _check_inputs(self) -> None:
-        inputs = self.bp.section("inputs")
-        for name, schema in inputs.items():
-            if not isinstance(schema, dict):
-                continue
-            mark = mark_in(inputs, name) or self.bp.mark("inputs", name)
-            if schema.get("hidden") and schema.get("required", True) and "default" not in schema:
-                self.problems.add("input-hidden-required",
-                                  f"input {name!r} is hidden and required, so it needs a default", mark,
-                                  hint="Give it a default, or make it required: false or not hidden.")
-            if schema.get("display") and schema.get("type") != "textarea":
-                self.problems.add("input-display-invalid",
-                                  f"input {name!r}: display hints are only for type textarea, not "
-                                  f"{schema.get('type')!r}", mark_in(schema, "display"))
-
-    def _check_type_ops(self, interfaces, owner: str) -> None:
-        if not isinstance(interfaces, dict):
-            return
-        for iface, ops in interfaces.items():
-            if not isinstance(ops, dict):
-                continue
-            for op_name, raw in ops.items():
-                if isinstance(raw, dict):
-                    self._gate_op_keys(raw)
-                    executor = raw.get("executor")
-                    if executor is not None and executor not in EXECUTORS:
-                        self.problems.add("operation-executor-invalid",
-                                          f"{owner}: operation '{iface}.{op_name}' has executor {executor!r}",
-                                          value_mark_in(raw, "executor"))
-                    inputs = raw.get("inputs")
-                    if isinstance(inputs, dict):
-                        for input_name, definition in inputs.items():
-                            self._check_one_schema(definition, f"{owner} operation input {input_name!r}",
-                                                   None, mark_in(inputs, input_name))
-
-    def _gate_op_keys(self, raw) -> None:
-        if isinstance(raw, dict):
-            for key in ("max_retries", "retry_interval"):
-                if key in raw and not at_least(self.version, "cloudify_dsl_1_1"):
-                    self._gate(key, "cloudify_dsl_1_1", mark_in(raw, key))
-
-    def _validate_relationship_type_ops(self, name: str) -> None:
-        # the reference maps every operation of every relationship type, used or not; only
-        # the unmapped ones are faults here (scripts and executors are judged where used)
-        body = self.rel_types.entries.get(name)
-        quiet = Problems()
-        mapper = Mapper(self.plugins, self.mapper.script_exists, self.bp.namespaces_mapping, quiet)
-        mapper._exists = self.mapper._exists  # one file probe per mapping string per blueprint
-        for group in ("source_interfaces", "target_interfaces"):
-            own = body.get(group) if isinstance(body, dict) else None
-            if not isinstance(own, dict):
-                continue
-            for iface, ops in own.items():
-                if not isinstance(ops, dict):
-                    continue
-                for op_name, raw in ops.items():
-                    op = self._normalised(raw, mark_in(ops, op_name), f"{iface}.{op_name}")
-                    mapper.map(op, op_name=op_name, code="relationship-operation-unmapped",
-                               context=f"relationship type {name!r}")
-        self.problems.extend(p for p in quiet if p.code == "relationship-operation-unmapped")
+    def _resolve_types(self) -> None:
+        # every type is resolved, used or not, so that a broken hierarchy is reported (as the
+        # reference does) and the checks find every type resolved
+        for table in (self.data_types, self.node_types, self.rel_types):
+            for name in list(table.names()):
+                table.get(name)
 
     def _normalised(self, raw, mark, where) -> OpDef:
         key = id(raw) if isinstance(raw, dict) else None
@@ -347,9 +134,7 @@ class NodeBuilder:
 
     # -- nodes ------------------------------------------------------------------------------
     def build(self) -> Model:
-        self.check_definitions()
-        self._check_inputs()
-        self._check_input_defaults()
+        self._resolve_types()
         templates = self.bp.section("node_templates")
         nodes: list[Node] = []
         for name, body in templates.items():
@@ -361,17 +146,14 @@ class NodeBuilder:
             self._relationships(node, templates.get(node.id), by_id)
         self._hosts(nodes, by_id)
         workflows = self._workflows()
-        return Model(nodes=nodes, workflows=workflows, plugins=self.plugins, data_types=self.data_types)
+        return Model(nodes=nodes, workflows=workflows, plugins=self.plugins, data_types=self.data_types,
+                     relationship_types=self.rel_types, mapper=self.mapper)
 
     def _node(self, name, body) -> Node | None:
         mark = self.bp.mark("node_templates", name)
         if not isinstance(body, dict):
             self.problems.add("schema-wrong-type", f"node template {name!r} must be a mapping", mark)
             return None
-        for key in body:
-            if key not in ("type", "properties", "instances", "capabilities", "interfaces", "relationships"):
-                self.problems.add("schema-unknown-key", f"node template {name!r}: {key!r} is not a node template key",
-                                  mark_in(body, key))
         type_name = body.get("type")
         if type_name is None:
             self.problems.add("schema-missing-key", f"node template {name!r} has no type", mark)
@@ -389,10 +171,6 @@ class NodeBuilder:
             return None
         given_at = body.key_marks.get("properties") if isinstance(body, Map) else None
         properties = self.checker.merge(name, resolved.properties, body.get("properties"), given_at or mark)
-        capabilities = body.get("capabilities")
-        if isinstance(capabilities, dict) and "scalable" in capabilities and \
-                not at_least(self.version, "cloudify_dsl_1_3"):
-            self._gate("capabilities.scalable", "cloudify_dsl_1_3", mark_in(capabilities, "scalable"))
         operations = self._operations(resolved.interfaces.get("interfaces", {}), body.get("interfaces"),
                                       code="operation-unmapped",
                                       context=f"node {name!r} of type {type_name!r}", owner_mark=mark)
@@ -411,7 +189,6 @@ class NodeBuilder:
                            if op_name in type_ops else None)
                 tmpl_op = None
                 if op_name in tmpl_ops:
-                    self._gate_op_keys(tmpl_ops[op_name])
                     tmpl_op = normalise(tmpl_ops[op_name], mark_in(tmpl_ops, op_name), self.problems,
                                         f"{iface}.{op_name}")
                 missing: list = []
@@ -455,7 +232,6 @@ class NodeBuilder:
             self.problems.add("schema-wrong-type", f"node template {node.id!r}: relationships must be a list",
                               value_mark_in(body, "relationships"))
             return
-        contained = []
         for index, rel in enumerate(rels):
             mark = mark_in(rels, index)
             if not isinstance(rel, dict):
@@ -491,8 +267,6 @@ class NodeBuilder:
                 continue
             if resolved is None:
                 continue
-            if is_contained_in(resolved.hierarchy):
-                contained.append((rel_type, target))
             properties = self.checker.merge(node.id, resolved.properties, rel.get("properties"), mark,
                                             what="relationship of node")
             context = f"relationship {rel_type!r} of node {node.id!r}"
@@ -505,11 +279,6 @@ class NodeBuilder:
             node.relationships.append(Relationship(type=rel_type, target_id=target, type_hierarchy=resolved.hierarchy,
                                                    properties=properties, source_operations=source_ops,
                                                    target_operations=target_ops, mark=mark))
-        if len(contained) > 1:
-            self.problems.add("contained-in-multiple",
-                              f"node {node.id!r} is contained in more than one node: "
-                              f"{', '.join(t for _, t in contained)}", node.mark,
-                              hint="A node lives in one host; keep one contained_in relationship.")
 
     # -- hosts and plugins ------------------------------------------------------------------
     def _hosts(self, nodes: list[Node], by_id: dict) -> None:
@@ -554,15 +323,6 @@ class NodeBuilder:
                 if plugin["executor"] == "central_deployment_agent":
                     deployment[plugin["name"]] = plugin
             node.deployment_plugins_to_install = list(deployment.values())
-            if node.host_id is None:
-                for plugin in node.plugins:
-                    if plugin["executor"] == "host_agent":
-                        self.problems.add("host-agent-without-host",
-                                          f"node {node.id!r} is not contained in a host but runs plugin "
-                                          f"{plugin['name']!r} with executor host_agent", node.mark,
-                                          hint="Add a contained_in relationship to a Compute node, or use "
-                                               "executor: central_deployment_agent.", subject=plugin["name"])
-                        break
         hosted: dict[str, dict] = {}
         for node in nodes:
             if node.host_id is None:
@@ -585,10 +345,6 @@ class NodeBuilder:
                 mapping, parameters, cascading = body, {}, False
                 mapping_mark = self.bp.value_mark("workflows", name) or mark
             elif isinstance(body, dict):
-                for key in body:
-                    if key not in WORKFLOW_KEYS:
-                        self.problems.add("schema-unknown-key", f"workflow {name!r}: {key!r} is not a workflow key",
-                                          mark_in(body, key), hint="Valid keys: " + ", ".join(WORKFLOW_KEYS))
                 mapping = body.get("mapping")
                 if not isinstance(mapping, str) or not mapping:
                     self.problems.add("schema-missing-key", f"workflow {name!r} has no mapping", mark)
@@ -614,25 +370,13 @@ class NodeBuilder:
             return {}
         out = {}
         for name, schema in parameters.items():
-            if isinstance(schema, dict) and "default" in schema and schema.get("type") in self.data_types:
+            if schema is None:
+                schema = {}  # an empty schema, as the reference writes it in the plan
+            elif isinstance(schema, dict) and "default" in schema and schema.get("type") in self.data_types:
                 schema = dict(schema)
                 schema["default"] = self.checker.fill(schema["type"], schema["default"])
             out[name] = schema
         return out
-
-    def _check_input_defaults(self) -> None:
-        inputs = self.bp.section("inputs")
-        for name, schema in inputs.items():
-            if not isinstance(schema, dict) or "default" not in schema:
-                continue
-            default = schema["default"]
-            mark = value_mark_in(schema, "default")
-            self.checker.value(name, name, default, schema.get("type"), mark, what="input")
-            fault = constraint_fault(default, schema.get("constraints"))
-            if fault:
-                self.problems.add("input-constraint-violated",
-                                  f"default of input {name!r} ({default!r}) violates constraint {fault}", mark)
-
 
 def _type_hint(name, known, prefix="Known") -> str:
     import difflib

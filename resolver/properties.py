@@ -12,7 +12,20 @@ _ANY_TEXT = frozenset(("string", "textarea") + OBJECT_TYPES)
 
 
 class PropertyChecker:
-    """Merges given values with schema defaults and validates them, data types recursively."""
+    """Merges given values with schema defaults and validates them, data types recursively.
+
+    A value of a data type is completed from layers of defaults, nearest first: the value given,
+    then the defaults written for the enclosing property (a node type's default for the whole
+    value, a data type's default for a nested one), then the data type's own property defaults.
+    The layers are merged key by key down every data-typed level, as the reference does, so a
+    value that sets only part of a nested property keeps the rest from the defaults. Only what
+    was given is type-checked here: a default is checked once where it is written
+    (checks/definitions.py). A property still without a value is reported missing.
+
+    A null default of a primitive type is the exception, judged where the reference meets it: in
+    a template's own properties at the template (`merge`), and nested in a data type where the
+    data-typed value is defined (`value`: a schema's default, an input's default).
+    """
 
     def __init__(self, data_types, problems: Problems) -> None:
         self.data_types = data_types  # hierarchy.TypeTable of data types
@@ -20,7 +33,6 @@ class PropertyChecker:
 
     def merge(self, owner: str, schema: dict, given, mark: Mark | None, *, what: str = "node") -> dict:
         given = given if isinstance(given, dict) else {}
-        result = {}
         for key in given:
             if key not in schema:
                 self.problems.add("property-unknown",
@@ -34,23 +46,7 @@ class PropertyChecker:
             self.problems.add("external-resource-function",
                               f"{what} {owner!r}: use_external_resource must be a boolean, not an intrinsic function",
                               _value_mark(given, "use_external_resource", mark))
-        for key, prop_schema in schema.items():
-            prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
-            if key not in merged:
-                required = prop_schema.get("required", True) and not external
-                if required:
-                    self.problems.add("property-missing",
-                                      f"{what} {owner!r} gives no value for mandatory property {key!r}",
-                                      mark, hint=f"Set properties.{key}, or give the schema a default.")
-                continue
-            if key not in given and merged[key] is not None and prop_schema.get("type") in PRIMITIVE_TYPES + OBJECT_TYPES:
-                # a default of the wrong primitive type is the type's fault, reported once where it
-                # is written (checks/definitions.py), not at every template that inherits it
-                result[key] = merged[key]
-                continue
-            result[key] = self.value(owner, key, merged[key], prop_schema.get("type"),
-                                     _value_mark(given, key, mark), prop_schema.get("default"), what)
-        return result
+        return self._complete(owner, "", given, True, [], schema, mark, what, True, False, required=not external)
 
     def defaults(self, schema: dict) -> dict:
         """Schema defaults; a data-typed property without one defaults to an empty value of its type."""
@@ -78,48 +74,77 @@ class PropertyChecker:
             out[key] = self.fill(prop.get("type"), given) if isinstance(prop, dict) else given
         return out
 
-    def value(self, owner: str, path: str, value, type_name, mark, derived_default=None, what="node",
-              missing: bool = True):
+    def value(self, owner: str, path: str, value, type_name, mark, what="node", missing: bool = True,
+              given: bool = True):
         """`value` checked against `type_name` (data types recursively, with their defaults merged
         in); returns the merged value. `missing=False` leaves mandatory nested properties without a
-        value unreported, as the reference does for schema defaults."""
+        value unreported, as the reference does for schema defaults; `given=False` checks only the
+        null defaults nested in it (a data-typed schema property written without a default)."""
+        return self._value(owner, path, value, given, [], type_name, mark, what, missing, True)
+
+    def _value(self, owner, path, value, given, layers, type_name, mark, what, missing, nulls, nested=False):
         if not isinstance(type_name, str) or is_function(value):
             return value
         if type_name in PRIMITIVE_TYPES or type_name in OBJECT_TYPES:
-            if not matches(value, type_name):
+            judged = given or (value is None and (nulls or not nested))
+            if judged and not matches(value, type_name):
                 self.problems.add("property-type-mismatch",
                                   f"{what} {owner!r}: property {path!r} is declared {type_name} "
                                   f"but its value is {value!r}", mark)
             return value
         resolved = self.data_types.get(type_name) if type_name in self.data_types else None
-        if resolved is None or not isinstance(value, dict):
-            if resolved is not None and value is not None:
+        if resolved is None:
+            return value
+        if value is None and not given:
+            value = {}  # a null default stands for none: the data type's own defaults fill it
+        if not isinstance(value, dict):
+            if given:
                 self.problems.add("property-type-mismatch",
                                   f"{what} {owner!r}: property {path!r} is of data type {type_name} "
                                   f"but its value is {value!r}", mark)
             return value
-        schema = resolved.properties
+        if given:
+            for key in value:
+                if key not in resolved.properties:
+                    self.problems.add("property-unknown",
+                                      f"{what} {owner!r}: property '{path}.{key}' is not part of data type "
+                                      f"{type_name}", _key_mark(value, key, mark))
+        return self._complete(owner, path + ".", value, given, layers, resolved.properties, mark, what, missing,
+                              nulls)
+
+    def _complete(self, owner, prefix, value, given, layers, schema, mark, what, missing, nulls, *, required=True):
+        """Every property of `schema` from `value` (written by the user when `given`), else from
+        the first of `layers` (dicts of defaults, nearest first) that has it, else from its own
+        default; data-typed properties recurse with the remaining layers beneath."""
         result = {}
-        for key in value:
-            if key not in schema:
-                self.problems.add("property-unknown",
-                                  f"{what} {owner!r}: property '{path}.{key}' is not part of data type {type_name}",
-                                  _key_mark(value, key, mark))
-        merged = self.defaults(schema)
-        if isinstance(derived_default, dict):
-            merged.update(derived_default)
-        merged.update(value)
         for key, prop_schema in schema.items():
             prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
-            if key not in merged:
-                if missing and prop_schema.get("required", True):
-                    self.problems.add("property-missing",
-                                      f"{what} {owner!r} gives no value for mandatory property '{path}.{key}'",
-                                      mark, hint=f"Set {path}.{key}, or give the data type a default.")
+            prop_type = prop_schema.get("type")
+            sources = [(layer[key], False) for layer in layers
+                       if isinstance(layer, dict) and not is_function(layer) and key in layer]
+            if key in value:
+                sources.insert(0, (value[key], given))
+            if "default" in prop_schema:
+                sources.append((prop_schema["default"], False))
+            elif prop_type in self.data_types:
+                sources.append(({}, False))  # a data-typed property always has a value: empty, then filled
+            if not sources:
+                if missing and required and prop_schema.get("required", True):
+                    self._missing(owner, prefix, key, mark, what)
                 continue
-            result[key] = self.value(owner, f"{path}.{key}", merged[key], prop_schema.get("type"),
-                                     _value_mark(value, key, mark), None, what, missing)
+            (first, first_given), beneath = sources[0], [layer for layer, _ in sources[1:]]
+            where = _value_mark(value, key, mark) if first_given else mark
+            result[key] = self._value(owner, prefix + key, first, first_given, beneath, prop_type, where, what,
+                                      missing, nulls, nested=bool(prefix))
         return result
+
+    def _missing(self, owner, prefix, key, mark, what) -> None:
+        if prefix:  # nested in a data type
+            self.problems.add("property-missing", f"{what} {owner!r} gives no value for mandatory property "
+                              f"'{prefix}{key}'", mark, hint=f"Set {prefix}{key}, or give the data type a default.")
+        else:
+            self.problems.add("property-missing", f"{what} {owner!r} gives no value for mandatory property {key!r}",
+                              mark, hint=f"Set properties.{key}, or give the schema a default.")
 
 
 def matches(value, type_name: str) -> bool:

@@ -250,7 +250,7 @@ def schedules(p: Probe) -> str:
                         ("workflow_parameters", ({}, {"a": 1}, "x", {"a": {"get_attribute": ["n", "x"]}},
                                                   {"get_attribute": 1})),
                         ("slip", (5, "x")), ("stop_after_fail", (True, "no")), ("default_enabled", (True, 1)),
-                        ("timezone", ("UTC", "Asia/Jerusalem")),
+                        ("timezone", ("UTC", "Asia/Jerusalem", "US/Pacific", "utc", "Mars/Base", "+02:00", "")),
                         ("execution_arguments", ({"force": True}, {"wait_after_fail": 5}))):
         if p.chance(0.5 if key != "workflow" else 0.9):
             schedule[key] = p.pick(values)
@@ -284,22 +284,64 @@ def constraints(p: Probe) -> str:
             schema["default"] = p.pick(("abc", 5, {"get_input": "inp_a"}, {"concat": ["a"]}, "a"))
         inputs[p.fresh("probe_in")] = schema
         return "constraints: input constraint"
+    return _data_type_values(p)
+
+
+def _data_type_values(p: Probe) -> str:
+    """Three data types nested two deep, each level's defaults set or not (of the right type or
+    not, null or not), and a value that sets some nested keys only: the layers of defaults must
+    fill the rest as the reference merges them."""
     dtypes = p.section("data_types")
-    inner, outer = p.fresh("probe.Inner"), p.fresh("probe.Outer")
-    dtypes[inner] = {"properties": {"a": {"type": "integer", "default": p.pick((1, "one"))},
-                                    "b": {"type": "string", "required": p.pick((True, False))}}}
-    dtypes[outer] = {"properties": {"nested": {"type": inner, **p.pick(({}, {"default": {"a": 2}},
-                                                                       {"default": {"b": "x"}}))},
-                                    "flag": {"type": "boolean", "default": False}}}
-    value = p.pick(({}, {"nested": {}}, {"nested": {"b": "y"}}, {"nested": {"a": "two"}}, {"flag": True},
-                    {"nested": {"c": 1}}))
-    if roll < 0.75:
+    deep, inner, outer = p.fresh("probe.Deep"), p.fresh("probe.Inner"), p.fresh("probe.Outer")
+
+    def maybe_default(schema: dict, *values) -> dict:
+        if p.chance(0.5):
+            schema["default"] = p.pick(values)
+        return schema
+    dtypes[deep] = {"properties": {
+        "c": maybe_default({"type": "string"}, "x", None),
+        "d": maybe_default({"type": "integer", "required": p.pick((True, False))}, 4, "four", None)}}
+    dtypes[inner] = {"properties": {
+        "a": maybe_default({"type": "integer"}, 1, "one", None),
+        "b": {"type": "string", "required": p.pick((True, False))},
+        "m": maybe_default({"type": "dict"}, {"x": 1}),
+        "deep": maybe_default({"type": deep}, {"c": "y"}, {"d": 2}, {"d": "two"}, {}, None)}}
+    dtypes[outer] = {"properties": {
+        "nested": maybe_default({"type": inner}, {"a": 2}, {"b": "x"}, {"deep": {"c": "z"}},
+                                {"deep": {"d": 5}, "b": "w"}, {"a": "two"}, {"deep": None}, None),
+        "flag": {"type": "boolean", "default": False}}}
+
+    def partial():
+        roll = p.rng.random()
+        if roll < 0.1:
+            return None
+        value: dict = {}
+        for key, choices in (("a", (3, "three", None)), ("b", ("y", None, 5)), ("m", ({"y": 2}, None)),
+                             ("c", (1,))):
+            if p.chance(0.3 if key != "c" else 0.05):
+                value[key] = p.pick(choices)
+        if p.chance(0.4):
+            value["deep"] = p.pick(({}, {"c": "w"}, {"d": 6}, {"d": "six"}, None, {"e": 1}))
+        return value
+
+    value = p.pick(({}, {"flag": True}, {"nested": partial()}, {"nested": partial(), "flag": True},
+                    {"nested": {"get_input": p.pick(p.inputs or ["inp_x"])}}, None))
+    roll = p.rng.random()
+    if roll < 0.3:
+        inputs = p.section("inputs")
         inputs[p.fresh("probe_in")] = {"type": outer, "default": value}
         return "constraints: data-type input default"
+    conf: dict = {"type": outer}
+    if p.chance(0.5):
+        conf["default"] = p.pick(({"nested": partial()}, {}, None, {"flag": "no"}))
+    if p.chance(0.2):
+        conf["required"] = False
     type_name = p.fresh("probe.DT")
-    p.section("node_types")[type_name] = {"derived_from": "cloudify.nodes.Root",
-                                          "properties": {"conf": {"type": outer}}}
-    p.templates[p.fresh("probe_n")] = {"type": type_name, "properties": {"conf": value}}
+    p.section("node_types")[type_name] = {"derived_from": "cloudify.nodes.Root", "properties": {"conf": conf}}
+    template: dict = {"type": type_name}
+    if roll < 0.9:
+        template["properties"] = {"conf": value}
+    p.templates[p.fresh("probe_n")] = template
     return "constraints: data-type node property"
 
 
@@ -331,14 +373,27 @@ def empty(p: Probe) -> str:
         return f"empty: section {key}"
     name = _probe_node(p)
     where = p.pick(("operation", "implementation", "interface", "interfaces", "property", "properties",
-                    "inputs", "relationships", "type default", "input", "workflow mapping", "op inputs"))
+                    "inputs", "relationships", "type default", "input", "workflow mapping", "op inputs",
+                    "op input", "op settings", "type operation", "type implementation", "type interface",
+                    "type interfaces", "type properties", "type property", "type op inputs", "type op input",
+                    "relationship interface", "relationship operation", "relationship properties",
+                    "relationship type interfaces", "relationship type operation", "data type properties",
+                    "data type property", "workflow parameters", "workflow parameter", "output", "output value",
+                    "capability", "template type", "template capabilities", "instances", "plugin",
+                    "policy properties", "group members", "input default"))
     template = p.templates[name]
+    node_type = p.section("node_types")[template["type"]]
     if where == "operation":
         template["interfaces"] = {"probe.iface": {"run": None}}
     elif where == "implementation":
         template["interfaces"] = {"probe.iface": {"run": {"implementation": None}}}
     elif where == "op inputs":
         template["interfaces"] = {"probe.iface": {"run": {"inputs": None}}}
+    elif where == "op input":
+        template["interfaces"] = {"probe.iface": {"run": {"implementation": p.mapping or "", "inputs": {"a": None}}}}
+    elif where == "op settings":
+        template["interfaces"] = {"probe.iface": {"run": {p.pick(("max_retries", "retry_interval", "timeout",
+                                                                  "executor", "timeout_recoverable")): None}}}
     elif where == "interface":
         template["interfaces"] = {"probe.iface": None}
     elif where == "interfaces":
@@ -350,9 +405,76 @@ def empty(p: Probe) -> str:
     elif where == "relationships":
         template["relationships"] = None
     elif where == "type default":
-        p.section("node_types")[template["type"]]["properties"]["slot"] = None
+        node_type["properties"]["slot"] = None
+    elif where == "type operation":
+        node_type["interfaces"] = {"probe.iface": {"run": None}}
+    elif where == "type implementation":
+        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": None}}}
+    elif where == "type interface":
+        node_type["interfaces"] = {"probe.iface": None}
+    elif where == "type interfaces":
+        node_type["interfaces"] = None
+    elif where == "type properties":
+        node_type["properties"] = None
+    elif where == "type property":
+        node_type["properties"]["slot"] = p.pick(({"type": None}, {"default": None}, {"required": None},
+                                                  {"description": None}))
+    elif where == "type op inputs":
+        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": "", "inputs": None}}}
+    elif where == "type op input":
+        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": "", "inputs": {"a": None}}}}
+    elif where.startswith("relationship"):
+        other = _probe_node(p)
+        rel_type = p.fresh("probe.R")
+        p.section("relationships")[rel_type] = {"derived_from": "cloudify.relationships.depends_on"}
+        rel: dict = {"type": rel_type, "target": other}
+        if where == "relationship interface":
+            rel[p.pick(("source_interfaces", "target_interfaces"))] = p.pick((None, {"probe.iface": None}))
+        elif where == "relationship operation":
+            rel["source_interfaces"] = {"probe.iface": {"run": p.pick((None, {"implementation": None}))}}
+        elif where == "relationship properties":
+            rel["properties"] = None
+        elif where == "relationship type interfaces":
+            p.section("relationships")[rel_type][p.pick(("source_interfaces", "target_interfaces"))] = p.pick(
+                (None, {"probe.iface": None}))
+        else:
+            p.section("relationships")[rel_type]["target_interfaces"] = {"probe.iface": {"run": None}}
+        template["relationships"] = [rel]
+    elif where.startswith("data type"):
+        data_type = p.fresh("probe.D")
+        p.section("data_types")[data_type] = {"properties": None if where == "data type properties"
+                                              else {"x": p.pick((None, {"type": None}, {"default": None}))}}
+        node_type["properties"]["typed"] = {"type": data_type, "required": False}
     elif where == "input":
         p.section("inputs")[p.fresh("probe_in")] = None
+    elif where == "input default":
+        p.section("inputs")[p.fresh("probe_in")] = {p.pick(("default", "type", "description", "constraints",
+                                                            "required")): None}
+    elif where == "workflow parameters":
+        p.section("workflows")[p.fresh("probe_wf")] = {"mapping": p.mapping or "x.y", "parameters": None}
+    elif where == "workflow parameter":
+        p.section("workflows")[p.fresh("probe_wf")] = {"mapping": p.mapping or "x.y",
+                                                     "parameters": {"a": p.pick((None, {"default": None}))}}
+    elif where == "output":
+        p.section("outputs")[p.fresh("out")] = None
+    elif where == "output value":
+        p.section("outputs")[p.fresh("out")] = {"value": None}
+    elif where == "capability":
+        p.section("capabilities")[p.fresh("cap")] = p.pick((None, {"value": None}))
+    elif where == "template type":
+        template["type"] = None
+    elif where == "template capabilities":
+        template["capabilities"] = p.pick((None, {"scalable": None}, {"scalable": {"properties": None}}))
+    elif where == "instances":
+        template["instances"] = p.pick((None, {"deploy": None}))
+    elif where == "plugin":
+        p.section("plugins")[p.fresh("probe_plugin")] = None
+    elif where == "policy properties":
+        group = p.fresh("probe_g")
+        p.section("groups")[group] = {"members": [name]}
+        p.section("policies")[p.fresh("probe_p")] = {"type": SCALING, "targets": [group], "properties": None}
+    elif where == "group members":
+        p.section("groups")[p.fresh("probe_g")] = {"members": None}
     else:
         p.section("workflows")[p.fresh("probe_wf")] = p.pick((None, {"mapping": None}))
     return f"empty: {where}"

@@ -9,10 +9,12 @@ from __future__ import annotations
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
-from . import constraints, definitions, functions, groups, labels, lifecycle, policies, scaling, schedules
+from . import (constraints, definitions, functions, groups, hosts, inputs, labels, lifecycle, operations, plugins,
+               policies, scaling, schedules, schemas, templates, versions, workflows)
 
-RULES = (definitions.check, constraints.check, groups.check, policies.check, scaling.check, lifecycle.check,
-         labels.check, schedules.check, functions.check)
+RULES = (plugins.check, versions.check, schemas.check, operations.check, inputs.check, templates.check,
+         hosts.check, workflows.check, definitions.check, constraints.check, groups.check, policies.check,
+         scaling.check, lifecycle.check, labels.check, schedules.check, functions.check)
 
 
 def check_all(blueprint: Blueprint, model: Model, problems: Problems) -> None:

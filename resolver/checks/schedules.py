@@ -1,9 +1,18 @@
 """deployment_settings.default_schedules: time expressions, recurrence, weekdays and workflow
 parameters, as the reference checks them at upload (code 1; its time errors have no code).
-The shapes of the fields are the schema's (schemas/blueprint.schema.json)."""
+The shapes of the fields are the schema's (schemas/blueprint.schema.json).
+
+`timezone` is judged only where the reference uses it, to read an absolute `since` or `until`:
+it must then name an IANA time zone, exactly as written. The reference asks pytz; we ask the
+standard library's `zoneinfo` (the system's time-zone database, else the `tzdata` package), whose
+keys are pytz's list plus two that are not zones. Without any database the rule is not judged
+rather than guessed.
+"""
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from datetime import datetime
 
 from ..load import value_mark_in
@@ -17,6 +26,8 @@ _DELTA = re.compile(r"^(\d+) ?(min(ute)?|h(our)?|d(ay)?|w(eek)?|mo(nth)?|y(ear)?
 # the relative parts of a '+' expression, as the reference finds them (anything else is ignored)
 _RELATIVE_PART = re.compile(r"(\+\d+ ?[a-z]+ ?)")
 _ABSOLUTE_FORMATS = ("%Y-%m-%d %H:%M", "%H:%M")
+# keys of the database that name no zone: the machine's own setting, and the placeholder zone
+_NOT_ZONES = frozenset(("localtime", "Factory"))
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
@@ -35,12 +46,18 @@ def _faults(schedule: dict):
     recurrence = schedule.get("recurrence")
     if isinstance(recurrence, str) and recurrence and not _DELTA.match(recurrence):
         yield f"recurrence {recurrence!r} is not a time delta such as '1 day' or '2h'", "recurrence"
+    absolute = False
     for key in ("since", "until"):
         value = schedule.get(key)
         if isinstance(value, str) and value:
             fault = _time_fault(value)
             if fault:
                 yield f"{key}: {fault}", key
+            absolute = absolute or (fault is None and not value.startswith("+"))
+    timezone = schedule.get("timezone")
+    if absolute and isinstance(timezone, str) and timezone and _zones() and timezone not in _zones():
+        yield f"timezone {timezone!r} is not an IANA time zone (such as 'UTC' or 'Europe/Paris'; case matters)", \
+            "timezone"
     weekdays = schedule.get("weekdays")
     for day in weekdays if isinstance(weekdays, list) else ():
         if isinstance(day, str) and day.lower()[-2:] not in WEEKDAYS:
@@ -52,6 +69,11 @@ def _faults(schedule: dict):
             isinstance(value, dict) and "get_attribute" in value for value in parameters.values())
         if runtime:
             yield "workflow_parameters cannot hold get_attribute (a runtime property)", "workflow_parameters"
+
+
+@functools.lru_cache(maxsize=1)
+def _zones() -> frozenset:
+    return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
 
 
 def _time_fault(expression: str) -> str | None:

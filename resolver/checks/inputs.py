@@ -1,0 +1,39 @@
+"""Blueprint inputs: hidden inputs need a default, display hints only on textareas, and a
+default must match its type and its constraints (codes 105, and those of codes.py's input rows).
+Defaults that are functions, and item types, are judged in checks/constraints.py."""
+from __future__ import annotations
+
+from ..load import mark_in, value_mark_in
+from ..merge import Blueprint
+from ..nodes import Model
+from ..problems import Problems
+from ..properties import PropertyChecker, constraint_fault
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    inputs = blueprint.section("inputs")
+    checker = PropertyChecker(model.data_types, problems) if model.data_types is not None else None
+    for name, schema in inputs.items():
+        if not isinstance(schema, dict):
+            continue
+        mark = mark_in(inputs, name) or blueprint.mark("inputs", name)
+        if schema.get("hidden") and schema.get("required", True) and "default" not in schema:
+            problems.add("input-hidden-required", f"input {name!r} is hidden and required, so it needs a default",
+                         mark, hint="Give it a default, or make it required: false or not hidden.")
+        if schema.get("display") and schema.get("type") != "textarea":
+            problems.add("input-display-invalid",
+                         f"input {name!r}: display hints are only for type textarea, not {schema.get('type')!r}",
+                         mark_in(schema, "display"))
+        if "default" in schema:
+            _default(name, schema, checker, problems)
+
+
+def _default(name: str, schema: dict, checker: PropertyChecker | None, problems: Problems) -> None:
+    default, mark = schema["default"], value_mark_in(schema, "default")
+    # a null default is no default to the reference's type check; its constraints still judge it
+    if checker is not None and default is not None:
+        checker.value(name, name, default, schema.get("type"), mark, what="input")
+    fault = constraint_fault(default, schema.get("constraints"))
+    if fault:
+        problems.add("input-constraint-violated", f"default of input {name!r} ({default!r}) violates constraint {fault}",
+                     mark)

@@ -1,0 +1,50 @@
+"""Operations of types, used or not: an executor that is not an executor, and relationship-type
+operations that map to nothing (the reference maps every operation of every relationship type
+when it parses the blueprint; node types' are judged where templates use them)."""
+from __future__ import annotations
+
+from ..load import mark_in, value_mark_in
+from ..mapping import EXECUTORS, normalise
+from ..merge import Blueprint
+from ..nodes import Model
+from ..problems import Problems
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    for section, what, groups in (("node_types", "node type", ("interfaces",)),
+                                  ("relationships", "relationship type", ("source_interfaces", "target_interfaces"))):
+        for name, body in blueprint.section(section).items():
+            for group in groups:
+                for iface, op_name, raw in _operations(body, group):
+                    executor = raw.get("executor") if isinstance(raw, dict) else None
+                    if executor is not None and executor not in EXECUTORS:
+                        problems.add("operation-executor-invalid",
+                                     f"{what} {name!r}: operation '{iface}.{op_name}' has executor {executor!r}",
+                                     value_mark_in(raw, "executor"))
+    if model.mapper is not None and model.relationship_types is not None:
+        _relationship_type_mappings(blueprint, model, problems)
+
+
+def _operations(body, group: str):
+    """(interface, operation, raw definition) of one interface group of a type body."""
+    interfaces = body.get(group) if isinstance(body, dict) else None
+    for iface, ops in interfaces.items() if isinstance(interfaces, dict) else ():
+        for op_name, raw in ops.items() if isinstance(ops, dict) else ():
+            yield iface, op_name, raw
+
+
+def _relationship_type_mappings(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    # Scripts and executors are judged where a template uses the type; here only the mappings
+    # that name nothing are faults, so the mapper reports into a scratch collector.
+    quiet = Problems()
+    mapper = model.mapper.sharing_probes(quiet)
+    for name, body in blueprint.section("relationships").items():
+        if model.relationship_types.get(name) is None:
+            continue  # its hierarchy is at fault, reported where it was resolved
+        for group in ("source_interfaces", "target_interfaces"):
+            interfaces = body.get(group)
+            for iface, op_name, raw in _operations(body, group):
+                op = normalise(raw, mark_in(interfaces[iface], op_name), problems, f"{iface}.{op_name}")
+                mapper.map(op, op_name=op_name, code="relationship-operation-unmapped",
+                           context=f"relationship type {name!r}")
+    problems.extend(p for p in quiet if p.code == "relationship-operation-unmapped")

@@ -1,0 +1,40 @@
+"""Plugin declarations: keys, executor, where the plugin comes from, and the keys that must be
+strings (codes 1 and those of codes.py's plugin rows). Version gates of plugin keys are in
+checks/versions.py."""
+from __future__ import annotations
+
+from ..load import mark_in, value_mark_in
+from ..mapping import EXECUTORS
+from ..merge import Blueprint
+from ..nodes import PLUGIN_KEYS, Model
+from ..problems import Problems
+
+STRING_KEYS = ("package_version", "package_name", "source", "distribution")
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    for name, body in blueprint.section("plugins").items():
+        mark = blueprint.mark("plugins", name)
+        if not isinstance(body, dict):
+            problems.add("schema-wrong-type", f"plugin {name!r} must be a mapping", mark)
+            continue
+        for key in body:
+            if key not in PLUGIN_KEYS:
+                problems.add("schema-unknown-key", f"plugin {name!r}: {key!r} is not a plugin key",
+                             mark_in(body, key), hint="Valid keys: " + ", ".join(PLUGIN_KEYS))
+        executor = body.get("executor")
+        if executor is None:
+            problems.add("schema-missing-key", f"plugin {name!r} has no executor", mark,
+                         hint="Add 'executor: central_deployment_agent' or 'executor: host_agent'.")
+        elif executor not in EXECUTORS:
+            problems.add("plugin-executor-invalid",
+                         f"plugin {name!r} has executor {executor!r}; use central_deployment_agent or host_agent",
+                         value_mark_in(body, "executor"))
+        if body.get("install", True) and not body.get("source") and not body.get("package_name"):
+            problems.add("plugin-source-missing",
+                         f"plugin {name!r} is to be installed but declares neither source nor package_name",
+                         mark, hint="Add package_name (a managed plugin) or source, or set install: false.")
+        for key in STRING_KEYS:
+            if body.get(key) is not None and not isinstance(body.get(key), str):
+                problems.add("schema-wrong-type", f"plugin {name!r}: {key} must be a string (quote it)",
+                             value_mark_in(body, key))

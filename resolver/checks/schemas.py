@@ -1,0 +1,131 @@
+"""Property schemas wherever they are written -- data types, node and relationship types, the
+inputs of type operations, blueprint inputs, workflow parameters -- used or not: their keys,
+the keys' version gates, constraint operators and arguments, item types and type names
+(codes 1, 102, 103, 212 and the type-name rows of codes.py); data types that redefine a
+primitive."""
+from __future__ import annotations
+
+from ..functions import is_function
+from ..load import mark_in, value_mark_in
+from ..merge import Blueprint
+from ..nodes import Model
+from ..problems import Problems
+from ..properties import CONSTRAINT_ARGUMENTS
+from ..versions import OBJECT_TYPES, PRIMITIVE_TYPES, at_least, type_minimum
+from .versions import gate
+
+DATA_TYPE_KEYS = ("required", "default", "description", "type", "item_type", "constraints", "display_label")
+INPUT_KEYS = ("required", "default", "description", "type", "item_type", "constraints", "display_label",
+              "hidden", "display")
+PARAMETER_KEYS = ("required", "default", "description", "type", "item_type", "constraints")
+KEY_GATES = (("display_label", "cloudify_dsl_1_3"), ("hidden", "cloudify_dsl_1_3"), ("item_type", "cloudify_dsl_1_4"))
+
+
+class _Schemas:
+    def __init__(self, blueprint: Blueprint, model: Model, problems: Problems) -> None:
+        self.version = blueprint.dsl_version
+        self.data_types = model.data_types
+        self.problems = problems
+
+    def properties(self, schema, owner: str, allowed) -> None:
+        if not isinstance(schema, dict):
+            return
+        for prop, definition in schema.items():
+            self.one(definition, f"{owner} property {prop!r}", allowed)
+
+    def operation_inputs(self, interfaces, owner: str) -> None:
+        for iface, ops in interfaces.items() if isinstance(interfaces, dict) else ():
+            for op_name, raw in ops.items() if isinstance(ops, dict) else ():
+                inputs = raw.get("inputs") if isinstance(raw, dict) else None
+                for input_name, definition in inputs.items() if isinstance(inputs, dict) else ():
+                    self.one(definition, f"{owner} operation '{iface}.{op_name}' input {input_name!r}", None)
+
+    def one(self, definition, owner: str, allowed) -> None:
+        """One schema (`allowed` keys, or any when None)."""
+        if not isinstance(definition, dict):
+            return
+        if allowed is not None:
+            for key in definition:
+                if key not in allowed:
+                    self.problems.add("schema-unknown-key", f"{owner}: {key!r} is not a schema key",
+                                      mark_in(definition, key), hint="Valid keys: " + ", ".join(allowed))
+        if "required" in definition:
+            gate(self.problems, self.version, "'required' in a schema", "cloudify_dsl_1_2",
+                 mark_in(definition, "required"))
+        for key, minimum in KEY_GATES:
+            if key in definition:
+                gate(self.problems, self.version, f"{key!r} in a schema", minimum, mark_in(definition, key))
+        self.constraints(definition.get("constraints"), owner)
+        self.type_names(definition, owner)
+
+    def type_names(self, definition: dict, owner: str) -> None:
+        type_name = definition.get("type")
+        item_type = definition.get("item_type")
+        if item_type and at_least(self.version, "cloudify_dsl_1_4"):
+            if type_name != "list":
+                self.problems.add("item-type-not-list", f"{owner}: item_type is only for type list, not {type_name!r}",
+                                  mark_in(definition, "item_type"))
+            elif item_type not in PRIMITIVE_TYPES + OBJECT_TYPES:
+                self.problems.add("item-type-invalid", f"{owner}: item_type {item_type!r} is not a primitive type",
+                                  value_mark_in(definition, "item_type"))
+        if type_name is None:
+            return
+        if not isinstance(type_name, str):
+            self.problems.add("schema-wrong-type", f"{owner}: type must be a string", value_mark_in(definition, "type"))
+            return
+        minimum = type_minimum(type_name)
+        if minimum and not at_least(self.version, minimum):
+            gate(self.problems, self.version, f"type {type_name!r}", minimum, value_mark_in(definition, "type"))
+        elif type_name not in PRIMITIVE_TYPES + OBJECT_TYPES and type_name not in self.data_types:
+            self.problems.add("type-name-illegal", f"{owner}: type {type_name!r} is neither a primitive "
+                              "nor a defined data type", value_mark_in(definition, "type"),
+                              hint="Import the file that defines the data type, or use a primitive type.",
+                              subject=str(type_name))
+
+    def constraints(self, constraints, owner: str) -> None:
+        for index, constraint in enumerate(constraints if isinstance(constraints, list) else ()):
+            if not isinstance(constraint, dict) or not constraint:
+                continue
+            if len(constraint) > 1 and not at_least(self.version, "cloudify_dsl_1_5"):
+                gate(self.problems, self.version, "a constraint's error_message", "cloudify_dsl_1_5",
+                     mark_in(constraints, index))
+                continue
+            operators = [key for key in constraint if key != "error_message"]
+            if not operators:
+                continue
+            operator = operators[0]  # the reference reads the first operator only
+            argument = constraint[operator]
+            shape = CONSTRAINT_ARGUMENTS.get(operator)
+            if shape is None:
+                self.problems.add("constraint-unknown", f"{owner}: no constraint operator {operator!r}",
+                                  mark_in(constraint, operator),
+                                  hint="Operators: " + ", ".join(sorted(CONSTRAINT_ARGUMENTS)))
+            elif not is_function(argument) and not shape(argument):
+                self.problems.add("constraint-argument-invalid",
+                                  f"{owner}: {argument!r} is not a valid argument of constraint {operator!r}",
+                                  value_mark_in(constraint, operator))
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    if model.data_types is None:
+        return
+    schemas = _Schemas(blueprint, model, problems)
+    for name, body in blueprint.section("data_types").items():
+        if name in PRIMITIVE_TYPES + OBJECT_TYPES:
+            problems.add("primitive-redefined", f"data type {name!r} redefines a primitive type",
+                         blueprint.mark("data_types", name))
+        if isinstance(body, dict):
+            schemas.properties(body.get("properties"), f"data type {name!r}", DATA_TYPE_KEYS)
+    for section, what, groups in (("node_types", "node type", ("interfaces",)),
+                                  ("relationships", "relationship type", ("source_interfaces", "target_interfaces"))):
+        for name, body in blueprint.section(section).items():
+            if isinstance(body, dict):
+                schemas.properties(body.get("properties"), f"{what} {name!r}", None)
+                for group in groups:
+                    schemas.operation_inputs(body.get(group), f"{what} {name!r}")
+    inputs = blueprint.section("inputs")
+    for name, schema in inputs.items():
+        schemas.one(schema, f"input {name!r}", INPUT_KEYS)
+    for name, workflow in blueprint.section("workflows").items():
+        if isinstance(workflow, dict):
+            schemas.properties(workflow.get("parameters"), f"workflow {name!r}", PARAMETER_KEYS)

@@ -1,0 +1,71 @@
+"""Version gates: keys and sections written below the DSL version that introduced them (code 102).
+
+The schema keys' own gates (`required`, `display_label`, `hidden`, `item_type`, newer types) are
+judged with the schemas (checks/schemas.py), through `gate`.
+"""
+from __future__ import annotations
+
+from ..load import mark_in
+from ..merge import Blueprint
+from ..nodes import Model
+from ..problems import Problems
+from ..versions import at_least
+
+SECTIONS = (("data_types", "cloudify_dsl_1_2"), ("policies", "cloudify_dsl_1_3"), ("resource_tags", "cloudify_dsl_1_3"))
+OPERATION_KEYS = ("max_retries", "retry_interval")  # added in cloudify_dsl_1_1
+PLUGIN_GATES = {"install_arguments": "cloudify_dsl_1_1", "package_name": "cloudify_dsl_1_2",
+                "package_version": "cloudify_dsl_1_2", "supported_platform": "cloudify_dsl_1_2",
+                "distribution": "cloudify_dsl_1_2", "distribution_version": "cloudify_dsl_1_2",
+                "distribution_release": "cloudify_dsl_1_2", "properties_description": "cloudify_dsl_1_5",
+                "properties": "cloudify_dsl_1_5"}
+
+
+def gate(problems: Problems, version: str, what: str, minimum: str, mark) -> None:
+    """Report `what` (at `mark`) when `version` is below `minimum`."""
+    if not at_least(version, minimum):
+        problems.add("feature-version", f"{what} is not supported in {version}; it was added in {minimum}", mark,
+                     hint=f"Raise tosca_definitions_version to {minimum} or remove it.")
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    version = blueprint.dsl_version
+    if "description" in blueprint.scalars:
+        origin = next(f for f in blueprint.files if "description" in f.doc)
+        gate(problems, version, "description", "cloudify_dsl_1_2", origin.doc.key_mark("description"))
+    if "dsl_definitions" in blueprint.main.doc:
+        gate(problems, version, "dsl_definitions", "cloudify_dsl_1_2", blueprint.main.doc.key_mark("dsl_definitions"))
+    for section, minimum in SECTIONS:
+        if blueprint.section(section):
+            first = next(iter(blueprint.section(section)))
+            gate(problems, version, section, minimum, blueprint.mark(section, first))
+    for body in blueprint.section("plugins").values():
+        for key in body if isinstance(body, dict) else ():
+            if key in PLUGIN_GATES:  # an unknown key is reported by checks/plugins.py
+                gate(problems, version, f"plugin key {key!r}", PLUGIN_GATES[key], mark_in(body, key))
+    for section, groups in (("node_types", ("interfaces",)),
+                            ("relationships", ("source_interfaces", "target_interfaces"))):
+        for body in blueprint.section(section).values():
+            for group in groups:
+                _operation_keys(body.get(group) if isinstance(body, dict) else None, version, problems)
+    for body in blueprint.section("node_templates").values():
+        if not isinstance(body, dict):
+            continue
+        _operation_keys(body.get("interfaces"), version, problems)
+        relationships = body.get("relationships")
+        for rel in relationships if isinstance(relationships, list) else ():
+            for group in ("source_interfaces", "target_interfaces"):
+                _operation_keys(rel.get(group) if isinstance(rel, dict) else None, version, problems)
+        capabilities = body.get("capabilities")
+        if isinstance(capabilities, dict) and "scalable" in capabilities:
+            gate(problems, version, "capabilities.scalable", "cloudify_dsl_1_3", mark_in(capabilities, "scalable"))
+    for workflow in blueprint.section("workflows").values():
+        if isinstance(workflow, dict) and "availability_rules" in workflow:
+            gate(problems, version, "availability_rules", "cloudify_dsl_1_4", mark_in(workflow, "availability_rules"))
+
+
+def _operation_keys(interfaces, version: str, problems: Problems) -> None:
+    for ops in interfaces.values() if isinstance(interfaces, dict) else ():
+        for raw in ops.values() if isinstance(ops, dict) else ():
+            for key in OPERATION_KEYS:
+                if isinstance(raw, dict) and key in raw:
+                    gate(problems, version, key, "cloudify_dsl_1_1", mark_in(raw, key))

@@ -1,0 +1,28 @@
+"""Workflow declarations: their keys and the values of availability_rules.node_instances_active
+(codes 1 and workflow-availability-invalid). The availability_rules gate is in checks/versions.py."""
+from __future__ import annotations
+
+from ..load import mark_in
+from ..merge import Blueprint
+from ..nodes import Model
+from ..problems import Problems
+
+WORKFLOW_KEYS = ("mapping", "parameters", "is_cascading", "availability_rules")
+NODE_INSTANCES_ACTIVE = ("all", "partial", "none")
+
+
+def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+    for name, workflow in blueprint.section("workflows").items():
+        if not isinstance(workflow, dict):
+            continue
+        for key in workflow:
+            if key not in WORKFLOW_KEYS:
+                problems.add("schema-unknown-key", f"workflow {name!r}: {key!r} is not a workflow key",
+                             mark_in(workflow, key), hint="Valid keys: " + ", ".join(WORKFLOW_KEYS))
+        rules = workflow.get("availability_rules")
+        active = rules.get("node_instances_active") if isinstance(rules, dict) else None
+        for index, value in enumerate(active if isinstance(active, list) else ()):
+            if value not in NODE_INSTANCES_ACTIVE:
+                problems.add("workflow-availability-invalid",
+                             f"workflow {name!r}: node_instances_active value {value!r} is not one of "
+                             f"{', '.join(NODE_INSTANCES_ACTIVE)}", mark_in(active, index))
