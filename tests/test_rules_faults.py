@@ -150,6 +150,13 @@ def test_many_independent_faults_in_every_family_each_reported_once_in_place(bp)
                 source: policies/watch.clj
                 properties:
                   limit: {type: integer}
+            data_types:
+              lib.Endpoint:
+                properties:
+                  port: {type: integer}
+              lib.Service:
+                properties:
+                  endpoint: {type: lib.Endpoint, default: {port: eighty}}
             """,
         "lib/ops.yaml": """\
             plugins:
@@ -174,6 +181,7 @@ def test_many_independent_faults_in_every_family_each_reported_once_in_place(bp)
         ("property-reference-unknown", "blueprint.yaml", 47, 12),
         ("property-type-mismatch", "lib/lib.yaml", 7, 38),
         ("property-type-mismatch", "lib/lib.yaml", 11, 41),
+        ("property-type-mismatch", "lib/lib.yaml", 23, 54),
         ("section-null", "lib/ops.yaml", 1, 1),
         ("workflow-unmapped", "lib/ops.yaml", 3, 11),
         ("function-arguments-invalid", "lib/ops.yaml", 6, 12),
