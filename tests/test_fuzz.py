@@ -279,19 +279,34 @@ def structure_mutations(draw, document):
             target = document
             for step in other[:-1]:
                 target = target[step] if isinstance(target, (dict, list)) else None
-            if isinstance(target, (dict, list)) and other != where and not _is_prefix(other, where) \
-                    and not _is_prefix(where, other):
-                try:
-                    parent[where[-1]] = target[other[-1]]
-                except (KeyError, IndexError, TypeError):
-                    pass
+            try:
+                shared = target[other[-1]] if isinstance(target, (dict, list)) else None
+            except (KeyError, IndexError, TypeError):
+                shared = None
+            # never a value that holds the place it goes to: YAML could write it, nothing could read it
+            if shared is not None and other != where and not _holds(shared, parent):
+                parent[where[-1]] = shared
         else:
             parent[where[-1]] = draw(st.sampled_from(HOSTILE_IMPORTS + HOSTILE_SCRIPTS))
     return document
 
 
-def _is_prefix(short, long) -> bool:
-    return long[:len(short)] == short
+def _holds(value, needle) -> bool:
+    """Whether `needle` (by identity) is `value` or inside it."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is needle:
+            return True
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 @needs_corpus
