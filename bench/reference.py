@@ -7,18 +7,21 @@ bench measures the process from outside too (wall-clock, peak RSS).
 `BLUEPRINT_DRIVER` parses one blueprint `repeat` times with `parse_from_path`, imports answered by
 a table {import as written: file} and file: URLs. Spec {"path", "plugins", "repeat"}; answer
 {"first": seconds from the driver's start (the import of dsl_parser included) to the end of the
-first parse, "runs": [seconds of every parse], "nodes", "error"}.
+first parse, "runs": [seconds of every parse], "nodes", "error", "peak_mb"}.
 
 `CORPUS_DRIVER` parses corpus blueprints one after the other, each with its own table (the
 oracle's `resolved_imports`) and resources folder, from the blueprint's folder or the row's
 working folder, until `budget` seconds have passed. Spec {"jobs": [{"blueprint", "cwd",
-"resources", "imports"}], "budget"}; answer {"first", "times", "ok", "done"}.
+"resources", "imports"}], "budget"}; answer {"first", "times", "ok", "done", "peak_mb"}.
 """
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 from pathlib import Path
+
+from .peak import peak_mb
 
 INSTALL_HINT = "python3 -m venv .ref && .ref/bin/pip install cloudify-common==7.0.5 networkx pyyaml"
 FALLBACK = Path("/work/ref/bin/python")
@@ -55,7 +58,7 @@ class TableResolver(AbstractImportResolver):
 def failure(exc):
     code = getattr(exc, "err_code", None)
     return f"{type(exc).__name__}" + (f" (code {code})" if code else "") + f": {str(exc)[:200]}"
-'''
+''' + inspect.getsource(peak_mb)
 
 BLUEPRINT_DRIVER = _RESOLVER + r'''
 spec = json.loads(sys.argv[1])
@@ -69,6 +72,7 @@ for _ in range(spec["repeat"]):
         out["error"] = failure(exc)
     out["runs"].append(time.perf_counter() - begun)
     out.setdefault("first", time.perf_counter() - STARTED)
+out["peak_mb"] = peak_mb()
 print(json.dumps(out))
 '''
 
@@ -89,6 +93,7 @@ for job in spec["jobs"]:
     out["times"].append(time.perf_counter() - begun)
     out["done"] += 1
     out.setdefault("first", time.perf_counter() - STARTED)
+out["peak_mb"] = peak_mb()
 print(json.dumps(out))
 '''
 

@@ -56,7 +56,7 @@ def render_markdown(cases, info: dict, args, plot_note: str) -> str:
 
     out += ["## Start-up", "",
             "Wall-clock seconds of a whole process (the interpreter's start included), best of "
-            f"{args.startup_runs}; peak RSS in MB.", ""]
+            f"{args.startup_runs}.", ""]
     base = next((c for c in startup if c.name == "python -c pass"), None)
     rows = []
     for case in startup:
@@ -65,10 +65,9 @@ def render_markdown(cases, info: dict, args, plot_note: str) -> str:
         rows.append([case.name, *(_cell(runs.get(s), runs[s].wall if s in runs else None) for s in SIDES),
                      _ratio(res.wall if res else None, base.runs["resolver"].wall if base else None),
                      _ratio(runs["reference"].wall if case is not base and runs["reference"].status == "ok" else None,
-                            res.wall if res else None),
-                     *(_mb(runs.get(s)) for s in SIDES)])
-    out += _table(["case", "reference s", "resolver s", "floor s", "resolver / python -c pass", "reference / resolver",
-                   "reference MB", "resolver MB", "floor MB"], rows)
+                            res.wall if res else None)])
+    out += _table(["case", "reference s", "resolver s", "floor s", "resolver / python -c pass", "reference / resolver"],
+                  rows)
 
     out += ["", "## Time", "",
             "Seconds inside the process. *first*: from the start of the work, the library's import included, to the "
@@ -87,8 +86,8 @@ def render_markdown(cases, info: dict, args, plot_note: str) -> str:
                    "resolver / floor", "resolver warm", "floor warm", "resolver / floor, warm"], rows)
 
     out += ["", "## Peak memory", "",
-            "Peak RSS of each side's process in MB (`wait4`), the interpreter and its imports included; for the "
-            "parallel batch, the largest of the parent and its workers. The resolver ran the generated blueprints "
+            "Peak resident memory of each side's process in MB (VmHWM, bench/peak.py), the interpreter and its "
+            "imports included; for the parallel batch, the parent's (its workers are not counted). The resolver ran the generated blueprints "
             "with its limits raised (bench/run.py LIMITS): 10,000 nodes and 1,000 imports pass the defaults.", ""]
     rows = []
     for case in timed:

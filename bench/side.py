@@ -14,7 +14,7 @@ SIDE `floor` (PyYAML's C loader, each file read and loaded once), spec `case`:
   file-lists    {"lists": [[file...]...]}: each list loaded in turn, a file again in every list
                 (`times` of each).
 
-Every answer has `first`: seconds from the start of the work, the import of the library included,
+Every answer has `peak_mb` (bench/peak.py) and `first`: seconds from the start of the work, the import of the library included,
 to the end of the first run (the total, for the corpus cases), as a process started for one job
 (a pre-commit hook) pays them; `warm`: the best later run, when `repeat` > 1. The resolver's
 answers add what it decided (`ok`, `nodes`, `codes`) and, for the corpus, the files it read.
@@ -27,6 +27,8 @@ import sys
 import time
 
 STARTED = time.perf_counter()
+
+from .peak import peak_mb  # noqa: E402 - after the clock starts, as cheap as it is
 
 
 def resolver_blueprint(spec: dict) -> dict:
@@ -137,6 +139,7 @@ CASES = {
 def main(argv: list[str]) -> int:
     spec = json.loads(sys.stdin.read())
     answer = CASES[argv[0], spec["case"]](spec)
+    answer["peak_mb"] = peak_mb()
     print(json.dumps(answer))
     return 0
 

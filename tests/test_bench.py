@@ -31,11 +31,11 @@ def test_chain_cycle_and_imports_have_the_shapes_they_promise(tmp_path):
 
 
 def test_a_measured_process_gives_its_answer_memory_and_failures(tmp_path):
-    ok = measured([sys.executable, "-c", "import sys, json; data = sys.stdin.read(); "
-                   "buffer = bytearray(64 << 20); print(json.dumps({'first': 0.5, 'read': data}))"],
-                  stdin="spec", timeout=60, env={}, cwd=tmp_path)
-    assert ok.status == "ok" and ok.answer == {"first": 0.5, "read": "spec"} and ok.first == 0.5
-    assert ok.rss_mb > 64 and ok.wall > 0
+    ok = measured([sys.executable, "-c", "import sys, json; from bench.peak import peak_mb; data = sys.stdin.read(); "
+                   "buffer = b'x' * (64 << 20); print(json.dumps({'first': 0.5, 'read': data, 'peak_mb': peak_mb()}))"],
+                  stdin="spec", timeout=60, env={"PYTHONPATH": str(REPO)}, cwd=tmp_path)
+    assert ok.status == "ok" and ok.answer["read"] == "spec" and ok.first == 0.5
+    assert 64 < ok.rss_mb < 64 + 100 and ok.wall > 0
     failed = measured([sys.executable, "-c", "import sys; sys.exit('broken spec')"], timeout=60, env={}, cwd=tmp_path)
     assert failed.status == "error" and failed.detail == "broken spec" and failed.first is None
     slow = measured([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5, env={}, cwd=tmp_path)
