@@ -3,8 +3,8 @@
 Stages, in order (each a module): load (YAML with positions) -> imports (walk, registry
 look-ups, cycles) -> merge (namespaces, conflicts) -> hierarchy (derived_from, interface
 inheritance) -> mapping and nodes (operations -> plugin function / script / no-op,
-relationships, hosts, plugin lists, workflows) -> graph (networkx, install order) ->
-plan. Files come from the injected loader, plugins from the injected registries.
+relationships, hosts, plugin lists, workflows) -> graph (cycles and install order by graphlib;
+the networkx graph built when read) -> plan. Files come from the injected loader, plugins from the injected registries.
 """
 from __future__ import annotations
 
