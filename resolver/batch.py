@@ -7,15 +7,16 @@ A session's caches only save work, they change no answer, so which process resol
 does not show.
 
     batch = Batch(jobs=args.jobs)
-    key = batch.session(session, args, "resolver")   # after cli.session_from(args, ...) built it
+    key = batch.session(session, args, "resolver")  # after cli.session_from(args, ...) built it
     for path in args.blueprints:
         batch.add(key, path)
     results = batch.run()
 
 The parent resolves the first blueprint itself, so that on Linux the workers, forked from it,
 start with the modules imported and the schemas compiled; a batch too small to pay for a worker's
-start (`MIN_PER_WORKER` blueprints each) starts none. Only what rendering needs comes back from a worker: the import walk's record is left
-there, and the node graph too unless `keep_graph` (the lifecycle plans are computed from it).
+start (`MIN_PER_WORKER` blueprints each) starts none. Only what rendering needs comes back from a
+worker: the import walk's record is left there, and the node graph too unless `keep_graph` (the
+lifecycle plans are computed from it).
 
 This module imports nothing heavy: the CLI imports it to declare `-j`.
 """
