@@ -8,9 +8,10 @@
   output one process alone gives, and the cache is whole afterwards: every blob matches its name,
   every URL entry parses and names a blob that is there, no temporary file is left.
 
-The output compared is the plan and the problems (code and position); where a plugin was read
-(`resolved`, `via`, `registry`, `candidates`) may differ, as it may between two runs of one process:
-the first run reads the marketplace, later ones the cache's registry folder.
+The output compared is the plan and the problems (code, file name and position); where a plugin
+was read (`resolved`, `via`, `registry`, `candidates`, the folder or URL of a problem's file) may
+differ, as it may between two runs of one process: the first run reads the marketplace, later
+ones the copy kept in the cache's registry folder.
 
 `make test` takes every CONCURRENCY_STRIDE-th blueprint that imports a `plugin:` (default 40, about
 15 of them); `make concurrency` runs them all (CONCURRENCY_STRIDE=1) and prints the time.
@@ -61,7 +62,9 @@ def output(result) -> str:
     if plan is not None:
         plan = dict(plan, imports=[{k: v for k, v in entry.items() if k not in LOCATION_FIELDS}
                                    for entry in plan["imports"]])
-    problems = [(p.code, p.severity, p.file, p.line, p.column) for p in result.problems]
+    # a problem in a plugin's YAML names where that file was read (the marketplace URL, or the copy
+    # another process kept in the cache): its name and position are what must agree
+    problems = [(p.code, p.severity, os.path.basename(p.file or ""), p.line, p.column) for p in result.problems]
     return json.dumps({"plan": plan, "problems": problems}, sort_keys=True, default=str)
 
 
