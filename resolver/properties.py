@@ -60,18 +60,21 @@ class PropertyChecker:
                 out[key] = {}
         return out
 
-    def fill(self, type_name, value):
-        """A schema default completed with its data type's defaults (nothing is reported)."""
+    def fill(self, type_name, value, layers=()):
+        """A schema default completed from its data type's layers of defaults, as `merge`
+        completes a value; keys the data type does not declare are kept (nothing is reported)."""
         resolved = self.data_types.get(type_name) if type_name in self.data_types else None
         if resolved is None or not isinstance(value, dict) or is_function(value):
             return value
         out = {}
-        for key, default in self.defaults(resolved.properties).items():
-            prop_type = resolved.properties[key].get("type")
-            out[key] = self.fill(prop_type, default)
-        for key, given in value.items():
-            prop = resolved.properties.get(key)
-            out[key] = self.fill(prop.get("type"), given) if isinstance(prop, dict) else given
+        for key, prop in resolved.properties.items():
+            sources = self._sources(key, prop, value, True, layers)
+            if sources:
+                (first, first_given), beneath = sources[0], [layer for layer, _ in sources[1:]]
+                if first is None and not first_given:
+                    first = {}  # a null default stands for none (as in `_value`)
+                out[key] = self.fill(prop.get("type") if isinstance(prop, dict) else None, first, beneath)
+        out.update((key, given) for key, given in value.items() if key not in resolved.properties)
         return out
 
     def value(self, owner: str, path: str, value, type_name, mark, what="node", missing: bool = True,
@@ -120,14 +123,7 @@ class PropertyChecker:
         for key, prop_schema in schema.items():
             prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
             prop_type = prop_schema.get("type")
-            sources = [(layer[key], False) for layer in layers
-                       if isinstance(layer, dict) and not is_function(layer) and key in layer]
-            if key in value:
-                sources.insert(0, (value[key], given))
-            if "default" in prop_schema:
-                sources.append((prop_schema["default"], False))
-            elif prop_type in self.data_types:
-                sources.append(({}, False))  # a data-typed property always has a value: empty, then filled
+            sources = self._sources(key, prop_schema, value, given, layers)
             if not sources:
                 if missing and required and prop_schema.get("required", True):
                     self._missing(owner, prefix, key, mark, what)
@@ -137,6 +133,18 @@ class PropertyChecker:
             result[key] = self._value(owner, prefix + key, first, first_given, beneath, prop_type, where, what,
                                       missing, nulls, nested=bool(prefix))
         return result
+
+    def _sources(self, key, prop_schema, value, given, layers) -> list:
+        """(value, given) for `key`, nearest first: `value`'s, each layer's, the schema default."""
+        prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
+        sources = [(value[key], given)] if key in value else []
+        sources += [(layer[key], False) for layer in layers
+                    if isinstance(layer, dict) and not is_function(layer) and key in layer]
+        if "default" in prop_schema:
+            sources.append((prop_schema["default"], False))
+        elif prop_schema.get("type") in self.data_types:
+            sources.append(({}, False))  # a data-typed property always has a value: empty, then filled
+        return sources
 
     def _missing(self, owner, prefix, key, mark, what) -> None:
         if prefix:  # nested in a data type

@@ -331,6 +331,10 @@ def _data_type_values(p: Probe) -> str:
         inputs = p.section("inputs")
         inputs[p.fresh("probe_in")] = {"type": outer, "default": value}
         return "constraints: data-type input default"
+    if roll < 0.45 and p.mapping:
+        p.section("workflows")[p.fresh("probe_wf")] = {"mapping": p.mapping,
+                                                     "parameters": {"conf": {"type": outer, "default": value}}}
+        return "constraints: data-type workflow parameter default"
     conf: dict = {"type": outer}
     if p.chance(0.5):
         conf["default"] = p.pick(({"nested": partial()}, {}, None, {"flag": "no"}))

@@ -198,3 +198,63 @@ def test_null_defaults_nested_in_a_data_type(bp, body, expected):
     text = blueprint("data_types:\n  Inner:\n    properties:\n      a: {type: integer, default: null}\n" + body)
     result = bp({"blueprint.yaml": text})
     assert [(code, line, column) for code, _, line, column in places(result, bp.root)] == expected
+
+
+def test_a_workflow_parameter_default_takes_nested_defaults(bp):
+    body = """\
+plugins:
+  wf: {executor: central_deployment_agent, install: false}
+data_types:
+  Inner:
+    properties:
+      a: {type: integer}
+      b: {type: string}
+  Outer:
+    properties:
+      nested: {type: Inner, default: {b: x}}
+workflows:
+  go:
+    mapping: wf.tasks.go
+    parameters:
+      p: {type: Outer, default: {nested: {a: 5}}}
+"""
+    result = bp({"blueprint.yaml": blueprint(body)})
+    assert result.ok, codes(result)
+    assert result.plan["workflows"]["go"]["parameters"] == {
+        "p": {"type": "Outer", "default": {"nested": {"a": 5, "b": "x"}}}}
+
+
+@pytest.mark.parametrize("parameter, code", [
+    ("{type: integer, default: x}", "property-type-mismatch"),
+    ("{type: Outer, default: {}}", "property-missing"),
+    ("{type: Outer, default: {nested: {a: 1, c: 2}}}", "property-unknown"),
+    ("{type: Outer, default: {nested: {a: one}}}", "property-type-mismatch"),
+    ("{type: Outer, default: {nested: null}}", "property-type-mismatch"),
+    # neither constraints nor item types are checked there, and a null default is none
+    ("{type: integer, default: 5, constraints: [{valid_values: [1]}]}", None),
+    ("{type: list, item_type: integer, default: [a]}", None),
+    ("{default: {get_input: x}, constraints: [{valid_values: [1]}]}", None),
+    ("{type: Outer}", None),
+    ("{type: Outer, default: null}", None),
+    ("{type: integer, default: null}", None),
+])
+def test_workflow_parameter_defaults_against_their_types(bp, parameter, code):
+    body = """\
+plugins:
+  wf: {executor: central_deployment_agent, install: false}
+inputs:
+  x: {default: 1}
+data_types:
+  Inner:
+    properties:
+      a: {type: integer}
+  Outer:
+    properties:
+      nested: {type: Inner}
+workflows:
+  go:
+    mapping: wf.tasks.go
+    parameters:
+      p: """ + parameter + "\n"
+    result = bp({"blueprint.yaml": blueprint(body)})
+    assert codes(result) == ([code] if code else [])

@@ -1,6 +1,9 @@
 """Blueprint inputs: hidden inputs need a default, display hints only on textareas, and a
 default must match its type and its constraints (codes 105, and those of codes.py's input rows).
-Defaults that are functions, and item types, are judged in checks/constraints.py."""
+Defaults that are functions, and item types, are judged in checks/constraints.py.
+
+Workflow parameters' defaults are judged against their types as input defaults are (105, 106,
+107), and only so: the reference checks neither their constraints nor their item types."""
 from __future__ import annotations
 
 from ..load import mark_in, value_mark_in
@@ -26,6 +29,14 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
                          mark_in(schema, "display"))
         if "default" in schema:
             _default(name, schema, checker, problems)
+    if checker is None:
+        return
+    for workflow, body in blueprint.section("workflows").items():
+        parameters = body.get("parameters") if isinstance(body, dict) else None
+        for name, schema in parameters.items() if isinstance(parameters, dict) else ():
+            if isinstance(schema, dict) and schema.get("default") is not None:
+                checker.value(name, name, schema["default"], schema.get("type"), value_mark_in(schema, "default"),
+                              what=f"workflow {workflow!r} parameter")
 
 
 def _default(name: str, schema: dict, checker: PropertyChecker | None, problems: Problems) -> None:
