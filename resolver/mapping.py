@@ -154,6 +154,10 @@ class Mapped:
     inputs: dict
 
 
+def _no_file(relative: str) -> bool:
+    return False
+
+
 class Mapper:
     """Resolves implementation strings against one blueprint's plugins."""
 
@@ -166,6 +170,12 @@ class Mapper:
         self.blueprint_namespaces = set(blueprint_namespaces)
         self.problems = problems
         self._exists: dict[str, bool] = {}
+
+    def __getstate__(self) -> dict:
+        # A result sent from a worker process (batch.py) carries the model and so this mapper; the
+        # file probe is the loader's closure and means nothing in another process: what it
+        # answered stays in `_exists`, and a new probe answers "no such file".
+        return dict(self.__dict__, script_exists=_no_file)
 
     def sharing_probes(self, problems: Problems) -> "Mapper":
         """A mapper over the same plugins that reports into `problems`, sharing this one's file
