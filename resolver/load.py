@@ -284,6 +284,15 @@ def _measure(root, source: str, limits: Limits) -> None:
                         f"{Limits.option('max_aliases')}.")
 
 
+def _within_text(text: str, source: str, line: int, column: int) -> Mark:
+    """A parser's position, kept on the text's last line: at the end of a text without a final
+    line break libyaml reports the line after it, which no editor can show."""
+    lines = text.count("\n") + 1
+    if line <= lines:
+        return Mark(source, line, column)
+    return Mark(source, lines, len(text) - text.rfind("\n"))
+
+
 def _node_mark(source: str, node) -> Mark:
     return Mark(source, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -338,7 +347,7 @@ def _load(text: str, source: str, problems: Problems, limits: Limits):
         problems.add(exc.code, exc.message, exc.mark, hint=exc.hint)
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
-        mark = Mark(source, where.line + 1, where.column + 1) if where else Mark(source, 1, 1)
+        mark = _within_text(text, source, where.line + 1, where.column + 1) if where else Mark(source, 1, 1)
         detail = exc.problem or exc.context or "invalid YAML"
         if "maximum nesting depth" in detail:
             # libyaml's own bound, met before ours could be

@@ -536,6 +536,17 @@ def test_internal_error_at_the_cli_boundary_is_exit_2_with_a_report(tmp_path, ca
         assert "Traceback (most recent call last)" in err  # the lines a bug report needs
 
 
+@pytest.mark.parametrize("text, where", [("a: [1, 2", (1, 9)), ("x:\n  - [a, b", (2, 10)), ("a: {b", (1, 6))])
+def test_a_truncated_file_is_faulted_on_its_last_line(text, where):
+    # found by make fuzz: at the end of a text with no final line break, libyaml reports the line after it
+    from resolver.load import load_yaml
+    from resolver.problems import Problems
+
+    problems = Problems()
+    assert load_yaml(text, "f.yaml", problems) is None
+    assert [(p.code, p.line, p.column) for p in problems] == [("yaml-syntax", *where)]
+
+
 # -- the network, below the import: Http itself --------------------------------------------------------
 
 
