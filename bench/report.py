@@ -201,4 +201,4 @@ def write_plot(cases, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
-    return f"wrote {path}"
+    return f"wrote {os.path.relpath(path)}"
