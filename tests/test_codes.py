@@ -39,8 +39,8 @@ SKIPPED = {
     "registry-server-error": "needs a source that answers HTTP 5xx after every retry; tests/test_manager.py: "
                              "test_a_server_error_after_every_retry",
     "url-refused": "needs --online (offline no URL is fetched, so none is refused); tests/test_security.py: "
-                   "test_loopback_and_link_local_addresses_are_refused_without_a_request and the other "
-                   "network tests there",
+                   "test_hostile_case_gets_its_code_quickly, its *_online and redirect_* cases, and the Http "
+                   "tests below it",
 }
 # Codes no blueprint can trigger (a bug in resolver, or dead code), each with the reason.
 UNREACHABLE: dict[str, str] = {}
