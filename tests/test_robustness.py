@@ -34,6 +34,9 @@ HOSTILE = {
     "non-ascii": "tosca_definitions_version: cloudify_dsl_1_3\ndescription: caf\u00e9\n",
     "null-sections": "tosca_definitions_version: cloudify_dsl_1_3\nimports:\nnode_types:\nplugins:\n"
                      "node_templates:\nworkflows:\n",
+    # found by make fuzz: a group member that is a mapping once reached a dict lookup unhashed
+    "group-member-mapping": "tosca_definitions_version: cloudify_dsl_1_4\nnode_types:\n  x: {}\n"
+                            "node_templates:\n  a: {type: x}\ngroups:\n  g:\n    members: [{x: 1}]\n",
 }
 
 

@@ -27,6 +27,8 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
             problems.add("schema-missing-key", f"group {name!r} needs at least one member", mark)
             members = members if isinstance(members, list) else []
         for index, member in enumerate(members):
+            if not isinstance(member, str):
+                continue  # a member that is not a name is the schema's fault, reported there
             if member not in templates and member not in groups:
                 problems.add("group-member-unknown",
                              f"member {member!r} of group {name!r} is neither a node template nor a group",
