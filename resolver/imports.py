@@ -359,6 +359,10 @@ class ImportWalker:
             return []
         entries = doc.get("imports")
         if entries is None:
+            # the reference iterates it and fails with an uncoded TypeError, in any file
+            self.problems.add("section-null", "section 'imports' has no value, and the manager refuses it empty",
+                              doc.key_mark("imports"), hint="Remove the empty 'imports' key, or list imports.",
+                              chain=current.chain)
             return []
         if not isinstance(entries, Seq):
             self.problems.add("schema-wrong-type", f"'imports' must be a list, not {_kind(entries)}",

@@ -25,7 +25,8 @@ MERGEABLE_FROM_1_3 = ("inputs", "outputs", "node_templates", "capabilities", "la
                       "resource_tags")
 FIRST_WINS = ("description", "metadata")
 # Sections the reference cannot take empty (null) even when no other file has them.
-ALWAYS_NULL_FAILS = ("plugins", "metadata")
+# sections the reference cannot take empty in any file (it reads them as a mapping: an uncoded error)
+ALWAYS_NULL_FAILS = ("plugins", "metadata", "node_types")
 NOT_MERGED = ("tosca_definitions_version", "imports", "dsl_definitions")
 TOP_LEVEL_KEYS = frozenset(("tosca_definitions_version", "description", "imports", "dsl_definitions",
                             "metadata", "inputs", "plugins", "node_types", "relationships", "node_templates",

@@ -190,8 +190,12 @@ def test_an_import_entry_must_be_a_string(bp):
     assert places(result, bp.root) == [("schema-wrong-type", "blueprint.yaml", 4, 5)]
 
 
-def test_an_empty_imports_section_is_accepted(bp):
+def test_an_empty_imports_section_is_refused_in_any_file_as_the_reference_fails_on_it(bp):
     result = bp({"blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports:\n"})
+    assert places(result, bp.root) == [("section-null", "blueprint.yaml", 2, 1)]
+    result = bp({"blueprint.yaml": blueprint("", "lib.yaml"), "lib.yaml": "imports:\n"})
+    assert places(result, bp.root) == [("section-null", "lib.yaml", 1, 1)]
+    result = bp({"blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nimports: []\n"})
     assert result.ok and result.plan["imports"] == []
 
 
