@@ -22,13 +22,13 @@ import ssl
 import tempfile
 import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 import trustme
 
-from .servers import Reply, Request, Server, answer
+from .servers import Reply, Request, Server, answer, running
 
 
 class ProxyServer(Server):
@@ -133,14 +133,5 @@ def proxy(routes: Mapping[str, Callable[[Request], Reply]]):
         ca_file = os.path.join(folder, "ca.pem")
         ca.cert_pem.write_to_path(ca_file)
         server = ProxyServer(routes, ca, ca_file)
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(server))
-        httpd.daemon_threads = True
-        server.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with running(server, _handler_class(server)):
             yield server
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(timeout=5)

@@ -101,13 +101,21 @@ def _handler_class(server: Server):
 def serve(routes: Mapping[str, Callable[[Request], Reply]]):
     """Run a loopback server for `routes` during the `with` block; yields the `Server`."""
     server = Server(routes)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(server))
+    with running(server, _handler_class(server)):
+        yield server
+
+
+@contextmanager
+def running(server: Server, handler_class):
+    """Serve `server` on a loopback port with `handler_class` in a thread, `server.url` set, for
+    the `with` block (the plain server above, and tests/proxy.py's proxy)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
     httpd.daemon_threads = True
     server.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server
+        yield
     finally:
         httpd.shutdown()
         httpd.server_close()

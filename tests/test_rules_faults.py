@@ -11,17 +11,8 @@ from collections import Counter
 import pytest
 
 from tests.conftest import blueprint, codes, places
+from tests.test_checks import NODES
 
-NODES = """\
-node_templates:
-  vm:
-    type: cloudify.nodes.Compute
-  app:
-    type: cloudify.nodes.WebServer
-    relationships:
-      - type: cloudify.relationships.contained_in
-        target: vm
-"""
 
 
 @pytest.mark.parametrize("call, ok", [
