@@ -98,3 +98,14 @@ def test_random_breakage_of_the_example_is_reported_not_raised(tmp_path, seed):
     if not result.ok:
         assert any(p.is_error and p.code for p in result.problems)
         assert result.plan is None
+
+
+@pytest.mark.parametrize("section, name", [("relationships", "my.rel"), ("node_types", "t")])
+def test_an_empty_type_definition_is_refused_not_a_crash(tmp_path, section, name):
+    # found by make fuzz (an internal error); the reference fails on it too (an uncoded KeyError)
+    text = (f"tosca_definitions_version: cloudify_dsl_1_3\n{section}:\n  {name}:\n"
+            "node_types:\n  x: {}\nnode_templates:\n  a: {type: x}\n" if section == "relationships" else
+            f"tosca_definitions_version: cloudify_dsl_1_3\n{section}:\n  {name}:\n"
+            "node_templates:\n  a: {type: t}\n")
+    result = _resolve_text(tmp_path, text)
+    assert [(p.code, p.line) for p in result.problems if p.is_error] == [("schema-wrong-type", 3)]

@@ -39,8 +39,8 @@ def _relationship_type_mappings(blueprint: Blueprint, model: Model, problems: Pr
     quiet = Problems()
     mapper = model.mapper.sharing_probes(quiet)
     for name, body in blueprint.section("relationships").items():
-        if model.relationship_types.get(name) is None:
-            continue  # its hierarchy is at fault, reported where it was resolved
+        if model.relationship_types.get(name) is None or not isinstance(body, dict):
+            continue  # its hierarchy (or its empty body) is at fault, reported where it was resolved
         for group in ("source_interfaces", "target_interfaces"):
             interfaces = body.get(group)
             for iface, op_name, raw in _operations(body, group):
