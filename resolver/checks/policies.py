@@ -89,6 +89,8 @@ def _check_policies(blueprint, problems) -> None:
             problems.add("policy-without-targets", f"policy {name!r} names no target group", mark)
             continue
         for index, target in enumerate(targets):
+            if not isinstance(target, str):
+                continue  # a target that is not a name is the schema's fault, reported there
             if target not in groups:
                 problems.add("policy-target-not-group", f"policy {name!r} targets {target!r}, which is not a group",
                              mark_in(targets, index))
