@@ -119,7 +119,7 @@ class TypeTable:
                         for op, value in ops.items():  # a sub-type's operation replaces the parent's whole
                             target[op] = value
                             if isinstance(ops, Map):
-                                target.key_marks[op] = ops.key_mark(op)
+                                target.copy_key_mark(op, ops, op)
             interfaces[group] = merged
         hierarchy = (parent.hierarchy if parent else ()) + (name,)
         return ResolvedType(name=name, hierarchy=hierarchy, properties=properties, interfaces=interfaces)

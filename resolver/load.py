@@ -72,6 +72,14 @@ class Map(dict):
     def value_mark(self, key) -> Mark | None:
         return self.value_marks.get(key) or self.key_marks.get(key, self.mark)
 
+    def own_key_mark(self, key) -> Mark | None:
+        """The mark of `key` itself, None when the key was not written in a file."""
+        return self.key_marks.get(key)
+
+    def copy_key_mark(self, key, source: "Map", source_key) -> None:
+        """Give `key` the mark that `source_key` has in `source` (the marks stay in this module)."""
+        self.key_marks[key] = source.key_mark(source_key)
+
     def derive(self, items) -> "Map":
         """A new Map holding `items` (key, value, old_key) with the marks of the old keys."""
         out = Map(mark=self.mark)

@@ -169,7 +169,7 @@ class NodeBuilder:
                                   "not defined", value_mark_in(body, "type"),
                                   hint=_type_hint(type_name, self.node_types.names()), subject=str(type_name))
             return None
-        given_at = body.key_marks.get("properties") if isinstance(body, Map) else None
+        given_at = body.own_key_mark("properties") if isinstance(body, Map) else None
         properties = self.checker.merge(name, resolved.properties, body.get("properties"), given_at or mark)
         operations = self._operations(resolved.interfaces.get("interfaces", {}), body.get("interfaces"),
                                       code="operation-unmapped",
