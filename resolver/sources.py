@@ -190,6 +190,8 @@ class Roots:
     written: tuple[str, ...]
     real: tuple[str, ...]
     files: tuple[str, ...] = ()
+    # each folder's path with its links followed, found once per resolve (Roots lives for one)
+    _real_folders: dict = attrs.field(factory=dict, eq=False, repr=False, alias="_real_folders")
 
     @classmethod
     def of(cls, project: str, folders: Iterable[str] = (), files: Iterable[str] = ()) -> "Roots":
@@ -218,7 +220,18 @@ class Roots:
             return True
         if not any(_within(lexical, folder) for folder in self.written + self.real):
             return False
-        return any(_within(os.path.realpath(lexical), folder) for folder in self.real)
+        return any(_within(self._realpath(lexical), folder) for folder in self.real)
+
+    def _realpath(self, path: str) -> str:
+        """`os.path.realpath(path)` for a normalised absolute path, its folder's links followed
+        once per folder: a blueprint probes many scripts in few folders."""
+        folder, name = os.path.split(path)
+        if not name or os.path.islink(path):
+            return os.path.realpath(path)
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
 
 
 class FileLoader:
