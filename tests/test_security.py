@@ -26,7 +26,8 @@ import pytest
 
 from resolver import Options, Resolver
 from resolver.limits import Limits
-from resolver.net import Http, NetError, NetOptions, host_allowed, public_address
+from resolver.net import Http, NetError, NetOptions, host_allowed
+from resolver.wire import public_address
 
 from .audit import opened
 from .conftest import BASIC_TYPES, REPO, write_tree
@@ -578,10 +579,10 @@ def test_private_addresses_allowed_on_request(tmp_path):
 
 
 def test_https_never_redirects_down_to_http():
-    from resolver.net import _CheckedRedirects
+    from resolver.wire import CheckedRedirects
     from urllib.request import Request
 
-    handler = _CheckedRedirects()
+    handler = CheckedRedirects()
     request = Request("https://plugins.example.org/a.yaml")
     with pytest.raises(NetError) as caught:
         handler.redirect_request(request, None, 302, "Found", {}, "http://plugins.example.org/a.yaml")

@@ -70,3 +70,13 @@ def test_the_first_resolve_imports_no_graph_library_until_the_graph_is_read(tmp_
     out, modules = imported_by(resolve + "print(sorted(result.graph.edges))\n")
     assert out.splitlines()[-1] == "[('web', 'vm')]"
     assert "networkx" in modules
+
+
+def test_an_offline_run_of_the_command_opens_no_socket_module(tmp_path):
+    """The network's modules (net's wire: socket, ssl, http.client) are imported on the first
+    request only; a run answered from files and the cache, as most are, never pays for them."""
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
+                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n")})
+    out, modules = imported_by(run_main("-f", "json", os.fspath(tmp_path / "blueprint.yaml")), cwd=tmp_path)
+    assert json.loads(out)["results"][0]["ok"] is True
+    assert not modules & {"socket", "ssl", "http", "_ssl"}
