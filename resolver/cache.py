@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from typing import Optional
 
@@ -44,6 +43,8 @@ def sha256(data: bytes) -> str:
 
 def write_atomic(path: str, data: bytes) -> None:
     """Write `data` to `path` so that no reader ever sees a partial file."""
+    import tempfile  # on the first write only: most runs only read
+
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path)[:40])

@@ -23,7 +23,6 @@ key or value at fault; the command line prints them and exits 2, as for any envi
 """
 from __future__ import annotations
 
-import difflib
 import os
 from typing import Iterable, Sequence
 from urllib.parse import urlsplit
@@ -251,6 +250,8 @@ def _key(document: Map, name) -> Key:
                           mark, hint=SECRET_HINT)
     key = _BY_NAME.get(name) if isinstance(name, str) else None
     if key is None:
+        import difflib
+
         close = difflib.get_close_matches(str(name), list(_BY_NAME), n=1)
         hint = f"Did you mean {close[0]!r}?" if close else f"The keys are: {', '.join(_BY_NAME)}."
         raise ConfigError("config-unknown-key", f"unknown key {name!r}", mark, hint=hint)

@@ -12,8 +12,6 @@ Output is deterministic: nodes, clusters and edges in sorted order, no timestamp
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 
 NODE_FORMATS = ("dot", "mermaid", "svg")
 
@@ -147,6 +145,9 @@ def task_mermaid(lifecycle: dict) -> str:
 
 def svg(dot_text: str, dot: str = "dot", timeout: float = 120) -> str:
     """Render DOT text to SVG with Graphviz. Raises PictureError when `dot` is missing or fails."""
+    import shutil
+    import subprocess
+
     program = shutil.which(dot)
     if program is None:
         raise PictureError(f"cannot draw SVG: Graphviz's {dot!r} program is not installed (not on PATH)")

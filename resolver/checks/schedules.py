@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import zoneinfo
 from datetime import datetime
 
 from ..load import value_mark_in
@@ -73,6 +72,8 @@ def _faults(schedule: dict):
 
 @functools.lru_cache(maxsize=1)
 def _zones() -> frozenset:
+    import zoneinfo  # with sysconfig behind it: only for a blueprint that names a time zone
+
     return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
 
 
