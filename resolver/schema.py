@@ -15,18 +15,24 @@ the stages that own those faults report them with their own codes (`plugin-execu
 `operation-value-invalid`, `import-properties-invalid`, ...). So are the two sections the import
 walker reads before any file is checked (`tosca_definitions_version`, `imports`).
 
+Two paths decide it. The fast path (`fast_checks`) is a boolean check compiled once per kind from
+the schema: a closure per subschema that says whether jsonschema would yield any error that becomes
+a problem, without building one. Most files are clean, and for them that is the whole check. Only
+a file the fast path finds at fault goes through jsonschema (`validators`), whose detailed errors
+make the problems and their messages; `jsonschema` and `referencing` are imported only then.
+
 The schemas are read from the `schemas/` folder of the checkout this module runs from, or, in an
 installed wheel, from where the package installed them (`share/resolver/schemas`, setup.cfg).
-`jsonschema` is imported on first use, so `resolver --version` stays light.
 """
 from __future__ import annotations
 
 import difflib
 import functools
-import importlib.metadata
 import json
+import numbers
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
+from urllib.parse import urljoin
 
 from .load import Map, mark_in, value_mark_in
 from .problems import Mark, Problems
@@ -48,18 +54,26 @@ def schema_path(kind: str) -> Path:
     else where the wheel installed it (`<prefix>/share/resolver/schemas`, as the distribution's
     RECORD says, or beside the package for `pip install --target`).
 
+    The checkout is looked at first, and `importlib.metadata` imported only when it has no
+    schemas: that import alone costs many times what building the fast checks does.
+
     Raises FileNotFoundError when it is nowhere (a broken installation).
     """
     name = SCHEMA_FILES[kind]
     root = Path(__file__).resolve().parent.parent
-    candidates = [root / "schemas" / name]
+    in_checkout = root / "schemas" / name
+    if in_checkout.is_file():
+        return in_checkout
+    import importlib.metadata
+
+    candidates = [in_checkout]
     try:
         candidates += [Path(entry.locate()).resolve() for entry in importlib.metadata.files("resolver") or ()
                        if entry.name == name and entry.parent.name == "schemas"]
     except importlib.metadata.PackageNotFoundError:
         pass
     candidates.append(root / "share" / "resolver" / "schemas" / name)
-    for candidate in candidates:
+    for candidate in candidates[1:]:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"schema {name} not found; looked in: {', '.join(map(str, candidates))}")
@@ -184,8 +198,222 @@ def _inline(node, resolver, expanding: tuple):
     return {key: _inline(value, resolver, expanding) for key, value in node.items()}
 
 
+# --- the fast path ---------------------------------------------------------------------------
+
+Check = Callable[[Any], bool]
+
+# What each JSON Schema type admits, by the value's class (jsonschema's checks, with our
+# integer: a float is no integer, whatever its value). A class decides every type here, so the
+# verdicts are kept per class.
+_TYPE_TESTS: dict[str, Callable[[type], bool]] = {
+    "array": lambda cls: issubclass(cls, list),
+    "boolean": lambda cls: issubclass(cls, bool),
+    "integer": lambda cls: issubclass(cls, int) and not issubclass(cls, bool),
+    "null": lambda cls: cls is type(None),
+    "number": lambda cls: issubclass(cls, numbers.Number) and not issubclass(cls, bool),
+    "object": lambda cls: issubclass(cls, dict),
+    "string": lambda cls: issubclass(cls, str),
+}
+# Keywords whose errors `_translate` drops: they matter only where a whole subschema's validity
+# does (an `if`), and there they are checked too.
+_VALIDITY_ONLY = frozenset({"enum", "const", "minimum", "minProperties", "maxProperties"})
+_STRUCTURE = frozenset({"$schema", "$id", "$defs", "$ref", "type", "properties", "additionalProperties",
+                        "required", "propertyNames", "items", "if", "then", "else"})
+_UNDECLARED = object()
+_PENDING = object()
+
+
+@functools.lru_cache(maxsize=None)
+def fast_checks() -> dict[str, Check]:
+    """One compiled check per schema kind: true when jsonschema's run over the document would yield
+    no error that `check` turns into a problem (an error under a section the import walker owns
+    included), false otherwise. Built once, from the schema files alone.
+
+    Raises ValueError when a schema uses a keyword the compiler does not know, so a schema edit
+    cannot make the fast path judge differently from jsonschema without a test failing.
+    """
+    documents = {kind: load_schema(kind) for kind in SCHEMA_FILES}
+    compiler = _Compiler({document["$id"]: document for document in documents.values()})
+    checks = {}
+    for kind, document in documents.items():
+        # The errors under the import walker's sections are dropped; the keys stay declared.
+        root = dict(document, properties={name: ({} if name in OWNED_BY_IMPORTS else subschema)
+                                          for name, subschema in document.get("properties", {}).items()})
+        checks[kind] = compiler.compile(root, document["$id"], full=False) or _always
+    return checks
+
+
+def _always(_value) -> bool:
+    return True
+
+
+def _never(_value) -> bool:
+    return False
+
+
+class _Compiler:
+    """Subschemas to checks. `full=False` checks only what becomes a problem (type,
+    additionalProperties: false, required, and whatever decides an `if`); `full=True` checks
+    whole validity, as jsonschema's `is_valid` does for an `if`. A check of None means the
+    subschema passes every value.
+
+    `$ref`s resolve against the schemas by `$id` (a JSON pointer after '#'); a reference back into
+    a subschema being compiled reads that subschema's check when the check runs.
+    """
+
+    def __init__(self, documents: dict[str, dict]) -> None:
+        self.documents = documents
+        self.done: dict[tuple, Check | None] = {}
+
+    def compile(self, schema, base: str, full: bool) -> Check | None:
+        key = (id(schema), full)
+        if key in self.done:
+            done = self.done[key]
+            if done is not _PENDING:
+                return done
+            return lambda value: self.done[key] is None or self.done[key](value)
+        self.done[key] = _PENDING
+        self.done[key] = made = self._compile(schema, base, full)
+        return made
+
+    def _compile(self, schema, base: str, full: bool) -> Check | None:
+        if schema is True or schema is False:
+            # A false subschema's error names no keyword: invalid, yet no problem.
+            return _never if schema is False and full else None
+        unknown = schema.keys() - _STRUCTURE - _VALIDITY_ONLY - _ANNOTATIONS
+        if unknown:
+            raise ValueError(f"no fast check for schema keywords {sorted(unknown)}")
+        base = urljoin(base, schema["$id"]) if "$id" in schema else base
+        parts = []
+        if "$ref" in schema:
+            target, target_base = self._resolve(schema["$ref"], base)
+            parts.append(self.compile(target, target_base, full))
+        if "type" in schema:
+            parts.append(_type_check(_listed(schema["type"])))
+        if full:
+            parts += [_enum_check(schema["enum"]) if "enum" in schema else None,
+                      _enum_check([schema["const"]]) if "const" in schema else None,
+                      _minimum_check(schema["minimum"]) if "minimum" in schema else None]
+        parts.append(self._mapping_check(schema, base, full))
+        if "items" in schema:
+            parts.append(_items_check(self.compile(schema["items"], base, full)))
+        if "if" in schema:
+            parts.append(_condition_check(self.compile(schema["if"], base, True),
+                                          self.compile(schema.get("then", True), base, full),
+                                          self.compile(schema.get("else", True), base, full)))
+        return _all_of([part for part in parts if part is not None])
+
+    def _resolve(self, ref: str, base: str) -> tuple[Any, str]:
+        uri, _, pointer = urljoin(base, ref).partition("#")
+        node = self.documents[uri]
+        for step in filter(None, pointer.split("/")):
+            step = step.replace("~1", "/").replace("~0", "~")
+            node = node[int(step)] if isinstance(node, list) else node[step]
+        return node, uri
+
+    def _mapping_check(self, schema: dict, base: str, full: bool) -> Check | None:
+        declared = {name: self.compile(subschema, base, full)
+                    for name, subschema in schema.get("properties", {}).items()}
+        additional = schema.get("additionalProperties", True)
+        closed = additional is False
+        other = None if closed else self.compile(additional, base, full)
+        names = self.compile(schema["propertyNames"], base, full) if "propertyNames" in schema else None
+        required = tuple(schema.get("required", ()))
+        least = schema.get("minProperties", 0) if full else 0
+        most = schema.get("maxProperties") if full else None
+        if not (closed or required or names or other or least or most is not None
+                or any(declared.values())):
+            return None
+
+        def mapping(value) -> bool:
+            if not isinstance(value, dict):
+                return True
+            if len(value) < least or (most is not None and len(value) > most):
+                return False
+            for name in required:
+                if name not in value:
+                    return False
+            for name, item in value.items():
+                if names is not None and not names(name):
+                    return False
+                item_check = declared.get(name, _UNDECLARED)
+                if item_check is _UNDECLARED:
+                    if closed:
+                        return False
+                    item_check = other
+                if item_check is not None and not item_check(item):
+                    return False
+            return True
+
+        return mapping
+
+
+def _all_of(parts: list) -> Check | None:
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda value: first(value) and second(value)
+    return lambda value: all(part(value) for part in parts)
+
+
+def _type_check(names: list) -> Check:
+    unknown = set(names) - _TYPE_TESTS.keys()
+    if unknown:
+        raise ValueError(f"no fast check for schema types {sorted(unknown)}")
+    verdicts: dict[type, bool] = {}
+
+    def admits(value) -> bool:
+        cls = type(value)
+        verdict = verdicts.get(cls)
+        if verdict is None:
+            verdict = verdicts[cls] = any(_TYPE_TESTS[name](cls) for name in names)
+        return verdict
+
+    return admits
+
+
+def _enum_check(allowed: list) -> Check:
+    """jsonschema's `equal` against strings and null: a string equals only an equal string, null only
+    itself."""
+    if not all(item is None or isinstance(item, str) for item in allowed):
+        raise ValueError(f"no fast check for enum or const values {allowed!r}")
+    texts = frozenset(item for item in allowed if item is not None)
+    null = None in allowed
+    return lambda value: (value is None and null) or (isinstance(value, str) and value in texts)
+
+
+def _minimum_check(least) -> Check:
+    return lambda value: (not isinstance(value, numbers.Number) or isinstance(value, bool)
+                          or not value < least)
+
+
+def _items_check(item_check: Check | None) -> Check | None:
+    if item_check is None:
+        return None
+    return lambda value: not isinstance(value, list) or all(item_check(item) for item in value)
+
+
+def _condition_check(condition: Check | None, then: Check | None, otherwise: Check | None) -> Check | None:
+    if condition is None:
+        return then
+    if then is None and otherwise is None:
+        return None
+    return lambda value: ((then is None or then(value)) if condition(value)
+                          else (otherwise is None or otherwise(value)))
+
+
 def check(doc: Map, kind: str, problems: Problems) -> None:
     """Add one problem per schema fault of `doc`, a loaded file of `kind` (BLUEPRINT or PLUGIN)."""
+    if not fast_checks()[kind](doc):
+        check_detailed(doc, kind, problems)
+
+
+def check_detailed(doc: Map, kind: str, problems: Problems) -> None:
+    """`check` through jsonschema alone, the fast check skipped: what `check` runs on a file the
+    fast check finds at fault (tests compare the two)."""
     missing_seen: set = set()
     for error in validators()[kind].iter_errors(doc):
         path = tuple(error.absolute_path)

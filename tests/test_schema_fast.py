@@ -1,0 +1,173 @@
+"""The schema check's fast path (resolver/schema.py `fast_checks`): the same verdict as jsonschema's
+detailed path on every document, and no jsonschema at all for a clean one.
+
+The whole corpus, with mutants, is `python -m tests.schema_equivalence`; here a sample of it."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from resolver import schema
+from resolver.load import load_yaml
+from resolver.problems import Problems
+
+from . import schema_equivalence
+from .conftest import BASIC_TYPES, REPO, blueprint, write_tree
+from .test_startup import imported_by
+
+
+def verdicts(text: str, kind: str = schema.BLUEPRINT) -> tuple[bool, list[str]]:
+    """The fast path's verdict on one YAML text, and the codes of the detailed path's problems."""
+    doc = load_yaml(textwrap.dedent(text), "file.yaml", Problems())
+    problems = Problems()
+    schema.check_detailed(doc, kind, problems)
+    return schema.fast_checks()[kind](doc), [problem.code for problem in problems]
+
+
+OPERATION = "node_types:\n  T:\n    interfaces:\n      i:\n        op: {%s}\n"
+
+
+@pytest.mark.parametrize("text, codes", [
+    (OPERATION % "max_retries: 2", []),
+    (OPERATION % "max_retries: 2.0", ["schema-wrong-type"]),  # a float is no integer, even 2.0
+    (OPERATION % "max_retries: true", []),  # the schema admits booleans here
+    (OPERATION % "max_retries: -7", []),  # minimum is for editors
+    (OPERATION % "timeout: 2.5", []),
+    (OPERATION % "timeout: '2'", ["schema-wrong-type"]),
+    (OPERATION % "executor: nowhere", []),  # enum is for editors
+    (OPERATION % "executor: 5", ["schema-wrong-type"]),
+    ("node_templates:\n  n: {type: T, instances: {deploy: true}}\n", ["schema-wrong-type"]),  # a bool is no integer
+    ("node_templates:\n  n: {type: T, instances: {deploy: 1.0}}\n", ["schema-wrong-type"]),
+    ("node_templates:\n  n: {type: T, instances: {deploy: -1}}\n", []),
+    ("node_templates:\n  n: {type: T, instances: {}}\n", ["schema-missing-key"]),
+    ("inputs:\n  i: {type: textarea, display: {rows: false}}\n", ["schema-wrong-type"]),
+    ("node_templates:\n  n: {relationships: []}\n", []),  # `if` holds: no type needed
+    ("node_templates:\n  n: {}\n", []),  # no name at all: `if` holds too
+    ("node_templates:\n  n: {relationships: [], properties: {}}\n", ["schema-missing-key"]),
+    ("node_templates:\n  n: {properties: {}}\n", ["schema-missing-key"]),
+    ("node_templates:\n  n: {5: x}\n", ["schema-unknown-key", "schema-missing-key"]),
+    ("node_templates:\n  n: ~\n", ["schema-wrong-type"]),
+    ("node_templates:\n  5: {type: T}\n", ["schema-wrong-type"]),
+    ("imports: [5, {a: 1, b: 2}]\ntosca_definitions_version: 13\n", []),  # the import walker's own
+    ("imports: []\nbogus: 1\n", ["schema-unknown-key"]),
+    ("outputs:\n  o: {value: ~}\n", ["schema-wrong-type"]),
+    ("resource_tags: {a: [1, {b: c}]}\n", []),
+    ("workflows:\n  w:\n    availability_rules: {node_instances_active: [some]}\n", []),
+    ("workflows:\n  w:\n    availability_rules: {node_types_required: [5]}\n", ["schema-wrong-type"]),
+    ("plugins:\n  p: {executor: host_agent, properties: {a: {value: [1]}, b: {colour: red}}}\n",
+     ["schema-unknown-key"]),
+])
+def test_the_fast_verdict_is_the_detailed_paths(text, codes):
+    clean, found = verdicts(text)
+    assert sorted(found) == sorted(codes)
+    assert clean == (not codes)
+
+
+def test_the_plugin_schema_is_compiled_too():
+    assert verdicts("plugins:\n  p: {executor: host_agent}\n", schema.PLUGIN) == (True, [])
+    assert verdicts("node_templates: {}\n", schema.PLUGIN) == (False, ["schema-unknown-key"])
+
+
+def test_check_reports_a_faulty_file_through_the_detailed_path():
+    problems = Problems()
+    schema.check(load_yaml("plugins:\n  p: {executor: host_agent, instal: false}\n", "f.yaml", Problems()),
+                 schema.BLUEPRINT, problems)
+    (problem,) = problems
+    assert (problem.code, problem.line, problem.column) == ("schema-unknown-key", 2, 29)
+
+
+def test_a_keyword_without_a_fast_check_stops_the_build():
+    with pytest.raises(ValueError, match="pattern"):
+        schema._Compiler({}).compile({"type": "string", "pattern": "^a"}, "x", full=False)
+    with pytest.raises(ValueError, match="enum or const"):
+        schema._Compiler({}).compile({"enum": [1, True]}, "x", full=True)
+
+
+def test_a_recursive_reference_is_checked_at_every_depth():
+    tree = {"$id": "https://resolver.invalid/tree.json", "type": "object",
+            "properties": {"children": {"type": "array", "items": {"$ref": "#"}}},
+            "additionalProperties": False}
+    check = schema._Compiler({tree["$id"]: tree}).compile(tree, tree["$id"], full=False)
+    assert check({"children": [{"children": []}, {}]})
+    assert not check({"children": [{"children": [{"leaf": 1}]}]})
+    assert not check({"children": [{"children": [5]}]})
+
+
+def test_the_first_resolve_of_a_clean_blueprint_imports_no_jsonschema(tmp_path):
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
+                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"),
+                          "broken.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute, x: 1}\n")})
+    code = f"import resolver\nprint([p.code for p in resolver.resolve({str(tmp_path / '%s')!r}).problems])\n"
+    out, modules = imported_by(code % "blueprint.yaml")
+    assert out == "[]\n"
+    assert not modules & {"jsonschema", "referencing"}
+    out, modules = imported_by(code % "broken.yaml")
+    assert out == "['schema-unknown-key']\n"
+    assert {"jsonschema", "referencing"} <= modules
+
+
+def test_the_schemas_are_found_in_the_checkout_without_asking_the_installed_distribution():
+    code = "from resolver import schema\nprint(schema.schema_path(schema.PLUGIN))\n"
+    done = subprocess.run([sys.executable, "-c", code + "import sys\nprint('importlib.metadata' in sys.modules)"],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == [str(REPO / "schemas" / "plugin.schema.json"), "False"]
+
+
+def test_an_installation_without_a_checkout_reads_the_installed_schemas(tmp_path):
+    # `pip install --target DIR` lays the package beside share/resolver/schemas
+    shutil.copytree(REPO / "resolver", tmp_path / "resolver", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "schemas", tmp_path / "share" / "resolver" / "schemas")
+    code = textwrap.dedent("""
+        from resolver import schema
+        from resolver.load import load_yaml
+        from resolver.problems import Problems
+        problems = Problems()
+        schema.check(load_yaml("inputs: {i: {colour: red}}\\n", "f.yaml", Problems()), schema.BLUEPRINT, problems)
+        print(schema.schema_path(schema.BLUEPRINT))
+        print([p.code for p in problems])
+        """)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.stdout.splitlines() == [str(tmp_path / "share" / "resolver" / "schemas" / "blueprint.schema.json"),
+                                        "['schema-unknown-key']"], done.stderr
+
+
+# --- the corpus -------------------------------------------------------------------------------
+
+needs_corpus = pytest.mark.skipif(not (schema_equivalence.CORPUS / "MANIFEST.tsv").is_file(),
+                                  reason="no shared corpus beside the checkout")
+
+
+@pytest.fixture(scope="module")
+def corpus_sample():
+    """The files checked while resolving every 60th corpus row (about 20 blueprints)."""
+    return schema_equivalence.corpus_documents(stride=60)
+
+
+@needs_corpus
+def test_the_paths_agree_on_a_sample_of_the_corpus_as_read(corpus_sample):
+    kinds = {kind for _, _, kind in corpus_sample}
+    assert kinds == {schema.BLUEPRINT, schema.PLUGIN}
+    for shown, doc, kind in corpus_sample:
+        fast, detailed = schema_equivalence.agree(doc, kind)
+        assert fast == detailed, shown
+
+
+MUTATION = st.tuples(st.integers(0, 1 << 16), st.sampled_from(schema_equivalence.MUTATIONS),
+                     st.integers(0, len(schema_equivalence.JUNK) - 1), st.integers(0, 1 << 16))
+
+
+@needs_corpus
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), choices=st.lists(MUTATION, min_size=1, max_size=4))
+def test_the_paths_agree_on_mutants_of_the_corpus(corpus_sample, data, choices):
+    shown, doc, kind = data.draw(st.sampled_from(corpus_sample))
+    fast, detailed = schema_equivalence.agree(schema_equivalence.mutate(doc, choices), kind)
+    assert fast == detailed, (shown, choices)
