@@ -1,8 +1,8 @@
 """Stage 4, hierarchy: `derived_from` chains, inherited properties and interfaces.
 
-Each type is resolved once (memoised), so the whole stage is linear in the number of
-types times their depth. A missing parent or a cycle is reported once, where the
-`derived_from` is written.
+Each type is resolved once (memoised) and shares with its parent what it inherits unchanged, so
+the stage costs what the types write, not their number times their depth. A missing parent or
+a cycle is reported once, where the `derived_from` is written.
 """
 from __future__ import annotations
 
@@ -99,30 +99,45 @@ class TypeTable:
         return self.blueprint.mark(self.section, name)
 
     def _extend(self, parent: ResolvedType | None, name: str) -> ResolvedType:
+        # What a type inherits unchanged is its parent's own dict, shared (nobody writes into a
+        # resolved type): a deep hierarchy costs what its types write, not their depth times that.
         body = self.entries.get(name)
         body = body if isinstance(body, Map) else Map()
-        properties = dict(parent.properties) if parent else {}
+        properties = parent.properties if parent else {}
         own = body.get("properties")
-        if isinstance(own, dict):
+        if isinstance(own, dict) and own:
+            properties = dict(properties)
             for prop, schema in own.items():
                 properties[prop] = _inherit_property(properties.get(prop), schema)
         interfaces = {}
         for group in self.groups:
-            merged = {}
-            for iface, ops in (parent.interfaces.get(group, {}) if parent else {}).items():
-                merged[iface] = ops.derive((op, value, op) for op, value in ops.items())
+            inherited = parent.interfaces.get(group, {}) if parent else {}
             own_ifaces = body.get(group)
-            if isinstance(own_ifaces, dict):
-                for iface, ops in own_ifaces.items():
-                    target = merged.setdefault(iface, Map())
-                    if isinstance(ops, dict):
-                        for op, value in ops.items():  # a sub-type's operation replaces the parent's whole
-                            target[op] = value
-                            if isinstance(ops, Map):
-                                target.copy_key_mark(op, ops, op)
-            interfaces[group] = merged
+            interfaces[group] = (self._override(inherited, own_ifaces)
+                                 if isinstance(own_ifaces, dict) and own_ifaces else inherited)
         hierarchy = (parent.hierarchy if parent else ()) + (name,)
         return ResolvedType(name=name, hierarchy=hierarchy, properties=properties, interfaces=interfaces)
+
+    @staticmethod
+    def _override(inherited: dict, own_ifaces: dict) -> dict:
+        """The inherited interfaces with a type's own over them: each operation it writes replaces
+        the parent's whole; an interface it leaves as it was stays the parent's."""
+        merged = dict(inherited)
+        for iface, ops in own_ifaces.items():
+            ops = ops if isinstance(ops, dict) else {}
+            parent_ops = merged.get(iface)
+            if parent_ops is None:
+                target = Map()
+            elif ops:
+                target = parent_ops.derive((op, value, op) for op, value in parent_ops.items())
+            else:
+                continue
+            for op, value in ops.items():
+                target[op] = value
+                if isinstance(ops, Map):
+                    target.copy_key_mark(op, ops, op)
+            merged[iface] = target
+        return merged
 
 
 def _inherit_property(parent_schema, schema):

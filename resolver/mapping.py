@@ -124,14 +124,14 @@ def merge_with_type(type_op: OpDef | None, template_op: OpDef | None, missing: l
     if type_op is None:
         return template_op or NOOP
     if template_op is None:
-        return attrs.evolve(type_op, inputs=schema_defaults(type_op.inputs, missing))
+        return _with(type_op, type_op.implementation, schema_defaults(type_op.inputs, missing))
     if template_op.is_empty:
-        return attrs.evolve(NOOP, mark=template_op.mark)
+        return OpDef(mark=template_op.mark)
     if type_op.is_empty:
         return template_op
     implementation = template_op.implementation or type_op.implementation
     if implementation != type_op.implementation:
-        return attrs.evolve(template_op, implementation=implementation)
+        return _with(template_op, implementation, template_op.inputs)
     inputs = schema_defaults(type_op.inputs, missing)
     missing[:] = [name for name in missing if name not in template_op.inputs]
     inputs.update(template_op.inputs)
@@ -144,6 +144,13 @@ def merge_with_type(type_op: OpDef | None, template_op: OpDef | None, missing: l
                  max_retries=pick("max_retries"), retry_interval=pick("retry_interval"),
                  timeout=pick("timeout"), timeout_recoverable=pick("timeout_recoverable"),
                  mark=template_op.mark or type_op.mark)
+
+
+def _with(op: OpDef, implementation: str, inputs: dict) -> OpDef:
+    # attrs.evolve, written out: it is called for most operations of every node
+    return OpDef(implementation=implementation, inputs=inputs, executor=op.executor, max_retries=op.max_retries,
+                 retry_interval=op.retry_interval, timeout=op.timeout, timeout_recoverable=op.timeout_recoverable,
+                 mark=op.mark)
 
 
 @attrs.frozen
@@ -169,42 +176,47 @@ class Mapper:
         self.script_exists = script_exists
         self.blueprint_namespaces = set(blueprint_namespaces)
         self.problems = problems
-        self._exists: dict[str, bool] = {}
+        # mapping string -> how it runs (`_route`): one file probe per string per blueprint
+        self._routes: dict[str, tuple[str | None, tuple[str, ...]]] = {}
 
     def __getstate__(self) -> dict:
         # A result sent from a worker process (batch.py) carries the model and so this mapper; the
         # file probe is the loader's closure and means nothing in another process: what it
-        # answered stays in `_exists`, and a new probe answers "no such file".
+        # answered stays in `_routes`, and a new probe answers "no such file".
         return dict(self.__dict__, script_exists=_no_file)
 
     def sharing_probes(self, problems: Problems) -> "Mapper":
         """A mapper over the same plugins that reports into `problems`, sharing this one's file
         probes (one probe per mapping string per blueprint)."""
         other = Mapper(self.plugins, self.script_exists, self.blueprint_namespaces, problems)
-        other._exists = self._exists
+        other._routes = self._routes
         return other
 
-    def _local(self, mapping: str) -> bool:
-        hit = self._exists.get(mapping)
-        if hit is None:
-            index = mapping.find("--")
-            relative = mapping[index + 2:] if index >= 0 else mapping
-            hit = self.script_exists(relative)
-            self._exists[mapping] = hit
-        return hit
+    def _route(self, mapping: str) -> tuple[str | None, tuple[str, ...]]:
+        """How `mapping` runs, in the reference's precedence: (the script input it fills, ()) for a
+        URL, a local file, an inline script or another blueprint's namespace; else (None, the
+        declared plugins whose names prefix it)."""
+        route = self._routes.get(mapping)
+        if route is None:
+            candidates = tuple(name for name in self.names if mapping.startswith(name + "."))
+            is_url = bool(_scheme(mapping))
+            exists = not is_url and self.script_exists(_relative(mapping))
+            inline = not is_url and not exists and "\n" in mapping.strip()
+            remote_ns = not candidates and mapping[:mapping.find("--")] in self.blueprint_namespaces
+            if is_url or exists or inline or remote_ns:
+                route = ("script_source" if inline else "script_path", ())
+            else:
+                route = (None, candidates)
+            self._routes[mapping] = route
+        return route
 
     def map(self, op: OpDef, *, op_name: str, code: str, context: str, workflow: bool = False) -> Mapped | None:
         """Map one operation; None (with a problem added) when it cannot be mapped."""
         mapping = op.implementation
         if not mapping:
             return Mapped("", "", None, {})
-        candidates = [name for name in self.names if mapping.startswith(name + ".")]
-        is_url = bool(_scheme(mapping))
-        exists = not is_url and self._local(mapping)
-        inline = not is_url and not exists and "\n" in mapping.strip()
-        remote_ns = not candidates and mapping[:mapping.find("--")] in self.blueprint_namespaces
-        if is_url or exists or inline or remote_ns:
-            key = "script_source" if inline else "script_path"
+        key, candidates = self._route(mapping)
+        if key is not None:
             if "script_path" in op.inputs or "script_source" in op.inputs:
                 self.problems.add("script-path-reserved",
                                   f"{context}: operation {op_name!r} runs the script {mapping[:60]!r} and also sets "
@@ -239,6 +251,12 @@ class Mapper:
                           "and no script file beside the main blueprint", op.mark,
                           hint=_unmapped_hint(mapping, self.names), subject=mapping.split(".", 1)[0])
         return None
+
+
+def _relative(mapping: str) -> str:
+    # a namespaced script ("ns--scripts/x.sh") is looked up without its namespace
+    index = mapping.find("--")
+    return mapping[index + 2:] if index >= 0 else mapping
 
 
 def _scheme(text: str) -> str:

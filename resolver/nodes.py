@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .hierarchy import TypeTable, is_contained_in, is_host
+from .hierarchy import ResolvedType, TypeTable, is_contained_in, is_host
 from .load import Map, mark_in, value_mark_in
 from .mapping import Mapper, OpDef, merge_with_type, normalise
 from .merge import Blueprint
@@ -25,8 +25,11 @@ PLUGIN_KEYS = ("source", "executor", "install", "install_arguments", "package_na
                "properties_description", "properties")
 
 
-@attrs.define
+@attrs.frozen
 class Operation:
+    """One mapped operation. Records are shared: between an operation's full and short names, and
+    between the nodes (or relationships) that take it from their type unchanged."""
+
     plugin: str
     operation: str
     executor: str | None
@@ -40,6 +43,9 @@ class Operation:
         return {"plugin": self.plugin, "operation": self.operation, "executor": self.executor,
                 "inputs": self.inputs, "max_retries": self.max_retries, "retry_interval": self.retry_interval,
                 "timeout": self.timeout, "timeout_recoverable": self.timeout_recoverable}
+
+
+NO_OPERATION = Operation(plugin="", operation="", executor=None, inputs={})
 
 
 @attrs.define
@@ -89,9 +95,32 @@ class Model:
     mapper: Mapper | None = None
 
 
+class _Tally:
+    """The builder's problems, counting every report (a repeat the collector drops included), so
+    that a part built without a word can be told from one whose every word was a repeat."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.reports = 0
+
+    def add(self, *args, **kwargs):
+        self.reports += 1
+        return self.problems.add(*args, **kwargs)
+
+
 class NodeBuilder:
+    """Builds the model of one blueprint.
+
+    What a template takes from its type unchanged is built once per type and shared: each
+    operation (per type, interface group and name), and the whole operations dict of a template
+    that overrides no interface. Only a part whose building reported nothing is shared, since a
+    report names the node or relationship it was made for: a part that reports is built (and
+    reports) again for each template, as it would be without the sharing.
+    """
+
     def __init__(self, blueprint: Blueprint, problems: Problems, script_exists) -> None:
         self.bp = blueprint
+        problems = _Tally(problems)
         self.problems = problems
         self.node_types = TypeTable(blueprint, "node_types", problems, ("interfaces",))
         self.rel_types = TypeTable(blueprint, "relationships", problems,
@@ -101,6 +130,9 @@ class NodeBuilder:
         self.mapper = Mapper(self.plugins, script_exists, blueprint.namespaces_mapping, problems)
         self.checker = PropertyChecker(self.data_types, problems)
         self._type_ops: dict = {}
+        # (interface group, type name[, interface, operation]) -> what a template takes unchanged
+        self._shared_ops: dict[tuple, dict[str, Operation]] = {}
+        self._shared_op: dict[tuple, Operation] = {}
 
     # -- plugins --------------------------------------------------------------------------
     def _plugins(self) -> dict[str, dict]:
@@ -171,54 +203,76 @@ class NodeBuilder:
             return None
         given_at = body.own_key_mark("properties") if isinstance(body, Map) else None
         properties = self.checker.merge(name, resolved.properties, body.get("properties"), given_at or mark)
-        operations = self._operations(resolved.interfaces.get("interfaces", {}), body.get("interfaces"),
-                                      code="operation-unmapped",
+        operations = self._operations(resolved, "interfaces", body.get("interfaces"), code="operation-unmapped",
                                       context=f"node {name!r} of type {type_name!r}", owner_mark=mark)
         return Node(id=name, type=type_name, type_hierarchy=resolved.hierarchy, properties=properties,
                     operations=operations, relationships=[], mark=mark)
 
-    def _operations(self, type_ifaces: dict, template_ifaces, *, code, context, owner_mark) -> dict:
-        ops: dict[str, tuple[str, str, OpDef]] = {}
+    def _operations(self, resolved: ResolvedType, group: str, template_ifaces, *, code, context,
+                    owner_mark) -> dict:
+        """Every operation of `resolved`'s interface `group` with the template's over it, mapped:
+        full name -> record, and the short name too where it is unique."""
         template_ifaces = template_ifaces if isinstance(template_ifaces, dict) else {}
+        owner = (group, resolved.name)
+        if not template_ifaces and owner in self._shared_ops:
+            return self._shared_ops[owner]
+        reports = self.problems.reports
+        type_ifaces = resolved.interfaces.get(group, {})
+        # (full name, interface, short name, shared key or None, merged or shared record, reports)
+        ops: list[tuple] = []
         for iface in list(type_ifaces) + [i for i in template_ifaces if i not in type_ifaces]:
             type_ops = type_ifaces.get(iface) or {}
             tmpl_ops = template_ifaces.get(iface)
             tmpl_ops = tmpl_ops if isinstance(tmpl_ops, dict) else {}
             for op_name in list(type_ops) + [o for o in tmpl_ops if o not in type_ops]:
-                type_op = (self._normalised(type_ops[op_name], mark_in(type_ops, op_name), f"{iface}.{op_name}")
+                full = f"{iface}.{op_name}"
+                key = owner + (iface, op_name) if op_name not in tmpl_ops else None
+                if key in self._shared_op:
+                    ops.append((full, iface, op_name, key, self._shared_op[key], 0))
+                    continue
+                before = self.problems.reports
+                type_op = (self._normalised(type_ops[op_name], mark_in(type_ops, op_name), full)
                            if op_name in type_ops else None)
                 tmpl_op = None
                 if op_name in tmpl_ops:
-                    tmpl_op = normalise(tmpl_ops[op_name], mark_in(tmpl_ops, op_name), self.problems,
-                                        f"{iface}.{op_name}")
+                    tmpl_op = normalise(tmpl_ops[op_name], mark_in(tmpl_ops, op_name), self.problems, full)
                 missing: list = []
                 merged = merge_with_type(type_op, tmpl_op, missing)
                 if missing:
                     self.problems.add("operation-input-missing",
-                                      f"{context}: operation '{iface}.{op_name}' input(s) "
+                                      f"{context}: operation '{full}' input(s) "
                                       f"{', '.join(repr(m) for m in missing)} have no value",
                                       (tmpl_op.mark if tmpl_op else None) or owner_mark,
                                       hint="Give the inputs under the template's interfaces, or defaults in the type.")
-                ops[f"{iface}.{op_name}"] = (iface, op_name, merged)
-        return self._map_all(ops, code=code, context=context)
+                ops.append((full, iface, op_name, key, merged, self.problems.reports - before))
+        result = self._map_all(ops, code=code, context=context)
+        if not template_ifaces and self.problems.reports == reports:
+            self._shared_ops[owner] = result
+        return result
 
-    def _map_all(self, ops: dict, *, code, context) -> dict:
+    def _map_all(self, ops: list[tuple], *, code, context) -> dict:
         result: dict[str, Operation] = {}
         short_count: dict[str, int] = {}
-        for _, op_name, _ in ops.values():
+        for _, _, op_name, _, _, _ in ops:
             short_count[op_name] = short_count.get(op_name, 0) + 1
-        for full, (iface, op_name, op) in ops.items():
+        for full, iface, op_name, key, op, reports in ops:
+            if isinstance(op, Operation):  # shared, built for an earlier template
+                result[full] = op
+                continue
+            before = self.problems.reports
             mapped = self.mapper.map(op, op_name=op_name, code=code, context=f"{context}, interface {iface!r}")
             if mapped is None or not mapped.plugin:
                 # a no-op carries no settings, whatever its definition wrote (as the reference)
-                operation = Operation(plugin="", operation="", executor=None, inputs={})
+                operation = NO_OPERATION
             else:
                 operation = Operation(plugin=mapped.plugin, operation=mapped.operation, executor=mapped.executor,
                                       inputs=mapped.inputs, max_retries=op.max_retries,
                                       retry_interval=op.retry_interval, timeout=op.timeout,
                                       timeout_recoverable=op.timeout_recoverable)
+            if key is not None and reports == 0 and self.problems.reports == before:
+                self._shared_op[key] = operation
             result[full] = operation
-        for full, (iface, op_name, op) in ops.items():
+        for full, _, op_name, _, _, _ in ops:
             if short_count[op_name] == 1:
                 result[op_name] = result[full]
         return result
@@ -270,12 +324,10 @@ class NodeBuilder:
             properties = self.checker.merge(node.id, resolved.properties, rel.get("properties"), mark,
                                             what="relationship of node")
             context = f"relationship {rel_type!r} of node {node.id!r}"
-            source_ops = self._operations(resolved.interfaces.get("source_interfaces", {}),
-                                          rel.get("source_interfaces"), code="relationship-operation-unmapped",
-                                          context=context, owner_mark=mark)
-            target_ops = self._operations(resolved.interfaces.get("target_interfaces", {}),
-                                          rel.get("target_interfaces"), code="relationship-operation-unmapped",
-                                          context=context, owner_mark=mark)
+            source_ops = self._operations(resolved, "source_interfaces", rel.get("source_interfaces"),
+                                          code="relationship-operation-unmapped", context=context, owner_mark=mark)
+            target_ops = self._operations(resolved, "target_interfaces", rel.get("target_interfaces"),
+                                          code="relationship-operation-unmapped", context=context, owner_mark=mark)
             node.relationships.append(Relationship(type=rel_type, target_id=target, type_hierarchy=resolved.hierarchy,
                                                    properties=properties, source_operations=source_ops,
                                                    target_operations=target_ops, mark=mark))

@@ -502,6 +502,98 @@ def test_unmapped_type_operation_points_at_the_type(bp):
     assert places(result, bp.root) == [("operation-unmapped", "blueprint.yaml", 9, 9)]
 
 
+# --- a type's operations built once, reported for each template ------------------------------
+
+
+def test_a_type_operation_left_unchanged_is_the_same_for_every_template(bp):
+    result = bp({"blueprint.yaml": with_plugins("""\
+        node_types:
+          T:
+            derived_from: cloudify.nodes.Root
+            interfaces:
+              cloudify.interfaces.lifecycle:
+                create: {implementation: p1.mod.create, inputs: {a: {default: 1}}}
+                start: p1.mod.start
+        node_templates:
+          first: {type: T}
+          changed:
+            type: T
+            interfaces:
+              cloudify.interfaces.lifecycle:
+                create: {implementation: p1.other.create, inputs: {b: 2}}
+          last: {type: T}
+        """)})
+    assert result.ok, [(p.code, p.message) for p in result.problems]
+    ops = {name: node(result.plan, name)["operations"] for name in ("first", "changed", "last")}
+    create = "cloudify.interfaces.lifecycle.create"
+    assert ops["first"] == ops["last"]
+    assert subset(ops["last"][create], plugin=1, operation=1, inputs=1) == {
+        "plugin": "p1", "operation": "mod.create", "inputs": {"a": 1}}
+    assert subset(ops["changed"][create], plugin=1, operation=1, inputs=1) == {
+        "plugin": "p1", "operation": "other.create", "inputs": {"b": 2}}
+    assert ops["changed"]["start"] == ops["first"]["start"] != NOOP
+
+
+def test_an_unmapped_type_operation_is_reported_for_each_template(bp):
+    result = bp({"blueprint.yaml": blueprint("""\
+        node_types:
+          T:
+            derived_from: cloudify.nodes.Root
+            interfaces:
+              cloudify.interfaces.lifecycle:
+                create: nope.x
+        node_templates:
+          one: {type: T}
+          two: {type: T}
+        """)})
+    assert places(result, bp.root) == [("operation-unmapped", "blueprint.yaml", 9, 9)] * 2
+    assert sorted(p.message.split(" of type")[0] for p in result.problems) == ["node 'one'", "node 'two'"]
+
+
+def test_a_missing_type_input_is_reported_for_each_template(bp):
+    result = bp({"blueprint.yaml": with_plugins("""\
+        node_types:
+          T:
+            derived_from: cloudify.nodes.Root
+            interfaces:
+              cloudify.interfaces.lifecycle:
+                create: {implementation: p1.mod.create, inputs: {a: {type: string}}}
+        node_templates:
+          one: {type: T}
+          two: {type: T}
+        """)})
+    assert [p.code for p in result.problems] == ["operation-input-missing"] * 2
+    assert {p.line for p in result.problems} == {14, 15}
+
+
+def test_a_relationship_type_fault_repeated_in_one_node_is_still_reported_for_the_next(bp):
+    # node a's second relationship repeats its first one's report word for word (dropped as a
+    # repeat); that repeat must not let the type's operations be shared with node c unreported
+    result = bp({"blueprint.yaml": blueprint("""\
+        relationships:
+          R:
+            derived_from: cloudify.relationships.depends_on
+            source_interfaces:
+              cloudify.interfaces.relationship_lifecycle:
+                establish: nope.x
+        node_templates:
+          t1: {type: cloudify.nodes.Root}
+          t2: {type: cloudify.nodes.Root}
+          a:
+            type: cloudify.nodes.Root
+            relationships:
+              - {type: R, target: t1}
+              - {type: R, target: t2}
+          c:
+            type: cloudify.nodes.Root
+            relationships:
+              - {type: R, target: t1}
+        """)})
+    owners = [p.message.split(",")[0] for p in result.problems if p.code == "relationship-operation-unmapped"]
+    assert sorted(o for o in owners if "of node" in o) == ["relationship 'R' of node 'a'",
+                                                           "relationship 'R' of node 'c'"]
+
+
 # --- workflows (SPEC §6, D1-D2) ---------------------------------------------------------------
 
 
