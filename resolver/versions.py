@@ -12,9 +12,15 @@ SUPPORTED = (
 PREFIX = "cloudify_dsl_"
 
 
+_RANKS = {version: position for position, version in enumerate(SUPPORTED)}
+
+
 def rank(version: str) -> int:
     """Position of a supported version; ValueError for an unsupported one."""
-    return SUPPORTED.index(version)
+    try:
+        return _RANKS[version]
+    except (KeyError, TypeError):
+        raise ValueError(f"{version!r} is not a supported DSL version") from None
 
 
 def short(version: str) -> str:

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = (REPO.parent / "shared" / "corpus").resolve()  # the same paths from a worktree elsewhere
 
 
 def _rows(only: str | None) -> list[dict]:

@@ -18,7 +18,9 @@ DATA_TYPE_KEYS = ("required", "default", "description", "type", "item_type", "co
 INPUT_KEYS = ("required", "default", "description", "type", "item_type", "constraints", "display_label",
               "hidden", "display")
 PARAMETER_KEYS = ("required", "default", "description", "type", "item_type", "constraints")
-KEY_GATES = (("display_label", "cloudify_dsl_1_3"), ("hidden", "cloudify_dsl_1_3"), ("item_type", "cloudify_dsl_1_4"))
+KEY_GATES = (("required", "cloudify_dsl_1_2"), ("display_label", "cloudify_dsl_1_3"), ("hidden", "cloudify_dsl_1_3"),
+             ("item_type", "cloudify_dsl_1_4"))
+TYPE_NAMES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)
 
 
 class _Schemas:
@@ -26,46 +28,65 @@ class _Schemas:
         self.version = blueprint.dsl_version
         self.data_types = model.data_types
         self.problems = problems
+        # the schema keys this DSL version does not have yet (none from 1_4 on)
+        self.gated = tuple((key, minimum) for key, minimum in KEY_GATES if not at_least(self.version, minimum))
+        self.item_types = at_least(self.version, "cloudify_dsl_1_4")
 
     def properties(self, schema, owner: str, allowed) -> None:
         if not isinstance(schema, dict):
             return
         for prop, definition in schema.items():
-            self.one(definition, f"{owner} property {prop!r}", allowed)
+            self.one(definition, lambda: f"{owner} property {prop!r}", allowed)
 
     def operation_inputs(self, interfaces, owner: str) -> None:
         for iface, ops in interfaces.items() if isinstance(interfaces, dict) else ():
             for op_name, raw in ops.items() if isinstance(ops, dict) else ():
                 inputs = raw.get("inputs") if isinstance(raw, dict) else None
                 for input_name, definition in inputs.items() if isinstance(inputs, dict) else ():
-                    self.one(definition, f"{owner} operation '{iface}.{op_name}' input {input_name!r}", None)
+                    self.one(definition, lambda: f"{owner} operation '{iface}.{op_name}' input {input_name!r}", None)
 
-    def one(self, definition, owner: str, allowed) -> None:
-        """One schema (`allowed` keys, or any when None)."""
+    def one(self, definition, owner, allowed) -> None:
+        """One schema (`allowed` keys, or any when None). `owner` is the text naming it, or a
+        function making that text: most schemas are fine, and their names are never written."""
         if not isinstance(definition, dict):
             return
+        if callable(owner):
+            if not self._suspect(definition, allowed):
+                return
+            owner = owner()
         if allowed is not None:
             for key in definition:
                 if key not in allowed:
                     self.problems.add("schema-unknown-key", f"{owner}: {key!r} is not a schema key",
                                       mark_in(definition, key), hint="Valid keys: " + ", ".join(allowed))
-        if "required" in definition:
-            gate(self.problems, self.version, "'required' in a schema", "cloudify_dsl_1_2",
-                 mark_in(definition, "required"))
-        for key, minimum in KEY_GATES:
+        for key, minimum in self.gated:
             if key in definition:
-                gate(self.problems, self.version, f"{key!r} in a schema", minimum, mark_in(definition, key))
+                what = "'required' in a schema" if key == "required" else f"{key!r} in a schema"
+                gate(self.problems, self.version, what, minimum, mark_in(definition, key))
         self.constraints(definition.get("constraints"), owner)
         self.type_names(definition, owner)
+
+    def _suspect(self, definition: dict, allowed) -> bool:
+        """Whether `one` could find a fault in `definition`: False for the common schema with
+        known keys, no constraints, no item type and a primitive or defined type."""
+        if allowed is not None and not definition.keys() <= set(allowed):
+            return True
+        if "constraints" in definition or "item_type" in definition:
+            return True
+        if any(key in definition for key, _ in self.gated):
+            return True
+        type_name = definition.get("type")
+        return type_name is not None and (not isinstance(type_name, str) or type_minimum(type_name) is not None
+                                          or (type_name not in TYPE_NAMES and type_name not in self.data_types))
 
     def type_names(self, definition: dict, owner: str) -> None:
         type_name = definition.get("type")
         item_type = definition.get("item_type")
-        if item_type and at_least(self.version, "cloudify_dsl_1_4"):
+        if item_type and self.item_types:
             if type_name != "list":
                 self.problems.add("item-type-not-list", f"{owner}: item_type is only for type list, not {type_name!r}",
                                   mark_in(definition, "item_type"))
-            elif item_type not in PRIMITIVE_TYPES + OBJECT_TYPES:
+            elif item_type not in TYPE_NAMES:
                 self.problems.add("item-type-invalid", f"{owner}: item_type {item_type!r} is not a primitive type",
                                   value_mark_in(definition, "item_type"))
         if type_name is None:
@@ -76,7 +97,7 @@ class _Schemas:
         minimum = type_minimum(type_name)
         if minimum and not at_least(self.version, minimum):
             gate(self.problems, self.version, f"type {type_name!r}", minimum, value_mark_in(definition, "type"))
-        elif type_name not in PRIMITIVE_TYPES + OBJECT_TYPES and type_name not in self.data_types:
+        elif type_name not in TYPE_NAMES and type_name not in self.data_types:
             self.problems.add("type-name-illegal", f"{owner}: type {type_name!r} is neither a primitive "
                               "nor a defined data type", value_mark_in(definition, "type"),
                               hint="Import the file that defines the data type, or use a primitive type.",
@@ -111,7 +132,7 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
         return
     schemas = _Schemas(blueprint, model, problems)
     for name, body in blueprint.section("data_types").items():
-        if name in PRIMITIVE_TYPES + OBJECT_TYPES:
+        if name in TYPE_NAMES:
             problems.add("primitive-redefined", f"data type {name!r} redefines a primitive type",
                          blueprint.mark("data_types", name))
         if isinstance(body, dict):
