@@ -32,7 +32,5 @@ def _walk(value, parent_key):
             items.append((key, _walk(child, child_context), key))
         return value.derive(items)
     if isinstance(value, Seq):
-        out = Seq((_walk(item, parent_key) for item in value), mark=value.mark)
-        out.item_marks = list(value.item_marks)
-        return out
+        return value.derive([_walk(item, parent_key) for item in value])
     return value

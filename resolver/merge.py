@@ -150,9 +150,7 @@ def _namespace_relationships(rels: Seq, ns: str) -> Seq:
 
 
 def _seq_map(seq: Seq, fn) -> Seq:
-    out = Seq((fn(item) for item in seq), mark=seq.mark)
-    out.item_marks = list(seq.item_marks)
-    return out
+    return seq.derive([fn(item) for item in seq])
 
 
 def _namespace_functions(value, ns: str):
@@ -338,6 +336,4 @@ def _merge_node_template(existing, incoming):
 
 
 def _concat(a, b) -> Seq:
-    out = Seq(list(a) + list(b), mark=getattr(a, "mark", None) or getattr(b, "mark", None))
-    out.item_marks = list(getattr(a, "item_marks", [None] * len(a))) + list(getattr(b, "item_marks", [None] * len(b)))
-    return out
+    return Seq.joined(a, b)

@@ -1,19 +1,21 @@
 """Stage 1, load: YAML values with 1-based positions; faults become problems, never exceptions."""
 from __future__ import annotations
 
+import pickle
 import re
 
 import pytest
 
+from resolver.limits import Limits
 from resolver.load import MAX_DEPTH, Map, Seq, load_yaml, mark_in, value_mark_in
 from resolver.problems import Mark, Problems
 
 from .conftest import blueprint, header, only, places
 
 
-def load(text: str):
+def load(text: str, source: str = "f.yaml", **limits):
     problems = Problems()
-    value = load_yaml(text, "f.yaml", problems)
+    value = load_yaml(text, source, problems, Limits(**limits))
     return value, list(problems)
 
 
@@ -79,6 +81,57 @@ def test_derive_keeps_the_marks_of_the_old_keys():
     assert renamed == {"ns--a": 10, "b": 2}
     assert renamed.key_mark("ns--a") == at(1, 1)
     assert renamed.value_mark("b") == at(2, 4)
+
+
+def test_positions_far_to_the_right_or_far_below_the_key_are_kept_exactly():
+    wide = "m: {" + ", ".join(f"k{i}: v{i}" for i in range(200)) + "}\n"
+    long = "s: [" + ", ".join(f"i{i}" for i in range(300)) + "]\n"
+    doc, _ = load(wide + long + "far:\n" + "\n" * 300 + "  below\n")
+    assert wide.index("k199") > 1024 and long.index("i299") > 1024
+    assert doc["m"].key_mark("k199") == at(1, wide.index("k199") + 1)
+    assert doc["m"].value_mark("k199") == at(1, wide.index("v199") + 1)
+    assert doc["s"].item_mark(299) == at(2, long.index("i299") + 1)
+    assert doc.key_mark("far") == at(3, 1)
+    assert doc.value_mark("far") == at(304, 3)
+
+
+def test_an_alias_gets_the_value_built_for_its_anchor_with_the_anchors_marks():
+    doc, problems = load("a: &x {p: 1}\nb: *x\nc: [*x]\n")
+    assert problems == []
+    assert doc["b"] is doc["a"] and doc["c"][0] is doc["a"]
+    assert doc["b"].key_mark("p") == at(1, 8)
+    # an alias is placed where its anchored value starts, as libyaml places it
+    assert doc.value_mark("b") == doc["c"].item_mark(0) == at(1, 4)
+
+
+def test_copy_key_mark_takes_the_key_from_another_file_and_keeps_the_value_mark():
+    own, _ = load("op: 1\n", "own.yaml")
+    other, _ = load("\n  op: 2\n", "other.yaml")
+    own.copy_key_mark("op", other, "op")
+    assert own.key_mark("op") == Mark("other.yaml", 2, 3)
+    assert own.value_mark("op") == Mark("own.yaml", 1, 5)
+    own.copy_key_mark("new", other, "op")
+    assert own.own_key_mark("new") == own.value_mark("new") == Mark("other.yaml", 2, 3)
+    assert own.own_key_mark("missing") is None
+
+
+def test_joined_sequences_keep_the_files_of_their_items():
+    first, _ = load("- a\n", "one.yaml")
+    second, _ = load("\n- b\n", "two.yaml")
+    joined = Seq.joined(first, second)
+    assert joined == ["a", "b"]
+    assert joined.item_mark(0) == Mark("one.yaml", 1, 3)
+    assert joined.item_mark(1) == Mark("two.yaml", 2, 3)
+    assert Seq.joined(["x"], second).item_mark(0) is None
+    assert first.derive(["A"]).item_mark(0) == Mark("one.yaml", 1, 3)
+
+
+def test_marks_survive_pickling():
+    doc, _ = load("a:\n  b: [x, y]\n")
+    copy = pickle.loads(pickle.dumps(doc))
+    assert copy == doc
+    assert copy["a"].value_mark("b") == at(2, 6)
+    assert copy["a"]["b"].item_mark(1) == at(2, 10)
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -178,6 +231,56 @@ def test_nesting_within_the_limit_loads():
     for _ in range(depth - 1):
         doc = doc[0]
     assert doc == []
+
+
+@pytest.mark.parametrize("text, column", [
+    ("a: !!map text\n", 4), ("a: !!seq text\n", 4), ("a: !!omap [{b: 1}]\n", 4), ("a: !!seq {b: 1}\n", 4),
+    ("a: !!pairs {b: 1}\n", 4), ("a: !!python/tuple [1]\n", 4),
+])
+def test_a_tag_on_the_wrong_kind_of_node_is_a_syntax_problem_not_a_crash(text, column):
+    doc, problems = load(text)
+    assert doc is None
+    assert [(p.code, p.line, p.column) for p in problems] == [("yaml-syntax", 1, column)]
+
+
+def test_pairs_stay_a_list_of_tuples():
+    doc, problems = load("p: !!pairs [{a: 1}, {b: [2]}]\n")
+    assert problems == [] and doc["p"] == [("a", 1), ("b", [2])]
+
+
+def test_depth_is_bounded_as_the_document_is_built_at_the_first_container_too_deep():
+    doc, problems = load("a: [[[]]]\nb: [[[[[x]]]]]\n", max_depth=4)
+    assert doc is None
+    assert [(p.code, p.line, p.column) for p in problems] == [("yaml-too-complex", 2, 7)]
+
+
+def test_depth_counts_what_an_alias_brings_in():
+    doc, problems = load("a: &a [[[x]]]\nb: [[*a]]\n", max_depth=5)
+    assert doc is None
+    assert [(p.code, p.line, p.column) for p in problems] == [("yaml-too-complex", 1, 9)]
+    assert load("a: &a [[[x]]]\nb: [*a]\n", max_depth=5)[1] == []
+
+
+def test_aliases_are_counted_without_being_expanded():
+    text = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    doc, problems = load(text)
+    assert doc is None
+    ((code, line, column, message),) = [(p.code, p.line, p.column, p.message) for p in problems]
+    assert (code, line, column) == ("yaml-alias-expansion", 1, 4)
+    # 9 aliases of a (10 values each), 9 of b (91 each)...: the same total as expanding them
+    assert "expand to 490329036 more values" in message
+
+
+@pytest.mark.parametrize("text, limits, code", [
+    ("caf\u00e9: 1\nd: 1\nd: 2\nx: " + "[" * 10 + "]" * 10 + "\n", {"max_depth": 5}, "yaml-too-complex"),
+    ("caf\u00e9: 1\na: &a [x, x]\nb: [*a, *a, *a]\n", {"max_aliases": 5}, "yaml-alias-expansion"),
+    ("caf\u00e9: 1\na: &a [1, *a]\n", {}, "yaml-alias-expansion"),
+], ids=["depth", "aliases", "recursive-alias"])
+def test_a_limit_crossed_is_the_only_problem_of_the_document(text, limits, code):
+    doc, problems = load(text, **limits)
+    assert doc is None
+    assert [p.code for p in problems] == [code]
 
 
 # --- through the pipeline ---------------------------------------------------------------------
