@@ -109,3 +109,20 @@ def test_an_empty_type_definition_is_refused_not_a_crash(tmp_path, section, name
             "node_templates:\n  a: {type: t}\n")
     result = _resolve_text(tmp_path, text)
     assert [(p.code, p.line) for p in result.problems if p.is_error] == [("schema-wrong-type", 3)]
+
+
+@pytest.mark.parametrize("members", ["ab", "{a: 1, b: 2}", "[[a], {b: 1}]"])
+def test_names_of_the_wrong_shape_are_the_schema_check_s_alone(tmp_path, members):
+    """Group members and policy targets that are not names (a string for the list, a mapping, a
+    nested list) are reported by the schema check, at the value, and by no group or policy check:
+    those never read a string's letters or a mapping's keys as members (checks/shapes.py)."""
+    text = ("tosca_definitions_version: cloudify_dsl_1_4\nnode_types:\n  x: {}\n"
+            "node_templates:\n  a: {type: x}\n  b: {type: x}\n"
+            f"groups:\n  g:\n    members: {members}\n  h:\n    members: {members}\n"
+            "policies:\n  p:\n    type: cloudify.policies.scaling\n    targets: [g, h, [g]]\n")
+    result = _resolve_text(tmp_path, text)
+    errors = [(p.code, p.line) for p in result.problems if p.is_error]
+    assert "internal-error" not in {code for code, _ in errors}
+    assert not [code for code, _ in errors if code.startswith(("group-", "policy-"))], errors
+    assert ("schema-wrong-type", 15) in errors  # the nested target
+    assert {line for code, line in errors if code == "schema-wrong-type"} >= {9, 11}

@@ -10,6 +10,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from .policies import scaling_groups
+from .shapes import members as members_of, names
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
@@ -26,9 +27,7 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
         if not isinstance(members, list) or not members:
             problems.add("schema-missing-key", f"group {name!r} needs at least one member", mark)
             members = members if isinstance(members, list) else []
-        for index, member in enumerate(members):
-            if not isinstance(member, str):
-                continue  # a member that is not a name is the schema's fault, reported there
+        for index, member in names(members):
             if member not in templates and member not in groups:
                 problems.add("group-member-unknown",
                              f"member {member!r} of group {name!r} is neither a node template nor a group",
@@ -44,8 +43,6 @@ def _check_shared_members(blueprint, scaling, problems) -> None:
     owner: dict[str, str] = {}
     for group, members in scaling.items():
         for member in members:
-            if not isinstance(member, str):
-                continue
             if member in owner and owner[member] != group:
                 problems.add("group-member-shared",
                              f"{member!r} is a member of the scaling groups {owner[member]!r} and {group!r}",
@@ -75,7 +72,7 @@ def _check_containment(blueprint, model: Model, scaling: dict[str, list], proble
     def nodes_of(group: str, seen: set) -> set[str]:
         out = set()
         for member in scaling.get(group, ()):
-            if not isinstance(member, str) or member in seen:
+            if member in seen:
                 continue
             seen.add(member)
             if member in known:
@@ -136,6 +133,4 @@ def _check_cycles(blueprint, groups, problems) -> None:
 
 
 def _group_members(groups, name):
-    group = groups.get(name)
-    members = group.get("members") if isinstance(group, dict) else None
-    return [m for m in members or () if isinstance(m, str) and m in groups]
+    return [member for member in members_of(groups.get(name)) if member in groups]

@@ -8,6 +8,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..properties import PropertyChecker
+from .shapes import members, names
 
 SCALING_POLICY = "cloudify.policies.scaling"
 
@@ -19,11 +20,9 @@ def scaling_groups(blueprint: Blueprint) -> dict[str, list]:
     for policy in blueprint.section("policies").values():
         if not isinstance(policy, dict) or policy.get("type") != SCALING_POLICY:
             continue
-        targets = policy.get("targets")
-        for target in targets if isinstance(targets, list) else ():
-            if isinstance(target, str) and target in groups:
-                group = groups[target]
-                out[target] = list(group.get("members") or []) if isinstance(group, dict) else []
+        for _, target in names(policy.get("targets")):
+            if target in groups:
+                out[target] = members(groups[target])
     return out
 
 
@@ -88,9 +87,7 @@ def _check_policies(blueprint, problems) -> None:
         if not isinstance(targets, list) or not targets:
             problems.add("policy-without-targets", f"policy {name!r} names no target group", mark)
             continue
-        for index, target in enumerate(targets):
-            if not isinstance(target, str):
-                continue  # a target that is not a name is the schema's fault, reported there
+        for index, target in names(targets):
             if target not in groups:
                 problems.add("policy-target-not-group", f"policy {name!r} targets {target!r}, which is not a group",
                              mark_in(targets, index))
