@@ -56,6 +56,7 @@ security-table: install
 conformance: install
 	$(PY) -m tests.conformance
 	SOURCES_STRIDE=1 $(PY) -m pytest -q tests/test_sources_corpus.py
+	$(PY) -m tests.schema_equivalence
 
 lifecycle-conformance: install reference
 	$(PY) -m tests.lifecycle_conformance --corpus $(CORPUS) $(LIFECYCLE_ARGS)
