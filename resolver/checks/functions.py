@@ -115,9 +115,17 @@ class _Checker:
         self.templates = blueprint.section("node_templates")
         self.nodes = {node.id: node for node in model.nodes}
         self.problems = problems
+        # values already found to hold no call: nodes of one type share their operations' inputs
+        # (the model keeps every value alive while the checks run, so ids are not reused)
+        self.call_free: set[int] = set()
 
     def site(self, site: Site) -> None:
-        for name, args, call in iter_calls(site.value):
+        if id(site.value) in self.call_free:
+            return
+        calls = list(iter_calls(site.value))
+        if not calls and isinstance(site.value, (dict, list)):
+            self.call_free.add(id(site.value))
+        for name, args, call in calls:
             mark = getattr(call, "mark", None) or site.mark
             fault = ARGUMENTS[name](args)
             if fault is not None:
