@@ -13,7 +13,9 @@ does not show.
     results = batch.run()
 
 The parent resolves the first blueprint itself, so that on Linux the workers, forked from it,
-start with the modules imported and the schemas compiled; a batch too small to pay for a worker's
+start with the modules imported, the schemas compiled and the parent's sessions themselves, whose
+caches already hold what that blueprint read (Cloudify's types, the import rules, the registries'
+listings): a forked worker builds nothing again. A batch too small to pay for a worker's
 start (`MIN_PER_WORKER` blueprints each) starts none. Only what rendering needs comes back from a
 worker: the import walk's record is left there, and the node graph too unless `keep_graph` (the
 lifecycle plans are computed from it).
@@ -128,6 +130,10 @@ class Batch:
         chunk = max(1, len(tasks) // (workers * CHUNKS_PER_WORKER))
         for stream in (sys.stdout, sys.stderr):  # a forked child must not print the parent's buffer again
             stream.flush()
+        global _forked_sessions
+        # a forked worker finds the parent's sessions in this module's globals (a spawned one builds
+        # its own from the recipes)
+        _forked_sessions = self.sessions if method == "fork" else None
         executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context(method),
             initializer=_start_worker, initargs=(self.recipes, self.keep_graph))
@@ -136,6 +142,8 @@ class Batch:
         except BaseException:
             executor.shutdown(wait=False, cancel_futures=True)
             raise
+        finally:
+            _forked_sessions = None
         executor.shutdown()
         return results
 
@@ -144,6 +152,8 @@ class Batch:
 
 _recipes: list[Recipe] = []
 _sessions: dict[int, object] = {}
+# the parent's sessions, as a forked worker inherits them (None in the parent and in a spawned worker)
+_forked_sessions: list | None = None
 _keep_graph = False
 
 
@@ -163,6 +173,7 @@ def _resolve(task: tuple[int, str, tuple[str, ...]]):
     key, path, search_paths = task
     session = _sessions.get(key)
     if session is None:
-        session = _sessions[key] = _recipes[key].build()
+        inherited = _forked_sessions[key] if _forked_sessions is not None else None
+        session = _sessions[key] = inherited or _recipes[key].build()
     result = session.resolve(path, search_paths=search_paths)
     return attrs.evolve(result, imports=None, graph=result.graph if _keep_graph else None)

@@ -100,6 +100,29 @@ def test_the_workers_are_used_and_keep_only_what_rendering_needs(corpus_set):
     assert [(r.ok, r.plan, r.problems) for r in results] == [(r.ok, r.plan, r.problems) for r in alone]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only (spawned elsewhere)")
+def test_forked_workers_resolve_with_the_parent_s_sessions(corpus_set, monkeypatch):
+    """A forked worker takes the session the parent built and warmed, caches and all, instead of
+    building one again: with building made impossible, the batch still gives -j 1's results."""
+    from resolver import batch as batch_module
+
+    args = _parser().parse_args([*corpus_options(), *corpus_set])
+    session = session_from(args, "resolver", args.blueprints)
+    batch = Batch(2)
+    key = batch.session(session, args, "resolver")
+    for path in corpus_set:
+        batch.add(key, path)
+
+    def no_building(recipe):
+        raise AssertionError("a worker built a session of its own")
+
+    monkeypatch.setattr(batch_module.Recipe, "build", no_building)  # the forked workers inherit it
+    results = batch.run()
+    assert all(r.imports is None for r in results[1:])  # resolved by workers
+    alone = [session.resolve(path) for path in corpus_set]
+    assert [(r.ok, r.plan, r.problems) for r in results] == [(r.ok, r.plan, r.problems) for r in alone]
+
+
 def test_usage_errors_exit_2():
     for value in ("0", "-3", "many"):
         done = run("resolver", "-j", value, "x.yaml")
