@@ -360,6 +360,7 @@ class NodeBuilder:
         for node in nodes:
             for rel in node.relationships:
                 incoming[rel.target_id].append(rel.target_operations)
+        plugin_entries: dict[tuple, dict] = {}  # (plugin, executor) -> its entry, one for every node
         for node in nodes:
             entries: dict[tuple, dict] = {}
             for ops in [node.operations] + [rel.source_operations for rel in node.relationships] + incoming[node.id]:
@@ -368,7 +369,9 @@ class NodeBuilder:
                         continue
                     key = (op.plugin, op.executor)
                     if key not in entries:
-                        entries[key] = dict(self.plugins[op.plugin], executor=op.executor)
+                        if key not in plugin_entries:
+                            plugin_entries[key] = dict(self.plugins[op.plugin], executor=op.executor)
+                        entries[key] = plugin_entries[key]
             node.plugins = list(entries.values())
             deployment = {}
             for plugin in node.plugins:

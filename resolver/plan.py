@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .imports import Imports, PluginChoice
-from .nodes import Model, Node
+from .nodes import Model, Node, Operation
 
 PLAN_PLUGIN_KEYS = ("name", "executor", "install", "package_name", "package_version", "source",
                     "install_arguments", "supported_platform", "distribution", "distribution_version",
@@ -13,33 +13,53 @@ def _plugin(plugin: dict) -> dict:
     return {key: plugin.get(key) for key in PLAN_PLUGIN_KEYS}
 
 
-def _ops(ops: dict) -> dict:
-    return {name: op.as_dict() for name, op in ops.items()}
+class _Shown:
+    """The plan's dicts of the model's records, each made once: a record the model shares (an
+    operation under its full and short names, the operations a type gives every template that
+    leaves them unchanged, a plugin entry) is one dict in the plan too, so the plan's size
+    follows the model's. The plan is read, never written, by everything after it. Records are
+    known by their id: the model holds every one of them while the plan is built."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, dict] = {}
+
+    def _once(self, record, make) -> dict:
+        shown = self._made.get(id(record))
+        if shown is None:
+            shown = self._made[id(record)] = make(record)
+        return shown
+
+    def ops(self, ops: dict) -> dict:
+        return self._once(ops, lambda records: {name: self._once(op, Operation.as_dict)
+                                                for name, op in records.items()})
+
+    def plugin(self, plugin: dict) -> dict:
+        return self._once(plugin, _plugin)
+
+    def node(self, node: Node) -> dict:
+        return {
+            "id": node.id,
+            "type": node.type,
+            "type_hierarchy": list(node.type_hierarchy),
+            "host_id": node.host_id,
+            "operations": self.ops(node.operations),
+            "relationships": [
+                {"type": rel.type, "target_id": rel.target_id, "type_hierarchy": list(rel.type_hierarchy),
+                 "source_operations": self.ops(rel.source_operations),
+                 "target_operations": self.ops(rel.target_operations)}
+                for rel in node.relationships
+            ],
+            "plugins": [self.plugin(p) for p in node.plugins],
+            "plugins_to_install": [self.plugin(p) for p in node.plugins_to_install or ()],
+        }
 
 
-def _node(node: Node) -> dict:
-    return {
-        "id": node.id,
-        "type": node.type,
-        "type_hierarchy": list(node.type_hierarchy),
-        "host_id": node.host_id,
-        "operations": _ops(node.operations),
-        "relationships": [
-            {"type": rel.type, "target_id": rel.target_id, "type_hierarchy": list(rel.type_hierarchy),
-             "source_operations": _ops(rel.source_operations), "target_operations": _ops(rel.target_operations)}
-            for rel in node.relationships
-        ],
-        "plugins": [_plugin(p) for p in node.plugins],
-        "plugins_to_install": [_plugin(p) for p in node.plugins_to_install or ()],
-    }
-
-
-def _union(lists) -> list[dict]:
+def _union(lists, shown: _Shown) -> list[dict]:
     by_name: dict[str, dict] = {}
     for plugins in lists:
         for plugin in plugins:
             by_name[plugin["name"]] = plugin
-    return [_plugin(p) for p in by_name.values()]
+    return [shown.plugin(p) for p in by_name.values()]
 
 
 def choice_of(choice: PluginChoice) -> dict:
@@ -70,6 +90,7 @@ def imports_of(imports: Imports) -> list[dict]:
 
 
 def build_plan(model: Model, imports: Imports, order: list[str]) -> dict:
+    shown = _Shown()
     workflow_plugins: dict[str, dict] = {}
     for workflow in model.workflows.values():
         if workflow.plugin not in workflow_plugins and workflow.plugin in model.plugins:
@@ -77,14 +98,14 @@ def build_plan(model: Model, imports: Imports, order: list[str]) -> dict:
     return {
         "dsl_version": imports.dsl_version,
         "imports": imports_of(imports),
-        "nodes": [_node(node) for node in model.nodes],
+        "nodes": [shown.node(node) for node in model.nodes],
         "workflows": {
             name: {"plugin": w.plugin, "operation": w.operation, "parameters": w.parameters,
                    "is_cascading": w.is_cascading}
             for name, w in model.workflows.items()
         },
-        "deployment_plugins_to_install": _union(n.deployment_plugins_to_install for n in model.nodes),
-        "host_agent_plugins_to_install": _union(n.plugins_to_install or () for n in model.nodes),
-        "workflow_plugins_to_install": [_plugin(p) for p in workflow_plugins.values()],
+        "deployment_plugins_to_install": _union((n.deployment_plugins_to_install for n in model.nodes), shown),
+        "host_agent_plugins_to_install": _union((n.plugins_to_install or () for n in model.nodes), shown),
+        "workflow_plugins_to_install": [shown.plugin(p) for p in workflow_plugins.values()],
         "install_order": order,
     }

@@ -534,6 +534,26 @@ def test_a_type_operation_left_unchanged_is_the_same_for_every_template(bp):
     assert ops["changed"]["start"] == ops["first"]["start"] != NOOP
 
 
+def test_the_plan_shows_a_shared_operation_once(bp):
+    # the plan's size follows the model's: one dict for a record under both its names, and one
+    # operations dict for the templates that take all of their type's unchanged
+    result = bp({"blueprint.yaml": with_plugins("""\
+        node_templates:
+          a: {type: cloudify.nodes.Root}
+          b: {type: cloudify.nodes.Root}
+          c:
+            type: cloudify.nodes.Root
+            interfaces:
+              cloudify.interfaces.lifecycle:
+                start: p1.mod.start
+        """)})
+    a, b, c = (node(result.plan, name)["operations"] for name in "abc")
+    assert a is b and a is not c
+    assert c["start"] is c["cloudify.interfaces.lifecycle.start"]
+    assert c["configure"] is a["configure"]
+    assert c["start"]["operation"] == "mod.start" and a["start"]["operation"] == ""
+
+
 def test_an_unmapped_type_operation_is_reported_for_each_template(bp):
     result = bp({"blueprint.yaml": blueprint("""\
         node_types:
