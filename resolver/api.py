@@ -6,7 +6,7 @@ from typing import Iterable, Sequence
 
 import attrs
 
-from .imports import ParseCache
+from .imports import DEFAULT_PARSE_CACHE_CHARS, ParseCache
 from .limits import DEFAULT_LIMITS, Limits
 from .load import paused_gc
 from .problems import Problem, Problems, ResolverError, sort_key
@@ -42,6 +42,11 @@ class Options:
     allow_private_addresses: online, also fetch from hosts whose addresses are loopback,
         private, link-local or otherwise not public (a mirror on the local network, a test server).
     limits: bounds on the work one blueprint may cause (limits.Limits).
+
+    Memory:
+    parse_cache_chars: how much parsed YAML a session keeps for the blueprints after the first,
+        counted in characters of text (the most recently used files are kept; 8 Mi by default, the
+        corpus twice over; 0 keeps nothing). Files shared by many blueprints stay parsed.
     """
 
     strict: bool = False
@@ -57,6 +62,7 @@ class Options:
     allow_hosts: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     allow_private_addresses: bool = False
     limits: Limits = DEFAULT_LIMITS
+    parse_cache_chars: int = DEFAULT_PARSE_CACHE_CHARS
 
 
 @attrs.frozen
@@ -155,7 +161,7 @@ class Resolver:
         if blueprint_catalog is not None:
             where = os.path.abspath(os.fspath(blueprint_catalog))
             self.roots.append(where if os.path.isdir(where) else os.path.dirname(where))
-        self.parsed = ParseCache(self.options.limits)
+        self.parsed = ParseCache(self.options.limits, self.options.parse_cache_chars)
         # registry name -> the source-wide fault it raised: a failed source is asked once a session
         self.registry_failures: dict = {}
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import deque
+import threading
+from collections import OrderedDict, deque
 from typing import Any, Callable, MutableMapping, Sequence
 
 import attrs
@@ -47,6 +48,8 @@ SOURCE_WIDE = frozenset(("registry-unreachable", "registry-auth-failed", "regist
 TYPE_SECTIONS = ("node_types", "relationships", "data_types")
 # Candidates shown in a plugin-not-found hint; the JSON plan and --explain show them all.
 HINT_CANDIDATES = 8
+# Characters of YAML text a session keeps parsed (ParseCache): the whole corpus twice over.
+DEFAULT_PARSE_CACHE_CHARS = 8 * 1024 * 1024
 
 
 @attrs.frozen
@@ -165,27 +168,48 @@ class ParseCache:
     """Parsed documents by identity, shared by every blueprint of a session, and the session's
     `limits` (the loader's, and the walk's: files, node templates, type depth).
 
+    Bounded: it keeps the most recently used documents whose texts add up to at most `max_chars`
+    characters (a long-running process resolving uploads one after another must not keep them
+    all); a text longer than that is parsed and not kept. What the files of a batch share (types,
+    plugin YAML) stays, as it is used again and again.
+
     Safe from several threads: two threads parsing the same file at once both parse it and
     keep equal results; a parsed document is never changed afterwards.
     """
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, max_chars: int = DEFAULT_PARSE_CACHE_CHARS) -> None:
         self.limits = limits
-        self._docs: dict[tuple, tuple[Any, tuple]] = {}
+        self.max_chars = max_chars
+        self._docs: OrderedDict[tuple, tuple[Any, tuple, int]] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
 
     def parse(self, key: tuple, text: str, shown: str, transform: Callable | None = None,
               schema: str = BLUEPRINT):
-        hit = self._docs.get(key)
-        if hit is None:
-            local = Problems()
-            doc = load_yaml(text, shown, local, self.limits)
-            if doc is not None and transform is not None:
-                doc = transform(doc)
-            if isinstance(doc, Map):
-                check_schema(doc, schema, local)
-            hit = (doc, tuple(local))
-            self._docs[key] = hit
-        return hit
+        with self._lock:
+            hit = self._docs.get(key)
+            if hit is not None:
+                self._docs.move_to_end(key)
+                return hit[:2]
+        local = Problems()
+        doc = load_yaml(text, shown, local, self.limits)
+        if doc is not None and transform is not None:
+            doc = transform(doc)
+        if isinstance(doc, Map):
+            check_schema(doc, schema, local)
+        made = (doc, tuple(local), len(text))
+        if len(text) <= self.max_chars:
+            with self._lock:
+                if key not in self._docs:
+                    self._docs[key] = made
+                    self._held += len(text)
+                while self._held > self.max_chars:
+                    _, (_, _, size) = self._docs.popitem(last=False)
+                    self._held -= size
+        return made[:2]
+
+    def __len__(self) -> int:
+        return len(self._docs)
 
 
 def split_namespace(ref: str) -> tuple[str | None, str]:

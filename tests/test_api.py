@@ -279,3 +279,30 @@ def test_two_runs_with_problems_give_identical_problem_lists(bp):
     first = bp({"blueprint.yaml": BROKEN})
     second = bp({"blueprint.yaml": BROKEN})
     assert dumped(first) == dumped(second)
+
+
+def test_the_parsed_file_cache_is_bounded_and_changes_no_answer(tmp_path):
+    """A long-running session keeps at most `parse_cache_chars` characters of parsed YAML, the
+    most recently used files; what it dropped is parsed again, with the same answer."""
+    files = {"types.yaml": BASIC_TYPES}
+    for index in range(6):
+        files[f"lib{index}.yaml"] = f"inputs:\n  in{index}: {{default: {index}}}\n" + "# padding\n" * 30
+        files[f"bp{index}.yaml"] = blueprint(f"node_templates:\n  n{index}: {{type: cloudify.nodes.Root}}\n",
+                                             f"lib{index}.yaml")
+    write_tree(tmp_path, files)
+    paths = [tmp_path / f"bp{index}.yaml" for index in range(6)] * 2
+    unbounded = Resolver()
+    bound = len(BASIC_TYPES) + 2 * len(files["lib0.yaml"]) + 2 * len(files["bp0.yaml"])
+    bounded = Resolver(options=Options(parse_cache_chars=bound))
+    nothing = Resolver(options=Options(parse_cache_chars=0))
+    for path in paths:
+        want = unbounded.resolve(path)
+        assert want.ok
+        for session in (bounded, nothing):
+            got = session.resolve(path)
+            assert (got.plan, got.problems) == (want.plan, want.problems)
+        assert bounded.parsed._held <= bound
+    assert len(nothing.parsed) == 0
+    assert 0 < len(bounded.parsed) < len(unbounded.parsed) == 13
+    # the shared types file, used by every blueprint, is among the most recently used: still held
+    assert any(key for key in bounded.parsed._docs if "types.yaml" in str(key))
