@@ -1,8 +1,9 @@
 """Stage 4, hierarchy: `derived_from` chains, inherited properties and interfaces.
 
-Each type is resolved once (memoised) and shares with its parent what it inherits unchanged, so
-the stage costs what the types write, not their number times their depth. A missing parent or
-a cycle is reported once, where the `derived_from` is written.
+Every type's chain is checked; a type is resolved when first asked for, once (memoised), and
+shares with its parent what it inherits unchanged, so the stage costs what the used types write,
+not the number of types times their depth. A missing parent or a cycle is reported once, where
+the `derived_from` is written.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ class TypeTable:
         self.entries = blueprint.section(section)
         self.problems = problems
         self.groups = interface_groups
-        self._done: dict[str, ResolvedType | None] = {}
+        self._sound: dict[str, bool] = {}  # type name -> its chain reaches a root (`check`)
+        self._done: dict[str, ResolvedType] = {}  # type name -> resolved, for the sound ones asked for
 
     def __contains__(self, name) -> bool:
         return isinstance(name, str) and name in self.entries
@@ -42,29 +44,48 @@ class TypeTable:
         return self.entries.keys()
 
     def get(self, name: str) -> ResolvedType | None:
-        if not isinstance(name, str):
+        """The resolved type; None for a name that is no type or whose chain is broken."""
+        if not isinstance(name, str) or name not in self.entries:
             return None
         if name in self._done:
             return self._done[name]
-        if name not in self.entries:
+        if not self.check(name):
             return None
-        # Walk up iteratively until a resolved ancestor (or the root), then resolve downwards.
+        # Walk up to a resolved ancestor (or the root), then resolve downwards: the chain is sound.
+        chain: list[str] = []
+        current = name
+        while current is not None and current not in self._done:
+            chain.append(current)
+            body = self.entries.get(current)
+            current = body.get("derived_from") if isinstance(body, Map) else None
+        base = self._done[current] if current is not None else None
+        for type_name in reversed(chain):
+            base = self._extend(base, type_name)
+            self._done[type_name] = base
+        return base
+
+    def check(self, name: str) -> bool:
+        """Whether the `derived_from` chain of the type `name` reaches a root. A missing parent or a
+        cycle is reported the first time a chain meets it; the type itself is resolved only when
+        asked for (`get`)."""
+        if not isinstance(name, str) or name not in self.entries:
+            return False
+        if name in self._sound:
+            return self._sound[name]
         chain: list[str] = []
         on_chain: set[str] = set()
         current = name
-        base: ResolvedType | None = None
-        broken = False
+        sound = True
         while True:
-            if current in self._done:
-                base = self._done[current]
-                broken = base is None
+            if current in self._sound:
+                sound = self._sound[current]
                 break
             if current in on_chain:
                 cycle = chain[chain.index(current):] + [current]
                 self.problems.add("cycle", f"{self.section} form a cycle: {' --> '.join(cycle)}",
                                   self._derived_mark(current),
                                   hint="Remove one derived_from link of the cycle.")
-                broken = True
+                sound = False
                 break
             chain.append(current)
             on_chain.add(current)
@@ -77,16 +98,12 @@ class TypeTable:
                                   f"{self._kind()} {current!r} is derived from {parent!r}, which is not defined",
                                   self._derived_mark(current),
                                   hint="Import the file that defines it, or fix the name.", subject=str(parent))
-                broken = True
+                sound = False
                 break
             current = parent
-        for type_name in reversed(chain):
-            if broken:
-                self._done[type_name] = None
-                continue
-            base = self._extend(base, type_name)
-            self._done[type_name] = base
-        return self._done.get(name)
+        for type_name in chain:
+            self._sound[type_name] = sound
+        return sound
 
     def _kind(self) -> str:
         return {"node_types": "node type", "relationships": "relationship type",

@@ -148,12 +148,12 @@ class NodeBuilder:
             out[name] = plugin
         return out
 
-    def _resolve_types(self) -> None:
-        # every type is resolved, used or not, so that a broken hierarchy is reported (as the
-        # reference does) and the checks find every type resolved
+    def _check_types(self) -> None:
+        # every type's chain is checked, used or not, so that a broken hierarchy is reported (as
+        # the reference does); a type is resolved when the builder or a check first asks for it
         for table in (self.data_types, self.node_types, self.rel_types):
             for name in list(table.names()):
-                table.get(name)
+                table.check(name)
 
     def _normalised(self, raw, mark, where) -> OpDef:
         key = id(raw) if isinstance(raw, dict) else None
@@ -166,7 +166,7 @@ class NodeBuilder:
 
     # -- nodes ------------------------------------------------------------------------------
     def build(self) -> Model:
-        self._resolve_types()
+        self._check_types()
         templates = self.bp.section("node_templates")
         nodes: list[Node] = []
         for name, body in templates.items():
