@@ -9,6 +9,7 @@ from .problems import Mark, Problems
 from .versions import OBJECT_TYPES, PRIMITIVE_TYPES
 
 _ANY_TEXT = frozenset(("string", "textarea") + OBJECT_TYPES)
+_PLAIN_TYPES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)  # the types that are no data type
 
 
 class PropertyChecker:
@@ -67,13 +68,19 @@ class PropertyChecker:
         if resolved is None or not isinstance(value, dict) or is_function(value):
             return value
         out = {}
+        layers = _usable(layers)
         for key, prop in resolved.properties.items():
-            sources = self._sources(key, prop, value, True, layers)
-            if sources:
-                (first, first_given), beneath = sources[0], [layer for layer, _ in sources[1:]]
-                if first is None and not first_given:
+            prop = prop if isinstance(prop, dict) else {}
+            beneath = self._beneath(key, prop, layers)
+            if key in value:
+                first = value[key]
+            elif beneath:
+                first = beneath.pop(0)
+                if first is None:
                     first = {}  # a null default stands for none (as in `_value`)
-                out[key] = self.fill(prop.get("type") if isinstance(prop, dict) else None, first, beneath)
+            else:
+                continue
+            out[key] = self.fill(prop.get("type"), first, beneath)
         out.update((key, given) for key, given in value.items() if key not in resolved.properties)
         return out
 
@@ -86,9 +93,9 @@ class PropertyChecker:
         return self._value(owner, path, value, given, [], type_name, mark, what, missing, True)
 
     def _value(self, owner, path, value, given, layers, type_name, mark, what, missing, nulls, nested=False):
-        if not isinstance(type_name, str) or is_function(value):
+        if not isinstance(type_name, str) or (isinstance(value, dict) and is_function(value)):
             return value
-        if type_name in PRIMITIVE_TYPES or type_name in OBJECT_TYPES:
+        if type_name in _PLAIN_TYPES:
             judged = given or (value is None and (nulls or not nested))
             if judged and not matches(value, type_name):
                 self.problems.add("property-type-mismatch",
@@ -120,31 +127,32 @@ class PropertyChecker:
         the first of `layers` (dicts of defaults, nearest first) that has it, else from its own
         default; data-typed properties recurse with the remaining layers beneath."""
         result = {}
+        layers = _usable(layers)
         for key, prop_schema in schema.items():
             prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
-            prop_type = prop_schema.get("type")
-            sources = self._sources(key, prop_schema, value, given, layers)
-            if not sources:
+            beneath = self._beneath(key, prop_schema, layers)
+            if key in value:
+                first, first_given = value[key], given
+            elif beneath:
+                first, first_given = beneath.pop(0), False
+            else:
                 if missing and required and prop_schema.get("required", True):
                     self._missing(owner, prefix, key, mark, what)
                 continue
-            (first, first_given), beneath = sources[0], [layer for layer, _ in sources[1:]]
             where = _value_mark(value, key, mark) if first_given else mark
-            result[key] = self._value(owner, prefix + key, first, first_given, beneath, prop_type, where, what,
-                                      missing, nulls, nested=bool(prefix))
+            result[key] = self._value(owner, prefix + key, first, first_given, beneath, prop_schema.get("type"), where,
+                                      what, missing, nulls, nested=bool(prefix))
         return result
 
-    def _sources(self, key, prop_schema, value, given, layers) -> list:
-        """(value, given) for `key`, nearest first: `value`'s, each layer's, the schema default."""
-        prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
-        sources = [(value[key], given)] if key in value else []
-        sources += [(layer[key], False) for layer in layers
-                    if isinstance(layer, dict) and not is_function(layer) and key in layer]
+    def _beneath(self, key, prop_schema: dict, layers: list) -> list:
+        """The values for `key` beneath a given one, nearest first: each of `layers`' (`_usable`),
+        then the schema's default (an empty value for a data-typed property without one)."""
+        found = [layer[key] for layer in layers if key in layer]
         if "default" in prop_schema:
-            sources.append((prop_schema["default"], False))
+            found.append(prop_schema["default"])
         elif prop_schema.get("type") in self.data_types:
-            sources.append(({}, False))  # a data-typed property always has a value: empty, then filled
-        return sources
+            found.append({})  # a data-typed property always has a value: empty, then filled
+        return found
 
     def _missing(self, owner, prefix, key, mark, what) -> None:
         if prefix:  # nested in a data type
@@ -178,6 +186,11 @@ def matches(value, type_name: str) -> bool:
             return False
         return True
     return True
+
+
+def _usable(layers) -> list:
+    # a layer that is not a mapping (or is a function call) has no defaults to give
+    return [layer for layer in layers if isinstance(layer, dict) and not is_function(layer)]
 
 
 def _key_mark(container, key, fallback):
