@@ -198,15 +198,16 @@ def value_mark_in(container, key) -> Mark | None:
 
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
 _PAIRS = "tag:yaml.org,2002:pairs"
 _MERGE = "tag:yaml.org,2002:merge"
-_MAP_TAGS = frozenset(("tag:yaml.org,2002:map", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:set"))
+_MAP_TAGS = frozenset((_MAP, "tag:yaml.org,2002:omap", "tag:yaml.org,2002:set"))
 # Timestamps and binaries stay the text written: a plan holds neither datetimes nor bytes.
 _TEXT_TAGS = frozenset(("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"))
 _SCALARS = {tag: _BaseLoader.yaml_constructors[tag] for tag in (
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")}
-_UNBUILT = object()
-_BUILDING = object()  # what a container's node maps to while its children are built
+_SCALAR_TAGS = frozenset(_SCALARS) | _TEXT_TAGS | {_STR}
+_BUILDING = object()  # what an anchor names while the value it is on is built
 
 # The tag of a plain scalar depends on its text alone: resolving it tries a few regular
 # expressions, for every scalar of every file, and blueprints repeat the same short texts.
@@ -214,15 +215,25 @@ _PLAIN_TAGS: dict[str, str] = {}
 _PLAIN_TAGS_MAX = 20_000
 _PLAIN_TAG_LENGTH = 64
 
+_Scalar = yaml.ScalarEvent
+_Alias = yaml.AliasEvent
+_MapStart = yaml.MappingStartEvent
+_MapEnd = yaml.MappingEndEvent
+_SeqEnd = yaml.SequenceEndEvent
+
 
 class _Loader(_BaseLoader):
-    """libyaml composes the document's node graph; `build` walks it once into Map, Seq and scalars.
+    """Builds Map, Seq and scalars straight from libyaml's events, in one pass over the text.
 
-    The walk bounds nesting depth as it goes down. Only aliases make nodes shared, and the text
-    can hold an alias only where it holds a '*': then every node built is remembered, an alias
-    gets the value built for its anchored node (as PyYAML gives it), and what each alias would
-    add once expanded is counted from a measure of the anchored node, so nothing is expanded to
-    count it. Problems wait in `found` until the document is built within its limits.
+    No node graph is composed first: each event is turned into its value as it comes and then
+    dropped, so loading holds little more than the values it returns. The walk bounds nesting
+    depth as it goes down. An anchor remembers the value built for it (an alias gets that same
+    value, at the anchored value's position, as PyYAML gave it), how many values it holds once
+    its own aliases are expanded and how deep it nests; each alias adds that count, so aliases
+    are counted against `max_aliases` without expanding anything. Problems wait in `found` until
+    the whole text is read; a fault the text itself has (syntax, an undefined or duplicate
+    anchor) is reported before a limit crossed or a value refused earlier in it, as when the
+    text was composed whole before anything was built.
     """
 
     def __init__(self, text: str, source: str, limits: Limits) -> None:
@@ -231,8 +242,10 @@ class _Loader(_BaseLoader):
         self.max_depth = limits.max_depth
         self.max_aliases = limits.max_aliases
         self.found: list[tuple] = []
-        self.built: dict | None = {} if "*" in text else None
-        self.measured: dict = {}
+        # anchor -> (value, start, values held once expanded, containers deep)
+        self.anchors: dict[str, tuple] = {}
+        self.count = 0  # values built so far, each alias counting as the values it stands for
+        self.deepest = 0  # the deepest nesting reached since the innermost open anchor began
         self.added = 0
         self.first_alias = None
 
@@ -247,111 +260,232 @@ class _Loader(_BaseLoader):
             _PLAIN_TAGS[value] = tag
         return tag
 
-    def mark(self, node) -> Mark:
-        return Mark(self.source, node.start_mark.line + 1, node.start_mark.column + 1)
+    def mark(self, start) -> Mark:
+        """The `Mark` of a libyaml position (0-based)."""
+        return Mark(self.source, start.line + 1, start.column + 1)
 
-    def report(self, code: str, message: str, node, hint: str | None = None) -> None:
-        self.found.append((code, message, self.mark(node), hint))
+    def report(self, code: str, message: str, mark: Mark, hint: str | None = None) -> None:
+        self.found.append((code, message, mark, hint))
 
-    def build(self, root):
-        """The value of the document `root`; raises _Exceeded when it crosses a limit."""
-        value = self._value(root, 1)
+    def build(self):
+        """The value of the text's one document, None when it has none.
+
+        Raises _Exceeded when the document crosses a limit, a MarkedYAMLError when it is not YAML
+        (or holds a value PyYAML cannot build).
+        """
+        get = self.get_event
+        get()  # the stream's start
+        if get().__class__ is yaml.StreamEndEvent:
+            return None
+        first = get()
+        try:
+            value = self._value(first, 1)
+        except (_Exceeded, yaml.constructor.ConstructorError, RecursionError):
+            self._drain(first)
+            raise
+        get()  # the document's end
+        self._single(first, get())
         if self.added > self.max_aliases:
             raise _Exceeded("yaml-alias-expansion",
-                            f"the aliases of this anchored value and others expand to {self.added} more values, "
-                            f"over the limit of {self.max_aliases}", self.mark(self.first_alias),
+                            f"the aliases of this anchored value and others expand to {self.added} more "
+                            f"values, over the limit of {self.max_aliases}", self.mark(self.first_alias),
                             f"Remove the aliases that multiply each other, or raise the limit with "
                             f"{Limits.option('max_aliases')}.")
         return value
 
-    def _value(self, node, level: int):
-        """The value of `node`, a container at nesting `level` if it is one."""
-        built = self.built
-        if built is not None:
-            value = built.get(node, _UNBUILT)
-            if value is not _UNBUILT:
-                return self._again(node, value, level)
-        kind = node.__class__
-        tag = node.tag
-        if kind is yaml.ScalarNode:
-            if tag == _STR:
-                value = node.value
-                if not value.isascii():
-                    self._non_ascii(node, value)
-            elif tag in _SCALARS:
-                value = _SCALARS[tag](self, node)
-            elif tag in _TEXT_TAGS:
-                value = node.value
-            else:
-                value = self._odd(node, level)
-        elif kind is yaml.MappingNode and tag in _MAP_TAGS:
-            value = self._map(node, level)
-        elif kind is yaml.SequenceNode and tag == _SEQ:
-            value = self._seq(node, level)
+    def _single(self, first, event) -> None:
+        if event.__class__ is not yaml.StreamEndEvent:
+            raise yaml.composer.ComposerError("expected a single document in the stream", first.start_mark,
+                                              "but found another document", event.start_mark)
+
+    def _drain(self, first) -> None:
+        """Read the rest of the text, raising the first fault of the text itself."""
+        get = self.get_event
+        while True:
+            event = get()
+            kind = event.__class__
+            if kind is yaml.StreamEndEvent:
+                return
+            if kind is yaml.DocumentStartEvent:
+                self._single(first, event)
+            elif kind is _Alias:
+                self._anchored(event)
+            elif getattr(event, "anchor", None) is not None:
+                self._anchor(event, None)
+
+    def _anchor(self, event, record) -> None:
+        """Let the anchor on `event` name `record`; an anchor is named once in a document."""
+        held = self.anchors.get(event.anchor)
+        if held is not None:
+            raise yaml.composer.ComposerError("found duplicate anchor; first occurrence", held[1],
+                                              "second occurrence", event.start_mark)
+        self.anchors[event.anchor] = record or (None, event.start_mark, 0, 0)
+
+    def _anchored(self, event) -> tuple:
+        record = self.anchors.get(event.anchor)
+        if record is None:
+            raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+        return record
+
+    def _start(self, event):
+        """Where the value of `event` starts: an alias is placed at its anchored value."""
+        return self.anchors[event.anchor][1] if event.__class__ is _Alias else event.start_mark
+
+    def _value(self, event, level: int):
+        """The value that starts with `event`, a container at nesting `level` if it is one."""
+        kind = event.__class__
+        if kind is _Scalar:
+            return self._scalar(event, self._tag(event))
+        if kind is _Alias:
+            return self._alias(event, level)
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _MAP if kind is _MapStart else _SEQ
+        anchor = event.anchor
+        if anchor is not None:
+            self._anchor(event, (_BUILDING, event.start_mark, 0, 0))
+            before, outer = self.count, self.deepest
+            self.deepest = 0
+        if kind is _MapStart:
+            if tag not in _MAP_TAGS:
+                raise self._wrong_kind(event, tag, "mapping")
+            value = self._map(event, level)
+        elif tag == _SEQ:
+            value = self._seq(event, level)
+        elif tag == _PAIRS:
+            value = self._pairs(event, level)
         else:
-            value = self._odd(node, level)
-        if built is not None:
-            built[node] = value
+            raise self._wrong_kind(event, tag, "sequence")
+        if anchor is not None:
+            inner = self.deepest
+            self.anchors[anchor] = (value, event.start_mark, self.count - before, max(0, inner - level + 1))
+            self.deepest = max(outer, inner)
         return value
 
-    def _map(self, node, level: int) -> Map:
+    def _tag(self, event) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            return self.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return tag
+
+    def _scalar(self, event, tag: str):
+        anchor = event.anchor
+        if anchor is not None:
+            self._anchor(event, None)
+        value = event.value
+        if tag == _STR:
+            if not value.isascii():
+                self._non_ascii(event, value)
+        elif tag in _SCALARS:
+            value = _SCALARS[tag](self, yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style))
+        elif tag not in _TEXT_TAGS:
+            raise self._wrong_kind(event, tag, "scalar")
+        self.count += 1
+        if anchor is not None:
+            self.anchors[anchor] = (value, event.start_mark, 1, 0)
+        return value
+
+    def _alias(self, event, level: int):
+        value, start, size, height = self._anchored(event)
+        if value is _BUILDING:
+            raise _Exceeded("yaml-alias-expansion", "an alias refers to a node that contains it, so the "
+                            "document would expand forever", self.mark(start),
+                            "Remove the alias, or point it at a node outside the one it is in.")
+        self.added += size
+        self.count += size
+        if self.first_alias is None:
+            self.first_alias = start
+        reach = level - 1 + height
+        if reach > self.max_depth:
+            raise self._too_deep(event)
+        if reach > self.deepest:
+            self.deepest = reach
+        return value
+
+    def _map(self, event, level: int) -> Map:
         if level > self.max_depth:
-            raise self._too_deep(node)
-        built = self.built
-        if built is not None:
-            built[node] = _BUILDING
-        start = node.start_mark
-        result = Map(mark=Mark(self.source, start.line + 1, start.column + 1))
+            raise self._too_deep(event)
+        if level > self.deepest:
+            self.deepest = level
+        get = self.get_event
+        result = Map(mark=self.mark(event.start_mark))
         at = result._at
         merges = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merges.append((value_node, self._value(value_node, level + 1)))
-                continue
-            if built is None and key_node.__class__ is yaml.ScalarNode and key_node.tag == _STR:
-                key = key_node.value
-                if not key.isascii():
-                    self._non_ascii(key_node, key)
+        built = 1  # this mapping and the plain text scalars of it built here
+        while True:
+            key_event = get()
+            kind = key_event.__class__
+            if kind is _MapEnd:
+                break
+            if kind is _Scalar:
+                tag = self._tag(key_event)
+                if tag == _MERGE:
+                    if key_event.anchor is not None:
+                        self._anchor(key_event, ("<<", key_event.start_mark, 1, 0))
+                    built += 1
+                    value_event = get()
+                    merges.append((self._value(value_event, level + 1), self._start(value_event)))
+                    continue
+                if tag == _STR and key_event.anchor is None:
+                    key = key_event.value
+                    if not key.isascii():
+                        self._non_ascii(key_event, key)
+                    built += 1
+                else:
+                    key = self._scalar(key_event, tag)
             else:
-                key = self._value(key_node, level + 1)
+                key = self._value(key_event, level + 1)
                 if key.__class__ is not str:
                     try:
                         hash(key)
                     except TypeError:
-                        self.report("schema-wrong-type", "a mapping key must be a scalar", key_node)
+                        self.report("schema-wrong-type", "a mapping key must be a scalar", self.mark(self._start(key_event)))
+                        kept = len(self.found)
+                        self._value(get(), level + 1)
+                        del self.found[kept:]  # the value of a refused key is not built, nor judged
                         continue
+            key_at = self._start(key_event)
             if key in at:
                 first = result.key_mark(key)
                 self.report("yaml-duplicate-key",
                             f"duplicate key {key!r} (first at line {first.line}, column {first.column}); "
-                            "the last value is kept", key_node,
+                            "the last value is kept", self.mark(key_at),
                             "Remove one of the two entries: the reference parser silently keeps the last.")
-            if built is None and value_node.__class__ is yaml.ScalarNode and value_node.tag == _STR:
-                value = value_node.value
-                if not value.isascii():
-                    self._non_ascii(value_node, value)
+            value_event = get()
+            if value_event.__class__ is _Scalar and value_event.tag is None and value_event.anchor is None:
+                value = value_event.value
+                if not value_event.implicit[0] or self.resolve(yaml.ScalarNode, value, value_event.implicit) == _STR:
+                    if not value.isascii():
+                        self._non_ascii(value_event, value)
+                    built += 1
+                else:
+                    value = self._scalar(value_event, self._tag(value_event))
+                value_at = value_event.start_mark
             else:
-                value = self._value(value_node, level + 1)
+                value = self._value(value_event, level + 1)
+                value_at = self._start(value_event)
             result[key] = value
-            key_at = key_node.start_mark
-            value_at = value_node.start_mark
             gap = value_at.line - key_at.line
             if key_at.column <= _COLUMN_MASK and value_at.column <= _COLUMN_MASK and 0 <= gap <= _GAP_MASK:
                 at[key] = (key_at.line << _KEY_LINE_SHIFT | key_at.column << _KEY_COLUMN_SHIFT
                            | gap << _GAP_SHIFT | value_at.column)
             else:
-                at[key] = (self.mark(key_node), self.mark(value_node))
+                at[key] = (self.mark(key_at), self.mark(value_at))
+        self.count += built
         return self._merge(result, merges) if merges else result
 
     def _merge(self, explicit: Map, merges: list) -> Map:
         """YAML `<<` merge keys: merged entries first (the first mapping naming a key wins), then
         the explicit keys, which override them."""
         out = Map(mark=explicit.mark)
-        for value_node, value in merges:
-            sources = zip(value_node.value, value) if isinstance(value_node, yaml.SequenceNode) else [(value_node, value)]
-            for source_node, source in sources:
+        for value, start in merges:
+            if isinstance(value, Seq):
+                sources = [(item, value.item_mark(index)) for index, item in enumerate(value)]
+            else:
+                sources = [(value, self.mark(start))]
+            for source, mark in sources:
                 if not isinstance(source, Map):
-                    self.report("schema-wrong-type", "a merge key (<<) must name a mapping", source_node)
+                    self.report("schema-wrong-type", "a merge key (<<) must name a mapping", mark)
                     continue
                 for key, item in source.items():
                     if key not in out:
@@ -363,114 +497,95 @@ class _Loader(_BaseLoader):
             out._at[key] = explicit._at[key]
         return out
 
-    def _seq(self, node, level: int) -> Seq:
+    def _seq(self, event, level: int) -> Seq:
         if level > self.max_depth:
-            raise self._too_deep(node)
-        built = self.built
-        if built is not None:
-            built[node] = _BUILDING
+            raise self._too_deep(event)
+        if level > self.deepest:
+            self.deepest = level
+        get = self.get_event
         items = []
         marks = []
-        for child in node.value:
-            if built is None and child.__class__ is yaml.ScalarNode and child.tag == _STR:
-                value = child.value
-                if not value.isascii():
-                    self._non_ascii(child, value)
+        built = 1
+        while True:
+            item_event = get()
+            kind = item_event.__class__
+            if kind is _SeqEnd:
+                break
+            if kind is _Scalar and item_event.tag is None and item_event.anchor is None:
+                value = item_event.value
+                if not item_event.implicit[0] or self.resolve(yaml.ScalarNode, value, item_event.implicit) == _STR:
+                    if not value.isascii():
+                        self._non_ascii(item_event, value)
+                    built += 1
+                else:
+                    value = self._scalar(item_event, self._tag(item_event))
+                at = item_event.start_mark
             else:
-                value = self._value(child, level + 1)
+                value = self._value(item_event, level + 1)
+                at = self._start(item_event)
             items.append(value)
-            at = child.start_mark
-            marks.append(at.line << _COLUMN_BITS | at.column if at.column <= _COLUMN_MASK else self.mark(child))
-        start = node.start_mark
-        seq = Seq(items, mark=Mark(self.source, start.line + 1, start.column + 1))
+            marks.append(at.line << _COLUMN_BITS | at.column if at.column <= _COLUMN_MASK else self.mark(at))
+        self.count += built
+        seq = Seq(items, mark=self.mark(event.start_mark))
         seq._at = tuple(marks)
         return seq
 
-    def _odd(self, node, level: int):
-        """A tag the walk does not take, or on a node of the wrong kind: PyYAML's value or error."""
-        tag = node.tag
-        if tag in _MAP_TAGS:
-            raise yaml.constructor.ConstructorError(None, None, f"expected a mapping node, but found {node.id}",
-                                                    node.start_mark)
-        if tag == _SEQ:
-            raise yaml.constructor.ConstructorError(None, None, f"expected a sequence node, but found {node.id}",
-                                                    node.start_mark)
-        if tag == _PAIRS:
-            return self._pairs(node, level)
-        if tag == _STR or tag in _TEXT_TAGS:
-            value = self.construct_scalar(node)  # a mapping's `=` value, or PyYAML's error
-            if tag == _STR and not value.isascii():
-                self._non_ascii(node, value)
-            return value
-        if tag in _SCALARS:
-            return _SCALARS[tag](self, node)
-        return self.construct_undefined(node)
-
-    def _pairs(self, node, level: int) -> list:
+    def _pairs(self, event, level: int) -> list:
         """YAML `!!pairs`: a plain list of (key, value) tuples, without marks."""
-        if not isinstance(node, yaml.SequenceNode):
-            raise yaml.constructor.ConstructorError("while constructing pairs", node.start_mark,
-                                                    f"expected a sequence, but found {node.id}", node.start_mark)
         if level > self.max_depth:
-            raise self._too_deep(node)
-        if self.built is not None:
-            self.built[node] = _BUILDING
+            raise self._too_deep(event)
+        if level + 1 > self.deepest:
+            self.deepest = level + 1
+        get = self.get_event
         pairs = []
-        for item in node.value:
-            if not isinstance(item, yaml.MappingNode):
-                raise yaml.constructor.ConstructorError("while constructing pairs", node.start_mark,
-                                                        f"expected a mapping of length 1, but found {item.id}",
-                                                        item.start_mark)
-            if len(item.value) != 1:
-                raise yaml.constructor.ConstructorError("while constructing pairs", node.start_mark,
-                                                        f"expected a single mapping item, but found "
-                                                        f"{len(item.value)} items", item.start_mark)
+        self.count += 1
+        while True:
+            item = get()
+            if item.__class__ is _SeqEnd:
+                return pairs
+            if item.__class__ is not _MapStart:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing pairs", event.start_mark,
+                    f"expected a mapping of length 1, but found {'sequence' if item.__class__ is yaml.SequenceStartEvent else 'scalar'}",
+                    self._start(item))
+            if item.anchor is not None:
+                self._anchor(item, None)
             if level + 1 > self.max_depth:
                 raise self._too_deep(item)
-            key_node, value_node = item.value[0]
-            pairs.append((self._value(key_node, level + 2), self._value(value_node, level + 2)))
-        return pairs
+            self.count += 1
+            entries = []
+            while (key_event := get()).__class__ is not _MapEnd:
+                entries.append((self._value(key_event, level + 2), self._value(get(), level + 2)))
+            if len(entries) != 1:
+                raise yaml.constructor.ConstructorError("while constructing pairs", event.start_mark,
+                                                        f"expected a single mapping item, but found "
+                                                        f"{len(entries)} items", item.start_mark)
+            pairs.append(entries[0])
 
-    def _again(self, node, value, level: int):
-        """`value`, built for `node` before and met again through an alias at nesting `level`."""
-        if value is _BUILDING:
-            raise _Exceeded("yaml-alias-expansion", "an alias refers to a node that contains it, so the "
-                            "document would expand forever", self.mark(node),
-                            "Remove the alias, or point it at a node outside the one it is in.")
-        size, height = self._measure(node)
-        self.added += size
-        if self.first_alias is None:
-            self.first_alias = node
-        if level - 1 + height > self.max_depth:
-            raise self._too_deep(_at_level(node, self.measured, self.max_depth + 2 - level))
-        return value
+    def _wrong_kind(self, event, tag: str, kind: str) -> Exception:
+        """PyYAML's error for a tag it cannot build, or builds from another kind of node."""
+        start = event.start_mark
+        if tag in _MAP_TAGS:
+            return yaml.constructor.ConstructorError(None, None, f"expected a mapping node, but found {kind}", start)
+        if tag == _SEQ:
+            return yaml.constructor.ConstructorError(None, None, f"expected a sequence node, but found {kind}", start)
+        if tag == _PAIRS:
+            return yaml.constructor.ConstructorError("while constructing pairs", start,
+                                                     f"expected a sequence, but found {kind}", start)
+        if tag in _SCALAR_TAGS:
+            return yaml.constructor.ConstructorError(None, None, f"expected a scalar node, but found {kind}", start)
+        return yaml.constructor.ConstructorError(None, None, f"could not determine a constructor for the tag {tag!r}",
+                                                 start)
 
-    def _measure(self, node) -> tuple[int, int]:
-        """How many values `node` holds once its aliases are expanded (itself included), and how many
-        containers deep it nests; computed once per node, bottom up, on the node graph."""
-        measured = self.measured
-        stack = [(node, False)]
-        while stack:
-            current, done = stack.pop()
-            if done:
-                size, height = 1, 0
-                for child in _children(current):
-                    child_size, child_height = measured[child]
-                    size += child_size
-                    height = max(height, child_height)
-                measured[current] = (size, height + (current.__class__ is not yaml.ScalarNode))
-            elif current not in measured:
-                stack.append((current, True))
-                stack.extend((child, False) for child in _children(current) if child not in measured)
-        return measured[node]
-
-    def _too_deep(self, node) -> "_Exceeded":
+    def _too_deep(self, event) -> "_Exceeded":
         return _Exceeded("yaml-too-complex", f"the document nests deeper than {self.max_depth} levels here",
-                         self.mark(node), f"Flatten the document, or raise the limit with {Limits.option('max_depth')}.")
+                         self.mark(event.start_mark),
+                         f"Flatten the document, or raise the limit with {Limits.option('max_depth')}.")
 
-    def _non_ascii(self, node, value: str) -> None:
+    def _non_ascii(self, event, value: str) -> None:
         offset = next(i for i, ch in enumerate(value) if not ch.isascii())
-        self.report("yaml-non-ascii", f"non-ASCII character {value[offset]!r} in {value[:40]!r}", node,
+        self.report("yaml-non-ascii", f"non-ASCII character {value[offset]!r} in {value[:40]!r}",
+                    self.mark(event.start_mark),
                     "The reference parser accepts only ASCII text; replace the character or escape it.")
 
 
@@ -483,22 +598,6 @@ class _Exceeded(Exception):
         self.message = message
         self.mark = mark
         self.hint = hint
-
-
-def _children(node) -> list:
-    if isinstance(node, yaml.SequenceNode):
-        return node.value
-    if isinstance(node, yaml.MappingNode):
-        return [item for pair in node.value for item in pair]
-    return []
-
-
-def _at_level(root, measured: dict, level: int):
-    """The first container at nesting `level` on the deepest path from `root` (at level 1)."""
-    node = root
-    for _ in range(level - 1):
-        node = max(_children(node), key=lambda child: measured[child][1])
-    return node
 
 
 def _within_text(text: str, source: str, line: int, column: int) -> Mark:
@@ -529,16 +628,14 @@ def load_yaml(text: str, source: str, problems: Problems, limits: Limits = DEFAU
 def _load(text: str, source: str, problems: Problems, limits: Limits):
     loader = _Loader(text, source, limits)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return Map(mark=Mark(source, 1, 1))
-        value = loader.build(node)
+        value = loader.build()
         _add_found(loader, problems)
         return Map(mark=Mark(source, 1, 1)) if value is None else value
     except _Exceeded as exc:
         problems.add(exc.code, exc.message, exc.mark, hint=exc.hint)
     except yaml.MarkedYAMLError as exc:
-        _add_found(loader, problems)
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            _add_found(loader, problems)
         where = exc.problem_mark or exc.context_mark
         mark = _within_text(text, source, where.line + 1, where.column + 1) if where else Mark(source, 1, 1)
         detail = exc.problem or exc.context or "invalid YAML"
@@ -551,7 +648,6 @@ def _load(text: str, source: str, problems: Problems, limits: Limits):
             problems.add("yaml-syntax", f"invalid YAML: {detail}", mark,
                          hint="Fix the YAML syntax at this position (indentation, quoting, a missing colon).")
     except yaml.YAMLError as exc:
-        _add_found(loader, problems)
         problems.add("yaml-syntax", f"invalid YAML: {exc}", Mark(source, 1, 1))
     except RecursionError:
         _add_found(loader, problems)
