@@ -112,8 +112,8 @@ class NodeBuilder:
     """Builds the model of one blueprint.
 
     What a template takes from its type unchanged is built once per type and shared: each
-    operation (per type, interface group and name), and the whole operations dict of a template
-    that overrides no interface. Only a part whose building reported nothing is shared, since a
+    operation (per type, interface group and name), the whole operations dict of a template
+    that overrides no interface, and the properties of a template that gives none. Only a part whose building reported nothing is shared, since a
     report names the node or relationship it was made for: a part that reports is built (and
     reports) again for each template, as it would be without the sharing.
     """
@@ -130,9 +130,11 @@ class NodeBuilder:
         self.mapper = Mapper(self.plugins, script_exists, blueprint.namespaces_mapping, problems)
         self.checker = PropertyChecker(self.data_types, problems)
         self._type_ops: dict = {}
-        # (interface group, type name[, interface, operation]) -> what a template takes unchanged
+        # (interface group, type name[, interface, operation]) or (type section, type name) -> what
+        # a template takes unchanged from its type
         self._shared_ops: dict[tuple, dict[str, Operation]] = {}
         self._shared_op: dict[tuple, Operation] = {}
+        self._shared_properties: dict[tuple, dict] = {}
 
     # -- plugins --------------------------------------------------------------------------
     def _plugins(self) -> dict[str, dict]:
@@ -202,11 +204,24 @@ class NodeBuilder:
                                   hint=_type_hint(type_name, self.node_types.names()), subject=str(type_name))
             return None
         given_at = body.own_key_mark("properties") if isinstance(body, Map) else None
-        properties = self.checker.merge(name, resolved.properties, body.get("properties"), given_at or mark)
+        properties = self._properties(name, resolved, "node_types", body.get("properties"), given_at or mark)
         operations = self._operations(resolved, "interfaces", body.get("interfaces"), code="operation-unmapped",
                                       context=f"node {name!r} of type {type_name!r}", owner_mark=mark)
         return Node(id=name, type=type_name, type_hierarchy=resolved.hierarchy, properties=properties,
                     operations=operations, relationships=[], mark=mark)
+
+    def _properties(self, owner: str, resolved: ResolvedType, section: str, given, mark, *, what="node") -> dict:
+        """The properties given over the type's schema (`PropertyChecker.merge`)."""
+        if given is not None:
+            return self.checker.merge(owner, resolved.properties, given, mark, what=what)
+        key = (section, resolved.name)
+        if key in self._shared_properties:
+            return self._shared_properties[key]
+        reports = self.problems.reports
+        merged = self.checker.merge(owner, resolved.properties, given, mark, what=what)
+        if self.problems.reports == reports:
+            self._shared_properties[key] = merged
+        return merged
 
     def _operations(self, resolved: ResolvedType, group: str, template_ifaces, *, code, context,
                     owner_mark) -> dict:
@@ -321,8 +336,8 @@ class NodeBuilder:
                 continue
             if resolved is None:
                 continue
-            properties = self.checker.merge(node.id, resolved.properties, rel.get("properties"), mark,
-                                            what="relationship of node")
+            properties = self._properties(node.id, resolved, "relationships", rel.get("properties"), mark,
+                                          what="relationship of node")
             context = f"relationship {rel_type!r} of node {node.id!r}"
             source_ops = self._operations(resolved, "source_interfaces", rel.get("source_interfaces"),
                                           code="relationship-operation-unmapped", context=context, owner_mark=mark)

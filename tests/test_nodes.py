@@ -198,6 +198,22 @@ def test_data_type_defaults_are_deep_merged_down_the_hierarchy(bp):
     assert [p.code for p in result.problems] == ["property-missing"]
 
 
+def test_templates_giving_no_properties_are_each_reported(bp):
+    # what a type's schema alone yields is built once and shared, but only when it reports nothing
+    result = bp(nodes_of("""\
+        node_types:
+          T:
+            derived_from: cloudify.nodes.Root
+            properties:
+              size: {type: integer}
+              colour: {type: string, default: red}
+        node_templates:
+          one: {type: T}
+          two: {type: T}
+        """))
+    assert [(p.code, p.line) for p in result.problems] == [("property-missing", 11), ("property-missing", 12)]
+
+
 def test_an_illegal_property_type_name(bp):
     result = bp(nodes_of("node_types:\n  T:\n    properties:\n      p: {type: strnig}\n"))
     assert places(result, bp.root) == [("type-name-illegal", "blueprint.yaml", 7, 17)]
