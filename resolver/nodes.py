@@ -111,9 +111,10 @@ class _Tally:
 class NodeBuilder:
     """Builds the model of one blueprint.
 
-    What a template takes from its type unchanged is built once per type and shared: each
-    operation (per type, interface group and name), the whole operations dict of a template
-    that overrides no interface, and the properties of a template that gives none. Only a part whose building reported nothing is shared, since a
+    What a template takes from its type unchanged is built once and shared: each operation (per
+    definition, which derived types share with the type that wrote it), the whole operations
+    dict of a template that overrides no interface, and the properties of a template that gives
+    none. Only a part whose building reported nothing is shared, since a
     report names the node or relationship it was made for: a part that reports is built (and
     reports) again for each template, as it would be without the sharing.
     """
@@ -130,8 +131,9 @@ class NodeBuilder:
         self.mapper = Mapper(self.plugins, script_exists, blueprint.namespaces_mapping, problems)
         self.checker = PropertyChecker(self.data_types, problems)
         self._type_ops: dict = {}
-        # (interface group, type name[, interface, operation]) or (type section, type name) -> what
-        # a template takes unchanged from its type
+        # what a template takes unchanged from its type: the operations of an interface group (by
+        # group and type name), one operation (by `_definition_key`), the properties (by section
+        # and type name)
         self._shared_ops: dict[tuple, dict[str, Operation]] = {}
         self._shared_op: dict[tuple, Operation] = {}
         self._shared_properties: dict[tuple, dict] = {}
@@ -241,7 +243,7 @@ class NodeBuilder:
             tmpl_ops = tmpl_ops if isinstance(tmpl_ops, dict) else {}
             for op_name in list(type_ops) + [o for o in tmpl_ops if o not in type_ops]:
                 full = f"{iface}.{op_name}"
-                key = owner + (iface, op_name) if op_name not in tmpl_ops else None
+                key = _definition_key(type_ops[op_name]) if op_name not in tmpl_ops else None
                 if key in self._shared_op:
                     ops.append((full, iface, op_name, key, self._shared_op[key], 0))
                     continue
@@ -447,6 +449,16 @@ class NodeBuilder:
                 schema["default"] = self.checker.fill(schema["type"], schema["default"])
             out[name] = schema
         return out
+
+def _definition_key(raw) -> tuple | None:
+    """What a type's operation definition is known by when its record is shared: the mapping
+    itself (by id: `_normalised` keeps it alive) or the text; None for anything else."""
+    if isinstance(raw, dict):
+        return ("mapping", id(raw))
+    if isinstance(raw, str):
+        return ("text", raw)
+    return None
+
 
 def _type_hint(name, known, prefix="Known") -> str:
     import difflib
