@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 import threading
 
 import yaml
@@ -68,15 +69,39 @@ _KEY_COLUMN_SHIFT = _GAP_SHIFT + _GAP_BITS
 _KEY_LINE_SHIFT = _KEY_COLUMN_SHIFT + _COLUMN_BITS
 
 
-class Map(dict):
+class _Placed:
+    """Where a container starts: kept as read (`_file` and one packed int in `_place`) and made a
+    `Mark` the first time `mark` is asked for; `_file` is also the file of its entries' ints."""
+
+    __slots__ = ()
+
+    @property
+    def mark(self) -> Mark | None:
+        place = self._place
+        if place.__class__ is int:
+            place = self._place = Mark(self._file, (place >> _COLUMN_BITS) + 1, (place & _COLUMN_MASK) + 1)
+        return place
+
+    @mark.setter
+    def mark(self, mark: Mark | None) -> None:
+        self._place = mark
+        self._file = None if mark is None else mark.file
+
+    def _place_like(self, other: "_Placed") -> None:
+        """Start where `other` starts, without making its mark."""
+        self._place = other._place
+        self._file = other._file
+
+
+class Map(_Placed, dict):
     """A YAML mapping with the marks of itself, its keys and its values.
 
     `mark` is the mapping's own `Mark`. The marks of its entries are kept by key in `_at`, each
-    one int (both positions, in the file of `mark`) or a pair (key mark, value mark or None), and
+    one int (both positions, in the file `_file`) or a pair (key mark, value mark or None), and
     are made into `Mark`s only when asked for: a blueprint has many more entries than problems.
     """
 
-    __slots__ = ("mark", "_at")
+    __slots__ = ("_place", "_file", "_at")
 
     def __init__(self, *args, mark: Mark | None = None) -> None:
         super().__init__(*args)
@@ -88,8 +113,7 @@ class Map(dict):
         if entry is None:
             return self.mark
         if entry.__class__ is int:
-            return Mark(self.mark.file, (entry >> _KEY_LINE_SHIFT) + 1,
-                        (entry >> _KEY_COLUMN_SHIFT & _COLUMN_MASK) + 1)
+            return Mark(self._file, (entry >> _KEY_LINE_SHIFT) + 1, (entry >> _KEY_COLUMN_SHIFT & _COLUMN_MASK) + 1)
         return entry[0]
 
     def value_mark(self, key) -> Mark | None:
@@ -97,7 +121,7 @@ class Map(dict):
         if entry is None:
             return self.mark
         if entry.__class__ is int:
-            return Mark(self.mark.file, (entry >> _KEY_LINE_SHIFT) + (entry >> _GAP_SHIFT & _GAP_MASK) + 1,
+            return Mark(self._file, (entry >> _KEY_LINE_SHIFT) + (entry >> _GAP_SHIFT & _GAP_MASK) + 1,
                         (entry & _COLUMN_MASK) + 1)
         return entry[1] or entry[0]
 
@@ -118,7 +142,8 @@ class Map(dict):
 
     def derive(self, items) -> "Map":
         """A new Map holding `items` (key, value, old_key) with the marks of the old keys."""
-        out = Map(mark=self.mark)
+        out = Map()
+        out._place_like(self)
         at = self._at
         for key, value, old in items:
             out[key] = value
@@ -129,20 +154,20 @@ class Map(dict):
     def _take_marks(self, key, source: "Map") -> None:
         """Give `key` the marks it has in `source` (a mapping merged into this one with `<<`)."""
         entry = source._at.get(key)
-        if entry.__class__ is int and self.mark is not None and source.mark.file == self.mark.file:
+        if entry.__class__ is int and source._file == self._file:
             self._at[key] = entry
         else:
             self._at[key] = (source.key_mark(key), source.value_mark(key))
 
 
-class Seq(list):
+class Seq(_Placed, list):
     """A YAML sequence with the marks of itself and of its items.
 
     `mark` is the sequence's own `Mark`; the items' marks are kept by index in `_at` (never changed
-    once set), each one int (in the file of `mark`), a `Mark`, or None.
+    once set), each one int (in the file `_file`), a `Mark`, or None.
     """
 
-    __slots__ = ("mark", "_at")
+    __slots__ = ("_place", "_file", "_at")
 
     def __init__(self, *args, mark: Mark | None = None) -> None:
         super().__init__(*args)
@@ -153,32 +178,45 @@ class Seq(list):
         if 0 <= index < len(self._at):
             entry = self._at[index]
             if entry.__class__ is int:
-                return Mark(self.mark.file, (entry >> _COLUMN_BITS) + 1, (entry & _COLUMN_MASK) + 1)
+                return Mark(self._file, (entry >> _COLUMN_BITS) + 1, (entry & _COLUMN_MASK) + 1)
             return entry
         return self.mark
 
     def derive(self, items) -> "Seq":
         """A new Seq holding `items`, one for each of this one's, with the same marks."""
-        out = Seq(items, mark=self.mark)
+        out = Seq(items)
+        out._place_like(self)
         out._at = self._at
         return out
 
     @staticmethod
     def joined(first, second) -> "Seq":
         """`first` then `second` (Seqs or plain lists) in one Seq, every item keeping its mark."""
-        mark = getattr(first, "mark", None) or getattr(second, "mark", None)
-        out = Seq(list(first) + list(second), mark=mark)
-        out._at = _item_marks_in(first, mark) + _item_marks_in(second, mark)
+        out = Seq(list(first) + list(second))
+        placed = first if getattr(first, "mark", None) else second if getattr(second, "mark", None) else None
+        if placed is not None:
+            out._place_like(placed)
+        out._at = _item_marks_in(first, out._file) + _item_marks_in(second, out._file)
         return out
 
 
-def _item_marks_in(items, mark: Mark | None) -> tuple:
-    """The item marks of `items` as a Seq marked `mark` keeps them (None for a plain list's)."""
+def _item_marks_in(items, file: str | None) -> tuple:
+    """The item marks of `items` as a Seq of `file` keeps them (None for a plain list's)."""
     if not isinstance(items, Seq):
         return (None,) * len(items)
-    if items.mark is not None and mark is not None and items.mark.file == mark.file:
+    if items._file is not None and items._file == file:
         return items._at
     return tuple(items.item_mark(index) for index in range(len(items._at)))
+
+
+def _placed(kind, start, file: str):
+    """An empty Map or Seq of `file` starting at libyaml's (0-based) `start`."""
+    container = kind()
+    container._file = file
+    column = start.column
+    container._place = (start.line << _COLUMN_BITS | column if column <= _COLUMN_MASK
+                        else Mark(file, start.line + 1, column + 1))
+    return container
 
 
 def mark_in(container, key) -> Mark | None:
@@ -214,6 +252,9 @@ _BUILDING = object()  # what an anchor names while the value it is on is built
 _PLAIN_TAGS: dict[str, str] = {}
 _PLAIN_TAGS_MAX = 20_000
 _PLAIN_TAG_LENGTH = 64
+# Keys and short texts repeat across a blueprint (type names, `implementation`, `string`): each
+# is kept once (interned) instead of once per place it is written.
+_SHARED_TEXT_LENGTH = 64
 
 _Scalar = yaml.ScalarEvent
 _Alias = yaml.AliasEvent
@@ -408,7 +449,7 @@ class _Loader(_BaseLoader):
         if level > self.deepest:
             self.deepest = level
         get = self.get_event
-        result = Map(mark=self.mark(event.start_mark))
+        result = _placed(Map, event.start_mark, self.source)
         at = result._at
         merges = []
         built = 1  # this mapping and the plain text scalars of it built here
@@ -427,7 +468,7 @@ class _Loader(_BaseLoader):
                     merges.append((self._value(value_event, level + 1), self._start(value_event)))
                     continue
                 if tag == _STR and key_event.anchor is None:
-                    key = key_event.value
+                    key = sys.intern(key_event.value)
                     if not key.isascii():
                         self._non_ascii(key_event, key)
                     built += 1
@@ -457,6 +498,8 @@ class _Loader(_BaseLoader):
                 if not value_event.implicit[0] or self.resolve(yaml.ScalarNode, value, value_event.implicit) == _STR:
                     if not value.isascii():
                         self._non_ascii(value_event, value)
+                    if len(value) <= _SHARED_TEXT_LENGTH:
+                        value = sys.intern(value)
                     built += 1
                 else:
                     value = self._scalar(value_event, self._tag(value_event))
@@ -477,7 +520,8 @@ class _Loader(_BaseLoader):
     def _merge(self, explicit: Map, merges: list) -> Map:
         """YAML `<<` merge keys: merged entries first (the first mapping naming a key wins), then
         the explicit keys, which override them."""
-        out = Map(mark=explicit.mark)
+        out = Map()
+        out._place_like(explicit)
         for value, start in merges:
             if isinstance(value, Seq):
                 sources = [(item, value.item_mark(index)) for index, item in enumerate(value)]
@@ -503,7 +547,8 @@ class _Loader(_BaseLoader):
         if level > self.deepest:
             self.deepest = level
         get = self.get_event
-        items = []
+        seq = _placed(Seq, event.start_mark, self.source)
+        append = seq.append
         marks = []
         built = 1
         while True:
@@ -516,6 +561,8 @@ class _Loader(_BaseLoader):
                 if not item_event.implicit[0] or self.resolve(yaml.ScalarNode, value, item_event.implicit) == _STR:
                     if not value.isascii():
                         self._non_ascii(item_event, value)
+                    if len(value) <= _SHARED_TEXT_LENGTH:
+                        value = sys.intern(value)
                     built += 1
                 else:
                     value = self._scalar(item_event, self._tag(item_event))
@@ -523,10 +570,9 @@ class _Loader(_BaseLoader):
             else:
                 value = self._value(item_event, level + 1)
                 at = self._start(item_event)
-            items.append(value)
+            append(value)
             marks.append(at.line << _COLUMN_BITS | at.column if at.column <= _COLUMN_MASK else self.mark(at))
         self.count += built
-        seq = Seq(items, mark=self.mark(event.start_mark))
         seq._at = tuple(marks)
         return seq
 
