@@ -535,8 +535,9 @@ def test_a_type_operation_left_unchanged_is_the_same_for_every_template(bp):
 
 
 def test_the_plan_shows_a_shared_operation_once(bp):
-    # the plan's size follows the model's: one dict for a record under both its names, and one
-    # operations dict for the templates that take all of their type's unchanged
+    # the plan's size follows the model's: one dict for a record under both its names, one
+    # operations dict for the templates that take all of their type's unchanged, and one record
+    # for a definition that derived types inherit
     result = bp({"blueprint.yaml": with_plugins("""\
         node_templates:
           a: {type: cloudify.nodes.Root}
@@ -546,11 +547,12 @@ def test_the_plan_shows_a_shared_operation_once(bp):
             interfaces:
               cloudify.interfaces.lifecycle:
                 start: p1.mod.start
+          d: {type: cloudify.nodes.WebServer}
         """)})
-    a, b, c = (node(result.plan, name)["operations"] for name in "abc")
-    assert a is b and a is not c
+    a, b, c, d = (node(result.plan, name)["operations"] for name in "abcd")
+    assert a is b and a is not c and a is not d
     assert c["start"] is c["cloudify.interfaces.lifecycle.start"]
-    assert c["configure"] is a["configure"]
+    assert c["configure"] is a["configure"] is d["configure"]
     assert c["start"]["operation"] == "mod.start" and a["start"]["operation"] == ""
 
 
