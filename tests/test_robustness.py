@@ -126,3 +126,25 @@ def test_names_of_the_wrong_shape_are_the_schema_check_s_alone(tmp_path, members
     assert not [code for code, _ in errors if code.startswith(("group-", "policy-"))], errors
     assert ("schema-wrong-type", 15) in errors  # the nested target
     assert {line for code, line in errors if code == "schema-wrong-type"} >= {9, 11}
+
+
+SHAPED = ("tosca_definitions_version: cloudify_dsl_1_4\n"
+          "inputs:\n  j: {type: list, item_type: ITEM}\n"
+          "node_types:\n  x: {}\nnode_templates:\n  a: {type: x}\n"
+          "groups:\n  g:\n    members: [a]\n    policies:\n      p:\n        type: POLICY\n"
+          "        triggers:\n          t: {type: TRIGGER}\n"
+          "policy_types:\n  pt: {source: s}\npolicy_triggers:\n  tt: {source: s}\n")
+
+
+@pytest.mark.parametrize("spot", ["ITEM", "POLICY", "TRIGGER"])
+@pytest.mark.parametrize("shape", ["{a: 1}", "[a]"])
+def test_a_mapping_or_list_where_a_type_name_belongs_is_reported_not_looked_up(tmp_path, spot, shape):
+    """Found by the exhaustive shape sweep: a group policy's or trigger's type, or an item_type,
+    written as a mapping or a list reached a set or dict lookup unhashed."""
+    text = SHAPED.replace(spot, shape)
+    for name, value in (("ITEM", "string"), ("POLICY", "pt"), ("TRIGGER", "tt")):
+        text = text.replace(name, value)
+    result = _resolve_text(tmp_path, text)
+    codes = [p.code for p in result.problems if p.is_error]
+    assert "internal-error" not in codes
+    assert not result.ok and codes

@@ -10,6 +10,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..properties import PropertyChecker
+from .shapes import misshapen
 
 SCHEMAS = (("node_types", "properties"), ("relationships", "properties"), ("data_types", "properties"),
            ("policy_types", "properties"), ("policy_triggers", "parameters"))
@@ -31,7 +32,7 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
                 if default is not None:
                     checker.value(name, prop, default, definition.get("type"), value_mark_in(definition, "default"),
                                   what=_WHAT[section], missing=False)
-                elif definition.get("type") in model.data_types:
+                elif not misshapen(definition.get("type")) and definition.get("type") in model.data_types:
                     # no default: the reference still builds one from the data type's defaults, and
                     # checks the null ones it meets there
                     checker.value(name, prop, None, definition["type"], mark_in(schema, prop),

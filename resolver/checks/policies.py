@@ -8,7 +8,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..properties import PropertyChecker
-from .shapes import members, names
+from .shapes import members, misshapen, names
 
 SCALING_POLICY = "cloudify.policies.scaling"
 
@@ -49,6 +49,8 @@ def _check_group_policies(blueprint, checker, problems) -> None:
             if not isinstance(policy, dict):
                 continue
             policy_type = policy.get("type")
+            if misshapen(policy_type):
+                continue
             if policy_type not in policy_types:
                 problems.add("policy-type-unknown",
                              f"policy {policy_name!r} of group {name!r} has undefined policy type {policy_type!r}",
@@ -61,6 +63,8 @@ def _check_group_policies(blueprint, checker, problems) -> None:
             if isinstance(triggers, dict):
                 for trigger_name, trigger in triggers.items():
                     trigger_type = trigger.get("type") if isinstance(trigger, dict) else None
+                    if misshapen(trigger_type):
+                        continue
                     if trigger_type not in policy_triggers:
                         problems.add("policy-trigger-unknown",
                                      f"trigger {trigger_name!r} of policy {policy_name!r} has undefined type "

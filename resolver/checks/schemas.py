@@ -12,6 +12,7 @@ from ..nodes import Model
 from ..problems import Problems
 from ..properties import CONSTRAINT_ARGUMENTS
 from ..versions import OBJECT_TYPES, PRIMITIVE_TYPES, at_least, type_minimum
+from .shapes import misshapen
 from .versions import gate
 
 DATA_TYPE_KEYS = ("required", "default", "description", "type", "item_type", "constraints", "display_label")
@@ -86,7 +87,7 @@ class _Schemas:
             if type_name != "list":
                 self.problems.add("item-type-not-list", f"{owner}: item_type is only for type list, not {type_name!r}",
                                   mark_in(definition, "item_type"))
-            elif item_type not in TYPE_NAMES:
+            elif misshapen(item_type) or item_type not in TYPE_NAMES:
                 self.problems.add("item-type-invalid", f"{owner}: item_type {item_type!r} is not a primitive type",
                                   value_mark_in(definition, "item_type"))
         if type_name is None:

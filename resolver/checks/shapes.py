@@ -20,6 +20,12 @@ def names(items) -> Iterator[tuple[int, str]]:
                 yield index, item
 
 
+def misshapen(value) -> bool:
+    """Whether `value`, where a name belongs, is a mapping or a list (the schema check's fault: no
+    check looks it up)."""
+    return isinstance(value, (dict, list))
+
+
 def body(value) -> dict:
     """`value` when it is a mapping, else an empty one."""
     return value if isinstance(value, dict) else {}
