@@ -211,7 +211,7 @@ def _item_marks_in(items, file: str | None) -> tuple:
 
 def _placed(kind, start, file: str):
     """An empty Map or Seq of `file` starting at libyaml's (0-based) `start`."""
-    container = kind()
+    container = kind.__new__(kind)  # no __init__: every slot is set here or by the caller
     container._file = file
     column = start.column
     container._place = (start.line << _COLUMN_BITS | column if column <= _COLUMN_MASK
@@ -406,7 +406,9 @@ class _Loader(_BaseLoader):
     def _tag(self, event) -> str:
         tag = event.tag
         if tag is None or tag == "!":
-            return self.resolve(yaml.ScalarNode, event.value, event.implicit)
+            if not event.implicit[0]:
+                return _STR
+            return _PLAIN_TAGS.get(event.value) or self.resolve(yaml.ScalarNode, event.value, event.implicit)
         return tag
 
     def _scalar(self, event, tag: str):
@@ -450,7 +452,7 @@ class _Loader(_BaseLoader):
             self.deepest = level
         get = self.get_event
         result = _placed(Map, event.start_mark, self.source)
-        at = result._at
+        at = result._at = {}
         merges = []
         built = 1  # this mapping and the plain text scalars of it built here
         while True:
@@ -474,6 +476,7 @@ class _Loader(_BaseLoader):
                     built += 1
                 else:
                     key = self._scalar(key_event, tag)
+                key_at = key_event.start_mark
             else:
                 key = self._value(key_event, level + 1)
                 if key.__class__ is not str:
@@ -485,7 +488,7 @@ class _Loader(_BaseLoader):
                         self._value(get(), level + 1)
                         del self.found[kept:]  # the value of a refused key is not built, nor judged
                         continue
-            key_at = self._start(key_event)
+                key_at = self._start(key_event)
             if key in at:
                 first = result.key_mark(key)
                 self.report("yaml-duplicate-key",
@@ -495,7 +498,7 @@ class _Loader(_BaseLoader):
             value_event = get()
             if value_event.__class__ is _Scalar and value_event.tag is None and value_event.anchor is None:
                 value = value_event.value
-                if not value_event.implicit[0] or self.resolve(yaml.ScalarNode, value, value_event.implicit) == _STR:
+                if not value_event.implicit[0] or (_PLAIN_TAGS.get(value) or self._tag(value_event)) == _STR:
                     if not value.isascii():
                         self._non_ascii(value_event, value)
                     if len(value) <= _SHARED_TEXT_LENGTH:
@@ -558,7 +561,7 @@ class _Loader(_BaseLoader):
                 break
             if kind is _Scalar and item_event.tag is None and item_event.anchor is None:
                 value = item_event.value
-                if not item_event.implicit[0] or self.resolve(yaml.ScalarNode, value, item_event.implicit) == _STR:
+                if not item_event.implicit[0] or (_PLAIN_TAGS.get(value) or self._tag(item_event)) == _STR:
                     if not value.isascii():
                         self._non_ascii(item_event, value)
                     if len(value) <= _SHARED_TEXT_LENGTH:
