@@ -9,7 +9,7 @@ model (`checks/`, run after it).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -95,6 +95,17 @@ class Model:
     mapper: Mapper | None = None
 
 
+class _Pending(NamedTuple):
+    """One operation of a template on its way to a record (`NodeBuilder._map_all`)."""
+
+    full: str  # interface.operation
+    iface: str
+    op_name: str
+    key: tuple | None  # `_definition_key` of the type's definition the template left unchanged
+    op: Any  # the merged OpDef to map, or the shared Operation
+    reports: int  # made while merging it
+
+
 class _Tally:
     """The builder's problems, counting every report (a repeat the collector drops included), so
     that a part built without a word can be told from one whose every word was a repeat."""
@@ -114,9 +125,9 @@ class NodeBuilder:
     What a template takes from its type unchanged is built once and shared: each operation (per
     definition, which derived types share with the type that wrote it), the whole operations
     dict of a template that overrides no interface, and the properties of a template that gives
-    none. Only a part whose building reported nothing is shared, since a
-    report names the node or relationship it was made for: a part that reports is built (and
-    reports) again for each template, as it would be without the sharing.
+    none. Only a part whose building reported nothing is shared, since a report names the node
+    or relationship it was made for: a part that reports is built (and reports) again for each
+    template, as it would be without the sharing.
     """
 
     def __init__(self, blueprint: Blueprint, problems: Problems, script_exists) -> None:
@@ -235,8 +246,7 @@ class NodeBuilder:
             return self._shared_ops[owner]
         reports = self.problems.reports
         type_ifaces = resolved.interfaces.get(group, {})
-        # (full name, interface, short name, shared key or None, merged or shared record, reports)
-        ops: list[tuple] = []
+        ops: list[_Pending] = []
         for iface in list(type_ifaces) + [i for i in template_ifaces if i not in type_ifaces]:
             type_ops = type_ifaces.get(iface) or {}
             tmpl_ops = template_ifaces.get(iface)
@@ -245,7 +255,7 @@ class NodeBuilder:
                 full = f"{iface}.{op_name}"
                 key = _definition_key(type_ops[op_name]) if op_name not in tmpl_ops else None
                 if key in self._shared_op:
-                    ops.append((full, iface, op_name, key, self._shared_op[key], 0))
+                    ops.append(_Pending(full, iface, op_name, key, self._shared_op[key], 0))
                     continue
                 before = self.problems.reports
                 type_op = (self._normalised(type_ops[op_name], mark_in(type_ops, op_name), full)
@@ -261,17 +271,17 @@ class NodeBuilder:
                                       f"{', '.join(repr(m) for m in missing)} have no value",
                                       (tmpl_op.mark if tmpl_op else None) or owner_mark,
                                       hint="Give the inputs under the template's interfaces, or defaults in the type.")
-                ops.append((full, iface, op_name, key, merged, self.problems.reports - before))
+                ops.append(_Pending(full, iface, op_name, key, merged, self.problems.reports - before))
         result = self._map_all(ops, code=code, context=context)
         if not template_ifaces and self.problems.reports == reports:
             self._shared_ops[owner] = result
         return result
 
-    def _map_all(self, ops: list[tuple], *, code, context) -> dict:
+    def _map_all(self, ops: list["_Pending"], *, code, context) -> dict:
         result: dict[str, Operation] = {}
         short_count: dict[str, int] = {}
-        for _, _, op_name, _, _, _ in ops:
-            short_count[op_name] = short_count.get(op_name, 0) + 1
+        for pending in ops:
+            short_count[pending.op_name] = short_count.get(pending.op_name, 0) + 1
         for full, iface, op_name, key, op, reports in ops:
             if isinstance(op, Operation):  # shared, built for an earlier template
                 result[full] = op
@@ -289,9 +299,9 @@ class NodeBuilder:
             if key is not None and reports == 0 and self.problems.reports == before:
                 self._shared_op[key] = operation
             result[full] = operation
-        for full, _, op_name, _, _, _ in ops:
-            if short_count[op_name] == 1:
-                result[op_name] = result[full]
+        for pending in ops:
+            if short_count[pending.op_name] == 1:
+                result[pending.op_name] = result[pending.full]
         return result
 
     # -- relationships ----------------------------------------------------------------------
