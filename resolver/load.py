@@ -290,17 +290,6 @@ class _Loader(_BaseLoader):
         self.added = 0
         self.first_alias = None
 
-    def resolve(self, kind, value, implicit):
-        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > _PLAIN_TAG_LENGTH:
-            return super().resolve(kind, value, implicit)
-        tag = _PLAIN_TAGS.get(value)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
-                _PLAIN_TAGS.clear()
-            _PLAIN_TAGS[value] = tag
-        return tag
-
     def mark(self, start) -> Mark:
         """The `Mark` of a libyaml position (0-based)."""
         return Mark(self.source, start.line + 1, start.column + 1)
@@ -404,11 +393,20 @@ class _Loader(_BaseLoader):
         return value
 
     def _tag(self, event) -> str:
+        """The tag of a scalar: its own, else the one its text resolves to (text when quoted)."""
         tag = event.tag
-        if tag is None or tag == "!":
-            if not event.implicit[0]:
-                return _STR
-            return _PLAIN_TAGS.get(event.value) or self.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag is not None and tag != "!":
+            return tag
+        if not event.implicit[0]:
+            return _STR
+        text = event.value
+        tag = _PLAIN_TAGS.get(text)
+        if tag is None:
+            tag = self.resolve(yaml.ScalarNode, text, event.implicit)
+            if len(text) <= _PLAIN_TAG_LENGTH:
+                if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
+                    _PLAIN_TAGS.clear()
+                _PLAIN_TAGS[text] = tag
         return tag
 
     def _scalar(self, event, tag: str):

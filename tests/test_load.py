@@ -283,6 +283,19 @@ def test_a_limit_crossed_is_the_only_problem_of_the_document(text, limits, code)
     assert [p.code for p in problems] == [code]
 
 
+
+@pytest.mark.parametrize("text, limits, line, column", [
+    ("a: [[[[[[x]]]]]]\nb: [unclosed\n", {"max_depth": 3}, 3, 1),
+    ("caf\u00e9: 1\nb: !!foo x\nc: *nope\n", {}, 3, 4),
+    ("a: &x [1, *x]\nb: &x 2\n", {}, 2, 4),
+    ("d: 1\nd: 2\n--- second\n", {}, 3, 1),
+], ids=["syntax-after-a-limit", "undefined-alias-after-a-refused-tag", "duplicate-anchor-after-a-loop",
+        "a-second-document"])
+def test_a_fault_of_the_text_itself_is_reported_alone_wherever_it_is(text, limits, line, column):
+    doc, problems = load(text, **limits)
+    assert doc is None
+    assert [(p.code, p.line, p.column) for p in problems] == [("yaml-syntax", line, column)]
+
 # --- through the pipeline ---------------------------------------------------------------------
 
 
