@@ -24,7 +24,7 @@ class Limits:
     max_depth: nesting depth of one YAML document (libyaml itself refuses documents deeper than
         1000 levels, whatever this says).
     max_aliases: values that YAML aliases may add to one document once expanded, counted on the
-        composed document before anything is built from it (a "billion laughs" adds 10^9).
+        document as it is built, from each anchor's size, never expanded (a "billion laughs" adds 10^9).
     max_files: files one blueprint's imports may bring in, the main blueprint included.
     max_nodes: node templates of one blueprint, all files together.
     max_type_depth: length of a `derived_from` chain (a type, its parent, its parent's parent...).
