@@ -43,6 +43,7 @@ test: install reference
 # randomness (make test runs a bounded, derandomized 3 x 40 of them).
 fuzz: install
 	FUZZ_EXAMPLES=3400 FUZZ_REPORT=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/test_fuzz.py
+	$(PY) -m tests.shape_sweep --corpus 40
 
 # 8 processes resolving every corpus blueprint that imports a plugin, online against a loopback
 # marketplace, sharing one cache (make test runs a sample); and many threads in one session.

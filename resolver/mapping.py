@@ -240,6 +240,8 @@ class Mapper:
             plugin = candidates[0]
             plugin_def = self.plugins.get(plugin)
             default = plugin_def.get("executor") if isinstance(plugin_def, dict) else None
+            if isinstance(default, (dict, list)):
+                default = None  # a plugin's executor of the wrong shape: the schema check reports it
             return Mapped(plugin, mapping[len(plugin) + 1:], op.executor or default, dict(op.inputs))
         if len(candidates) > 1:
             self.problems.add("operation-ambiguous",

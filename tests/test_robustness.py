@@ -148,3 +148,16 @@ def test_a_mapping_or_list_where_a_type_name_belongs_is_reported_not_looked_up(t
     codes = [p.code for p in result.problems if p.is_error]
     assert "internal-error" not in codes
     assert not result.ok and codes
+
+
+def test_every_spot_of_a_blueprint_of_every_section_in_every_wrong_shape(tmp_path):
+    """The shape sweep (tests/shape_sweep.py) over a blueprint that uses every section: each key's
+    value and each item replaced in turn by a mapping, a list, a number, null, a string, a nested
+    list and a function call; none may give an exception or an internal error."""
+    from .shape_sweep import SWAPS, spots, sweep
+
+    blueprint_path = EXAMPLE.parent / "shapes" / "every-section.yaml"
+    count, faults = sweep(blueprint_path, Resolver(), folder=tmp_path)
+    document = yaml.safe_load(blueprint_path.read_text(encoding="utf-8"))
+    assert count == len(list(spots(document))) * len(SWAPS) > 1000
+    assert faults == {}
