@@ -289,6 +289,8 @@ class _Loader(_BaseLoader):
         self.deepest = 0  # the deepest nesting reached since the innermost open anchor began
         self.added = 0
         self.first_alias = None
+        if _breaks_only_libyaml_sees(text):
+            self.get_event = _on_editor_lines(self.get_event, text)
 
     def mark(self, start) -> Mark:
         """The `Mark` of a libyaml position (0-based)."""
@@ -684,6 +686,8 @@ def _load(text: str, source: str, problems: Problems, limits: Limits):
         if isinstance(exc, yaml.constructor.ConstructorError):
             _add_found(loader, problems)
         where = exc.problem_mark or exc.context_mark
+        if where is not None and _breaks_only_libyaml_sees(text):
+            where = _editor_position(text, where)
         mark = _within_text(text, source, where.line + 1, where.column + 1) if where else Mark(source, 1, 1)
         detail = exc.problem or exc.context or "invalid YAML"
         if "maximum nesting depth" in detail:
@@ -703,6 +707,33 @@ def _load(text: str, source: str, problems: Problems, limits: Limits):
     finally:
         loader.dispose()
     return None
+
+
+def _breaks_only_libyaml_sees(text: str) -> bool:
+    """Whether `text` holds a line break that YAML 1.1 counts and editors do not: NEL (U+0085), the
+    line and paragraph separators (U+2028, U+2029), or a carriage return not followed by a line feed."""
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return True
+    return "\r" in text and "\r" in text.replace("\r\n", "")
+
+
+def _editor_position(text: str, where):
+    """libyaml's position `where` (0-based, counted on YAML's line breaks) as a 0-based line and
+    column counted on line feeds alone, as an editor shows the file."""
+    index = min(where.index, len(text))
+    line_start = text.rfind("\n", 0, index) + 1
+    return yaml.error.Mark(where.name, index, text.count("\n", 0, index), index - line_start, None, None)
+
+
+def _on_editor_lines(get_event, text: str):
+    """`get_event` whose events carry their positions on an editor's lines (_editor_position): a
+    text with a break only YAML counts would otherwise get positions past its last line."""
+    def get_editor_event():
+        event = get_event()
+        event.start_mark = _editor_position(text, event.start_mark)
+        return event
+
+    return get_editor_event
 
 
 def _add_found(loader: _Loader, problems: Problems) -> None:

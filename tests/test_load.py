@@ -334,3 +334,23 @@ def test_a_null_main_document_is_not_silently_ok(bp, text):
     result = bp({"blueprint.yaml": text}, types=False)
     assert not result.ok
     assert "dsl-version-missing" in [p.code for p in result.problems]
+
+
+@pytest.mark.parametrize("text, lines", [
+    ('a: "x\x85y"\nb: 2\nc: {d: 3}\n', {"a": 1, "b": 2, "c": 3}),
+    ('a: "x\u2028y"\nb: [1, 2]\nc: 3\n', {"a": 1, "b": 2, "c": 3}),
+    ('a: "x\u2029y"\nb: 2\nc: 3\n', {"a": 1, "b": 2, "c": 3}),
+    ("a: 1\rb: 2\nc: 3\n", {"a": 1, "b": 1, "c": 2}),
+])
+def test_positions_count_line_feeds_as_an_editor_does(text, lines):
+    """YAML 1.1 also breaks lines at NEL, U+2028, U+2029 and a lone carriage return; an editor does
+    not, so libyaml's line numbers are mapped back onto line feeds (found by make fuzz: a problem
+    placed past the file's last line)."""
+    problems = Problems()
+    value = load_yaml(text, "f.yaml", problems)
+    assert {key: value.key_mark(key).line for key in value} == lines
+    assert all(p.line <= text.count("\n") for p in problems)
+    broken = text.replace("c: ", "c: [")  # a syntax error after the break: placed on its editor line
+    problems = Problems()
+    assert load_yaml(broken, "f.yaml", problems) is None
+    assert [(p.code, p.line <= broken.count("\n") + 1) for p in problems] == [("yaml-syntax", True)]
