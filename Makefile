@@ -76,7 +76,8 @@ bench: install reference $(BENCH_STAMP)
 	$(PY) -m bench.run --corpus $(CORPUS) $(BENCH_ARGS)
 
 $(BENCH_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench]' --config-settings editable_mode=compat 2>/dev/null \
+		|| $(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $(BENCH_STAMP)
 
 clean:
