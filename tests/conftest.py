@@ -158,3 +158,22 @@ def bp(tmp_path):
         return resolve_tree(tmp_path, files, main, **kwargs)
     run.root = tmp_path
     return run
+
+
+def plugin_yaml(version: str, executor: str = "central_deployment_agent", extra: str = "",
+                task: str = "create") -> str:
+    """The plugin YAML of `demo-plugin` at `version`: plugin `demo` and a node type whose create
+    operation maps to `demo.tasks.<task>`; `extra` is appended."""
+    return f"""\
+plugins:
+  demo:
+    executor: {executor}
+    package_name: demo-plugin
+    package_version: '{version}'
+node_types:
+  demo.nodes.Thing:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: demo.tasks.{task}
+{extra}"""

@@ -20,7 +20,7 @@ from resolver.registry import (DirectoryRegistry, PluginSpecError, RegistryError
 from resolver.registry.marketplace import MarketplaceRegistry
 from resolver.registry.sources import SourceContext, open_source
 
-from .conftest import BASIC_TYPES, write_tree
+from .conftest import BASIC_TYPES, plugin_yaml, write_tree
 from . import test_version_choice as table
 from .conformance import DEFAULT_CORPUS as CORPUS
 from .corpus import corpus_plugin_imports
@@ -330,25 +330,11 @@ def test_marketplace_is_what_dash_r_marketplace_opens(tmp_path):
 
 # --- end to end ------------------------------------------------------------------------------------
 
-PLUGIN = """\
-plugins:
-  demo:
-    executor: central_deployment_agent
-    package_name: demo-plugin
-    package_version: '{version}'
-node_types:
-  demo.nodes.Thing:
-    derived_from: cloudify.nodes.Root
-    interfaces:
-      cloudify.interfaces.lifecycle:
-        create: demo.tasks.{task}
-"""
-
 
 def test_a_blueprint_resolves_through_the_marketplace_then_offline(tmp_path):
     releases = {"demo-plugin": [
-        Release(version, {"plugin.yaml": PLUGIN.format(version=version, task="old"),
-                          "plugin_1_4.yaml": PLUGIN.format(version=version, task="create_1_4")},
+        Release(version, {"plugin.yaml": plugin_yaml(version, task="old"),
+                          "plugin_1_4.yaml": plugin_yaml(version, task="create_1_4")},
                 wagons=wagons)
         for version, wagons in (("1.0", MANYLINUX), ("1.5", MANYLINUX), ("2.0", CENTOS))]}
     write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "blueprint.yaml": textwrap.dedent("""\

@@ -12,7 +12,7 @@ from resolver.backcompat import derive_plugin_1_3
 from resolver.load import load_yaml
 from resolver.problems import Problems
 
-from .conftest import blueprint, node, places, write_tree
+from .conftest import blueprint, node, places, plugin_yaml, write_tree
 
 # --- the import line --------------------------------------------------------------------------
 
@@ -275,22 +275,6 @@ def test_derive_1_3_keeps_a_property_named_availability_rules_outside_workflows(
 
 
 # --- plugin: imports through the pipeline -----------------------------------------------------
-
-
-def plugin_yaml(version: str, executor: str = "central_deployment_agent", extra: str = "") -> str:
-    return f"""\
-plugins:
-  demo:
-    executor: {executor}
-    package_name: demo-plugin
-    package_version: '{version}'
-node_types:
-  demo.nodes.Thing:
-    derived_from: cloudify.nodes.Root
-    interfaces:
-      cloudify.interfaces.lifecycle:
-        create: demo.tasks.create
-{extra}"""
 
 
 def demo_registry(*versions, files=("plugin.yaml",)):
