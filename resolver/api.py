@@ -174,7 +174,6 @@ class Resolver:
         """
         from .fold import fold
         from .pipeline import run
-        from .registry.lock import LockError, lock_path, read_lock
 
         path = os.fspath(path)
         loader = self.loader
@@ -185,11 +184,9 @@ class Resolver:
             loader = loader.confined(self.roots_of(path, loader))
         problems = Problems()
         plan = graph = imports = None
-        where_lock = lock_path(path, os.fspath(lock) if lock is not None else self.options.locked)
-        try:
-            locked = read_lock(where_lock, path) if where_lock is not None else None
-        except LockError as exc:
-            problems.add("lock-unreadable", exc.message, exc.mark, hint=exc.hint)
+        locked, fault = self._lock(path, lock)
+        if fault is not None:
+            problems.add("lock-unreadable", fault.message, fault.mark, hint=fault.hint)
         else:
             if locked is not None and locked.types_version and hasattr(loader, "with_types_version"):
                 loader = loader.with_types_version(locked.types_version)
@@ -212,6 +209,19 @@ class Resolver:
         return Result(blueprint=path, plan=None if failed else plan, problems=tuple(ordered),
                       graph=None if failed else graph, strict=self.options.strict, imports=imports)
 
+
+    def _lock(self, path: str, lock) -> tuple:
+        """(the lock to resolve `path` from, None); (None, None) when no lock is asked for, and the
+        lock module is not even imported; (None, the LockError) when the lock cannot be read."""
+        wanted = os.fspath(lock) if lock is not None else self.options.locked
+        if wanted is None:
+            return None, None
+        from .registry.lock import LockError, lock_path, read_lock
+
+        try:
+            return read_lock(lock_path(path, wanted), path), None
+        except LockError as exc:
+            return None, exc
 
     def roots_of(self, path, loader=None) -> Roots:
         """The allowed roots for the blueprint at `path` (see Options.root)."""
