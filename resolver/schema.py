@@ -26,7 +26,6 @@ installed wheel, from where the package installed them (`share/resolver/schemas`
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import numbers
@@ -517,6 +516,8 @@ def _kind(value) -> str:
 
 
 def _valid_keys(key, allowed: list) -> str:
+    import difflib  # for a hint, when a key is wrong
+
     close = difflib.get_close_matches(str(key), allowed, n=1)
     prefix = f"Did you mean {close[0]!r}? " if close else ""
     return prefix + "Valid keys: " + ", ".join(allowed)
