@@ -24,6 +24,11 @@ KEY_GATES = (("required", "cloudify_dsl_1_2"), ("display_label", "cloudify_dsl_1
 TYPE_NAMES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)
 
 
+def _named(owner) -> str:
+    """The text naming a schema's owner: `owner` itself, or what the function `owner` makes."""
+    return owner() if callable(owner) else owner
+
+
 class _Schemas:
     def __init__(self, blueprint: Blueprint, model: Model, problems: Problems) -> None:
         self.version = blueprint.dsl_version
@@ -48,17 +53,13 @@ class _Schemas:
 
     def one(self, definition, owner, allowed) -> None:
         """One schema (`allowed` keys, or any when None). `owner` is the text naming it, or a
-        function making that text: most schemas are fine, and their names are never written."""
+        function making that text (_named): most schemas are fine, and their names are never written."""
         if not isinstance(definition, dict):
             return
-        if callable(owner):
-            if not self._suspect(definition, allowed):
-                return
-            owner = owner()
         if allowed is not None:
             for key in definition:
                 if key not in allowed:
-                    self.problems.add("schema-unknown-key", f"{owner}: {key!r} is not a schema key",
+                    self.problems.add("schema-unknown-key", f"{_named(owner)}: {key!r} is not a schema key",
                                       mark_in(definition, key), hint="Valid keys: " + ", ".join(allowed))
         for key, minimum in self.gated:
             if key in definition:
@@ -67,39 +68,29 @@ class _Schemas:
         self.constraints(definition.get("constraints"), owner)
         self.type_names(definition, owner)
 
-    def _suspect(self, definition: dict, allowed) -> bool:
-        """Whether `one` could find a fault in `definition`: False for the common schema with
-        known keys, no constraints, no item type and a primitive or defined type."""
-        if allowed is not None and not definition.keys() <= set(allowed):
-            return True
-        if "constraints" in definition or "item_type" in definition:
-            return True
-        if any(key in definition for key, _ in self.gated):
-            return True
-        type_name = definition.get("type")
-        return type_name is not None and (not isinstance(type_name, str) or type_minimum(type_name) is not None
-                                          or (type_name not in TYPE_NAMES and type_name not in self.data_types))
-
     def type_names(self, definition: dict, owner: str) -> None:
         type_name = definition.get("type")
         item_type = definition.get("item_type")
         if item_type and self.item_types:
             if type_name != "list":
-                self.problems.add("item-type-not-list", f"{owner}: item_type is only for type list, not {type_name!r}",
+                self.problems.add("item-type-not-list",
+                                  f"{_named(owner)}: item_type is only for type list, not {type_name!r}",
                                   mark_in(definition, "item_type"))
             elif misshapen(item_type) or item_type not in TYPE_NAMES:
-                self.problems.add("item-type-invalid", f"{owner}: item_type {item_type!r} is not a primitive type",
+                self.problems.add("item-type-invalid",
+                                  f"{_named(owner)}: item_type {item_type!r} is not a primitive type",
                                   value_mark_in(definition, "item_type"))
         if type_name is None:
             return
         if not isinstance(type_name, str):
-            self.problems.add("schema-wrong-type", f"{owner}: type must be a string", value_mark_in(definition, "type"))
+            self.problems.add("schema-wrong-type", f"{_named(owner)}: type must be a string",
+                              value_mark_in(definition, "type"))
             return
         minimum = type_minimum(type_name)
         if minimum and not at_least(self.version, minimum):
             gate(self.problems, self.version, f"type {type_name!r}", minimum, value_mark_in(definition, "type"))
         elif type_name not in TYPE_NAMES and type_name not in self.data_types:
-            self.problems.add("type-name-illegal", f"{owner}: type {type_name!r} is neither a primitive "
+            self.problems.add("type-name-illegal", f"{_named(owner)}: type {type_name!r} is neither a primitive "
                               "nor a defined data type", value_mark_in(definition, "type"),
                               hint="Import the file that defines the data type, or use a primitive type.",
                               subject=str(type_name))
@@ -119,12 +110,12 @@ class _Schemas:
             argument = constraint[operator]
             shape = CONSTRAINT_ARGUMENTS.get(operator)
             if shape is None:
-                self.problems.add("constraint-unknown", f"{owner}: no constraint operator {operator!r}",
+                self.problems.add("constraint-unknown", f"{_named(owner)}: no constraint operator {operator!r}",
                                   mark_in(constraint, operator),
                                   hint="Operators: " + ", ".join(sorted(CONSTRAINT_ARGUMENTS)))
             elif not is_function(argument) and not shape(argument):
                 self.problems.add("constraint-argument-invalid",
-                                  f"{owner}: {argument!r} is not a valid argument of constraint {operator!r}",
+                                  f"{_named(owner)}: {argument!r} is not a valid argument of constraint {operator!r}",
                                   value_mark_in(constraint, operator))
 
 
