@@ -3,11 +3,12 @@ strings (codes 1 and those of codes.py's plugin rows). Version gates of plugin k
 checks/versions.py."""
 from __future__ import annotations
 
-from ..load import mark_in, value_mark_in
+from ..load import value_mark_in
 from ..mapping import EXECUTORS
 from ..merge import Blueprint
 from ..nodes import PLUGIN_KEYS, Model
 from ..problems import Problems
+from .shapes import unknown_keys
 
 STRING_KEYS = ("package_version", "package_name", "source", "distribution")
 
@@ -18,10 +19,7 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
         if not isinstance(body, dict):
             problems.add("schema-wrong-type", f"plugin {name!r} must be a mapping", mark)
             continue
-        for key in body:
-            if key not in PLUGIN_KEYS:
-                problems.add("schema-unknown-key", f"plugin {name!r}: {key!r} is not a plugin key",
-                             mark_in(body, key), hint="Valid keys: " + ", ".join(PLUGIN_KEYS))
+        unknown_keys(problems, body, PLUGIN_KEYS, f"plugin {name!r}", "plugin")
         executor = body.get("executor")
         if executor is None:
             problems.add("schema-missing-key", f"plugin {name!r} has no executor", mark,

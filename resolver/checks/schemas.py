@@ -12,7 +12,7 @@ from ..nodes import Model
 from ..problems import Problems
 from ..properties import CONSTRAINT_ARGUMENTS
 from ..versions import OBJECT_TYPES, PRIMITIVE_TYPES, at_least, type_minimum
-from .shapes import misshapen
+from .shapes import misshapen, named, unknown_keys
 from .versions import gate
 
 DATA_TYPE_KEYS = ("required", "default", "description", "type", "item_type", "constraints", "display_label")
@@ -22,11 +22,6 @@ PARAMETER_KEYS = ("required", "default", "description", "type", "item_type", "co
 KEY_GATES = (("required", "cloudify_dsl_1_2"), ("display_label", "cloudify_dsl_1_3"), ("hidden", "cloudify_dsl_1_3"),
              ("item_type", "cloudify_dsl_1_4"))
 TYPE_NAMES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)
-
-
-def _named(owner) -> str:
-    """The text naming a schema's owner: `owner` itself, or what the function `owner` makes."""
-    return owner() if callable(owner) else owner
 
 
 class _Schemas:
@@ -53,14 +48,11 @@ class _Schemas:
 
     def one(self, definition, owner, allowed) -> None:
         """One schema (`allowed` keys, or any when None). `owner` is the text naming it, or a
-        function making that text (_named): most schemas are fine, and their names are never written."""
+        function making that text (shapes.named): most schemas are fine, and their names are never written."""
         if not isinstance(definition, dict):
             return
         if allowed is not None:
-            for key in definition:
-                if key not in allowed:
-                    self.problems.add("schema-unknown-key", f"{_named(owner)}: {key!r} is not a schema key",
-                                      mark_in(definition, key), hint="Valid keys: " + ", ".join(allowed))
+            unknown_keys(self.problems, definition, allowed, owner, "schema")
         for key, minimum in self.gated:
             if key in definition:
                 what = "'required' in a schema" if key == "required" else f"{key!r} in a schema"
@@ -74,23 +66,23 @@ class _Schemas:
         if item_type and self.item_types:
             if type_name != "list":
                 self.problems.add("item-type-not-list",
-                                  f"{_named(owner)}: item_type is only for type list, not {type_name!r}",
+                                  f"{named(owner)}: item_type is only for type list, not {type_name!r}",
                                   mark_in(definition, "item_type"))
             elif misshapen(item_type) or item_type not in TYPE_NAMES:
                 self.problems.add("item-type-invalid",
-                                  f"{_named(owner)}: item_type {item_type!r} is not a primitive type",
+                                  f"{named(owner)}: item_type {item_type!r} is not a primitive type",
                                   value_mark_in(definition, "item_type"))
         if type_name is None:
             return
         if not isinstance(type_name, str):
-            self.problems.add("schema-wrong-type", f"{_named(owner)}: type must be a string",
+            self.problems.add("schema-wrong-type", f"{named(owner)}: type must be a string",
                               value_mark_in(definition, "type"))
             return
         minimum = type_minimum(type_name)
         if minimum and not at_least(self.version, minimum):
             gate(self.problems, self.version, f"type {type_name!r}", minimum, value_mark_in(definition, "type"))
         elif type_name not in TYPE_NAMES and type_name not in self.data_types:
-            self.problems.add("type-name-illegal", f"{_named(owner)}: type {type_name!r} is neither a primitive "
+            self.problems.add("type-name-illegal", f"{named(owner)}: type {type_name!r} is neither a primitive "
                               "nor a defined data type", value_mark_in(definition, "type"),
                               hint="Import the file that defines the data type, or use a primitive type.",
                               subject=str(type_name))
@@ -110,12 +102,12 @@ class _Schemas:
             argument = constraint[operator]
             shape = CONSTRAINT_ARGUMENTS.get(operator)
             if shape is None:
-                self.problems.add("constraint-unknown", f"{_named(owner)}: no constraint operator {operator!r}",
+                self.problems.add("constraint-unknown", f"{named(owner)}: no constraint operator {operator!r}",
                                   mark_in(constraint, operator),
                                   hint="Operators: " + ", ".join(sorted(CONSTRAINT_ARGUMENTS)))
             elif not is_function(argument) and not shape(argument):
                 self.problems.add("constraint-argument-invalid",
-                                  f"{_named(owner)}: {argument!r} is not a valid argument of constraint {operator!r}",
+                                  f"{named(owner)}: {argument!r} is not a valid argument of constraint {operator!r}",
                                   value_mark_in(constraint, operator))
 
 

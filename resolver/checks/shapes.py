@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..load import mark_in
+from ..problems import Problems
+
 
 def names(items) -> Iterator[tuple[int, str]]:
     """(index, name) of every string of the list `items`; nothing when `items` is no list."""
@@ -34,3 +37,17 @@ def body(value) -> dict:
 def members(group) -> list[str]:
     """The member names a group lists (a group that is no mapping, or lists none, has none)."""
     return [name for _, name in names(body(group).get("members"))]
+
+
+def unknown_keys(problems: Problems, body: dict, allowed, owner, kind: str) -> None:
+    """A `schema-unknown-key` at every key of `body` not in `allowed`, for the `kind` of mapping
+    `owner` names (a text, or a function making it: it is made only when a key is wrong)."""
+    for key in body:
+        if key not in allowed:
+            problems.add("schema-unknown-key", f"{named(owner)}: {key!r} is not a {kind} key", mark_in(body, key),
+                         hint="Valid keys: " + ", ".join(allowed))
+
+
+def named(owner) -> str:
+    """The text naming a mapping's owner: `owner` itself, or what the function `owner` makes."""
+    return owner() if callable(owner) else owner

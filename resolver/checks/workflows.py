@@ -6,6 +6,7 @@ from ..load import mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from .shapes import unknown_keys
 
 WORKFLOW_KEYS = ("mapping", "parameters", "is_cascading", "availability_rules")
 NODE_INSTANCES_ACTIVE = ("all", "partial", "none")
@@ -15,10 +16,7 @@ def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
     for name, workflow in blueprint.section("workflows").items():
         if not isinstance(workflow, dict):
             continue
-        for key in workflow:
-            if key not in WORKFLOW_KEYS:
-                problems.add("schema-unknown-key", f"workflow {name!r}: {key!r} is not a workflow key",
-                             mark_in(workflow, key), hint="Valid keys: " + ", ".join(WORKFLOW_KEYS))
+        unknown_keys(problems, workflow, WORKFLOW_KEYS, f"workflow {name!r}", "workflow")
         rules = workflow.get("availability_rules")
         active = rules.get("node_instances_active") if isinstance(rules, dict) else None
         for index, value in enumerate(active if isinstance(active, list) else ()):
