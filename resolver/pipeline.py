@@ -42,13 +42,8 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
     from .nodes import NodeBuilder
     from .plan import build_plan
 
-    seen_scripts: dict[str, bool] = {}
-
     def script_exists(relative: str) -> bool:
-        # asked once per operation that names it; the files do not change during a resolve
-        if relative not in seen_scripts:
-            seen_scripts[relative] = loader.resource_exists(main.identity, relative)
-        return seen_scripts[relative]
+        return loader.resource_exists(main.identity, relative)
 
     model = NodeBuilder(blueprint, problems, script_exists).build()
     check_all(blueprint, model, problems)
