@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from typing import Iterable, Sequence
 
-import attrs
 
+from . import records
 from .imports import DEFAULT_PARSE_CACHE_CHARS, ParseCache
 from .limits import DEFAULT_LIMITS, Limits
 from .load import paused_gc
@@ -14,7 +14,7 @@ from .registry import Registry
 from .sources import FileLoader, Roots, load_blueprint_catalog, load_import_rules, project_root
 
 
-@attrs.frozen
+@records.frozen
 class Options:
     """Behaviour switches, in one place.
 
@@ -59,13 +59,13 @@ class Options:
     locked: str | None = None
     root: str | None = None
     allow_outside: bool = False
-    allow_hosts: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    allow_hosts: tuple[str, ...] = records.field(default=(), converter=tuple)
     allow_private_addresses: bool = False
     limits: Limits = DEFAULT_LIMITS
     parse_cache_chars: int = DEFAULT_PARSE_CACHE_CHARS
 
 
-@attrs.frozen
+@records.frozen
 class Result:
     """One blueprint resolved: the plan (None when it has an error), every problem, sorted.
 
@@ -76,9 +76,9 @@ class Result:
     blueprint: str
     plan: dict | None
     problems: tuple[Problem, ...]
-    graph: object = attrs.field(default=None, eq=False, repr=False)
+    graph: object = records.field(default=None, compare=False, repr=False)
     strict: bool = False
-    imports: object = attrs.field(default=None, eq=False, repr=False)
+    imports: object = records.field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -24,7 +24,6 @@ This module imports nothing heavy: the CLI imports it to declare `-j`.
 """
 from __future__ import annotations
 
-import copy
 import os
 import sys
 
@@ -67,7 +66,7 @@ class Recipe:
     for again (the worker would find the same one; a changed file must not split a batch)."""
 
     def __init__(self, args, prog: str, default_root: str | None = None) -> None:
-        self.args = copy.copy(args)
+        self.args = type(args)(**vars(args))  # a shallow copy of the argparse.Namespace
         self.args.config, self.args.no_config = None, True
         self.prog = prog
         self.default_root = default_root
@@ -168,7 +167,7 @@ def _start_worker(recipes: list[Recipe], keep_graph: bool) -> None:
 
 
 def _resolve(task: tuple[int, str, tuple[str, ...]]):
-    import attrs
+    from . import records
 
     key, path, search_paths = task
     session = _sessions.get(key)
@@ -176,4 +175,4 @@ def _resolve(task: tuple[int, str, tuple[str, ...]]):
         inherited = _forked_sessions[key] if _forked_sessions is not None else None
         session = _sessions[key] = inherited or _recipes[key].build()
     result = session.resolve(path, search_paths=search_paths)
-    return attrs.evolve(result, imports=None, graph=result.graph if _keep_graph else None)
+    return records.replace(result, imports=None, graph=result.graph if _keep_graph else None)

@@ -22,7 +22,7 @@ import os
 import time
 from typing import Optional
 
-import attrs
+from . import records
 
 ENV_VAR = "RESOLVER_CACHE"
 
@@ -60,7 +60,7 @@ def write_atomic(path: str, data: bytes) -> None:
         raise
 
 
-@attrs.frozen
+@records.frozen
 class Entry:
     """What the cache knows of one URL: its content's sha256, or the status that refused it."""
 
@@ -137,6 +137,6 @@ class Cache:
         """Record `data` (or, with None, a refusal with `status`) as the answer for `key`."""
         digest = self.put_blob(data) if data is not None else None
         entry = Entry(url=key, sha256=digest, status=status, fetched_at=time.time())
-        payload = json.dumps(attrs.asdict(entry), sort_keys=True).encode("utf-8")
+        payload = json.dumps(records.as_dict(entry), sort_keys=True).encode("utf-8")
         write_atomic(self._entry_path(key), payload)
         return entry

@@ -18,6 +18,30 @@ from .batch import Batch, add_jobs_option
 SUBCOMMANDS = ("lock", "registry", "lifecycle", "diff")
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, at the terminal's width found without `shutil`: argparse makes a
+    formatter for every option added and would import shutil (and its compression modules) for
+    the width, a few milliseconds of every run for a layout only `--help` shows."""
+
+    def __init__(self, prog: str, **options) -> None:
+        options.setdefault("width", _terminal_width() - 2)  # argparse's own margin
+        super().__init__(prog, **options)
+
+
+def _terminal_width() -> int:
+    """What `shutil.get_terminal_size().columns` says: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 def add_source_options(parser: argparse.ArgumentParser) -> None:
     """Where plugins, types and imports come from, and how the network is used."""
     parser.add_argument("-r", "--registry", action="append", default=None, metavar="SOURCE",
@@ -54,7 +78,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
 
 def add_safety_options(parser: argparse.ArgumentParser) -> None:
     """Confinement, the network's bounds and the limits on work (SECURITY.md)."""
-    import attrs
+    from . import records
 
     from .limits import DEFAULT_LIMITS, Limits
 
@@ -71,11 +95,11 @@ def add_safety_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--allow-private-addresses", action="store_true", default=None,
                        help="with --online, also fetch from hosts whose addresses are loopback, private or "
                             "link-local (a mirror on your network; refused by default)")
-    for field in attrs.fields(Limits):
-        default = getattr(DEFAULT_LIMITS, field.name)
-        unit = "bytes, or with a k/M/G suffix; " if field.name == "max_file_size" else ""
-        group.add_argument(Limits.option(field.name), type=_count, default=None, metavar="N",
-                           help=f"{_LIMIT_HELP[field.name]} ({unit}default {default})")
+    for name in records.fields(Limits):
+        default = getattr(DEFAULT_LIMITS, name)
+        unit = "bytes, or with a k/M/G suffix; " if name == "max_file_size" else ""
+        group.add_argument(Limits.option(name), type=_count, default=None, metavar="N",
+                           help=f"{_LIMIT_HELP[name]} ({unit}default {default})")
 
 
 _LIMIT_HELP = {
@@ -104,12 +128,12 @@ def _count(text: str) -> int:
 
 def limits_from(args) -> Limits:
     """The limits the options (or the project config) set, the defaults for the rest."""
-    import attrs
+    from . import records
 
     from .limits import DEFAULT_LIMITS, Limits
 
-    given = {field.name: getattr(args, field.name, None) for field in attrs.fields(Limits)}
-    return attrs.evolve(DEFAULT_LIMITS, **{name: value for name, value in given.items() if value is not None})
+    given = {name: getattr(args, name, None) for name in records.fields(Limits)}
+    return records.replace(DEFAULT_LIMITS, **{name: value for name, value in given.items() if value is not None})
 
 
 def add_session_options(parser: argparse.ArgumentParser) -> None:
@@ -183,7 +207,7 @@ def session_from(args, prog: str, blueprints=(), default_root: str | None = None
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="resolver",
+        prog="resolver", formatter_class=HelpFormatter,
         description="Resolve Cloudify blueprints offline into a lifecycle plan. "
                     "Also: 'resolver lock BLUEPRINT...', 'resolver registry sync|list'.")
     parser.add_argument("blueprints", nargs="+", metavar="BLUEPRINT")

@@ -7,13 +7,13 @@ Tests assert codes, never wording.
 """
 from __future__ import annotations
 
-import attrs
+from . import records
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@attrs.frozen
+@records.frozen
 class Code:
     id: str
     severity: str

@@ -27,8 +27,8 @@ import os
 from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
-import attrs
 
+from . import records
 from .load import Map, Seq, load_yaml
 from .problems import Mark, Problems
 
@@ -52,7 +52,7 @@ SECRET_HINT = ("Secrets are read only from the environment: set CLOUDIFY_TOKEN, 
                "CLOUDIFY_PASSWORD (and CLOUDIFY_TENANT), and remove the secret from the file.")
 
 
-@attrs.frozen
+@records.frozen
 class Key:
     """One config option: its name in the file, the command-line option it stands for, its kind.
 
@@ -118,7 +118,7 @@ class ConfigError(Exception):
         super().__init__(text + (f"\n  hint: {hint}" if hint else ""))
 
 
-@attrs.frozen
+@records.frozen
 class ProjectConfig:
     """A config file read and checked: `values` maps argparse destinations to their values
     (paths already absolute)."""

@@ -22,14 +22,14 @@ import json
 import os
 import sys
 
-import attrs
+from . import records
 
 DIFF_FORMAT = "resolver-diff"
 DIFF_VERSION = 1
 OP_FIELDS = ("plugin", "operation", "executor", "inputs")
 
 
-@attrs.frozen
+@records.frozen
 class Change:
     """One change: `kind` (see the module docstring), `path` (what changed), old and new values."""
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-import attrs
 
+from . import records
 from .problems import Problem
 
 FOLLOWS = frozenset((
@@ -74,4 +74,4 @@ def _with_folded(problem: Problem, followers: list[Problem]) -> Problem:
         hint = problem.hint + ("" if problem.hint.endswith((".", "!", "?")) else ".") + " " + summary
     else:
         hint = summary
-    return attrs.evolve(problem, hint=hint, folded=problem.folded + tuple(followers))
+    return records.replace(problem, hint=hint, folded=problem.folded + tuple(followers))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 
+from . import records
 from .load import Map
 from .merge import Blueprint
 from .problems import Problems
 
 
-@attrs.frozen
+@records.frozen
 class ResolvedType:
     name: str
     hierarchy: tuple[str, ...]

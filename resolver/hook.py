@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 
 from . import __version__
 from .batch import Batch, add_jobs_option
-from .cli import add_session_options, internal_errors, session_from
+from .cli import HelpFormatter, add_session_options, internal_errors, session_from
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
@@ -44,7 +44,7 @@ _NAMESPACE_DELIMITER = "--"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="resolver-hook",
+        prog="resolver-hook", formatter_class=HelpFormatter,
         description="pre-commit hook: resolve the blueprints among FILES, and the blueprints that import "
                     "the other YAML files among them; print the problems found.")
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to check (as pre-commit passes them)")
@@ -309,11 +309,11 @@ def _config_groups(args) -> list[tuple[argparse.Namespace, list[str]]]:
 
 
 def _render(results, fmt: str) -> str:
-    import attrs
+    from . import records
 
     from .report import render, use_color
 
-    results = [attrs.evolve(r, plan=None, graph=None) for r in results]  # problems only, never a plan
+    results = [records.replace(r, plan=None, graph=None) for r in results]  # problems only, never a plan
     return render(fmt, results, color=use_color(sys.stdout))
 
 

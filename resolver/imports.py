@@ -25,8 +25,8 @@ import threading
 from collections import OrderedDict, deque
 from typing import Any, Callable, MutableMapping, Sequence
 
-import attrs
 
+from . import records
 from . import registry as reg
 from .backcompat import derive_plugin_1_3
 from .limits import DEFAULT_LIMITS, Limits
@@ -52,7 +52,7 @@ HINT_CANDIDATES = 8
 DEFAULT_PARSE_CACHE_CHARS = 8 * 1024 * 1024
 
 
-@attrs.frozen
+@records.frozen
 class ImportSpec:
     """One entry of an `imports:` list, as written."""
 
@@ -63,7 +63,7 @@ class ImportSpec:
     mark: Mark | None
 
 
-@attrs.frozen
+@records.frozen
 class PluginChoice:
     """How one `plugin:` import was answered: every candidate seen, in registry then listing order.
 
@@ -78,7 +78,7 @@ class PluginChoice:
     yaml_file: str | None = None
 
 
-@attrs.frozen
+@records.frozen
 class Answer:
     """One import entry as answered, for the lock: keys are `file_key`s, None where not relevant."""
 
@@ -95,7 +95,7 @@ class Answer:
     types_version: str | None = None
 
 
-@attrs.frozen
+@records.frozen
 class Failure:
     """An import that could not be answered: its problem and the namespace it would have had."""
 
@@ -103,7 +103,7 @@ class Failure:
     namespace: str | None
 
 
-@attrs.frozen
+@records.frozen
 class SourceFile:
     """A file to merge: its document, where it came from and under which namespace."""
 
@@ -124,7 +124,7 @@ class SourceFile:
     choice: PluginChoice | None = None
 
 
-@attrs.frozen
+@records.frozen
 class Imports:
     """The walk's outcome: files to merge, and what the lock and the folding of problems need.
 
@@ -137,7 +137,7 @@ class Imports:
     dsl_version: str | None
     namespaces_mapping: dict
     answers: tuple[Answer, ...] = ()
-    reads: dict = attrs.field(factory=dict)
+    reads: dict = records.field(factory=dict)
     failures: tuple[Failure, ...] = ()
 
 
@@ -624,11 +624,11 @@ class ImportWalker:
                 faults.append((registry.name, reg.RegistryError("registry-bad-response", f"{where}{exc}")))
                 continue
             # registries named as problems name them, so the plan does not depend on where the checkout is
-            candidates.extend(attrs.evolve(c, registry=self._shown(c.registry or registry.name)) for c in seen)
+            candidates.extend(records.replace(c, registry=self._shown(c.registry or registry.name)) for c in seen)
             if record is None or (answer is None and locked is not None):
                 continue  # under a lock, a source without the locked file is passed over
             if answer is None:
-                candidates = [attrs.evolve(c, verdict="no-yaml") if c.record is record else c for c in candidates]
+                candidates = [records.replace(c, verdict="no-yaml") if c.record is record else c for c in candidates]
                 self._faults(faults, spec, current, answered_by=registry.name)
                 self._fail(self.problems.add(
                     "plugin-yaml-missing", f"{record.package_name} {record.version} has no plugin YAML for "
@@ -881,9 +881,9 @@ def _as_locked(selection: reg.Selection, version: str):
     out = []
     for candidate in selection.candidates:
         if candidate.record is locked:
-            candidate = attrs.evolve(candidate, verdict="chosen")
+            candidate = records.replace(candidate, verdict="chosen")
         elif candidate.verdict == "chosen":
-            candidate = attrs.evolve(candidate, verdict="not-in-lock")
+            candidate = records.replace(candidate, verdict="not-in-lock")
         out.append(candidate)
     return locked, tuple(out)
 

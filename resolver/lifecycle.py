@@ -35,8 +35,9 @@ from __future__ import annotations
 import itertools
 from typing import Any, Iterable, Sequence
 
-import attrs
 import networkx as nx
+
+from . import records
 
 WORKFLOWS = ("install", "uninstall")
 
@@ -51,7 +52,7 @@ AGENT_STARTED_AFTER_CREATE = ("plugin", "init_script")
 AGENT_SCRIPT_METHODS = ("init_script", "provided", "plugin")
 
 
-@attrs.frozen
+@records.frozen
 class Instance:
     """One node instance: `id` by the naming rules, its node, and the instance containing it."""
 
@@ -60,7 +61,7 @@ class Instance:
     host: str | None
 
 
-@attrs.frozen
+@records.frozen
 class Task:
     """One operation the workflow executes (see the module docstring for `id`)."""
 
@@ -81,7 +82,7 @@ class Task:
         return out
 
 
-@attrs.frozen
+@records.frozen
 class Lifecycle:
     """A workflow's plan: instances, tasks (sorted by id), order pairs and steps."""
 
@@ -101,7 +102,7 @@ class Lifecycle:
         return graph
 
     def as_dict(self) -> dict:
-        return {"instances": [attrs.asdict(i) for i in self.instances],
+        return {"instances": [records.as_dict(i) for i in self.instances],
                 "tasks": [t.as_dict() for t in self.tasks],
                 "order": [list(pair) for pair in self.order],
                 "steps": [list(step) for step in self.steps]}
@@ -251,7 +252,7 @@ def _container(node) -> str | None:
     return None
 
 
-@attrs.define
+@records.mutable
 class _Made:
     key: str
     node: str
@@ -359,7 +360,7 @@ class _Builder:
         while tid in self.tasks:
             n += 1
             tid = f"{task.id}#{n}"
-        self.tasks[tid] = attrs.evolve(task, id=tid)
+        self.tasks[tid] = records.replace(task, id=tid)
         return tid
 
     def _relationship_stages(self, inst: _Made, operation: str) -> list[list[str]]:

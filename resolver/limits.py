@@ -7,15 +7,15 @@ raises the limit (`Limits.option`). The defaults sit far above what real bluepri
 """
 from __future__ import annotations
 
-import attrs
+from . import records
 
 
-def _positive(instance, attribute, value) -> None:
+def _positive(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name} must be a positive integer, not {value!r}")
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
 
 
-@attrs.frozen
+@records.frozen
 class Limits:
     """How much one blueprint may make resolver read and build.
 
@@ -30,12 +30,12 @@ class Limits:
     max_type_depth: length of a `derived_from` chain (a type, its parent, its parent's parent...).
     """
 
-    max_file_size: int = attrs.field(default=10 * 1024 * 1024, validator=_positive)
-    max_depth: int = attrs.field(default=200, validator=_positive)
-    max_aliases: int = attrs.field(default=100_000, validator=_positive)
-    max_files: int = attrs.field(default=1_000, validator=_positive)
-    max_nodes: int = attrs.field(default=10_000, validator=_positive)
-    max_type_depth: int = attrs.field(default=100, validator=_positive)
+    max_file_size: int = records.field(default=10 * 1024 * 1024, validator=_positive)
+    max_depth: int = records.field(default=200, validator=_positive)
+    max_aliases: int = records.field(default=100_000, validator=_positive)
+    max_files: int = records.field(default=1_000, validator=_positive)
+    max_nodes: int = records.field(default=10_000, validator=_positive)
+    max_type_depth: int = records.field(default=100, validator=_positive)
 
     @staticmethod
     def option(field: str) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Callable
 from urllib.parse import urlsplit
 
-import attrs
 
+from . import records
 from .load import Map
 from .problems import Mark, Problems
 
@@ -21,18 +21,18 @@ SCRIPT_RUN = "script_runner.tasks.run"
 SCRIPT_WORKFLOW = "script_runner.tasks.execute_workflow"
 
 
-@attrs.frozen
+@records.frozen
 class OpDef:
     """An operation definition normalised to the seven keys (None = not given)."""
 
     implementation: str = ""
-    inputs: dict = attrs.field(factory=dict)
+    inputs: dict = records.field(factory=dict)
     executor: str | None = None
     max_retries: int | None = None
     retry_interval: float | None = None
     timeout: float | None = None
     timeout_recoverable: bool | None = None
-    mark: Mark | None = attrs.field(default=None, eq=False)
+    mark: Mark | None = records.field(default=None, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -147,13 +147,13 @@ def merge_with_type(type_op: OpDef | None, template_op: OpDef | None, missing: l
 
 
 def _with(op: OpDef, implementation: str, inputs: dict) -> OpDef:
-    # attrs.evolve, written out: it is called for most operations of every node
+    # records.replace, written out: it is called for most operations of every node
     return OpDef(implementation=implementation, inputs=inputs, executor=op.executor, max_retries=op.max_retries,
                  retry_interval=op.retry_interval, timeout=op.timeout, timeout_recoverable=op.timeout_recoverable,
                  mark=op.mark)
 
 
-@attrs.frozen
+@records.frozen
 class Mapped:
     plugin: str
     operation: str

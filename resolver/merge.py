@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 
+from . import records
 from .functions import NODE_REFERENCES, SELF, SOURCE, TARGET, function_name
 from .imports import NAMESPACE_DELIMITER, SourceFile
 from .load import Map, Seq
@@ -182,17 +182,17 @@ def _namespace_functions(value, ns: str):
 
 # --- merging ------------------------------------------------------------------------------
 
-@attrs.define
+@records.mutable
 class Blueprint:
     """The merged blueprint: each section's entries, with the file each entry came from."""
 
     dsl_version: str
-    sections: dict[str, dict[str, Any]] = attrs.field(factory=dict)
-    origins: dict[str, dict[str, SourceFile]] = attrs.field(factory=dict)
-    scalars: dict[str, Any] = attrs.field(factory=dict)
+    sections: dict[str, dict[str, Any]] = records.field(factory=dict)
+    origins: dict[str, dict[str, SourceFile]] = records.field(factory=dict)
+    scalars: dict[str, Any] = records.field(factory=dict)
     main: SourceFile | None = None
     files: tuple[SourceFile, ...] = ()
-    namespaces_mapping: dict = attrs.field(factory=dict)
+    namespaces_mapping: dict = records.field(factory=dict)
 
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})

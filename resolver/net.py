@@ -27,9 +27,9 @@ import time
 from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
-import attrs
 
 from . import __version__
+from . import records
 from .cache import Cache
 
 USER_AGENT = f"resolver/{__version__} (+https://github.com/cloudify-cosmo)"
@@ -50,7 +50,7 @@ class NetError(Exception):
         self.hint = hint
 
 
-@attrs.frozen
+@records.frozen
 class NetOptions:
     """How the network may be used. `online=False` means the cache alone answers."""
 
@@ -64,7 +64,7 @@ class NetOptions:
     # seconds one answer may take in all (`timeout` bounds each wait for data)
     deadline: float = 300.0
     # hosts that may be fetched from (`name`, or `*.name` for its subdomains); empty: any host
-    allow_hosts: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    allow_hosts: tuple[str, ...] = records.field(default=(), converter=tuple)
     # fetch also from loopback, private, link-local and other non-public addresses
     allow_private: bool = False
 

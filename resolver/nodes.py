@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import attrs
 
+from . import records
 from .hierarchy import ResolvedType, TypeTable, is_contained_in, is_host
 from .load import Map, mark_in, value_mark_in
 from .mapping import Mapper, OpDef, merge_with_type, normalise
@@ -25,7 +25,7 @@ PLUGIN_KEYS = ("source", "executor", "install", "install_arguments", "package_na
                "properties_description", "properties")
 
 
-@attrs.frozen
+@records.frozen
 class Operation:
     """One mapped operation. Records are shared: between an operation's full and short names, and
     between the nodes (or relationships) that take it from their type unchanged."""
@@ -48,7 +48,7 @@ class Operation:
 NO_OPERATION = Operation(plugin="", operation="", executor=None, inputs={})
 
 
-@attrs.define
+@records.mutable
 class Relationship:
     type: str
     target_id: str
@@ -59,7 +59,7 @@ class Relationship:
     mark: Mark | None = None
 
 
-@attrs.define
+@records.mutable
 class Node:
     id: str
     type: str
@@ -69,12 +69,12 @@ class Node:
     relationships: list
     mark: Mark | None = None
     host_id: str | None = None
-    plugins: list = attrs.field(factory=list)
+    plugins: list = records.field(factory=list)
     plugins_to_install: list | None = None
-    deployment_plugins_to_install: list = attrs.field(factory=list)
+    deployment_plugins_to_install: list = records.field(factory=list)
 
 
-@attrs.define
+@records.mutable
 class Workflow:
     name: str
     plugin: str
@@ -83,7 +83,7 @@ class Workflow:
     is_cascading: bool
 
 
-@attrs.define
+@records.mutable
 class Model:
     nodes: list[Node]
     workflows: dict[str, Workflow]

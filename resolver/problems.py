@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-import attrs
 
+from . import records
 from .codes import ERROR, WARNING, lookup
 
 
-@attrs.frozen
+@records.frozen
 class Mark:
     """A 1-based position in a file (`file` is the path or URL the user would open)."""
 
@@ -17,7 +17,7 @@ class Mark:
     column: int
 
 
-@attrs.frozen
+@records.frozen
 class Problem:
     code: str
     message: str

@@ -16,9 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 from typing import Iterable, Mapping
-from urllib.parse import quote
 
 PROBLEM_FORMATS = ("text", "json", "sarif", "github")
 FORMATS = PROBLEM_FORMATS + ("dot", "mermaid", "svg")
@@ -259,6 +257,9 @@ def to_picture(fmt: str, result) -> str:
 
 def sarif_uri(path: str) -> str:
     """A SARIF artifact URI: relative with forward slashes under the current folder, else absolute."""
+    from pathlib import Path
+    from urllib.parse import quote
+
     if _has_scheme(path):
         return path
     rel = _under_cwd(path)

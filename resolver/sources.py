@@ -12,9 +12,9 @@ import re
 from typing import Iterable, Protocol, Sequence
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-import attrs
 import yaml
 
+from . import records
 from .limits import DEFAULT_LIMITS, Limits
 
 REMOTE_SCHEMES = ("http", "https", "ftp", "file", "plugin", "blueprint")
@@ -24,7 +24,7 @@ _SPEC_TYPES_URL = re.compile(r"^https?://(?:www\.)?(?:getcloudify\.org|cloudify\
 _RESOURCE_TYPES = re.compile(r"^cloudify/types/(?P<file>types(?:_1_[0-9]+)?\.yaml)$")
 
 
-@attrs.frozen
+@records.frozen
 class Fetched:
     """What an import was answered with.
 
@@ -175,7 +175,7 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-@attrs.frozen
+@records.frozen
 class Roots:
     """Where one blueprint's files may be read from: confinement (SECURITY.md).
 
@@ -191,7 +191,7 @@ class Roots:
     real: tuple[str, ...]
     files: tuple[str, ...] = ()
     # each folder's path with its links followed, found once per resolve (Roots lives for one)
-    _real_folders: dict = attrs.field(factory=dict, eq=False, repr=False, alias="_real_folders")
+    _real_folders: dict = records.field(factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, project: str, folders: Iterable[str] = (), files: Iterable[str] = ()) -> "Roots":
@@ -322,7 +322,7 @@ class FileLoader:
             raise FetchError(f"the blueprint catalog holds no blueprint {blueprint_id!r}",
                              tried=[f"catalog id {blueprint_id!r}"])
         fetched = self._file(path, via="catalog")
-        return attrs.evolve(fetched, via="catalog")
+        return records.replace(fetched, via="catalog")
 
     def resource_exists(self, base: str, relative: str) -> bool:
         """Whether the script `relative` exists beside the main blueprint `base`. A path outside

@@ -46,8 +46,8 @@ import tempfile
 import time
 from typing import Callable, Sequence, TextIO
 
-import attrs
 
+from . import records
 from .net import NetError
 from .registry.base import PluginRecord, Registry, RegistryError
 from .registry.directory import safe_name
@@ -62,7 +62,7 @@ WRITTEN = "written"
 SKIPPED = "skipped"
 
 
-@attrs.frozen
+@records.frozen
 class Failure:
     """A package or version that was not copied. `version` is None when the whole package failed."""
 
@@ -76,7 +76,7 @@ class Failure:
         return f"{what}: {self.code}: {self.message}"
 
 
-@attrs.frozen
+@records.frozen
 class SyncReport:
     """What one sync did. `written` and `skipped` are (package, version) pairs, sorted."""
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-import attrs
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from . import records
 from .cache import Cache, write_atomic
 from .net import Http, NetError
 from .registry.base import PluginRecord, Registry
@@ -40,8 +40,7 @@ SPEC_BASE_URL = "https://cloudify.co/spec/cloudify/"
 RESOURCE_FOLDER = "cloudify/types/"
 
 
-
-@attrs.frozen
+@records.frozen
 class TypesAnswer:
     """One types file: which version and file answered, its text, and where it was read.
 

@@ -5,11 +5,11 @@ import json
 import posixpath
 import threading
 
-import attrs
 import pytest
 
 import resolver
-from resolver import CODES, Options, Problem, Resolver, ResolverError, Result, resolve
+from resolver import CODES, Options, Problem, Resolver, ResolverError, Result, records, resolve
+from resolver.records import FrozenRecordError
 from resolver.sources import FetchError, Fetched
 
 from .conftest import REPO, BASIC_TYPES, blueprint, node, places, write_tree
@@ -100,10 +100,10 @@ def test_problem_as_dict():
 
 
 def test_options_and_results_are_frozen(bp):
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+    with pytest.raises(FrozenRecordError):
         Options().strict = True
     result = bp({"blueprint.yaml": GOOD})
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+    with pytest.raises(FrozenRecordError):
         result.plan = None
 
 

@@ -17,11 +17,10 @@ import subprocess
 import time
 from pathlib import Path
 
-import attrs
 import pytest
 
 from bench.reference import INSTALL_HINT, find_python
-from resolver import Resolver
+from resolver import Resolver, records
 from resolver.cache import Cache
 from resolver.net import Http, NetOptions
 from resolver.registry import DirectoryRegistry, RegistryError, choose_yaml, explain, parse_plugin_import, select
@@ -270,7 +269,7 @@ def test_a_plugin_deleted_after_listing(fake):
     manager, server = fake
     source = registry(server)
     record = source.versions(PACKAGE)[0]
-    gone = attrs.evolve(record, location=record.location[:-36] + "0" * 36, yaml_files=())
+    gone = records.replace(record, location=record.location[:-36] + "0" * 36, yaml_files=())
     with pytest.raises(RegistryError) as caught:
         source.read_for_dsl(gone, "1_4")
     assert caught.value.code == "registry-not-found"

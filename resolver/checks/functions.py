@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-import attrs
 
+from .. import records
 from ..functions import FUNCTION_NAMES, SELF, SOURCE, TARGET
 from ..merge import Blueprint
 from ..nodes import Model, Node
@@ -29,7 +29,7 @@ _MINIMUM_VERSION = {"concat": "cloudify_dsl_1_1", "merge": "cloudify_dsl_1_3"}
 _ATTRIBUTE_FUNCTIONS = ("get_attribute", "get_attributes_list", "get_attributes_dict")
 
 
-@attrs.frozen
+@records.frozen
 class Site:
     """One value the reference scans for functions, and what its functions may refer to."""
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
-import attrs
 from packaging.version import InvalidVersion, Version
 
+from .. import records
 
-@attrs.frozen
+
+@records.frozen
 class PluginRecord:
     """One stored plugin version: where it lives and which YAML files it has.
 

@@ -12,10 +12,10 @@ import re
 from typing import Callable, Collection, Iterable, Sequence
 from urllib.parse import parse_qs, urlsplit
 
-import attrs
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from .. import records
 from .base import PluginRecord, Registry
 
 PLUGIN_PREFIX = "plugin:"
@@ -26,7 +26,7 @@ class PluginSpecError(ValueError):
     """A `plugin:` import string that the manager would refuse; the message says why."""
 
 
-@attrs.frozen
+@records.frozen
 class PluginRequest:
     """A `plugin:` import as written, parsed: package name, AND-ed specifier, distributions."""
 
@@ -101,7 +101,7 @@ def _names_prerelease(specifier: SpecifierSet) -> bool:
     return False
 
 
-@attrs.frozen
+@records.frozen
 class Candidate:
     """One stored version as the choice saw it: `verdict` says whether it won or why it lost.
 
@@ -124,7 +124,7 @@ class Candidate:
                 "distribution": self.record.distribution, "verdict": self.verdict}
 
 
-@attrs.frozen
+@records.frozen
 class Selection:
     """The outcome of choosing among the versions of one package in one registry."""
 
@@ -249,7 +249,7 @@ _LEGACY_PATTERNS = (
 )
 
 
-@attrs.frozen
+@records.frozen
 class LegacyPluginUrl:
     url: str
     names: tuple[str, ...]

@@ -56,8 +56,8 @@ import os
 import sys
 from typing import Any
 
-import attrs
 
+from .. import records
 from ..problems import Mark
 
 LOCK_FORMAT = "resolver-lock"
@@ -78,7 +78,7 @@ class LockError(Exception):
         self.hint = hint
 
 
-@attrs.frozen
+@records.frozen
 class LockEntry:
     """One locked import entry (see the module docstring for the fields)."""
 
@@ -95,7 +95,7 @@ class LockEntry:
     types_version: str | None = None
 
 
-@attrs.frozen
+@records.frozen
 class Lock:
     """A lock file as read: `shown` is its path as problems print it."""
 
@@ -104,7 +104,7 @@ class Lock:
     blueprint: str
     dsl_version: str | None
     entries: tuple[LockEntry, ...]
-    files: dict = attrs.field(factory=dict)
+    files: dict = records.field(factory=dict)
 
     @property
     def types_version(self) -> str | None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-import attrs
 
+from .. import records
 from ..cache import Cache
 from ..net import Http
 from .base import Registry, RegistryError
@@ -25,16 +25,16 @@ WAGON_SUFFIXES = (".wgn",)
 BUNDLE_SUFFIXES = (".zip", ".tgz", ".tar.gz")
 
 
-@attrs.frozen
+@records.frozen
 class ManagerAuth:
     """Credentials for a manager: a token, or a user and password; and the tenant.
 
     Never written to the cache, a lock file or any output.
     """
 
-    token: str | None = attrs.field(default=None, repr=False)
+    token: str | None = records.field(default=None, repr=False)
     username: str | None = None
-    password: str | None = attrs.field(default=None, repr=False)
+    password: str | None = records.field(default=None, repr=False)
     tenant: str | None = None
 
     @classmethod
@@ -46,7 +46,7 @@ class ManagerAuth:
                    tenant=given.get("tenant") or environ.get("CLOUDIFY_TENANT") or None)
 
 
-@attrs.frozen
+@records.frozen
 class SourceContext:
     """What every online source needs: the HTTP client (with the cache) and the settings."""
 

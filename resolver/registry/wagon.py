@@ -45,8 +45,8 @@ import zipfile
 import zlib
 from typing import IO, Sequence
 
-import attrs
 
+from .. import records
 from .base import PluginRecord, RegistryError
 
 MAX_MEMBERS = 20_000
@@ -66,7 +66,7 @@ TAR_SUFFIXES = (".tgz", ".tar.gz")
 UPLOAD_SUFFIXES = (WAGON_SUFFIX, ZIP_SUFFIX) + TAR_SUFFIXES
 
 
-@attrs.frozen
+@records.frozen
 class WagonFault:
     """One upload left out of the registry: `path` the file as found, `code` a problem code."""
 
@@ -89,7 +89,7 @@ class _Fault(Exception):
         self.message = message
 
 
-@attrs.frozen
+@records.frozen
 class _Where:
     """Where the YAML files of one record are: a folder, or a prefix inside a zip or tar."""
 
@@ -98,7 +98,7 @@ class _Where:
     prefix: str = ""
 
 
-@attrs.frozen
+@records.frozen
 class _WagonInfo:
     package_name: str
     version: str
