@@ -111,6 +111,9 @@ def render_markdown(cases, info: dict, args, plot_note: str) -> str:
     return "\n".join(out)
 
 
+DEPENDENCIES_CASE = "import yaml, json, argparse, packaging"  # bench/run.py DEPENDENCIES
+
+
 def goals(cases, args) -> list[str]:
     by_name = {case.name: case for case in cases}
 
@@ -143,6 +146,13 @@ def goals(cases, args) -> list[str]:
     lines = [verdict(quotient(wall("one-node blueprint, end to end", "resolver"), base), 3,
                      "one-node blueprint end to end / `python -c pass`"),
              verdict(quotient(wall("resolver --version", "resolver"), base), 1.3, "`resolver --version` / `python -c pass`")]
+    # The floors no code of ours goes below, beside the two start-up goals
+    empty, needed = wall("python -m (an empty module)", "resolver"), wall(DEPENDENCIES_CASE, "resolver")
+    version, one = wall("resolver --version", "resolver"), wall("one-node blueprint, end to end", "resolver")
+    if base and empty and needed and version and one:
+        lines.append(f"  - floors here: `python -m` of an empty module / `python -c pass` {empty / base:.2f}, "
+                     f"`resolver --version` / that {version / empty:.2f}; the import of yaml, json, argparse and "
+                     f"packaging / `python -c pass` {needed / base:.2f}, the one-node run / that {one / needed:.2f}")
     for size in (100, 300):
         lines.append(verdict(quotient(first(f"{size} nodes", "reference"), first(f"{size} nodes", "resolver")), 20,
                              f"reference / resolver at {size} nodes, first call in a fresh process", "{:.1f}", True))

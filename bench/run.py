@@ -11,8 +11,9 @@ Every case runs each side in a fresh process, measured from outside (wall-clock)
 (peak memory, VmHWM; `first`: the library's import and the first run, as a process started for
 one job pays them; `warm`: the best later run in the same process).
 
-Cases: start-up (`python -c pass`, `python -m resolver --version`, a one-node blueprint end to
-end, best of several processes); synthetic blueprints of `--sizes` nodes (bench/blueprints.py); a
+Cases: start-up (`python -c pass`, `python -m` of an empty module (bench/empty.py, the floor of
+any `python -m` command), `python -m resolver --version`, the import of the dependencies a
+one-node run needs, a one-node blueprint end to end; best of several processes); synthetic blueprints of `--sizes` nodes (bench/blueprints.py); a
 500-node relationship chain, a 200-node relationship cycle, 1,000 imported files; the corpus
 resolved blueprint by blueprint with a fresh session each (a sample of `--corpus-sample` rows,
 all three sides), and as one batch (every `--corpus-stride`th row) with `-j 1` and with every core.
@@ -55,6 +56,9 @@ STARTUP_RUNS = 7  # processes per start-up command; the best counts
 BIG = 1000  # from this size on, fewer runs in the process
 # 10,000 nodes make an 11 MB file and 1,000 imports 1,002 files, past the default limits (limits.py):
 # the generated blueprints are trusted, so they are raised as a user would (--max-file-size ...).
+# What a one-node run cannot do without, whatever the code around it: the libraries the command
+# line and a plugin import need (the floor of the one-node end-to-end case).
+DEPENDENCIES = "import yaml, json, argparse, packaging.specifiers"
 LIMITS = {"max_file_size": 1 << 30, "max_files": 100_000, "max_nodes": 1_000_000}
 
 
@@ -167,7 +171,9 @@ class Bench:
         commands = {
             "python -c pass": {"reference": [self.ref_python, "-c", "pass"] if self.ref_python else None,
                                "resolver": [self.python, "-c", "pass"], "floor": [self.python, "-c", "pass"]},
+            "python -m (an empty module)": {"resolver": [self.python, "-m", "bench.empty"]},
             "resolver --version": {"resolver": [self.python, "-m", "resolver", "--version"]},
+            "import yaml, json, argparse, packaging": {"resolver": [self.python, "-c", DEPENDENCIES]},
             "one-node blueprint, end to end": {
                 "reference": ([self.ref_python, "-c", reference.BLUEPRINT_DRIVER,
                                json.dumps({"path": os.fspath(one.path), "repeat": 1, "plugins": {
