@@ -2,8 +2,8 @@
 
 The cycle check and the install order need only each node's relationship targets, which the
 standard library's `graphlib` orders. networkx, whose import alone costs more than resolving a
-small blueprint, is imported only when something reads the node graph (`Result.graph`, the
-lifecycle plans) or a cycle has to be named.
+small blueprint, is imported only when something reads the node graph (`Result.graph`) or a
+cycle has to be named. `lexicographic_order` also orders the lifecycle plans' instances.
 """
 from __future__ import annotations
 
@@ -106,15 +106,23 @@ def find_cycle(graph: NodeGraph, model: Model, problems: Problems) -> bool:
 def install_order(graph: NodeGraph) -> list[str]:
     """Every node after its targets (hosts and dependencies); of the nodes ready at each step the
     smallest id comes first, so the order is stable. The graph has no cycle (find_cycle)."""
-    sorter = graphlib.TopologicalSorter(graph.targets)
+    return lexicographic_order(graph.targets)
+
+
+def lexicographic_order(predecessors: dict, key=None) -> list:
+    """Every node of `predecessors` (node -> the nodes it comes after) after those; of the nodes
+    ready at each step the smallest (by `key`, else itself) first. Raises graphlib.CycleError on
+    a cycle."""
+    sorter = graphlib.TopologicalSorter(predecessors)
     sorter.prepare()
-    ready = list(sorter.get_ready())
+    rank = key or (lambda node: node)
+    ready = [(rank(node), node) for node in sorter.get_ready()]
     heapq.heapify(ready)
     order = []
     while ready:
-        node = heapq.heappop(ready)
+        _, node = heapq.heappop(ready)
         order.append(node)
         sorter.done(node)
         for later in sorter.get_ready():
-            heapq.heappush(ready, later)
+            heapq.heappush(ready, (rank(later), later))
     return order

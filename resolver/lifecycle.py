@@ -33,11 +33,11 @@ sorted) and `steps` (each task in the earliest step all its predecessors allow).
 from __future__ import annotations
 
 import itertools
+import graphlib
 from typing import Any, Iterable, Sequence
 
-import networkx as nx
-
 from . import records
+from .graph import lexicographic_order
 
 WORKFLOWS = ("install", "uninstall")
 
@@ -93,8 +93,11 @@ class Lifecycle:
     steps: tuple[tuple[str, ...], ...]
 
     @property
-    def graph(self) -> nx.DiGraph:
-        """Tasks as nodes (with their fields), order pairs as edges."""
+    def graph(self):
+        """Tasks as nodes (with their fields), order pairs as edges: a networkx DiGraph, imported
+        here (the plan itself needs no graph library)."""
+        import networkx as nx
+
         graph = nx.DiGraph()
         for task in self.tasks:
             graph.add_node(task.id, **task.as_dict())
@@ -144,24 +147,60 @@ def instance_labels(instances: Iterable[tuple[str, str, str | None]]) -> dict[st
 
 
 def reduce_order(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """The transitive reduction of a precedence relation given as pairs, sorted."""
-    graph = nx.DiGraph()
-    graph.add_edges_from(pairs)
-    return tuple(sorted(nx.transitive_reduction(graph).edges()))
+    """The transitive reduction of a precedence relation (acyclic) given as pairs, sorted: a pair
+    stays when nothing else after its first task comes before its second.
+
+    What comes after each task is a bit set (an int), built successors first, so each pair is
+    decided by one AND. Raises graphlib.CycleError when the pairs form a cycle."""
+    after: dict[str, set[str]] = {}
+    for first, then in pairs:
+        after.setdefault(first, set()).add(then)
+    bit: dict[str, int] = {}
+    later: dict[str, int] = {}  # every task after this one, as bits
+    for task in graphlib.TopologicalSorter(after).static_order():  # successors come out first
+        bit[task] = 1 << len(bit)
+        below = 0
+        for then in after.get(task, ()):
+            below |= bit[then] | later[then]
+        later[task] = below
+    reduced = []
+    for first, thens in after.items():
+        implied = 0
+        for then in thens:
+            implied |= later[then]
+        reduced.extend((first, then) for then in thens if not bit[then] & implied)
+    return tuple(sorted(reduced))
 
 
 def steps_of(task_ids: Iterable[str], order: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
     """Each task in the first step after all its predecessors' steps; steps' ids sorted."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(task_ids)
-    graph.add_edges_from(order)
+    before: dict[str, list[str]] = {task: [] for task in task_ids}
+    for first, then in order:
+        before.setdefault(first, [])
+        before.setdefault(then, []).append(first)
     level: dict[str, int] = {}
-    for task in nx.lexicographical_topological_sort(graph):
-        level[task] = max((level[p] + 1 for p in graph.predecessors(task)), default=0)
+    for task in graphlib.TopologicalSorter(before).static_order():
+        level[task] = max((level[p] + 1 for p in before[task]), default=0)
     steps: dict[int, list[str]] = {}
     for task, index in level.items():
         steps.setdefault(index, []).append(task)
     return tuple(tuple(sorted(steps[i])) for i in sorted(steps))
+
+
+def _first_tasks(events: dict[Any, set], tasks: dict) -> list[tuple[str, str]]:
+    """For every task, the tasks reached from it through events that are not tasks (an
+    instance's begin and end): the precedence between tasks, with the same transitive closure
+    as the events graph has between tasks, and as few pairs as the graph has edges."""
+    first: dict[Any, set] = {}
+    for event in graphlib.TopologicalSorter(events).static_order():  # successors come out first
+        reached = set()
+        for then in events.get(event, ()):
+            if then in tasks:
+                reached.add(then)
+            else:
+                reached |= first[then]
+        first[event] = reached
+    return [(task, then) for task in tasks for then in first.get(task, ())]
 
 
 # -- the model's view ---------------------------------------------------------------------------
@@ -278,13 +317,12 @@ def make_instances(model, blueprint, inputs: dict) -> list[_Made]:
     by_id = {node.id: node for node in model.nodes}
     sizes, parents = _scaling_groups(blueprint, inputs)
     containers = {node.id: _container(node) for node in model.nodes}
-    graph = nx.DiGraph()
     position = {node.id: i for i, node in enumerate(model.nodes)}
-    graph.add_nodes_from(by_id)
-    graph.add_edges_from((c, n) for n, c in containers.items() if c in by_id)
     made: list[_Made] = []
     of_node: dict[str, list[_Made]] = {}
-    for node_id in nx.lexicographical_topological_sort(graph, key=lambda n: position[n]):
+    # containers first; of the nodes ready, the first declared
+    inside = {node_id: [c] if c in by_id else [] for node_id, c in containers.items()}
+    for node_id in lexicographic_order(inside, key=position.__getitem__):
         container = containers[node_id] if containers[node_id] in by_id else None
         inherited = set(_groups_outward(container, parents)) if container else set()
         own = [g for g in _groups_outward(node_id, parents) if g not in inherited]
@@ -344,7 +382,7 @@ class _Builder:
         self.links = {m.key: [(rel, t) for rel in _collapsed(self.nodes[m.node])
                               for t in _targets(m, rel, self.of_node)] for m in self.made}
         self.tasks: dict[str, Task] = {}
-        self.events = nx.DiGraph()
+        self.events: dict[Any, set] = {}  # what each task or instance event comes before
 
     # A stage is a list of task ids that run at the same time; an instance runs its stages in turn.
     def _node_task(self, inst: _Made, operation: str) -> list[str]:
@@ -444,6 +482,10 @@ class _Builder:
                 return [wanted] + (sequence[index + 1] if operation == "start" and host else [])
         return []
 
+    def _before(self, earlier: Iterable, later: list) -> None:
+        for event in earlier:
+            self.events.setdefault(event, set()).update(later)
+
     def build(self) -> Lifecycle:
         sequences = {}
         for inst in self.made:
@@ -454,9 +496,9 @@ class _Builder:
             for stage in sequence:
                 if not stage:
                     continue
-                self.events.add_edges_from((p, t) for p in previous for t in stage)
+                self._before(previous, stage)
                 previous = stage
-            self.events.add_edges_from((p, end) for p in previous)
+            self._before(previous, [end])
         by_key = {m.key: m for m in self.made}
         for inst in self.made:
             for rel, target in self.links[inst.key]:
@@ -465,13 +507,10 @@ class _Builder:
                 operation = rel.properties.get("operation") if isinstance(rel.properties, dict) else None
                 if operation:
                     waited = self._waited_for(sequences[first.key], by_key[first.key], operation)
-                    self.events.add_edges_from((t, ("begin", then.key)) for t in waited)
+                    self._before(waited, [("begin", then.key)])
                 else:
-                    self.events.add_edge(("end", first.key), ("begin", then.key))
-        pairs = []
-        for tid in self.tasks:
-            pairs.extend((tid, later) for later in nx.descendants(self.events, tid) if later in self.tasks)
-        order = reduce_order(pairs)
+                    self._before([("end", first.key)], [("begin", then.key)])
+        order = reduce_order(_first_tasks(self.events, self.tasks))
         instances = tuple(Instance(self.labels[m.key], m.node, self.labels[m.host] if m.host else None)
                           for m in self.made)
         tasks = tuple(sorted(self.tasks.values(), key=lambda t: t.id))

@@ -82,3 +82,21 @@ def test_an_offline_run_of_the_command_opens_no_socket_module(tmp_path):
     out, modules = imported_by(run_main("-f", "json", os.fspath(tmp_path / "blueprint.yaml")), cwd=tmp_path)
     assert json.loads(out)["results"][0]["ok"] is True
     assert not modules & {"socket", "ssl", "http", "_ssl"}
+
+
+def test_lifecycle_plans_import_no_graph_library(tmp_path):
+    """Install and uninstall plans are ordered with graphlib and bit sets (lifecycle.py); networkx
+    only when `Lifecycle.graph` is read."""
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
+                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"
+                                                      "  web:\n    type: cloudify.nodes.WebServer\n"
+                                                      "    relationships:\n"
+                                                      "      - {type: cloudify.relationships.contained_in, "
+                                                      "target: vm}\n")})
+    out, modules = imported_by(run_main("-f", "json", "--lifecycle", os.fspath(tmp_path / "blueprint.yaml")),
+                               cwd=tmp_path)
+    result = json.loads(out)["results"][0]
+    assert result["ok"] is True
+    install = result["plan"]["lifecycle"]["install"]
+    assert install["tasks"] and sorted(t for step in install["steps"] for t in step) == [t["id"] for t in install["tasks"]]
+    assert "networkx" not in modules
