@@ -1,9 +1,9 @@
 """Stage 6, graph: the node graph, relationship cycles and the install order.
 
 The cycle check and the install order need only each node's relationship targets, which the
-standard library's `graphlib` orders. networkx, whose import alone costs more than resolving a
-small blueprint, is imported only when something reads the node graph (`Result.graph`) or a
-cycle has to be named. `lexicographic_order` also orders the lifecycle plans' instances.
+standard library's `graphlib` orders (`cycle_in` names a cycle). networkx, whose import alone
+costs more than resolving a small blueprint, is imported only when something reads the node graph
+(`Result.graph`). `lexicographic_order` also orders the lifecycle plans' instances.
 """
 from __future__ import annotations
 
@@ -87,20 +87,78 @@ def find_cycle(graph: NodeGraph, model: Model, problems: Problems) -> bool:
         return False
     except graphlib.CycleError:
         pass
-    import networkx as nx
-
-    digraph = graph.digraph
-    # find_cycle without a source restarts its search from every node (quadratic on long
-    # chains); strongly connected components are one linear pass, then one search inside.
-    component = next(c for c in nx.strongly_connected_components(digraph)
-                     if len(c) > 1 or any(digraph.has_edge(n, n) for n in c))
-    start = min(component)
-    edges = nx.find_cycle(digraph.subgraph(component), source=start)
-    path = [edges[0][0]] + [target for _, target in edges]
+    path = cycle_in(graph.targets)
     first = next((node for node in model.nodes if node.id == path[0]), None)
     problems.add("cycle", f"node templates depend on each other in a cycle: {' --> '.join(path)}",
                  first.mark if first else None, hint="Remove or reverse one relationship of the cycle.")
     return True
+
+
+def cycle_in(targets: dict[str, list[str]]) -> list[str]:
+    """One cycle of the graph `targets` (node -> the nodes it points to, in order), as the nodes
+    walked, the first repeated at the end; [] when there is none.
+
+    The cycle is the one networkx names (its strongly_connected_components, then find_cycle from
+    the component's smallest node), so the problem reads as it did when networkx found it: the
+    first component with a cycle that a depth-first search from each node in turn completes, then,
+    from its smallest node, each node's first target inside the component until one repeats.
+    """
+    component = _first_cyclic_component(targets)
+    if component is None:
+        return []
+    node = min(component)
+    path, seen = [node], {node}
+    while True:
+        node = next(target for target in targets[node] if target in component)
+        path.append(node)
+        if node in seen:
+            return path[path.index(node):]
+        seen.add(node)
+
+
+def _first_cyclic_component(targets: dict[str, list[str]]) -> set[str] | None:
+    """Tarjan's strongly connected components, iterative, stopping at the first with a cycle (more
+    than one node, or a node pointing to itself). Components complete in the order their first
+    visited node's search ends, whatever the variant of the algorithm, so this is the component
+    networkx yields first."""
+    order: dict[str, int] = {}  # when each node was first visited
+    low: dict[str, int] = {}  # the earliest visited node still open that each node reaches
+    open_nodes: list[str] = []
+    is_open: set[str] = set()
+    for root in targets:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        open_nodes.append(root)
+        is_open.add(root)
+        searching = [(root, iter(targets.get(root, ())))]
+        while searching:
+            node, onward = searching[-1]
+            for target in onward:
+                if target not in order:
+                    order[target] = low[target] = len(order)
+                    open_nodes.append(target)
+                    is_open.add(target)
+                    searching.append((target, iter(targets.get(target, ()))))
+                    break
+                if target in is_open:
+                    low[node] = min(low[node], order[target])
+            else:
+                searching.pop()
+                if searching:
+                    parent = searching[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == order[node]:
+                    component = set()
+                    while True:
+                        member = open_nodes.pop()
+                        is_open.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    if len(component) > 1 or node in targets.get(node, ()):
+                        return component
+    return None
 
 
 def install_order(graph: NodeGraph) -> list[str]:

@@ -1,12 +1,13 @@
-"""The order algorithms of the lifecycle plan (resolver/lifecycle.py, graph.lexicographic_order)
-against networkx's, which they replace, on random acyclic relations: the same transitive
-reduction, the same steps, the same lexicographic topological order."""
+"""The graph algorithms written for resolver instead of importing networkx (resolver/graph.py,
+resolver/lifecycle.py) against networkx's, which they replace: on random acyclic relations the
+same transitive reduction, steps and lexicographic topological order; on random graphs the same
+cycle named."""
 from __future__ import annotations
 
 import networkx as nx
 from hypothesis import given, settings, strategies as st
 
-from resolver.graph import lexicographic_order
+from resolver.graph import cycle_in, lexicographic_order
 from resolver.lifecycle import reduce_order, steps_of
 
 
@@ -60,3 +61,34 @@ def test_lexicographic_order_is_networkx_lexicographical_topological_sort(case, 
     assert lexicographic_order(predecessors, key=position.__getitem__) == list(
         nx.lexicographical_topological_sort(graph, key=position.__getitem__))
     assert lexicographic_order(predecessors) == list(nx.lexicographical_topological_sort(graph))
+
+
+@st.composite
+def any_graph(draw) -> dict[str, list[str]]:
+    """node -> its targets in order, without duplicates; cycles and self-loops allowed, and targets
+    that are no node (a relationship to an undefined template)."""
+    count = draw(st.integers(min_value=1, max_value=12))
+    names = [f"n{i:02d}" for i in draw(st.permutations(range(count)))]
+    outside = st.sampled_from(["missing_a", "missing_b"])
+    return {name: list(dict.fromkeys(draw(st.lists(st.sampled_from(names) | outside, max_size=4))))
+            for name in names}
+
+
+def networkx_cycle(targets: dict[str, list[str]]) -> list[str]:
+    """The cycle graph.py named with networkx before cycle_in (the same steps, the same graph)."""
+    digraph = nx.DiGraph()
+    digraph.add_nodes_from(targets)
+    for node, onward in targets.items():
+        digraph.add_edges_from((node, target) for target in onward)
+    component = next((c for c in nx.strongly_connected_components(digraph)
+                      if len(c) > 1 or any(digraph.has_edge(n, n) for n in c)), None)
+    if component is None:
+        return []
+    edges = nx.find_cycle(digraph.subgraph(component), source=min(component))
+    return [edges[0][0]] + [target for _, target in edges]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(any_graph())
+def test_cycle_in_names_the_cycle_networkx_names(targets):
+    assert cycle_in(targets) == networkx_cycle(targets)
