@@ -28,6 +28,12 @@ def imported_by(code: str, cwd=REPO) -> tuple[str, set[str]]:
     return done.stdout, {name.split(".")[0] for name in modules}
 
 
+# a web server contained in a VM: an install order, relationships, lifecycle tasks
+HOSTED_WEB = blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"
+                       "  web:\n    type: cloudify.nodes.WebServer\n"
+                       "    relationships:\n      - {type: cloudify.relationships.contained_in, target: vm}\n")
+
+
 def run_main(*argv: str) -> str:
     """Code that runs `python -m resolver ARGV` in the probing interpreter, as runpy does."""
     return textwrap.dedent(f"""
@@ -53,12 +59,7 @@ def test_help_imports_no_yaml_schema_or_graph_library():
 
 
 def test_the_first_resolve_imports_no_graph_library_until_the_graph_is_read(tmp_path):
-    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
-                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"
-                                                      "  web:\n    type: cloudify.nodes.WebServer\n"
-                                                      "    relationships:\n"
-                                                      "      - {type: cloudify.relationships.contained_in, "
-                                                      "target: vm}\n")})
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "blueprint.yaml": HOSTED_WEB})
     resolve = textwrap.dedent(f"""
         from resolver import resolve
         result = resolve({os.fspath(tmp_path / "blueprint.yaml")!r})
@@ -87,12 +88,7 @@ def test_an_offline_run_of_the_command_opens_no_socket_module(tmp_path):
 def test_lifecycle_plans_import_no_graph_library(tmp_path):
     """Install and uninstall plans are ordered with graphlib and bit sets (lifecycle.py); networkx
     only when `Lifecycle.graph` is read."""
-    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
-                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"
-                                                      "  web:\n    type: cloudify.nodes.WebServer\n"
-                                                      "    relationships:\n"
-                                                      "      - {type: cloudify.relationships.contained_in, "
-                                                      "target: vm}\n")})
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "blueprint.yaml": HOSTED_WEB})
     out, modules = imported_by(run_main("-f", "json", "--lifecycle", os.fspath(tmp_path / "blueprint.yaml")),
                                cwd=tmp_path)
     result = json.loads(out)["results"][0]
