@@ -11,7 +11,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .load import paused_gc
 from .problems import Problem, Problems, ResolverError, sort_key
 from .registry import Registry
-from .sources import FileLoader, Roots, load_blueprint_catalog, load_import_rules, project_root
+from .sources import FileLoader, FolderFacts, Roots, load_blueprint_catalog, load_import_rules, project_root
 
 
 @records.frozen
@@ -162,6 +162,8 @@ class Resolver:
             where = os.path.abspath(os.fspath(blueprint_catalog))
             self.roots.append(where if os.path.isdir(where) else os.path.dirname(where))
         self.parsed = ParseCache(self.options.limits, self.options.parse_cache_chars)
+        # the folders blueprints are confined to, with their links followed once a session (roots_of)
+        self.folder_facts = FolderFacts()
         # registry name -> the source-wide fault it raised: a failed source is asked once a session
         self.registry_failures: dict = {}
 
@@ -226,9 +228,9 @@ class Resolver:
     def roots_of(self, path, loader=None) -> Roots:
         """The allowed roots for the blueprint at `path` (see Options.root)."""
         loader = loader or self.loader
-        project = self.options.root or project_root(os.fspath(path))
+        project = self.options.root or project_root(os.fspath(path), self.folder_facts)
         folders = [*self.roots, *(loader.allowed_folders() if hasattr(loader, "allowed_folders") else ())]
-        return Roots.of(os.fspath(project), folders, files=[os.fspath(path)])
+        return Roots.of(os.fspath(project), folders, files=[os.fspath(path)], realpath=self.folder_facts.realpath)
 
 
 def resolve(path, *, registries: Iterable = (), import_rules=None, blueprint_catalog=None,

@@ -157,18 +157,62 @@ def load_blueprint_catalog(path: str | os.PathLike) -> dict[str, str]:
 PROJECT_MARKERS = (".git", ".resolver.yaml")
 
 
-def project_root(blueprint: str) -> str:
+def project_root(blueprint: str, facts: "FolderFacts | None" = None) -> str:
     """The nearest folder upward from `blueprint`'s folder holding `.git` or `.resolver.yaml`
-    (the repository or the project config), else the blueprint's own folder."""
+    (the repository or the project config), else the blueprint's own folder. `facts`: what a
+    session already knows of the folders on the way up."""
+    marked = facts.marked if facts is not None else _holds_marker
     start = os.path.dirname(os.path.abspath(blueprint))
     current = start
     while True:
-        if any(os.path.exists(os.path.join(current, marker)) for marker in PROJECT_MARKERS):
+        if marked(current):
             return current
         parent = os.path.dirname(current)
         if parent == current:
             return start
         current = parent
+
+
+def _holds_marker(folder: str) -> bool:
+    return any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS)
+
+
+class FolderFacts:
+    """What a session learns once about the folders it confines blueprints to: each folder's path
+    with its links followed (`Roots.of`), and whether it holds a project marker (`project_root`).
+
+    A session keeps the text of every file it read and every parsed document, so it already takes
+    the files it reads as unchanging while it lives; it takes these folders the same way. Every
+    blueprint of a batch is confined to the same folders (registries, search paths, the catalog's
+    blueprint folders, the folders above the blueprints): without this, each blueprint followed
+    every link of each of them again, an lstat per path component. Bounded: a long-running
+    process meeting ever new folders forgets them all past `MAX_FOLDERS` and learns again.
+    """
+
+    MAX_FOLDERS = 4096
+    __slots__ = ("_real", "_marked")
+
+    def __init__(self) -> None:
+        self._real: dict[str, str] = {}
+        self._marked: dict[str, bool] = {}
+
+    def realpath(self, path: str) -> str:
+        """`os.path.realpath(path)`, learnt once."""
+        real = self._real.get(path)
+        if real is None:
+            if len(self._real) >= self.MAX_FOLDERS:
+                self._real.clear()
+            real = self._real[path] = os.path.realpath(path)
+        return real
+
+    def marked(self, folder: str) -> bool:
+        """Whether `folder` holds `.git` or `.resolver.yaml`, learnt once."""
+        known = self._marked.get(folder)
+        if known is None:
+            if len(self._marked) >= self.MAX_FOLDERS:
+                self._marked.clear()
+            known = self._marked[folder] = _holds_marker(folder)
+        return known
 
 
 def _within(path: str, folder: str) -> bool:
@@ -194,7 +238,9 @@ class Roots:
     _real_folders: dict = records.field(factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, project: str, folders: Iterable[str] = (), files: Iterable[str] = ()) -> "Roots":
+    def of(cls, project: str, folders: Iterable[str] = (), files: Iterable[str] = (), *,
+           realpath=os.path.realpath) -> "Roots":
+        """`realpath` follows a folder's links (a session's `FolderFacts.realpath` knows them)."""
         written: list[str] = []
         for folder in (project, *folders):
             path = os.path.normpath(os.path.abspath(folder))
@@ -202,7 +248,7 @@ class Roots:
                 written.append(path)
         real = []
         for path in written:
-            resolved = os.path.realpath(path)
+            resolved = realpath(path)
             if resolved not in real:
                 real.append(resolved)
         return cls(project=written[0], written=tuple(written), real=tuple(real),
@@ -259,6 +305,7 @@ class FileLoader:
         self.roots = roots
         self.limits = limits
         self._texts: dict[str, str] = {}
+        self._targets: list[str] | None = None  # `_target_folders`, once found
 
     def _clone(self, **changes) -> "FileLoader":
         fields = dict(rules=self.rules, search_paths=self.search_paths, catalog=self.catalog, http=self.http,
@@ -266,20 +313,29 @@ class FileLoader:
         fields.update(changes)
         clone = FileLoader(**fields)
         clone._texts = self._texts  # same files, same texts: share what was read
+        # same rules and catalog: a session's loader is cloned for every blueprint, each asked for them
+        clone._targets = self._target_folders()
         return clone
 
     def allowed_folders(self) -> list[str]:
         """The folders this loader's own settings make readable: search paths, the local targets
         of import rules, and the folders of the catalog's blueprints."""
-        out = list(self.search_paths)
-        for _, replacement in self.rules:
-            target = replacement[len("file:"):] if replacement.startswith("file:") else replacement
-            if scheme_of(target) or not os.path.isabs(target):
-                continue
-            out.append(target if target.endswith(("/", os.sep)) or os.path.isdir(target)
-                       else os.path.dirname(target))
-        out.extend(os.path.dirname(path) for path in self.catalog.values())
-        return out
+        return [*self.search_paths, *self._target_folders()]
+
+    def _target_folders(self) -> list[str]:
+        """The folders of the import rules' local targets and of the catalog's blueprints; found
+        once per loader and its clones, as the texts they read are."""
+        if self._targets is None:
+            out = []
+            for _, replacement in self.rules:
+                target = replacement[len("file:"):] if replacement.startswith("file:") else replacement
+                if scheme_of(target) or not os.path.isabs(target):
+                    continue
+                out.append(target if target.endswith(("/", os.sep)) or os.path.isdir(target)
+                           else os.path.dirname(target))
+            out.extend(os.path.dirname(path) for path in self.catalog.values())
+            self._targets = out
+        return self._targets
 
     def confined(self, roots: Roots | None) -> "FileLoader":
         """The same loader, reading only inside `roots` (None: anywhere)."""
