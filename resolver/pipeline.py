@@ -42,8 +42,11 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
     from .nodes import NodeBuilder
     from .plan import build_plan
 
-    def script_exists(relative: str) -> bool:
-        return loader.resource_exists(main.identity, relative)
+    if hasattr(loader, "resource_prober"):
+        script_exists = loader.resource_prober(main.identity)
+    else:
+        def script_exists(relative: str) -> bool:
+            return loader.resource_exists(main.identity, relative)
 
     model = NodeBuilder(blueprint, problems, script_exists).build()
     check_all(blueprint, model, problems)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import unicodedata
 from typing import Iterable, Protocol, Sequence
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -171,6 +172,66 @@ def project_root(blueprint: str, facts: "FolderFacts | None" = None) -> str:
         if parent == current:
             return start
         current = parent
+
+
+def _script_path(base: str, relative: str) -> str | None:
+    """The local path the script `relative` of the main blueprint `base` names; None beside a URL."""
+    if scheme_of(base):
+        return None
+    # The reference opens "<main folder>/<mapping>" as a URL: the text is stripped, a
+    # fragment or query is dropped, %-escapes are decoded, and a leading "/" stays
+    # inside the folder (so /etc/hosts is never probed).
+    text = relative.strip().split("#", 1)[0].split("?", 1)[0]
+    return os.path.normpath(os.path.dirname(base) + "/" + unquote(text))
+
+
+class ScriptProbe:
+    """`FileLoader.resource_exists` for one blueprint's scripts, for one resolve.
+
+    Every mapping string of a blueprint is first probed as a script beside it (the reference's
+    precedence), and most are plugin functions (`cloudify_aws.ec2.vpc.create`), so most probes
+    answer False. The main blueprint's folder is listed once, when it lies inside the roots; a
+    script whose first path component is no name there cannot exist, and is answered False with
+    neither a stat nor the roots' test. Any other is probed as `resource_exists` probes it. Names
+    are compared folded (case, Unicode normal form), so the listing only ever rules out, also on
+    a case-insensitive file system; on a system whose paths have other spellings (Windows' short
+    names) nothing is ruled out.
+    """
+
+    __slots__ = ("loader", "base", "prefix", "_names")
+
+    def __init__(self, loader: "FileLoader", base: str) -> None:
+        self.loader = loader
+        self.base = base
+        # the main blueprint's folder with a trailing separator; None once it cannot be listed
+        self.prefix: str | None = os.path.join(os.path.dirname(base), "") if not scheme_of(base) else None
+        self._names: frozenset[str] | None = None  # the folded names in it, once listed
+
+    def __call__(self, relative: str) -> bool:
+        candidate = _script_path(self.base, relative)
+        if candidate is None or self._ruled_out(candidate):
+            return False
+        return self.loader._allowed(candidate) and os.path.isfile(candidate)
+
+    def _ruled_out(self, candidate: str) -> bool:
+        """Whether the folder's listing shows that `candidate` does not exist."""
+        if self.prefix is None or not candidate.startswith(self.prefix):
+            return False
+        if self._names is None:
+            folder = os.path.dirname(self.prefix)
+            if os.name != "posix" or not self.loader._allowed(folder):
+                self.prefix = None
+                return False
+            try:
+                self._names = frozenset(map(_folded, os.listdir(folder)))
+            except OSError:
+                self.prefix = None
+                return False
+        return _folded(candidate[len(self.prefix):].split(os.sep, 1)[0]) not in self._names
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFD", name).casefold()
 
 
 def _holds_marker(folder: str) -> bool:
@@ -383,16 +444,12 @@ class FileLoader:
     def resource_exists(self, base: str, relative: str) -> bool:
         """Whether the script `relative` exists beside the main blueprint `base`. A path outside
         the roots is answered False without looking, so its existence is never probed."""
-        if scheme_of(base):
-            return False
-        # The reference opens "<main folder>/<mapping>" as a URL: the text is stripped, a
-        # fragment or query is dropped, %-escapes are decoded, and a leading "/" stays
-        # inside the folder (so /etc/hosts is never probed).
-        text = relative.strip().split("#", 1)[0].split("?", 1)[0]
-        candidate = os.path.normpath(os.path.dirname(base) + "/" + unquote(text))
-        if not self._allowed(candidate):
-            return False
-        return os.path.isfile(candidate)
+        candidate = _script_path(base, relative)
+        return candidate is not None and self._allowed(candidate) and os.path.isfile(candidate)
+
+    def resource_prober(self, base: str) -> "ScriptProbe":
+        """`resource_exists(base, ...)` as a function, for the many scripts of one blueprint."""
+        return ScriptProbe(self, base)
 
     def shown(self, path: str) -> str:
         """A path as a person would type it: relative to the working folder when inside it; a URL as is."""
