@@ -34,6 +34,7 @@ from .load import Map, Seq, load_yaml
 from .codes import WARNING
 from .problems import Mark, Problem, Problems
 from .schema import BLUEPRINT, PLUGIN, check as check_schema
+from .shared import SessionMemo
 from .sources import FetchError, Fetched, Loader, scheme_of
 from .versions import SUPPORTED, at_least, rank, short
 
@@ -175,6 +176,9 @@ class ParseCache:
 
     Safe from several threads: two threads parsing the same file at once both parse it and
     keep equal results; a parsed document is never changed afterwards.
+
+    `memo` holds what the session works out from the kept documents alone (shared.py); it is
+    dropped whenever a document is.
     """
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, max_chars: int = DEFAULT_PARSE_CACHE_CHARS) -> None:
@@ -183,6 +187,12 @@ class ParseCache:
         self._docs: OrderedDict[tuple, tuple[Any, tuple, int]] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
+        self._kept_ids: set[int] = set()  # id() of every document in _docs (which keeps it alive)
+        self.memo = SessionMemo()
+
+    def holds(self, doc) -> bool:
+        """Whether `doc` is a document this cache keeps (the same object, not an equal one)."""
+        return id(doc) in self._kept_ids
 
     def parse(self, key: tuple, text: str, shown: str, transform: Callable | None = None,
               schema: str = BLUEPRINT):
@@ -203,9 +213,13 @@ class ParseCache:
                 if key not in self._docs:
                     self._docs[key] = made
                     self._held += len(text)
+                    if doc is not None:
+                        self._kept_ids.add(id(doc))
                 while self._held > self.max_chars:
-                    _, (_, _, size) = self._docs.popitem(last=False)
+                    _, (dropped, _, size) = self._docs.popitem(last=False)
                     self._held -= size
+                    self._kept_ids.discard(id(dropped))
+                    self.memo.clear()
         return made[:2]
 
     def __len__(self) -> int:

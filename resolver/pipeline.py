@@ -15,6 +15,7 @@ from .imports import ImportWalker, ParseCache
 from .merge import merge
 from .problems import Mark, Problems
 from .registry import Registry
+from .shared import Shared
 from .sources import FetchError, Loader
 
 
@@ -49,7 +50,7 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
             return loader.resource_exists(main.identity, relative)
 
     model = NodeBuilder(blueprint, problems, script_exists).build()
-    check_all(blueprint, model, problems)
+    check_all(blueprint, model, problems, Shared(cache.memo, blueprint, cache.holds))
     graph = build_graph(model)
     # The lifecycle plan (lifecycle.py) needs the built model and the merged blueprint.
     graph.graph.update(model=model, blueprint=blueprint)

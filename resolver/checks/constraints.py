@@ -6,12 +6,13 @@ from ..load import value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 from ..properties import matches
 from ..versions import PRIMITIVE_TYPES
 from .functions import call_of
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for name, schema in blueprint.section("inputs").items():
         if not isinstance(schema, dict) or "default" not in schema:
             continue

@@ -9,6 +9,7 @@ from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 from ..properties import PropertyChecker
 from .shapes import misshapen
 
@@ -16,27 +17,32 @@ SCHEMAS = (("node_types", "properties"), ("relationships", "properties"), ("data
            ("policy_types", "properties"), ("policy_triggers", "parameters"))
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     if model.data_types is None:
         return
-    checker = PropertyChecker(model.data_types, problems)
     for section, key in SCHEMAS:
-        for name, body in blueprint.section(section).items():
-            schema = body.get(key) if isinstance(body, dict) else None
-            if not isinstance(schema, dict):
-                continue
-            for prop, definition in schema.items():
-                if not isinstance(definition, dict):
-                    continue
-                default = definition.get("default")
-                if default is not None:
-                    checker.value(name, prop, default, definition.get("type"), value_mark_in(definition, "default"),
-                                  what=_WHAT[section], missing=False)
-                elif not misshapen(definition.get("type")) and definition.get("type") in model.data_types:
-                    # no default: the reference still builds one from the data type's defaults, and
-                    # checks the null ones it meets there
-                    checker.value(name, prop, None, definition["type"], mark_in(schema, prop),
-                                  what=_WHAT[section], missing=False, given=False)
+        shared.each(("definitions", key), section, model.data_types, problems,
+                    lambda name, body, data_types, into: _defaults(data_types, section, key, name, body, into))
+
+
+def _defaults(data_types, section: str, key: str, name, body, problems: Problems) -> None:
+    """Every default of one definition's property schema (`key` of `body`), checked against its type."""
+    schema = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(schema, dict):
+        return
+    checker = PropertyChecker(data_types, problems)
+    for prop, definition in schema.items():
+        if not isinstance(definition, dict):
+            continue
+        default = definition.get("default")
+        if default is not None:
+            checker.value(name, prop, default, definition.get("type"), value_mark_in(definition, "default"),
+                          what=_WHAT[section], missing=False)
+        elif not misshapen(definition.get("type")) and definition.get("type") in data_types:
+            # no default: the reference still builds one from the data type's defaults, and
+            # checks the null ones it meets there
+            checker.value(name, prop, None, definition["type"], mark_in(schema, prop),
+                          what=_WHAT[section], missing=False, given=False)
 
 
 _WHAT = {"node_types": "node type", "relationships": "relationship type", "data_types": "data type",

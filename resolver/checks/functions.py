@@ -18,6 +18,7 @@ from ..functions import FUNCTION_NAMES, SELF, SOURCE, TARGET
 from ..merge import Blueprint
 from ..nodes import Model, Node
 from ..problems import Mark, Problems
+from ..shared import Shared
 from ..versions import at_least
 
 NODE, RELATIONSHIP, OUTPUTS, OTHER = "node", "relationship", "outputs", "other"
@@ -70,7 +71,7 @@ def iter_calls(value) -> Iterator[tuple[str, Any, Any]]:
             stack.extend(reversed(current))
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     checker = _Checker(blueprint, model, problems)
     for site in sites(blueprint, model):
         checker.site(site)

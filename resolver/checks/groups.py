@@ -9,11 +9,12 @@ from ..load import mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 from .policies import scaling_groups
 from .shapes import members as members_of, names
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     templates = blueprint.section("node_templates")
     groups = blueprint.section("groups")
     for name, group in groups.items():

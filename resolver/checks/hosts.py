@@ -6,9 +6,10 @@ from ..hierarchy import is_contained_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for node in model.nodes:
         containers = [rel.target_id for rel in node.relationships if is_contained_in(rel.type_hierarchy)]
         if len(containers) > 1:

@@ -10,10 +10,11 @@ from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 from ..properties import PropertyChecker, constraint_fault
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     inputs = blueprint.section("inputs")
     checker = PropertyChecker(model.data_types, problems) if model.data_types is not None else None
     for name, schema in inputs.items():

@@ -6,9 +6,10 @@ from ..load import mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for section in ("labels", "blueprint_labels"):
         for key, label in blueprint.section(section).items():
             values = label.get("values") if isinstance(label, dict) else None

@@ -5,11 +5,12 @@ from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 
 LIFECYCLE_DEPENDENCY = "cloudify.relationships.depends_on_lifecycle_operation"
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     templates = blueprint.section("node_templates")
     for name, body in templates.items():
         rels = body.get("relationships") if isinstance(body, dict) else None

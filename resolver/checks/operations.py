@@ -8,9 +8,10 @@ from ..mapping import EXECUTORS, normalise
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for section, what, groups in (("node_types", "node type", ("interfaces",)),
                                   ("relationships", "relationship type", ("source_interfaces", "target_interfaces"))):
         for name, body in blueprint.section(section).items():

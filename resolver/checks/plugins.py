@@ -8,12 +8,13 @@ from ..mapping import EXECUTORS
 from ..merge import Blueprint
 from ..nodes import PLUGIN_KEYS, Model
 from ..problems import Problems
+from ..shared import Shared
 from .shapes import unknown_keys
 
 STRING_KEYS = ("package_version", "package_name", "source", "distribution")
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for name, body in blueprint.section("plugins").items():
         mark = blueprint.mark("plugins", name)
         if not isinstance(body, dict):

@@ -7,6 +7,7 @@ from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 from ..properties import PropertyChecker
 from .shapes import members, misshapen, names
 
@@ -26,7 +27,7 @@ def scaling_groups(blueprint: Blueprint) -> dict[str, list]:
     return out
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     checker = PropertyChecker(model.data_types, problems) if model.data_types is not None else None
     _check_group_policies(blueprint, checker, problems)
     _check_policies(blueprint, problems)

@@ -7,12 +7,13 @@ from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 
 UNBOUNDED = "UNBOUNDED"
 _INSTANCE_DEFAULTS = {"default_instances": 1, "min_instances": 0, "max_instances": -1}
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for name, body in blueprint.section("node_templates").items():
         if isinstance(body, dict):
             _check_instances(name, body, problems)

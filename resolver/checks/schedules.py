@@ -18,6 +18,7 @@ from ..load import value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 
 WEEKDAYS = ("su", "mo", "tu", "we", "th", "fr", "sa")
 # one period: a number, an optional blank, a unit (singular or plural, long or short)
@@ -29,7 +30,7 @@ _ABSOLUTE_FORMATS = ("%Y-%m-%d %H:%M", "%H:%M")
 _NOT_ZONES = frozenset(("localtime", "Factory"))
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     settings = blueprint.scalars.get("deployment_settings")
     schedules = settings.get("default_schedules") if isinstance(settings, dict) else None
     if not isinstance(schedules, dict):

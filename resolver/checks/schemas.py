@@ -10,6 +10,7 @@ from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 from ..properties import CONSTRAINT_ARGUMENTS
 from ..versions import OBJECT_TYPES, PRIMITIVE_TYPES, at_least, type_minimum
 from .shapes import misshapen, named, unknown_keys
@@ -25,9 +26,9 @@ TYPE_NAMES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)
 
 
 class _Schemas:
-    def __init__(self, blueprint: Blueprint, model: Model, problems: Problems) -> None:
-        self.version = blueprint.dsl_version
-        self.data_types = model.data_types
+    def __init__(self, version: str, data_types, problems: Problems) -> None:
+        self.version = version
+        self.data_types = data_types
         self.problems = problems
         # the schema keys this DSL version does not have yet (none from 1_4 on)
         self.gated = tuple((key, minimum) for key, minimum in KEY_GATES if not at_least(self.version, minimum))
@@ -111,26 +112,40 @@ class _Schemas:
                                   value_mark_in(constraint, operator))
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     if model.data_types is None:
         return
-    schemas = _Schemas(blueprint, model, problems)
-    for name, body in blueprint.section("data_types").items():
+    version = blueprint.dsl_version
+
+    def data_type(name, body, data_types, into: Problems) -> None:
         if name in TYPE_NAMES:
-            problems.add("primitive-redefined", f"data type {name!r} redefines a primitive type",
-                         blueprint.mark("data_types", name))
+            into.add("primitive-redefined", f"data type {name!r} redefines a primitive type",
+                     blueprint.mark("data_types", name))
         if isinstance(body, dict):
-            schemas.properties(body.get("properties"), f"data type {name!r}", DATA_TYPE_KEYS)
-    for section, what, groups in (("node_types", "node type", ("interfaces",)),
-                                  ("relationships", "relationship type", ("source_interfaces", "target_interfaces"))):
-        for name, body in blueprint.section(section).items():
+            _Schemas(version, data_types, into).properties(body.get("properties"), f"data type {name!r}",
+                                                           DATA_TYPE_KEYS)
+
+    def typed(what: str, groups: tuple):
+        def run(name, body, data_types, into: Problems) -> None:
             if isinstance(body, dict):
+                schemas = _Schemas(version, data_types, into)
                 schemas.properties(body.get("properties"), f"{what} {name!r}", None)
                 for group in groups:
                     schemas.operation_inputs(body.get(group), f"{what} {name!r}")
-    inputs = blueprint.section("inputs")
-    for name, schema in inputs.items():
+        return run
+
+    def workflow(name, body, data_types, into: Problems) -> None:
+        if isinstance(body, dict):
+            _Schemas(version, data_types, into).properties(body.get("parameters"), f"workflow {name!r}",
+                                                           PARAMETER_KEYS)
+
+    # the findings about one definition depend on it, the DSL version and the data types alone
+    what = ("schemas", version)
+    shared.each(what, "data_types", model.data_types, problems, data_type)
+    shared.each(what, "node_types", model.data_types, problems, typed("node type", ("interfaces",)))
+    shared.each(what, "relationships", model.data_types, problems,
+                typed("relationship type", ("source_interfaces", "target_interfaces")))
+    schemas = _Schemas(version, model.data_types, problems)
+    for name, schema in blueprint.section("inputs").items():
         schemas.one(schema, f"input {name!r}", INPUT_KEYS)
-    for name, workflow in blueprint.section("workflows").items():
-        if isinstance(workflow, dict):
-            schemas.properties(workflow.get("parameters"), f"workflow {name!r}", PARAMETER_KEYS)
+    shared.each(what, "workflows", model.data_types, problems, workflow)

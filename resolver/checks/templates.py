@@ -5,11 +5,12 @@ from ..load import mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 
 TEMPLATE_KEYS = ("type", "properties", "instances", "capabilities", "interfaces", "relationships")
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for name, body in blueprint.section("node_templates").items():
         for key in body if isinstance(body, dict) else ():
             if key not in TEMPLATE_KEYS:

@@ -9,6 +9,7 @@ from ..load import mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 from ..versions import at_least
 
 SECTIONS = (("data_types", "cloudify_dsl_1_2"), ("policies", "cloudify_dsl_1_3"), ("resource_tags", "cloudify_dsl_1_3"))
@@ -27,7 +28,7 @@ def gate(problems: Problems, version: str, what: str, minimum: str, mark) -> Non
                      hint=f"Raise tosca_definitions_version to {minimum} or remove it.")
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     version = blueprint.dsl_version
     if "description" in blueprint.scalars:
         origin = next(f for f in blueprint.files if "description" in f.doc)

@@ -6,13 +6,14 @@ from ..load import mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
+from ..shared import Shared
 from .shapes import unknown_keys
 
 WORKFLOW_KEYS = ("mapping", "parameters", "is_cascading", "availability_rules")
 NODE_INSTANCES_ACTIVE = ("all", "partial", "none")
 
 
-def check(blueprint: Blueprint, model: Model, problems: Problems) -> None:
+def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for name, workflow in blueprint.section("workflows").items():
         if not isinstance(workflow, dict):
             continue

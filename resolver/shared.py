@@ -1,0 +1,180 @@
+"""What a session works out once from the documents it keeps parsed, for every blueprint using them.
+
+Most blueprints of a batch import the same files (Cloudify's types, a handful of plugin YAMLs),
+and the session keeps each parsed once (`imports.ParseCache`): the same `Map` objects reach every
+blueprint that imports them. A finding about one definition of such a document (a type's
+property defaults checked against their types, its schemas' keys) depends on that definition and
+on little else of the blueprint (its DSL version, its data types); a session works it out for the
+first blueprint and replays it for the next ones, which report exactly what they would have
+reported themselves.
+
+    shared = Shared(cache.memo, blueprint, cache.holds)      # one blueprint (pipeline.run)
+    shared.each(("rule", dsl_version), "node_types", data_types, problems, run)
+
+Definitions are known by identity. A memo entry keeps the objects its key names alive, so an
+identity is never reused while the key is held; only definitions of documents the session keeps
+are memoised (a namespaced copy, made for one blueprint, is not), and the session drops the whole
+memo whenever it drops a document, so the memo is bounded as the parse cache is.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .load import Map
+from .problems import Problems
+
+
+class SessionMemo:
+    """A session's memo (see the module's docstring); `ParseCache` owns it and clears it."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: dict[tuple, Any] = {}
+
+    def clear(self) -> None:
+        self.values = {}  # a new dict: a thread replaying from the old one keeps a consistent view
+
+
+class Shared:
+    """One blueprint's access to its session's memo.
+
+    `held(doc)` says whether the session keeps the parsed document `doc` (`ParseCache.holds`).
+    """
+
+    __slots__ = ("memo", "blueprint", "held", "_chains")
+
+    # a definition whose findings differ with more sets of data types than this is no longer kept
+    MAX_VARIANTS = 8
+
+    def __init__(self, memo: SessionMemo | None, blueprint, held: Callable[[Any], bool]) -> None:
+        self.memo = memo
+        self.blueprint = blueprint
+        self.held = held
+        self._chains: dict[str, _Chain] = {}  # data type name -> what it stands for in this blueprint
+
+    def each(self, what: tuple, section: str, data_types, problems: Problems,
+             run: Callable[[Any, Any, Any, Problems], None]) -> None:
+        """`run(name, body, data_types, problems)` for every entry of the merged `section`, in
+        order: report the findings about that one definition.
+
+        `data_types` is the blueprint's `hierarchy.TypeTable` of data types (None for none), and
+        `what` names the rule and everything else the findings depend on (the DSL version):
+        `run` must report the same problems, in the same order, whenever the entry, `what` and
+        the data types it asks about (by `in` and `get`) are the same. For an entry that a
+        document the session keeps holds, `run` gets a view of the data types that notes what it
+        asks; the next blueprint whose data types answer the same (the same definitions, by
+        identity, all along their `derived_from` chains) is given the problems again without
+        running it."""
+        entries = self.blueprint.section(section)
+        if self.memo is None:
+            for name, body in entries.items():
+                run(name, body, data_types, problems)
+            return
+        origins = self.blueprint.origins.get(section, {})
+        groups: dict[int, tuple | None] = {}  # id(source file) -> (its entries, their findings) or None
+        for name, body in entries.items():
+            source = origins.get(name)
+            group = groups.get(id(source), _UNSET)
+            if group is _UNSET:
+                group = groups[id(source)] = self._findings(what, section, source)
+            if group is None or group[0].get(name) is not body:
+                run(name, body, data_types, problems)
+                continue
+            variants = group[1].get(name)
+            if variants is None:
+                variants = group[1][name] = []
+            for asked, found in variants:  # (the data types asked about, the findings), most often one
+                if not asked or self._alike(data_types, asked):
+                    break
+            else:
+                local = Problems()
+                view = _Asking(data_types, self._chain) if data_types is not None else None
+                run(name, body, view, local)
+                found = tuple(local)
+                if len(variants) < self.MAX_VARIANTS:
+                    variants.append((view.asked if view is not None else {}, found))
+            if found:
+                problems.extend(found)
+
+    def _findings(self, what: tuple, section: str, source) -> tuple | None:
+        """(the entries of `section` in `source`'s document, the findings by entry name) when the
+        session keeps that document; None otherwise."""
+        if source is None or not self.held(source.doc):
+            return None
+        entries = source.doc.get(section)
+        if not isinstance(entries, dict):
+            return None
+        key = (what, section, id(entries))
+        found = self.memo.values.get(key)
+        if found is None:
+            # the entries kept alive with their findings: the identity in the key stays theirs
+            found = self.memo.values[key] = (entries, {})
+        return found
+
+    def _alike(self, data_types, asked: dict) -> bool:
+        """Whether every data type name in `asked` stands for the same definitions here."""
+        for name, chain in asked.items():
+            if self._chain(data_types, name) is not chain:
+                return False
+        return True
+
+    def _chain(self, data_types, name: str) -> "_Chain":
+        """What the data type `name` stands for in this blueprint: the definitions it is made of,
+        its own, its parent's and so on up to a root, a parent that is not there, or a cycle (all
+        that hierarchy.TypeTable reads to resolve it); one object for the session's every
+        blueprint where they are the same definitions."""
+        chain = self._chains.get(name)
+        if chain is None:
+            entries = data_types.entries
+            bodies = []
+            seen = set()
+            current = name
+            while isinstance(current, str) and current in entries and current not in seen:
+                seen.add(current)
+                body = entries[current]
+                bodies.append(body)
+                current = body.get("derived_from") if isinstance(body, Map) else None
+            key = ("data type chain", name, tuple(map(id, bodies)))
+            chain = self.memo.values.get(key)
+            if chain is None:
+                chain = self.memo.values[key] = _Chain(tuple(bodies))
+            self._chains[name] = chain
+        return chain
+
+
+class _Chain:
+    """The definitions a data type name stands for (`Shared._chain`), kept alive by it."""
+
+    __slots__ = ("bodies",)
+
+    def __init__(self, bodies: tuple) -> None:
+        self.bodies = bodies
+
+
+class _Asking:
+    """A blueprint's data types (`hierarchy.TypeTable`) as one rule sees them, noting each name
+    asked about with what it stands for (`Shared._chain`)."""
+
+    __slots__ = ("table", "chain", "asked")
+
+    def __init__(self, table, chain) -> None:
+        self.table = table
+        self.chain = chain
+        self.asked: dict = {}
+
+    def _note(self, name) -> None:
+        # a name that is no string is no data type in any blueprint: nothing to note
+        if isinstance(name, str) and name not in self.asked:
+            self.asked[name] = self.chain(self.table, name)
+
+    def __contains__(self, name) -> bool:
+        self._note(name)
+        return name in self.table
+
+    def get(self, name):
+        self._note(name)
+        return self.table.get(name)
+
+
+_UNSET = object()
