@@ -192,13 +192,17 @@ class Mapper:
         other._routes = self._routes
         return other
 
+    def candidates(self, mapping: str) -> tuple[str, ...]:
+        """The declared plugins whose names prefix `mapping` (as `name.`), in declaration order."""
+        return tuple(name for name in self.names if mapping.startswith(name + "."))
+
     def _route(self, mapping: str) -> tuple[str | None, tuple[str, ...]]:
         """How `mapping` runs, in the reference's precedence: (the script input it fills, ()) for a
         URL, a local file, an inline script or another blueprint's namespace; else (None, the
         declared plugins whose names prefix it)."""
         route = self._routes.get(mapping)
         if route is None:
-            candidates = tuple(name for name in self.names if mapping.startswith(name + "."))
+            candidates = self.candidates(mapping)
             is_url = bool(_scheme(mapping))
             exists = not is_url and self.script_exists(_relative(mapping))
             inline = not is_url and not exists and "\n" in mapping.strip()

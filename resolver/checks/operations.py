@@ -14,16 +14,21 @@ from ..shared import Shared
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for section, what, groups in (("node_types", "node type", ("interfaces",)),
                                   ("relationships", "relationship type", ("source_interfaces", "target_interfaces"))):
-        for name, body in blueprint.section(section).items():
-            for group in groups:
-                for iface, op_name, raw in _operations(body, group):
-                    executor = raw.get("executor") if isinstance(raw, dict) else None
-                    if executor is not None and executor not in EXECUTORS:
-                        problems.add("operation-executor-invalid",
-                                     f"{what} {name!r}: operation '{iface}.{op_name}' has executor {executor!r}",
-                                     value_mark_in(raw, "executor"))
+        # a definition's executors are judged by it alone
+        shared.each(("operation executors",), section, None, problems,
+                    lambda name, body, _, into: _executors(what, groups, name, body, into))
     if model.mapper is not None and model.relationship_types is not None:
         _relationship_type_mappings(blueprint, model, problems)
+
+
+def _executors(what: str, groups: tuple, name, body, problems: Problems) -> None:
+    for group in groups:
+        for iface, op_name, raw in _operations(body, group):
+            executor = raw.get("executor") if isinstance(raw, dict) else None
+            if executor is not None and executor not in EXECUTORS:
+                problems.add("operation-executor-invalid",
+                             f"{what} {name!r}: operation '{iface}.{op_name}' has executor {executor!r}",
+                             value_mark_in(raw, "executor"))
 
 
 def _operations(body, group: str):
@@ -46,6 +51,10 @@ def _relationship_type_mappings(blueprint: Blueprint, model: Model, problems: Pr
             interfaces = body.get(group)
             for iface, op_name, raw in _operations(body, group):
                 op = normalise(raw, mark_in(interfaces[iface], op_name), problems, f"{iface}.{op_name}")
+                if op.implementation and mapper.candidates(op.implementation):
+                    # it names a declared plugin: whether it runs a script or that plugin's function,
+                    # it names something (and the file probe, the costly part, is not needed to know)
+                    continue
                 mapper.map(op, op_name=op_name, code="relationship-operation-unmapped",
                            context=f"relationship type {name!r}")
     problems.extend(p for p in quiet if p.code == "relationship-operation-unmapped")
