@@ -347,13 +347,14 @@ class ImportWalker:
                 for name, body in entries.items():
                     if name not in parents and isinstance(name, str):
                         parent = body.get("derived_from") if isinstance(body, Map) else None
-                        where = body.value_mark("derived_from") if isinstance(body, Map) else None
-                        parents[name] = (parent if isinstance(parent, str) else None, where, source.chain)
+                        parents[name] = (parent if isinstance(parent, str) else None, body, source.chain)
             lengths: dict[str, int] = {}
             for name in parents:
                 length = _chain_length(name, parents, lengths, limits.max_type_depth)
                 if length > limits.max_type_depth:
-                    _, where, chain = parents[name]
+                    _, body, chain = parents[name]
+                    # the mark made for the one type reported, not for every type of every file
+                    where = body.value_mark("derived_from") if isinstance(body, Map) else None
                     self.problems.add("type-hierarchy-too-deep",
                                       f"{section} {name!r} is derived through more than {limits.max_type_depth} "
                                       "types", where, chain=chain[:-1],
