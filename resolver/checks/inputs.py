@@ -32,12 +32,18 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
             _default(name, schema, checker, problems)
     if checker is None:
         return
-    for workflow, body in blueprint.section("workflows").items():
-        parameters = body.get("parameters") if isinstance(body, dict) else None
-        for name, schema in parameters.items() if isinstance(parameters, dict) else ():
-            if isinstance(schema, dict) and schema.get("default") is not None:
-                checker.value(name, name, schema["default"], schema.get("type"), value_mark_in(schema, "default"),
-                              what=f"workflow {workflow!r} parameter")
+    # a workflow's parameters are judged by it and the data types they name alone
+    shared.each(("workflow parameters",), "workflows", model.data_types, problems, _parameters)
+
+
+def _parameters(workflow, body, data_types, problems: Problems) -> None:
+    """The defaults of one workflow's parameters, against their types."""
+    parameters = body.get("parameters") if isinstance(body, dict) else None
+    checker = PropertyChecker(data_types, problems)
+    for name, schema in parameters.items() if isinstance(parameters, dict) else ():
+        if isinstance(schema, dict) and schema.get("default") is not None:
+            checker.value(name, name, schema["default"], schema.get("type"), value_mark_in(schema, "default"),
+                          what=f"workflow {workflow!r} parameter")
 
 
 def _default(name: str, schema: dict, checker: PropertyChecker | None, problems: Problems) -> None:

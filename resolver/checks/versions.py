@@ -45,9 +45,9 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
                 gate(problems, version, f"plugin key {key!r}", PLUGIN_GATES[key], mark_in(body, key))
     for section, groups in (("node_types", ("interfaces",)),
                             ("relationships", ("source_interfaces", "target_interfaces"))):
-        for body in blueprint.section(section).values():
-            for group in groups:
-                _operation_keys(body.get(group) if isinstance(body, dict) else None, version, problems)
+        # a definition's operation keys are judged by it and the version alone
+        shared.each(("operation keys", version), section, None, problems,
+                    lambda name, body, _, into: _type_operation_keys(body, groups, version, into))
     for body in blueprint.section("node_templates").values():
         if not isinstance(body, dict):
             continue
@@ -62,6 +62,11 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     for workflow in blueprint.section("workflows").values():
         if isinstance(workflow, dict) and "availability_rules" in workflow:
             gate(problems, version, "availability_rules", "cloudify_dsl_1_4", mark_in(workflow, "availability_rules"))
+
+
+def _type_operation_keys(body, groups: tuple, version: str, problems: Problems) -> None:
+    for group in groups:
+        _operation_keys(body.get(group) if isinstance(body, dict) else None, version, problems)
 
 
 def _operation_keys(interfaces, version: str, problems: Problems) -> None:
