@@ -109,7 +109,15 @@ class Batch:
         rest = self.tasks[1:]
         workers = min(self.jobs, len(rest) // MIN_PER_WORKER)
         if workers <= 1:
-            results.extend(map(self._here, rest))
+            from .load import paused_gc
+
+            # Each resolve pauses the cyclic collector (load.paused_gc); between two of them it
+            # would run, and every few blueprints scan the whole heap, which the session's parse
+            # cache and the results already made keep growing (about a tenth of a corpus batch).
+            # Resolving makes next to no cycles (the corpus batch leaves some 10,000 objects for
+            # the collector), so the collector stays paused for the whole batch.
+            with paused_gc():
+                results.extend(map(self._here, rest))
             return results
         results.extend(self._in_workers(rest, workers))
         return results
