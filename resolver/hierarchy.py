@@ -28,7 +28,9 @@ class TypeTable:
     """Resolved node types, relationship types or data types of one blueprint."""
 
     def __init__(self, blueprint: Blueprint, section: str, problems: Problems,
-                 interface_groups: tuple[str, ...]) -> None:
+                 interface_groups: tuple[str, ...], shared=None) -> None:
+        """`shared` (shared.Shared): the session's blueprints share the resolved types that are
+        definitions of kept documents all the way up."""
         self.blueprint = blueprint
         self.section = section
         self.entries = blueprint.section(section)
@@ -36,6 +38,14 @@ class TypeTable:
         self.groups = interface_groups
         self._sound: dict[str, bool] = {}  # type name -> its chain reaches a root (`check`)
         self._done: dict[str, ResolvedType] = {}  # type name -> resolved, for the sound ones asked for
+        self.shared = shared
+        self._shared_names: set[str] = set()  # the types in _done that the session shares
+
+    def __getstate__(self) -> dict:
+        # A result sent from a worker process (batch.py) carries the model and so its tables; the
+        # session's memo (and its parse cache's lock) stays in the session: what it resolved is
+        # in `_done`, and anything else is resolved on its own.
+        return dict(self.__dict__, shared=None)
 
     def __contains__(self, name) -> bool:
         return isinstance(name, str) and name in self.entries
@@ -60,9 +70,22 @@ class TypeTable:
             current = body.get("derived_from") if isinstance(body, Map) else None
         base = self._done[current] if current is not None else None
         for type_name in reversed(chain):
-            base = self._extend(base, type_name)
+            base = self._extended(base, type_name)
             self._done[type_name] = base
         return base
+
+    def _extended(self, parent: ResolvedType | None, name: str) -> ResolvedType:
+        """`_extend`, made once per session when `name` and all its ancestors are definitions of
+        documents the session keeps: the same parent (a shared one) and the same definition extend
+        alike, for every blueprint."""
+        body = self.entries.get(name)
+        if (self.shared is None or (parent is not None and parent.name not in self._shared_names)
+                or not self.shared.kept(self.section, name, body)):
+            return self._extend(parent, name)
+        self._shared_names.add(name)
+        # by name too: an alias (*anchor) gives two types the very same definition
+        return self.shared.made(("resolved type", self.section, self.groups, name, id(parent), id(body)),
+                                (parent, body), lambda: self._extend(parent, name))
 
     def check(self, name: str) -> bool:
         """Whether the `derived_from` chain of the type `name` reaches a root. A missing parent or a

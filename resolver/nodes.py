@@ -130,14 +130,15 @@ class NodeBuilder:
     template, as it would be without the sharing.
     """
 
-    def __init__(self, blueprint: Blueprint, problems: Problems, script_exists) -> None:
+    def __init__(self, blueprint: Blueprint, problems: Problems, script_exists, shared=None) -> None:
+        """`shared` (shared.Shared): what the session's blueprints share (resolved types)."""
         self.bp = blueprint
         problems = _Tally(problems)
         self.problems = problems
-        self.node_types = TypeTable(blueprint, "node_types", problems, ("interfaces",))
+        self.node_types = TypeTable(blueprint, "node_types", problems, ("interfaces",), shared)
         self.rel_types = TypeTable(blueprint, "relationships", problems,
-                                   ("source_interfaces", "target_interfaces"))
-        self.data_types = TypeTable(blueprint, "data_types", problems, ())
+                                   ("source_interfaces", "target_interfaces"), shared)
+        self.data_types = TypeTable(blueprint, "data_types", problems, (), shared)
         self.plugins = self._plugins()
         self.mapper = Mapper(self.plugins, script_exists, blueprint.namespaces_mapping, problems)
         self.checker = PropertyChecker(self.data_types, problems)

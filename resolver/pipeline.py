@@ -49,8 +49,9 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
         def script_exists(relative: str) -> bool:
             return loader.resource_exists(main.identity, relative)
 
-    model = NodeBuilder(blueprint, problems, script_exists).build()
-    check_all(blueprint, model, problems, Shared(cache.memo, blueprint, cache.holds))
+    shared = Shared(cache.memo, blueprint, cache.holds)
+    model = NodeBuilder(blueprint, problems, script_exists, shared).build()
+    check_all(blueprint, model, problems, shared)
     graph = build_graph(model)
     # The lifecycle plan (lifecycle.py) needs the built model and the merged blueprint.
     graph.graph.update(model=model, blueprint=blueprint)

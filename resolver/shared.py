@@ -97,6 +97,26 @@ class Shared:
             if found:
                 problems.extend(found)
 
+    def kept(self, section: str, name, body) -> bool:
+        """Whether `body`, the entry `name` of the merged `section`, is the very object that a
+        document the session keeps holds there (not a copy made for this blueprint)."""
+        source = self.blueprint.origin(section, name)
+        if self.memo is None or source is None or not self.held(source.doc):
+            return False
+        entries = source.doc.get(section)
+        return isinstance(entries, dict) and entries.get(name) is body
+
+    def made(self, key: tuple, keep: tuple, make: Callable[[], Any]) -> Any:
+        """`make()`, once per session for `key`, whose identities (`id`) name the objects `keep`
+        holds (kept alive with the value). `make` must give an equal value whenever those objects
+        are the same, and report nothing."""
+        if self.memo is None:
+            return make()
+        found = self.memo.values.get(key)
+        if found is None:
+            found = self.memo.values[key] = (keep, make())
+        return found[1]
+
     def _findings(self, what: tuple, section: str, source) -> tuple | None:
         """(the entries of `section` in `source`'s document, the findings by entry name) when the
         session keeps that document; None otherwise."""

@@ -102,3 +102,29 @@ def test_a_namespaced_copy_is_judged_for_its_blueprint(tmp_path):
     session = Resolver()
     for main in ("fine.yaml", "spaced.yaml", "boolean.yaml", "spaced.yaml"):
         assert _report(session, root / main) == _report(Resolver(), root / main), main
+
+
+def test_two_types_of_one_definition_stay_two(tmp_path):
+    # an alias gives two names the very same definition: what is shared is shared by name too
+    root = write_tree(tmp_path, {
+        "types.yaml": BASIC_TYPES,
+        "twins.yaml": """\
+            node_types:
+              lib.A: &twin
+                derived_from: cloudify.nodes.Root
+                properties:
+                  size: {type: integer, default: 2}
+              lib.B: *twin
+            """,
+        "blueprint.yaml": blueprint("""\
+            node_templates:
+              a: {type: lib.A}
+              b: {type: lib.B}
+            """, "twins.yaml"),
+    })
+    session = Resolver()
+    for _ in range(2):
+        result = session.resolve(root / "blueprint.yaml")
+        assert result.ok, result.problems
+        assert [node["type_hierarchy"][-1] for node in result.plan["nodes"]] == ["lib.A", "lib.B"]
+        assert to_json([result]) == _report(Resolver(), root / "blueprint.yaml")
