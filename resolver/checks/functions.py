@@ -73,12 +73,14 @@ def iter_calls(value) -> Iterator[tuple[str, Any, Any]]:
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     checker = _Checker(blueprint, model, problems)
-    for site in sites(blueprint, model):
+    for site in sites(blueprint, model, checker.call_free):
         checker.site(site)
 
 
-def sites(blueprint: Blueprint, model: Model) -> Iterator[Site]:
-    """Every value the reference scans, in its order, with its scope."""
+def sites(blueprint: Blueprint, model: Model, call_free=frozenset()) -> Iterator[Site]:
+    """Every value the reference scans, in its order, with its scope; but operation inputs whose
+    id is in `call_free` (values known to hold no call: the nodes of one type share their
+    operations' records, whose inputs are met again and again) are passed over."""
     templates = blueprint.section("node_templates")
     by_id = {node.id: node for node in model.nodes}
     for node in model.nodes:
@@ -90,13 +92,17 @@ def sites(blueprint: Blueprint, model: Model) -> Iterator[Site]:
             for capability in capabilities.values():
                 if isinstance(capability, dict):
                     yield Site(capability.get("properties"), NODE, where, node.mark, node)
+        op_where = f"{where}, operation inputs"
         for op in node.operations.values():
-            yield Site(op.inputs, NODE, f"{where}, operation inputs", node.mark, node)
+            if id(op.inputs) not in call_free:
+                yield Site(op.inputs, NODE, op_where, node.mark, node)
         for rel in node.relationships:
             target = by_id.get(rel.target_id)
             rel_where = f"relationship {rel.type!r} of node {node.id!r}"
-            for op in list(rel.source_operations.values()) + list(rel.target_operations.values()):
-                yield Site(op.inputs, RELATIONSHIP, rel_where, rel.mark, node, target)
+            for ops in (rel.source_operations, rel.target_operations):
+                for op in ops.values():
+                    if id(op.inputs) not in call_free:
+                        yield Site(op.inputs, RELATIONSHIP, rel_where, rel.mark, node, target)
     for name, output in blueprint.section("outputs").items():
         yield Site(output, OUTPUTS, f"output {name!r}", blueprint.mark("outputs", name))
     for name, policy in blueprint.section("policies").items():
