@@ -535,7 +535,13 @@ class ImportWalker:
         if namespace:
             from .merge import apply_namespace
 
-            doc = apply_namespace(doc, namespace)
+            if self.cache.holds(doc):
+                # the same kept document under the same namespace: one copy for the whole session
+                # (a namespaced copy is never changed either)
+                doc = self.cache.memo.made(("namespaced", id(doc), namespace), (doc,),
+                                           lambda: apply_namespace(doc, namespace))
+            else:
+                doc = apply_namespace(doc, namespace)
         resolved = file_key(f"{plugin.location}/{read_file}", self.base) if plugin is not None else key
         self._answer(current, spec, Answer(
             written=spec.written, importer=file_key(current.identity, self.base), namespace=namespace,

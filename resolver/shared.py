@@ -35,6 +35,15 @@ class SessionMemo:
     def clear(self) -> None:
         self.values = {}  # a new dict: a thread replaying from the old one keeps a consistent view
 
+    def made(self, key: tuple, keep: tuple, make: Callable[[], Any]) -> Any:
+        """`make()`, once per session for `key`, whose identities (`id`) name the objects `keep`
+        holds (kept alive with the value). `make` must give an equal value whenever those objects
+        are the same, and report nothing."""
+        found = self.values.get(key)
+        if found is None:
+            found = self.values[key] = (keep, make())
+        return found[1]
+
 
 class Shared:
     """One blueprint's access to its session's memo.
@@ -107,15 +116,8 @@ class Shared:
         return isinstance(entries, dict) and entries.get(name) is body
 
     def made(self, key: tuple, keep: tuple, make: Callable[[], Any]) -> Any:
-        """`make()`, once per session for `key`, whose identities (`id`) name the objects `keep`
-        holds (kept alive with the value). `make` must give an equal value whenever those objects
-        are the same, and report nothing."""
-        if self.memo is None:
-            return make()
-        found = self.memo.values.get(key)
-        if found is None:
-            found = self.memo.values[key] = (keep, make())
-        return found[1]
+        """`SessionMemo.made` of the session's memo (`make()` when there is none)."""
+        return make() if self.memo is None else self.memo.made(key, keep, make)
 
     def _findings(self, what: tuple, section: str, source) -> tuple | None:
         """(the entries of `section` in `source`'s document, the findings by entry name) when the
