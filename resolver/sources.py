@@ -6,6 +6,7 @@ deterministic for the same files on disk; the network is used only when `online`
 """
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -208,14 +209,17 @@ class ScriptProbe:
         self._names: frozenset[str] | None = None  # the folded names in it, once listed
 
     def __call__(self, relative: str) -> bool:
-        candidate = _script_path(self.base, relative)
-        if candidate is None or self._ruled_out(candidate):
+        if self._ruled_out(relative):
             return False
-        return self.loader._allowed(candidate) and os.path.isfile(candidate)
+        candidate = _script_path(self.base, relative)
+        return candidate is not None and self.loader._allowed(candidate) and os.path.isfile(candidate)
 
-    def _ruled_out(self, candidate: str) -> bool:
-        """Whether the folder's listing shows that `candidate` does not exist."""
-        if self.prefix is None or not candidate.startswith(self.prefix):
+    def _ruled_out(self, relative: str) -> bool:
+        """Whether the folder's listing shows that the script `relative` does not exist."""
+        if self.prefix is None:
+            return False
+        first = _first_name(relative)
+        if first is None:
             return False
         if self._names is None:
             folder = os.path.dirname(self.prefix)
@@ -227,7 +231,20 @@ class ScriptProbe:
             except OSError:
                 self.prefix = None
                 return False
-        return _folded(candidate[len(self.prefix):].split(os.sep, 1)[0]) not in self._names
+        return first not in self._names
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_name(relative: str) -> str | None:
+    """The first path component (folded) of the script `relative` below the main blueprint's
+    folder, as `_script_path` names it; None when the path leaves the folder or is the folder.
+    A pure function of the text: the many blueprints of a batch map the same strings."""
+    text = unquote(relative.strip().split("#", 1)[0].split("?", 1)[0])
+    # "<folder>/<text>": leading slashes stay inside the folder, ".." may leave it (POSIX only:
+    # the listing is used on POSIX alone)
+    inside = posixpath.normpath(text.lstrip("/") or ".")
+    first = inside.split("/", 1)[0]
+    return None if first in (".", "..") else _folded(first)
 
 
 def _folded(name: str) -> str:
