@@ -383,6 +383,7 @@ class FileLoader:
         self.roots = roots
         self.limits = limits
         self._texts: dict[str, str] = {}
+        self._shown: dict[str, str] = {}  # path -> `shown(path)`, from this loader's cwd
         self._targets: list[str] | None = None  # `_target_folders`, once found
 
     def _clone(self, **changes) -> "FileLoader":
@@ -391,6 +392,8 @@ class FileLoader:
         fields.update(changes)
         clone = FileLoader(**fields)
         clone._texts = self._texts  # same files, same texts: share what was read
+        if clone.cwd == self.cwd:
+            clone._shown = self._shown
         # same rules and catalog: a session's loader is cloned for every blueprint, each asked for them
         clone._targets = self._target_folders()
         return clone
@@ -472,8 +475,15 @@ class FileLoader:
         """A path as a person would type it: relative to the working folder when inside it; a URL as is."""
         if "://" in path:
             return path
-        rel = os.path.relpath(path, self.cwd)
-        return path if rel.startswith("..") else rel
+        shown = self._shown.get(path)
+        if shown is None:
+            rel = os.path.relpath(path, self.cwd)
+            shown = path if rel.startswith("..") else rel
+            if os.path.isabs(path) and os.path.isabs(self.cwd):
+                # kept: every blueprint of a session shows the same imported files (17,000 times
+                # over the corpus batch); a relative path would depend on the process's folder
+                self._shown[path] = shown
+        return shown
 
     # -- internals --------------------------------------------------------------------
     def _allowed(self, path: str) -> bool:
