@@ -11,6 +11,7 @@ import contextlib
 import gc
 import sys
 import threading
+from array import array
 
 import yaml
 
@@ -96,28 +97,56 @@ class _Placed:
 class Map(_Placed, dict):
     """A YAML mapping with the marks of itself, its keys and its values.
 
-    `mark` is the mapping's own `Mark`. The marks of its entries are kept by key in `_at`, each
-    one int (both positions, in the file `_file`) or a pair (key mark, value mark or None), and
-    are made into `Mark`s only when asked for: a blueprint has many more entries than problems.
+    `mark` is the mapping's own `Mark`. Each entry's marks are kept as one int (both positions, in
+    the file `_file`) or a pair (key mark, value mark or None), and are made into `Mark`s only when
+    asked for: a blueprint has many more entries than problems. They are kept in one of two forms.
+    As loaded: `_keys` is the `_Shape` of the mapping (its keys in order, shared by every mapping
+    of the file written with the same keys) and `_at` where its ints start in the shape's
+    `records`, the file's array of them; a file repeats a few shapes thousands of times, so an
+    entry costs 8 bytes where a dict of ints by key cost over 60. Built or changed by code
+    (`derive`, merge keys, `copy_key_mark`) or with a position an int cannot hold: `_keys` is None
+    and `_at` a dict by key.
     """
 
-    __slots__ = ("_place", "_file", "_at")
+    __slots__ = ("_place", "_file", "_keys", "_at")
 
     def __init__(self, *args, mark: Mark | None = None) -> None:
         super().__init__(*args)
         self.mark = mark
-        self._at: dict = {}
+        self._keys: _Shape | None = None
+        self._at: dict | int = {}
+
+    def _entry(self, key):
+        """The int or pair of marks kept for `key`, None when there is none."""
+        shape = self._keys
+        if shape is None:
+            return self._at.get(key)
+        index = shape.get(key)
+        return None if index is None else shape.records[self._at + index]
+
+    def _marks_by_key(self) -> dict:
+        """The entries' marks by key: `_at` itself, or a new dict for a Map as loaded."""
+        shape, at = self._keys, self._at
+        return at if shape is None else dict(zip(shape, shape.records[at:at + len(shape)]))
+
+    def _entries(self) -> dict:
+        """The entries' marks by key, in the form code may change: a Map as loaded turns to it."""
+        if self._keys is not None:
+            self._at = self._marks_by_key()
+            self._keys = None
+        return self._at
+
+    def __getstate__(self):
+        """Pickled (a batch's workers send back plans holding Maps) with the marks of its own
+        entries by key, not its file's whole array of them."""
+        return None, {"_place": self._place, "_file": self._file, "_keys": None, "_at": self._marks_by_key()}
 
     def key_mark(self, key) -> Mark | None:
-        entry = self._at.get(key)
-        if entry is None:
-            return self.mark
-        if entry.__class__ is int:
-            return Mark(self._file, (entry >> _KEY_LINE_SHIFT) + 1, (entry >> _KEY_COLUMN_SHIFT & _COLUMN_MASK) + 1)
-        return entry[0]
+        entry = self._entry(key)
+        return self.mark if entry is None else _key_mark(entry, self._file)
 
     def value_mark(self, key) -> Mark | None:
-        entry = self._at.get(key)
+        entry = self._entry(key)
         if entry is None:
             return self.mark
         if entry.__class__ is int:
@@ -127,37 +156,57 @@ class Map(_Placed, dict):
 
     def own_key_mark(self, key) -> Mark | None:
         """The mark of `key` itself, None when the key was not written in a file."""
-        return self.key_mark(key) if key in self._at else None
+        entry = self._entry(key)
+        return None if entry is None else _key_mark(entry, self._file)
 
     def copy_key_mark(self, key, source: "Map", source_key) -> None:
         """Give `key` the mark that `source_key` has in `source`; the value mark `key` had stays."""
-        entry = self._at.get(key)
+        entry = self._entry(key)
         if entry is None:
             kept = None
         elif entry.__class__ is int:
             kept = self.value_mark(key)
         else:
             kept = entry[1]
-        self._at[key] = (source.key_mark(source_key), kept)
+        self._entries()[key] = (source.key_mark(source_key), kept)
 
     def derive(self, items) -> "Map":
         """A new Map holding `items` (key, value, old_key) with the marks of the old keys."""
         out = Map()
         out._place_like(self)
-        at = self._at
+        at = out._at
         for key, value, old in items:
             out[key] = value
-            if old in at:
-                out._at[key] = at[old]
+            entry = self._entry(old)
+            if entry is not None:
+                at[key] = entry
         return out
 
     def _take_marks(self, key, source: "Map") -> None:
         """Give `key` the marks it has in `source` (a mapping merged into this one with `<<`)."""
-        entry = source._at.get(key)
+        entry = source._entry(key)
         if entry.__class__ is int and source._file == self._file:
-            self._at[key] = entry
+            self._entries()[key] = entry
         else:
-            self._at[key] = (source.key_mark(key), source.value_mark(key))
+            self._entries()[key] = (source.key_mark(key), source.value_mark(key))
+
+
+class _Shape(dict):
+    """The keys of loaded mappings, in the order written, each to its index among them; with
+    `records`, the array holding the entries' ints of the file's mappings (see Map)."""
+
+    __slots__ = ("records",)
+
+    def __init__(self, records: array, keys: tuple) -> None:
+        super().__init__((key, index) for index, key in enumerate(keys))
+        self.records = records
+
+
+def _key_mark(entry, file: str | None) -> Mark | None:
+    """The key's mark in a Map entry's marks (see Map)."""
+    if entry.__class__ is int:
+        return Mark(file, (entry >> _KEY_LINE_SHIFT) + 1, (entry >> _KEY_COLUMN_SHIFT & _COLUMN_MASK) + 1)
+    return entry[0]
 
 
 class Seq(_Placed, list):
@@ -289,6 +338,9 @@ class _Loader(_BaseLoader):
         self.deepest = 0  # the deepest nesting reached since the innermost open anchor began
         self.added = 0
         self.first_alias = None
+        # the entries' marks of the mappings (see Map), and their shapes by keys in order
+        self.records = array("Q")
+        self.shapes: dict[tuple, _Shape] = {}
         if _breaks_only_libyaml_sees(text):
             self.get_event = _on_editor_lines(self.get_event, text)
 
@@ -452,7 +504,7 @@ class _Loader(_BaseLoader):
             self.deepest = level
         get = self.get_event
         result = _placed(Map, event.start_mark, self.source)
-        at = result._at = {}
+        places = []  # each key's int or pair of marks (see Map), in the order of the keys
         merges = []
         built = 1  # this mapping and the plain text scalars of it built here
         while True:
@@ -489,8 +541,9 @@ class _Loader(_BaseLoader):
                         del self.found[kept:]  # the value of a refused key is not built, nor judged
                         continue
                 key_at = self._start(key_event)
-            if key in at:
-                first = result.key_mark(key)
+            duplicate = key in result
+            if duplicate:
+                first = _key_mark(places[list(result).index(key)], self.source)
                 self.report("yaml-duplicate-key",
                             f"duplicate key {key!r} (first at line {first.line}, column {first.column}); "
                             "the last value is kept", self.mark(key_at),
@@ -513,12 +566,35 @@ class _Loader(_BaseLoader):
             result[key] = value
             gap = value_at.line - key_at.line
             if key_at.column <= _COLUMN_MASK and value_at.column <= _COLUMN_MASK and 0 <= gap <= _GAP_MASK:
-                at[key] = (key_at.line << _KEY_LINE_SHIFT | key_at.column << _KEY_COLUMN_SHIFT
-                           | gap << _GAP_SHIFT | value_at.column)
+                place = (key_at.line << _KEY_LINE_SHIFT | key_at.column << _KEY_COLUMN_SHIFT
+                         | gap << _GAP_SHIFT | value_at.column)
             else:
-                at[key] = (self.mark(key_at), self.mark(value_at))
+                place = (self.mark(key_at), self.mark(value_at))
+            if duplicate:  # the key keeps its first place in the mapping, with the last one's marks
+                places[list(result).index(key)] = place
+            else:
+                places.append(place)
         self.count += built
+        self._keep_places(result, places)
         return self._merge(result, merges) if merges else result
+
+    def _keep_places(self, result: Map, places: list) -> None:
+        """Give `result` its entries' marks (`places`, in the order of its keys) as loaded: added
+        to the file's records, found through the shape of the file's mappings with these keys."""
+        records = self.records
+        start = len(records)
+        try:
+            records.fromlist(places)
+        except (TypeError, OverflowError):  # a pair of marks among them, or a line past 2**36
+            result._keys = None
+            result._at = dict(zip(result, places))
+            return
+        keys = tuple(result)
+        shape = self.shapes.get(keys)
+        if shape is None:
+            shape = self.shapes[keys] = _Shape(records, keys)
+        result._keys = shape
+        result._at = start
 
     def _merge(self, explicit: Map, merges: list) -> Map:
         """YAML `<<` merge keys: merged entries first (the first mapping naming a key wins), then
@@ -541,7 +617,7 @@ class _Loader(_BaseLoader):
         for key, value in explicit.items():
             out.pop(key, None)
             out[key] = value
-            out._at[key] = explicit._at[key]
+            out._at[key] = explicit._entry(key)
         return out
 
     def _seq(self, event, level: int) -> Seq:
