@@ -6,10 +6,11 @@ from typing import Iterable, Sequence
 
 
 from . import records
-from .imports import DEFAULT_PARSE_CACHE_CHARS, ParseCache
+from .imports import ParseCache
 from .limits import DEFAULT_LIMITS, Limits
 from .load import paused_gc
 from .problems import Problem, Problems, ResolverError, sort_key
+from .recent import DEFAULT_KEPT_CHARS
 from .registry import Registry
 from .sources import FileLoader, FolderFacts, Roots, load_blueprint_catalog, load_import_rules, project_root
 
@@ -46,7 +47,8 @@ class Options:
     Memory:
     parse_cache_chars: how much parsed YAML a session keeps for the blueprints after the first,
         counted in characters of text (the most recently used files are kept; 8 Mi by default, the
-        corpus twice over; 0 keeps nothing). Files shared by many blueprints stay parsed.
+        corpus twice over; 0 keeps nothing), and as much of the texts read. Files shared by many
+        blueprints stay parsed.
     """
 
     strict: bool = False
@@ -62,7 +64,7 @@ class Options:
     allow_hosts: tuple[str, ...] = records.field(default=(), converter=tuple)
     allow_private_addresses: bool = False
     limits: Limits = DEFAULT_LIMITS
-    parse_cache_chars: int = DEFAULT_PARSE_CACHE_CHARS
+    parse_cache_chars: int = DEFAULT_KEPT_CHARS
 
 
 @records.frozen
@@ -150,7 +152,7 @@ class Resolver:
             loader = FileLoader(rules=rules, search_paths=[os.fspath(p) for p in search_paths], catalog=catalog,
                                 http=self.http, types=CloudifyTypes(self.registries, self.cache, self.http,
                                                                     self.options.manager_version),
-                                limits=self.options.limits)
+                                limits=self.options.limits, kept_chars=self.options.parse_cache_chars)
         self.loader = loader
         # Allowed roots every blueprint of the session shares: the local registries, the cache,
         # the blueprint catalog (the loader adds its own search paths, rules' and catalog targets).

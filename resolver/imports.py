@@ -33,6 +33,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .load import Map, Seq, load_yaml
 from .codes import WARNING
 from .problems import Mark, Problem, Problems
+from .recent import DEFAULT_KEPT_CHARS
 from .schema import BLUEPRINT, PLUGIN, check as check_schema
 from .shared import SessionMemo
 from .sources import FetchError, Fetched, Loader, scheme_of
@@ -49,8 +50,6 @@ SOURCE_WIDE = frozenset(("registry-unreachable", "registry-auth-failed", "regist
 TYPE_SECTIONS = ("node_types", "relationships", "data_types")
 # Candidates shown in a plugin-not-found hint; the JSON plan and --explain show them all.
 HINT_CANDIDATES = 8
-# Characters of YAML text a session keeps parsed (ParseCache): the whole corpus twice over.
-DEFAULT_PARSE_CACHE_CHARS = 8 * 1024 * 1024
 
 
 @records.frozen
@@ -181,7 +180,7 @@ class ParseCache:
     dropped whenever a document is.
     """
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, max_chars: int = DEFAULT_PARSE_CACHE_CHARS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, max_chars: int = DEFAULT_KEPT_CHARS) -> None:
         self.limits = limits
         self.max_chars = max_chars
         self._docs: OrderedDict[tuple, tuple[Any, tuple, int]] = OrderedDict()

@@ -34,6 +34,8 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
         return None, None, None
     walker = ImportWalker(loader, registries, cache, problems, failures=failures, lock=lock)
     imports = walker.walk(main)
+    blueprint_file = main.identity
+    del main  # the text is parsed: it would be held, unused, through the stages below
     if not imports.files or imports.dsl_version is None:
         return None, None, imports
     blueprint = merge(imports.files, imports.dsl_version, problems, imports.namespaces_mapping)
@@ -44,10 +46,10 @@ def run(path: str, loader: Loader, registries: Sequence[Registry], cache: ParseC
     from .plan import build_plan
 
     if hasattr(loader, "resource_prober"):
-        script_exists = loader.resource_prober(main.identity)
+        script_exists = loader.resource_prober(blueprint_file)
     else:
         def script_exists(relative: str) -> bool:
-            return loader.resource_exists(main.identity, relative)
+            return loader.resource_exists(blueprint_file, relative)
 
     shared = Shared(cache.memo, blueprint, cache.holds)
     model = NodeBuilder(blueprint, problems, script_exists, shared).build()

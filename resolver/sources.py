@@ -18,6 +18,7 @@ import yaml
 
 from . import records
 from .limits import DEFAULT_LIMITS, Limits
+from .recent import DEFAULT_KEPT_CHARS, Recent
 
 REMOTE_SCHEMES = ("http", "https", "ftp", "file", "plugin", "blueprint")
 NETWORK_SCHEMES = ("http", "https", "ftp")
@@ -368,12 +369,15 @@ class FileLoader:
 
     def __init__(self, *, rules: Iterable[tuple[str, str]] = (), search_paths: Iterable[str] = (),
                  catalog: dict[str, str] | None = None, http=None, cwd: str | None = None,
-                 types=None, roots: Roots | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
+                 types=None, roots: Roots | None = None, limits: Limits = DEFAULT_LIMITS,
+                 kept_chars: int = DEFAULT_KEPT_CHARS) -> None:
         """`http` (net.Http) answers URLs from the cache, and from the network when it is online;
         without it, URLs are answered by the import rules alone. `types` (types.CloudifyTypes)
         answers Cloudify's types (`cloudify/types/*.yaml` once every other place failed, and the
         spec-site URLs no rule answered) from the registries and the cache. `limits.max_file_size`
-        is checked before a file is read."""
+        is checked before a file is read. The texts read are kept for the next blueprints, the most
+        recently used up to `kept_chars` characters (recent.Recent), as the session's parsed
+        documents are."""
         self.rules = tuple(rules)
         self.search_paths = tuple(os.path.abspath(p) for p in search_paths)
         self.catalog = dict(catalog or {})
@@ -382,7 +386,7 @@ class FileLoader:
         self.types = types
         self.roots = roots
         self.limits = limits
-        self._texts: dict[str, str] = {}
+        self._texts = Recent(kept_chars)
         self._shown: dict[str, str] = {}  # path -> `shown(path)`, from this loader's cwd
         self._targets: list[str] | None = None  # `_target_folders`, once found
 
@@ -514,7 +518,7 @@ class FileLoader:
                 raise _TooLarge(len(data))
             # as text mode reads it: universal newlines, so a CRLF file gives the text (and sha256) it always did
             text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-            self._texts[path] = text
+            self._texts.keep(path, text, len(text))
         return text
 
     def _file(self, path: str, via: str, identity: str | None = None) -> Fetched:

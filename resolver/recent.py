@@ -1,0 +1,54 @@
+"""What a session keeps for its later blueprints: values by key, the most recently used, bounded."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+# What a session keeps by default, in characters of YAML text: the corpus twice over.
+DEFAULT_KEPT_CHARS = 8 * 1024 * 1024
+
+
+class Recent:
+    """Values by key, each counted by its size, at most `max_size` in all: keeping one drops the
+    least recently used past the bound, and a value bigger than the bound is not kept (a
+    long-running process resolving uploads one after another must not keep them all).
+
+    Safe from several threads: two threads making the same value at once both make it, and the
+    first one kept stays.
+    """
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self.held = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, default=None):
+        """The value kept for `key`, now the most recently used; `default` when none is kept."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return default
+            self._items.move_to_end(key)
+            return item[0]
+
+    def keep(self, key, value, size: int) -> None:
+        """Keep `value` of `size` for `key`, unless it is bigger than the bound or `key` is kept."""
+        if size > self.max_size:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (value, size)
+            self.held += size
+            while self.held > self.max_size:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.held -= dropped
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def keys(self) -> list:
+        """The keys kept, the least recently used first."""
+        with self._lock:
+            return list(self._items)
