@@ -512,8 +512,13 @@ class FileLoader:
                 size = os.fstat(handle.fileno()).st_size
                 if size > self.limits.max_file_size:
                     raise _TooLarge(size)
-                # read one byte past the bound: a file that grew after the stat is still caught
-                data = handle.read(self.limits.max_file_size + 1)
+                # read the size the stat gave and one byte more, and on up to one byte past the
+                # bound when that byte came: a file that grew after the stat is still caught. A
+                # read of the bound at once would allocate it all first (10 MB, or a raised limit's
+                # gigabyte, for each file).
+                data = handle.read(size + 1)
+                if len(data) > size:
+                    data += handle.read(self.limits.max_file_size + 1 - len(data))
             if len(data) > self.limits.max_file_size:
                 raise _TooLarge(len(data))
             # as text mode reads it: universal newlines, so a CRLF file gives the text (and sha256) it always did
