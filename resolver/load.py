@@ -71,14 +71,17 @@ _KEY_LINE_SHIFT = _KEY_COLUMN_SHIFT + _COLUMN_BITS
 
 
 class _Placed:
-    """Where a container starts: kept as read (`_file` and one packed int in `_place`) and made a
-    `Mark` the first time `mark` is asked for; `_file` is also the file of its entries' ints."""
+    """Where a container starts: kept as read (`_file` and one packed int in `_place`, or for a Map
+    as loaded among its entries' ints) and made a `Mark` the first time `mark` is asked for;
+    `_file` is also the file of its entries' ints."""
 
     __slots__ = ()
 
     @property
     def mark(self) -> Mark | None:
         place = self._place
+        if place is None:
+            place = self._start()
         if place.__class__ is int:
             place = self._place = Mark(self._file, (place >> _COLUMN_BITS) + 1, (place & _COLUMN_MASK) + 1)
         return place
@@ -88,9 +91,13 @@ class _Placed:
         self._place = mark
         self._file = None if mark is None else mark.file
 
+    def _start(self):
+        """Where it starts when `_place` does not say: None, but for a Map as loaded."""
+        return None
+
     def _place_like(self, other: "_Placed") -> None:
         """Start where `other` starts, without making its mark."""
-        self._place = other._place
+        self._place = other._place if other._place is not None else other._start()
         self._file = other._file
 
 
@@ -102,7 +109,8 @@ class Map(_Placed, dict):
     asked for: a blueprint has many more entries than problems. They are kept in one of two forms.
     As loaded: `_keys` is the `_Shape` of the mapping (its keys in order, shared by every mapping
     of the file written with the same keys) and `_at` where its ints start in the shape's
-    `records`, the file's array of them; a file repeats a few shapes thousands of times, so an
+    `records`, the file's array of them: the mapping's own start (so `_place` stays None until a
+    mark is made), then one int per key; a file repeats a few shapes thousands of times, so an
     entry costs 8 bytes where a dict of ints by key cost over 60. Built or changed by code
     (`derive`, merge keys, `copy_key_mark`) or with a position an int cannot hold: `_keys` is None
     and `_at` a dict by key.
@@ -122,12 +130,16 @@ class Map(_Placed, dict):
         if shape is None:
             return self._at.get(key)
         index = shape.get(key)
-        return None if index is None else shape.records[self._at + index]
+        return None if index is None else shape.records[self._at + 1 + index]
+
+    def _start(self):
+        shape = self._keys
+        return None if shape is None else shape.records[self._at]
 
     def _marks_by_key(self) -> dict:
         """The entries' marks by key: `_at` itself, or a new dict for a Map as loaded."""
         shape, at = self._keys, self._at
-        return at if shape is None else dict(zip(shape, shape.records[at:at + len(shape)]))
+        return at if shape is None else dict(zip(shape, shape.records[at + 1:at + 1 + len(shape)]))
 
     def _entries(self) -> dict:
         """The entries' marks by key, in the form code may change: a Map as loaded turns to it."""
@@ -139,7 +151,8 @@ class Map(_Placed, dict):
     def __getstate__(self):
         """Pickled (a batch's workers send back plans holding Maps) with the marks of its own
         entries by key, not its file's whole array of them."""
-        return None, {"_place": self._place, "_file": self._file, "_keys": None, "_at": self._marks_by_key()}
+        return None, {"_place": self._place if self._place is not None else self._start(), "_file": self._file,
+                      "_keys": None, "_at": self._marks_by_key()}
 
     def key_mark(self, key) -> Mark | None:
         entry = self._entry(key)
@@ -258,9 +271,10 @@ def _item_marks_in(items, file: str | None) -> tuple:
     return tuple(items.item_mark(index) for index in range(len(items._at)))
 
 
-def _placed(kind, start, file: str):
-    """An empty Map or Seq of `file` starting at libyaml's (0-based) `start`."""
-    container = kind.__new__(kind)  # no __init__: every slot is set here or by the caller
+def _placed_seq(start, file: str) -> "Seq":
+    """An empty Seq of `file` starting at libyaml's (0-based) `start` (a Map as loaded keeps its
+    start among its entries' ints instead)."""
+    container = Seq.__new__(Seq)  # no __init__: every slot is set here or by the caller
     container._file = file
     column = start.column
     container._place = (start.line << _COLUMN_BITS | column if column <= _COLUMN_MASK
@@ -503,8 +517,12 @@ class _Loader(_BaseLoader):
         if level > self.deepest:
             self.deepest = level
         get = self.get_event
-        result = _placed(Map, event.start_mark, self.source)
-        places = []  # each key's int or pair of marks (see Map), in the order of the keys
+        result = Map.__new__(Map)  # no __init__: every slot is set here or by _keep_places
+        result._file = self.source
+        result._place = None
+        start = event.start_mark
+        # the mapping's start, then each key's int or pair of marks in the order of the keys (see Map)
+        places = [start.line << _COLUMN_BITS | start.column if start.column <= _COLUMN_MASK else self.mark(start)]
         merges = []
         built = 1  # this mapping and the plain text scalars of it built here
         while True:
@@ -543,7 +561,7 @@ class _Loader(_BaseLoader):
                 key_at = self._start(key_event)
             duplicate = key in result
             if duplicate:
-                first = _key_mark(places[list(result).index(key)], self.source)
+                first = _key_mark(places[1 + list(result).index(key)], self.source)
                 self.report("yaml-duplicate-key",
                             f"duplicate key {key!r} (first at line {first.line}, column {first.column}); "
                             "the last value is kept", self.mark(key_at),
@@ -571,7 +589,7 @@ class _Loader(_BaseLoader):
             else:
                 place = (self.mark(key_at), self.mark(value_at))
             if duplicate:  # the key keeps its first place in the mapping, with the last one's marks
-                places[list(result).index(key)] = place
+                places[1 + list(result).index(key)] = place
             else:
                 places.append(place)
         self.count += built
@@ -579,15 +597,17 @@ class _Loader(_BaseLoader):
         return self._merge(result, merges) if merges else result
 
     def _keep_places(self, result: Map, places: list) -> None:
-        """Give `result` its entries' marks (`places`, in the order of its keys) as loaded: added
-        to the file's records, found through the shape of the file's mappings with these keys."""
+        """Give `result` its start and entries' marks (`places`: the start, then one for each key
+        in order) as loaded: added to the file's records, found through the shape of the file's
+        mappings with these keys."""
         records = self.records
         start = len(records)
         try:
             records.fromlist(places)
-        except (TypeError, OverflowError):  # a pair of marks among them, or a line past 2**36
+        except (TypeError, OverflowError):  # a pair of marks or a Mark among them, or a line past 2**36
+            result._place = places[0]
             result._keys = None
-            result._at = dict(zip(result, places))
+            result._at = dict(zip(result, places[1:]))
             return
         keys = tuple(result)
         shape = self.shapes.get(keys)
@@ -626,7 +646,7 @@ class _Loader(_BaseLoader):
         if level > self.deepest:
             self.deepest = level
         get = self.get_event
-        seq = _placed(Seq, event.start_mark, self.source)
+        seq = _placed_seq(event.start_mark, self.source)
         append = seq.append
         marks = []
         built = 1
