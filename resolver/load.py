@@ -531,7 +531,9 @@ class _Loader(_BaseLoader):
             if kind is _MapEnd:
                 break
             if kind is _Scalar:
-                tag = self._tag(key_event)
+                # a plain key's tag is most often known from its text (_PLAIN_TAGS), as a value's is below
+                tag = (key_event.tag is None and key_event.implicit[0] and _PLAIN_TAGS.get(key_event.value)
+                       or self._tag(key_event))
                 if tag == _MERGE:
                     if key_event.anchor is not None:
                         self._anchor(key_event, ("<<", key_event.start_mark, 1, 0))
