@@ -9,6 +9,7 @@ model (`checks/`, run after it).
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, NamedTuple
 
 
@@ -253,7 +254,7 @@ class NodeBuilder:
             tmpl_ops = template_ifaces.get(iface)
             tmpl_ops = tmpl_ops if isinstance(tmpl_ops, dict) else {}
             for op_name in list(type_ops) + [o for o in tmpl_ops if o not in type_ops]:
-                full = f"{iface}.{op_name}"
+                full = sys.intern(f"{iface}.{op_name}")  # one string per name, not one per node
                 key = _definition_key(type_ops[op_name]) if op_name not in tmpl_ops else None
                 if key in self._shared_op:
                     ops.append(_Pending(full, iface, op_name, key, self._shared_op[key], 0))
