@@ -16,8 +16,8 @@ def _plugin(plugin: dict) -> dict:
 class _Shown:
     """The plan's dicts of the model's records, each made once: a record the model shares (an
     operation under its full and short names, the operations a type gives every template that
-    leaves them unchanged, a plugin entry) is one dict in the plan too, so the plan's size
-    follows the model's. The plan is read, never written, by everything after it. Records are
+    leaves them unchanged, a plugin entry, a type's hierarchy) is one dict or list in the plan
+    too, so the plan's size follows the model's. The plan is read, never written, by everything after it. Records are
     known by their id: the model holds every one of them while the plan is built."""
 
     def __init__(self) -> None:
@@ -36,15 +36,19 @@ class _Shown:
     def plugin(self, plugin: dict) -> dict:
         return self._once(plugin, _plugin)
 
+    def hierarchy(self, hierarchy: tuple) -> list:
+        """A type's hierarchy (the tuple every node or relationship of the type shares) as a list."""
+        return self._once(hierarchy, list)
+
     def node(self, node: Node) -> dict:
         return {
             "id": node.id,
             "type": node.type,
-            "type_hierarchy": list(node.type_hierarchy),
+            "type_hierarchy": self.hierarchy(node.type_hierarchy),
             "host_id": node.host_id,
             "operations": self.ops(node.operations),
             "relationships": [
-                {"type": rel.type, "target_id": rel.target_id, "type_hierarchy": list(rel.type_hierarchy),
+                {"type": rel.type, "target_id": rel.target_id, "type_hierarchy": self.hierarchy(rel.type_hierarchy),
                  "source_operations": self.ops(rel.source_operations),
                  "target_operations": self.ops(rel.target_operations)}
                 for rel in node.relationships
