@@ -72,8 +72,10 @@ _KEY_LINE_SHIFT = _KEY_COLUMN_SHIFT + _COLUMN_BITS
 
 class _Placed:
     """Where a container starts: kept as read (`_file` and one packed int in `_place`, or for a Map
-    as loaded among its entries' ints) and made a `Mark` the first time `mark` is asked for;
-    `_file` is also the file of its entries' ints."""
+    as loaded among its entries' ints) and made a `Mark` each time `mark` is asked for, not kept:
+    most are asked for once, by a check that keeps the mark only when it reports a problem, so
+    keeping them would hold one Mark per container checked. `_file` is also the file of its
+    entries' ints."""
 
     __slots__ = ()
 
@@ -83,7 +85,7 @@ class _Placed:
         if place is None:
             place = self._start()
         if place.__class__ is int:
-            place = self._place = Mark(self._file, (place >> _COLUMN_BITS) + 1, (place & _COLUMN_MASK) + 1)
+            return Mark(self._file, (place >> _COLUMN_BITS) + 1, (place & _COLUMN_MASK) + 1)
         return place
 
     @mark.setter
