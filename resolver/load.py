@@ -213,7 +213,7 @@ class _Shape(dict):
     __slots__ = ("records",)
 
     def __init__(self, records: array, keys: tuple) -> None:
-        super().__init__((key, index) for index, key in enumerate(keys))
+        super().__init__(zip(keys, range(len(keys))))
         self.records = records
 
 
