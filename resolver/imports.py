@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Any, Callable, MutableMapping, Sequence
 
 
@@ -33,7 +32,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .load import Map, Seq, load_yaml
 from .codes import WARNING
 from .problems import Mark, Problem, Problems
-from .recent import DEFAULT_KEPT_CHARS
+from .recent import DEFAULT_KEPT_CHARS, Recent
 from .schema import BLUEPRINT, PLUGIN, check as check_schema
 from .shared import SessionMemo
 from .sources import FetchError, Fetched, Loader, scheme_of
@@ -183,11 +182,18 @@ class ParseCache:
     def __init__(self, limits: Limits = DEFAULT_LIMITS, max_chars: int = DEFAULT_KEPT_CHARS) -> None:
         self.limits = limits
         self.max_chars = max_chars
-        self._docs: OrderedDict[tuple, tuple[Any, tuple, int]] = OrderedDict()
-        self._held = 0
-        self._lock = threading.Lock()
-        self._kept_ids: set[int] = set()  # id() of every document in _docs (which keeps it alive)
+        self._kept_ids: set[int] = set()  # id() of every document kept (which keeps it alive)
         self.memo = SessionMemo()
+        # (document, its problems), counted by the length of its text
+        self._docs = Recent(max_chars, kept=self._kept, dropped=self._dropped)
+
+    def _kept(self, made: tuple) -> None:
+        if made[0] is not None:
+            self._kept_ids.add(id(made[0]))
+
+    def _dropped(self, made: tuple) -> None:
+        self._kept_ids.discard(id(made[0]))
+        self.memo.clear()
 
     def holds(self, doc) -> bool:
         """Whether `doc` is a document this cache keeps (the same object, not an equal one)."""
@@ -195,31 +201,27 @@ class ParseCache:
 
     def parse(self, key: tuple, text: str, shown: str, transform: Callable | None = None,
               schema: str = BLUEPRINT):
-        with self._lock:
-            hit = self._docs.get(key)
-            if hit is not None:
-                self._docs.move_to_end(key)
-                return hit[:2]
+        hit = self._docs.get(key)
+        if hit is not None:
+            return hit
         local = Problems()
         doc = load_yaml(text, shown, local, self.limits)
         if doc is not None and transform is not None:
             doc = transform(doc)
         if isinstance(doc, Map):
             check_schema(doc, schema, local)
-        made = (doc, tuple(local), len(text))
-        if len(text) <= self.max_chars:
-            with self._lock:
-                if key not in self._docs:
-                    self._docs[key] = made
-                    self._held += len(text)
-                    if doc is not None:
-                        self._kept_ids.add(id(doc))
-                while self._held > self.max_chars:
-                    _, (dropped, _, size) = self._docs.popitem(last=False)
-                    self._held -= size
-                    self._kept_ids.discard(id(dropped))
-                    self.memo.clear()
-        return made[:2]
+        made = (doc, tuple(local))
+        self._docs.keep(key, made, len(text))
+        return made
+
+    @property
+    def held(self) -> int:
+        """Characters of text of the documents kept."""
+        return self._docs.held
+
+    def keys(self) -> list:
+        """The keys of the documents kept, the least recently used first."""
+        return self._docs.keys()
 
     def __len__(self) -> int:
         return len(self._docs)

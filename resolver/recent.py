@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Any, Callable
 
 # What a session keeps by default, in characters of YAML text: the corpus twice over.
 DEFAULT_KEPT_CHARS = 8 * 1024 * 1024
@@ -14,14 +15,17 @@ class Recent:
     long-running process resolving uploads one after another must not keep them all).
 
     Safe from several threads: two threads making the same value at once both make it, and the
-    first one kept stays.
+    first one kept stays. `kept(value)` and `dropped(value)`, when given, are called as a value is
+    kept and dropped, under the same lock, so whoever tracks what is kept never sees it stale.
     """
 
-    def __init__(self, max_size: int) -> None:
+    def __init__(self, max_size: int, kept: Callable[[Any], None] | None = None,
+                 dropped: Callable[[Any], None] | None = None) -> None:
         self.max_size = max_size
         self.held = 0
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self._kept, self._dropped = kept, dropped
 
     def get(self, key, default=None):
         """The value kept for `key`, now the most recently used; `default` when none is kept."""
@@ -41,9 +45,13 @@ class Recent:
                 return
             self._items[key] = (value, size)
             self.held += size
+            if self._kept is not None:
+                self._kept(value)
             while self.held > self.max_size:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.held -= dropped
+                _, (old, old_size) = self._items.popitem(last=False)
+                self.held -= old_size
+                if self._dropped is not None:
+                    self._dropped(old)
 
     def __len__(self) -> int:
         return len(self._items)

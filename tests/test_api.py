@@ -301,8 +301,8 @@ def test_the_parsed_file_cache_is_bounded_and_changes_no_answer(tmp_path):
         for session in (bounded, nothing):
             got = session.resolve(path)
             assert (got.plan, got.problems) == (want.plan, want.problems)
-        assert bounded.parsed._held <= bound and bounded.loader._texts.held <= bound
+        assert bounded.parsed.held <= bound and bounded.loader._texts.held <= bound
     assert len(nothing.parsed) == 0
     assert 0 < len(bounded.parsed) < len(unbounded.parsed) == 13
     # the shared types file, used by every blueprint, is among the most recently used: still held
-    assert any(key for key in bounded.parsed._docs if "types.yaml" in str(key))
+    assert any(key for key in bounded.parsed.keys() if "types.yaml" in str(key))
