@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from typing import Iterable, Sequence
 
-
 from . import records
 from .imports import ParseCache
 from .limits import DEFAULT_LIMITS, Limits
@@ -212,7 +211,6 @@ class Resolver:
         failed = problems.has_errors or (self.options.strict and problems.count() > 0)
         return Result(blueprint=path, plan=None if failed else plan, problems=tuple(ordered),
                       graph=None if failed else graph, strict=self.options.strict, imports=imports)
-
 
     def _lock(self, path: str, lock) -> tuple:
         """(the lock to resolve `path` from, None); (None, None) when no lock is asked for, and the

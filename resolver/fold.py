@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-
 from . import records
 from .problems import Problem
 

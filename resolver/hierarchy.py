@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from . import records
 from .load import Map
 from .merge import Blueprint

@@ -24,7 +24,6 @@ import os
 from collections import deque
 from typing import Any, Callable, MutableMapping, Sequence
 
-
 from . import records
 from . import registry as reg
 from .backcompat import derive_plugin_1_3

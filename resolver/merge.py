@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from . import records
 from .functions import NODE_REFERENCES, SELF, SOURCE, TARGET, function_name
 from .imports import NAMESPACE_DELIMITER, SourceFile

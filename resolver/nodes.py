@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 from typing import Any, NamedTuple
 
-
 from . import records
 from .hierarchy import ResolvedType, TypeTable, is_contained_in, is_host
 from .load import Map, mark_in, value_mark_in

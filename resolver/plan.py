@@ -17,8 +17,9 @@ class _Shown:
     """The plan's dicts of the model's records, each made once: a record the model shares (an
     operation under its full and short names, the operations a type gives every template that
     leaves them unchanged, a plugin entry, a type's hierarchy) is one dict or list in the plan
-    too, so the plan's size follows the model's. The plan is read, never written, by everything after it. Records are
-    known by their id: the model holds every one of them while the plan is built."""
+    too, so the plan's size follows the model's. The plan is read, never written, by everything
+    after it. Records are known by their id: the model holds every one of them while the plan is
+    built."""
 
     def __init__(self) -> None:
         self._made: dict[int, dict] = {}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-
 from . import records
 from .codes import ERROR, WARNING, lookup
 

@@ -176,15 +176,19 @@ def project_root(blueprint: str, facts: "FolderFacts | None" = None) -> str:
         current = parent
 
 
+def _script_text(relative: str) -> str:
+    """The path a script mapping names below the main blueprint's folder. The reference opens
+    "<main folder>/<mapping>" as a URL: the text is stripped, a fragment or query is dropped,
+    %-escapes are decoded, and a leading "/" stays inside the folder (so /etc/hosts is never
+    probed)."""
+    return unquote(relative.strip().split("#", 1)[0].split("?", 1)[0])
+
+
 def _script_path(base: str, relative: str) -> str | None:
     """The local path the script `relative` of the main blueprint `base` names; None beside a URL."""
     if scheme_of(base):
         return None
-    # The reference opens "<main folder>/<mapping>" as a URL: the text is stripped, a
-    # fragment or query is dropped, %-escapes are decoded, and a leading "/" stays
-    # inside the folder (so /etc/hosts is never probed).
-    text = relative.strip().split("#", 1)[0].split("?", 1)[0]
-    return os.path.normpath(os.path.dirname(base) + "/" + unquote(text))
+    return os.path.normpath(os.path.dirname(base) + "/" + _script_text(relative))
 
 
 class ScriptProbe:
@@ -210,10 +214,7 @@ class ScriptProbe:
         self._names: frozenset[str] | None = None  # the folded names in it, once listed
 
     def __call__(self, relative: str) -> bool:
-        if self._ruled_out(relative):
-            return False
-        candidate = _script_path(self.base, relative)
-        return candidate is not None and self.loader._allowed(candidate) and os.path.isfile(candidate)
+        return not self._ruled_out(relative) and self.loader.resource_exists(self.base, relative)
 
     def _ruled_out(self, relative: str) -> bool:
         """Whether the folder's listing shows that the script `relative` does not exist."""
@@ -240,10 +241,9 @@ def _first_name(relative: str) -> str | None:
     """The first path component (folded) of the script `relative` below the main blueprint's
     folder, as `_script_path` names it; None when the path leaves the folder or is the folder.
     A pure function of the text: the many blueprints of a batch map the same strings."""
-    text = unquote(relative.strip().split("#", 1)[0].split("?", 1)[0])
     # "<folder>/<text>": leading slashes stay inside the folder, ".." may leave it (POSIX only:
     # the listing is used on POSIX alone)
-    inside = posixpath.normpath(text.lstrip("/") or ".")
+    inside = posixpath.normpath(_script_text(relative).lstrip("/") or ".")
     first = inside.split("/", 1)[0]
     return None if first in (".", "..") else _folded(first)
 

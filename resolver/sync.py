@@ -46,7 +46,6 @@ import tempfile
 import time
 from typing import Callable, Sequence, TextIO
 
-
 from . import records
 from .net import NetError
 from .registry.base import PluginRecord, Registry, RegistryError

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-
 from .. import records
 from ..functions import FUNCTION_NAMES, SELF, SOURCE, TARGET
 from ..merge import Blueprint

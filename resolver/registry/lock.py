@@ -56,7 +56,6 @@ import os
 import sys
 from typing import Any
 
-
 from .. import records
 from ..problems import Mark
 

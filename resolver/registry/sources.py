@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-
 from .. import records
 from ..cache import Cache
 from ..net import Http

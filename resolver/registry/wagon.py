@@ -45,7 +45,6 @@ import zipfile
 import zlib
 from typing import IO, Sequence
 
-
 from .. import records
 from .base import PluginRecord, RegistryError
 
