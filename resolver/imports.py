@@ -19,7 +19,6 @@ again in the same session; each later import it would have answered gets the sam
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import deque
 from typing import Any, Callable, MutableMapping, Sequence
@@ -27,6 +26,7 @@ from typing import Any, Callable, MutableMapping, Sequence
 from . import records
 from . import registry as reg
 from .backcompat import derive_plugin_1_3
+from .cache import sha256
 from .limits import DEFAULT_LIMITS, Limits
 from .load import Map, Seq, load_yaml
 from .codes import WARNING
@@ -141,7 +141,7 @@ class Imports:
 
 def text_sha256(text: str) -> str:
     """The sha256 of a text as read, encoded UTF-8: what the lock records for every file."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256(text.encode("utf-8"))
 
 
 def file_key(identity: str, base: str) -> str:

@@ -303,7 +303,10 @@ class _Compiler:
         return _all_of([part for part in parts if part is not None])
 
     def _resolve(self, ref: str, base: str) -> tuple[Any, str]:
-        uri, _, pointer = urljoin(base, ref).partition("#")
+        if ref.startswith("#"):  # within the document (most of them): what urljoin would say, at once
+            uri, pointer = base.partition("#")[0], ref[1:]
+        else:
+            uri, _, pointer = urljoin(base, ref).partition("#")
         node = self.documents[uri]
         for step in filter(None, pointer.split("/")):
             step = step.replace("~1", "/").replace("~0", "~")

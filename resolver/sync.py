@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -47,6 +46,7 @@ import time
 from typing import Callable, Sequence, TextIO
 
 from . import records
+from .cache import sha256
 from .net import NetError
 from .registry.base import PluginRecord, Registry, RegistryError
 from .registry.directory import safe_name
@@ -292,11 +292,11 @@ def sync_version(source: Registry, record: PluginRecord, target: str) -> str:
         return SKIPPED
     contents = _contents(source, record)
     for name, data in contents.items():
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256(data)
         if name in expected and expected[name].lower() != digest:
             raise _VersionFailed("registry-bad-response",
                                  f"{name}: sha256 {digest} differs from the source's checksum {expected[name]}")
-    digests = {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()}
+    digests = {name: sha256(data) for name, data in contents.items()}
     if _holds(final, digests, meta):
         return SKIPPED
     try:
@@ -372,7 +372,7 @@ def wagon_metadata(record: PluginRecord) -> bytes | None:
 def _file_digest(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            return sha256(handle.read())
     except OSError:
         return None
 

@@ -83,6 +83,18 @@ def test_an_offline_run_of_the_command_opens_no_socket_module(tmp_path):
     out, modules = imported_by(run_main("-f", "json", os.fspath(tmp_path / "blueprint.yaml")), cwd=tmp_path)
     assert json.loads(out)["results"][0]["ok"] is True
     assert not modules & {"socket", "ssl", "http", "_ssl"}
+    # the lock's digests of a few KB come from CPython's own sha256, without loading OpenSSL
+    assert "_hashlib" not in modules
+
+
+def test_digests_are_sha256_on_either_side_of_the_small_digest_size():
+    import hashlib
+
+    from resolver.cache import SMALL_DIGEST, sha256
+
+    for size in (0, 1, SMALL_DIGEST - 1, SMALL_DIGEST, SMALL_DIGEST + 1):
+        data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+        assert sha256(data) == hashlib.sha256(data).hexdigest(), size
 
 
 def test_lifecycle_plans_import_no_graph_library(tmp_path):
