@@ -18,6 +18,8 @@ memo whenever it drops a document, so the memo is bounded as the parse cache is.
 """
 from __future__ import annotations
 
+from itertools import groupby, islice
+from operator import is_
 from typing import Any, Callable
 
 from .load import Map
@@ -74,37 +76,38 @@ class Shared:
         document the session keeps holds, `run` gets a view of the data types that notes what it
         asks; the next blueprint whose data types answer the same (the same definitions, by
         identity, all along their `derived_from` chains) is given the problems again without
-        running it."""
+        running it. Where the merged section holds all of a kept document's entries together and
+        in its order (the usual case), their findings are given again all at once."""
         entries = self.blueprint.section(section)
         if self.memo is None:
             for name, body in entries.items():
                 run(name, body, data_types, problems)
             return
+        # merge records the origins beside the entries, in their order: cut the entries into
+        # runs that come from one file
         origins = self.blueprint.origins.get(section, {})
-        groups: dict[int, tuple | None] = {}  # id(source file) -> (its entries, their findings) or None
-        for name, body in entries.items():
-            source = origins.get(name)
-            group = groups.get(id(source), _UNSET)
-            if group is _UNSET:
-                group = groups[id(source)] = self._findings(what, section, source)
-            if group is None or group[0].get(name) is not body:
-                run(name, body, data_types, problems)
+        names, bodies = iter(entries), iter(entries.values())
+        for _, sources in groupby(origins.values(), id):
+            source = next(sources)
+            count = 1 + len(list(sources))
+            run_names, run_bodies = list(islice(names, count)), list(islice(bodies, count))
+            kept = self._kept(what, section, source)
+            if kept is None:
+                for name, body in zip(run_names, run_bodies):
+                    run(name, body, data_types, problems)
                 continue
-            variants = group[1].get(name)
-            if variants is None:
-                variants = group[1][name] = []
-            for asked, found in variants:  # (the data types asked about, the findings), most often one
-                if not asked or self._alike(data_types, asked):
-                    break
-            else:
-                local = Problems()
-                view = _Asking(data_types, self._chain) if data_types is not None else None
-                run(name, body, view, local)
-                found = tuple(local)
-                if len(variants) < self.MAX_VARIANTS:
-                    variants.append((view.asked if view is not None else {}, found))
-            if found:
-                problems.extend(found)
+            if kept.is_whole(run_names, run_bodies):
+                found = self._whole(kept, data_types, run)
+                if found:
+                    problems.extend(found)
+                continue
+            for name, body in zip(run_names, run_bodies):
+                if kept.entries.get(name) is body:
+                    found = self._one(kept, name, body, data_types, run)[1]
+                    if found:
+                        problems.extend(found)
+                else:
+                    run(name, body, data_types, problems)
 
     def kept(self, section: str, name, body) -> bool:
         """Whether `body`, the entry `name` of the merged `section`, is the very object that a
@@ -119,20 +122,56 @@ class Shared:
         """`SessionMemo.made` of the session's memo (`make()` when there is none)."""
         return make() if self.memo is None else self.memo.made(key, keep, make)
 
-    def _findings(self, what: tuple, section: str, source) -> tuple | None:
-        """(the entries of `section` in `source`'s document, the findings by entry name) when the
-        session keeps that document; None otherwise."""
+    def _kept(self, what: tuple, section: str, source) -> "_Kept | None":
+        """What the session found by the rule `what` about the entries of `section` in
+        `source`'s document, when the session keeps that document; None otherwise."""
         if source is None or not self.held(source.doc):
             return None
         entries = source.doc.get(section)
         if not isinstance(entries, dict):
             return None
         key = (what, section, id(entries))
-        found = self.memo.values.get(key)
-        if found is None:
-            # the entries kept alive with their findings: the identity in the key stays theirs
-            found = self.memo.values[key] = (entries, {})
-        return found
+        kept = self.memo.values.get(key)
+        if kept is None:
+            kept = self.memo.values[key] = _Kept(entries)
+        return kept
+
+    def _known(self, variants: list, data_types) -> tuple | None:
+        """The (data types asked about, findings) of `variants` that holds in this blueprint."""
+        for variant in variants:
+            if not variant[0] or self._alike(data_types, variant[0]):
+                return variant
+        return None
+
+    def _one(self, kept: "_Kept", name, body, data_types, run) -> tuple:
+        """(the data types asked about, the findings) of `run` about the kept entry `name`."""
+        variants = kept.variants.get(name)
+        if variants is None:
+            variants = kept.variants[name] = []
+        variant = self._known(variants, data_types)
+        if variant is None:
+            local = Problems()
+            view = _Asking(data_types, self._chain) if data_types is not None else None
+            run(name, body, view, local)
+            variant = (view.asked if view is not None else {}, tuple(local))
+            if len(variants) < self.MAX_VARIANTS:
+                variants.append(variant)
+        return variant
+
+    def _whole(self, kept: "_Kept", data_types, run) -> tuple:
+        """The findings of `run` about every entry of `kept`, in order."""
+        variant = self._known(kept.whole, data_types)
+        if variant is None:
+            asked: dict = {}
+            found: list = []
+            for name, body in kept.entries.items():
+                one = self._one(kept, name, body, data_types, run)
+                asked.update(one[0])  # a name two entries asked about stands for one thing here
+                found.extend(one[1])
+            variant = (asked, tuple(found))
+            if len(kept.whole) < self.MAX_VARIANTS:
+                kept.whole.append(variant)
+        return variant[1]
 
     def _alike(self, data_types, asked: dict) -> bool:
         """Whether every data type name in `asked` stands for the same definitions here."""
@@ -163,6 +202,24 @@ class Shared:
                 chain = self.memo.values[key] = _Chain(tuple(bodies))
             self._chains[name] = chain
         return chain
+
+
+class _Kept:
+    """What one rule found about the entries of one section of a document the session keeps."""
+
+    __slots__ = ("entries", "variants", "whole")
+
+    def __init__(self, entries: dict) -> None:
+        self.entries = entries  # kept alive with the findings: the identity in the memo's key stays theirs
+        # entry name -> [(the data types asked about, the findings)], most often one
+        self.variants: dict[Any, list] = {}
+        self.whole: list = []  # the same for all the entries at once, in their order
+
+    def is_whole(self, names: list, bodies: list) -> bool:
+        """Whether `names` and `bodies` are all of the entries, in their order."""
+        entries = self.entries
+        return (len(names) == len(entries) and names == list(entries)
+                and all(map(is_, bodies, entries.values())))
 
 
 class _Chain:
@@ -198,5 +255,3 @@ class _Asking:
         self._note(name)
         return self.table.get(name)
 
-
-_UNSET = object()

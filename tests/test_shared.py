@@ -128,3 +128,71 @@ def test_two_types_of_one_definition_stay_two(tmp_path):
         assert result.ok, result.problems
         assert [node["type_hierarchy"][-1] for node in result.plan["nodes"]] == ["lib.A", "lib.B"]
         assert to_json([result]) == _report(Resolver(), root / "blueprint.yaml")
+
+
+# A shared file with a fault in each of its types, merged whole into one blueprint and only in part
+# into others: a blueprint is given the findings about the entries it holds, in its order.
+FAULTY = """\
+node_types:
+  lib.First:
+    derived_from: cloudify.nodes.Root
+    properties:
+      count: {type: integer, default: one}
+  lib.Second:
+    derived_from: cloudify.nodes.Root
+    properties:
+      count: {type: integer, default: two}
+  lib.Third:
+    derived_from: cloudify.nodes.Root
+    properties:
+      count: {type: integer, default: three}
+workflows:
+  lib_flow:
+    mapping: default_workflows.cloudify.plugins.workflows.install
+"""
+
+
+def test_a_kept_file_merged_in_part_is_judged_by_what_was_merged(tmp_path):
+    root = write_tree(tmp_path, {
+        "types.yaml": BASIC_TYPES,
+        "faulty.yaml": FAULTY,
+        "whole.yaml": blueprint("node_templates: {}\n", "faulty.yaml"),
+        # lib.Second is the blueprint's own (the shared one conflicts with it and is left out)
+        "replaced.yaml": blueprint("""\
+            node_types:
+              lib.Second:
+                derived_from: cloudify.nodes.Root
+                properties:
+                  count: {type: integer, default: 2}
+            node_templates: {}
+            """, "faulty.yaml"),
+        # the shared entries come after another file's, whose own faults come first
+        "after.yaml": blueprint("""\
+            node_types:
+              own.Type:
+                derived_from: cloudify.nodes.Root
+                properties:
+                  count: {type: integer, default: zero}
+            node_templates: {}
+            """, "faulty.yaml"),
+        # a later file adds a faulty parameter to the shared workflow: the merged one is another
+        "extra.yaml": """\
+            workflows:
+              lib_flow:
+                parameters:
+                  size: {type: integer, default: many}
+            """,
+        "extended.yaml": blueprint("node_templates: {}\n", "faulty.yaml", "extra.yaml"),
+    })
+    mains = ["whole.yaml", "replaced.yaml", "after.yaml", "extended.yaml"]
+    faults = {main: [(p.file.rsplit("/", 1)[-1], p.line) for p in Resolver().resolve(root / main).problems
+                     if p.code == "property-type-mismatch"] for main in mains}
+    assert faults == {"whole.yaml": [("faulty.yaml", 5), ("faulty.yaml", 9), ("faulty.yaml", 13)],
+                      "replaced.yaml": [("faulty.yaml", 5), ("faulty.yaml", 13)],
+                      "after.yaml": [("after.yaml", 9), ("faulty.yaml", 5), ("faulty.yaml", 9), ("faulty.yaml", 13)],
+                      "extended.yaml": [("extra.yaml", 4), ("faulty.yaml", 5), ("faulty.yaml", 9), ("faulty.yaml", 13)]}
+    alone = {main: _report(Resolver(), root / main) for main in mains}
+    for order in itertools.permutations(mains):
+        session = Resolver()
+        for main in order + order:
+            assert _report(session, root / main) == alone[main], (order, main)
