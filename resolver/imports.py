@@ -338,25 +338,27 @@ class ImportWalker:
     def _type_depth_within(self, files, limits: Limits) -> bool:
         """Whether every derived_from chain is at most `max_type_depth` long; the first type (in
         file order) whose chain is longer gets the problem, at its derived_from."""
+        bound = limits.max_type_depth
         for section in TYPE_SECTIONS:
+            sections = [(source, source.doc.get(section)) for source in files]
+            sections = [(source, entries) for source, entries in sections if isinstance(entries, Map)]
+            if sum(len(entries) for _, entries in sections) <= bound:
+                continue  # a chain holds each type once at most: none can be longer than this
             parents: dict[str, tuple] = {}
-            for source in files:
-                entries = source.doc.get(section)
-                if not isinstance(entries, Map):
-                    continue
+            for source, entries in sections:
                 for name, body in entries.items():
                     if name not in parents and isinstance(name, str):
                         parent = body.get("derived_from") if isinstance(body, Map) else None
                         parents[name] = (parent if isinstance(parent, str) else None, body, source.chain)
             lengths: dict[str, int] = {}
             for name in parents:
-                length = _chain_length(name, parents, lengths, limits.max_type_depth)
-                if length > limits.max_type_depth:
+                length = _chain_length(name, parents, lengths, bound)
+                if length > bound:
                     _, body, chain = parents[name]
                     # the mark made for the one type reported, not for every type of every file
                     where = body.value_mark("derived_from") if isinstance(body, Map) else None
                     self.problems.add("type-hierarchy-too-deep",
-                                      f"{section} {name!r} is derived through more than {limits.max_type_depth} "
+                                      f"{section} {name!r} is derived through more than {bound} "
                                       "types", where, chain=chain[:-1],
                                       hint=f"Shorten the derived_from chain, or raise the limit with "
                                            f"{Limits.option('max_type_depth')}.")

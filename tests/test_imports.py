@@ -8,8 +8,9 @@ import os
 
 import pytest
 
-from resolver import MemoryRegistry, Resolver
+from resolver import MemoryRegistry, Options, Resolver
 from resolver.imports import split_namespace
+from resolver.limits import Limits
 from resolver.sources import FetchError, FileLoader, load_blueprint_catalog, load_import_rules
 
 from .conftest import BASIC_TYPES, blueprint, node, only, places, write_tree
@@ -538,3 +539,21 @@ def test_a_cycle_through_a_namespace_ends(bp, bounded_walk, files):
     result = bp({"blueprint.yaml": blueprint("", "lib.yaml"), **files})
     assert "internal-error" not in [p.code for p in result.problems]
     assert len(bounded_walk) < 20
+
+
+@pytest.mark.parametrize("count, extra, too_deep", [(4, 0, False), (4, 1, False), (5, 0, True)])
+def test_a_derived_from_chain_across_files_is_bounded(tmp_path, count, extra, too_deep):
+    # a chain of `count` data types, the first two in lib.yaml, and `extra` unrelated ones: with
+    # no more types than the bound no chain can pass it; with more, only the chain's length counts
+    chain = [f"d{i}" for i in range(count)]
+    types = {name: {"derived_from": chain[i - 1]} if i else {} for i, name in enumerate(chain)}
+    types.update({f"other{i}": {} for i in range(extra)})
+    lib, own = dict(list(types.items())[:2]), dict(list(types.items())[2:])
+    root = write_tree(tmp_path, {
+        "types.yaml": BASIC_TYPES,
+        "lib.yaml": f"data_types: {lib}\n",
+        "blueprint.yaml": blueprint(f"data_types: {own}\nnode_templates: {{}}\n", "lib.yaml"),
+    })
+    result = Resolver(options=Options(limits=Limits(max_type_depth=4))).resolve(root / "blueprint.yaml")
+    assert [p.code for p in result.problems if p.code == "type-hierarchy-too-deep"] == (
+        ["type-hierarchy-too-deep"] if too_deep else [])
