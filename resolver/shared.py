@@ -175,6 +175,9 @@ class Shared:
 
     def _alike(self, data_types, asked: dict) -> bool:
         """Whether every data type name in `asked` stands for the same definitions here."""
+        met = list(map(self._chains.get, asked))  # what the names this blueprint met stand for
+        if None not in met:
+            return all(map(is_, met, asked.values()))
         for name, chain in asked.items():
             if self._chain(data_types, name) is not chain:
                 return False
