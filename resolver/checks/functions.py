@@ -61,11 +61,11 @@ def iter_calls(value) -> Iterator[tuple[str, Any, Any]]:
     stack = [value]
     while stack:
         current = stack.pop()
-        call = call_of(current)
-        if call is not None:
-            yield call[0], call[1], current
         if isinstance(current, dict):
-            stack.extend(reversed(list(current.values())))
+            call = call_of(current)
+            if call is not None:
+                yield call[0], call[1], current
+            stack.extend(reversed(current.values()))
         elif isinstance(current, list):
             stack.extend(reversed(current))
 
@@ -77,9 +77,10 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
 
 
 def sites(blueprint: Blueprint, model: Model, call_free=frozenset()) -> Iterator[Site]:
-    """Every value the reference scans, in its order, with its scope; but operation inputs whose
-    id is in `call_free` (values known to hold no call: the nodes of one type share their
-    operations' records, whose inputs are met again and again) are passed over."""
+    """Every value the reference scans, in its order, with its scope; but operation inputs that
+    are empty (most operations have none) or whose id is in `call_free` (values known to hold no
+    call: the nodes of one type share their operations' records, whose inputs are met again and
+    again) are passed over."""
     templates = blueprint.section("node_templates")
     by_id = {node.id: node for node in model.nodes}
     for node in model.nodes:
@@ -93,14 +94,14 @@ def sites(blueprint: Blueprint, model: Model, call_free=frozenset()) -> Iterator
                     yield Site(capability.get("properties"), NODE, where, node.mark, node)
         op_where = f"{where}, operation inputs"
         for op in node.operations.values():
-            if id(op.inputs) not in call_free:
+            if op.inputs and id(op.inputs) not in call_free:
                 yield Site(op.inputs, NODE, op_where, node.mark, node)
         for rel in node.relationships:
             target = by_id.get(rel.target_id)
             rel_where = f"relationship {rel.type!r} of node {node.id!r}"
             for ops in (rel.source_operations, rel.target_operations):
                 for op in ops.values():
-                    if id(op.inputs) not in call_free:
+                    if op.inputs and id(op.inputs) not in call_free:
                         yield Site(op.inputs, RELATIONSHIP, rel_where, rel.mark, node, target)
     for name, output in blueprint.section("outputs").items():
         yield Site(output, OUTPUTS, f"output {name!r}", blueprint.mark("outputs", name))
@@ -132,78 +133,85 @@ class _Checker:
         if not calls and isinstance(site.value, (dict, list)):
             self.call_free.add(id(site.value))
         for name, args, call in calls:
-            mark = getattr(call, "mark", None) or site.mark
             fault = ARGUMENTS[name](args)
             if fault is not None:
-                self.problems.add("function-arguments-invalid", f"{site.where}: {name}: {fault}", mark,
+                self.problems.add("function-arguments-invalid", f"{site.where}: {name}: {fault}", _at(site, call),
                                   hint=_HINTS.get(name))
                 continue
             minimum = _MINIMUM_VERSION.get(name)
             if minimum is not None and not at_least(self.version, minimum):
                 self.problems.add("feature-version", f"{site.where}: {name} is not supported in {self.version}; "
-                                  f"it was added in {minimum}", mark,
+                                  f"it was added in {minimum}", _at(site, call),
                                   hint=f"Raise tosca_definitions_version to {minimum} or remove it.")
                 continue
             refer = _REFERENCES.get(name)
             if refer is not None:
-                refer(self, site, args, mark)
+                refer(self, site, args, call)
 
     # -- what the arguments refer to --------------------------------------------------------
-    def _input(self, site: Site, args, mark) -> None:
+    def _input(self, site: Site, args, call) -> None:
         name = args[0] if isinstance(args, list) else args
         if call_of(name) is not None or name in self.inputs:
             return
-        self.problems.add("input-unknown", f"{site.where}: get_input names undeclared input {name!r}", mark,
+        self.problems.add("input-unknown", f"{site.where}: get_input names undeclared input {name!r}", _at(site, call),
                           hint=_close(name, self.inputs.keys(), "Declare it under inputs."))
 
-    def _node(self, site: Site, name: str, function: str, mark) -> Node | None | bool:
+    def _node(self, site: Site, name: str, function: str, call) -> Node | None | bool:
         """The node `name` designates at this site; None when unknown to the model; False on a fault."""
         if name in _MEANINGFUL:
             if site.scope not in _MEANINGFUL[name]:
                 self.problems.add("function-scope-invalid", f"{site.where}: {function} cannot use {name} here",
-                                  mark, hint="SELF is for node scope; SOURCE and TARGET for relationship operations.")
+                                  _at(site, call),
+                                  hint="SELF is for node scope; SOURCE and TARGET for relationship operations.")
                 return False
             return site.target if name == TARGET else site.node
         if not isinstance(name, str) or name not in self.templates:
             self.problems.add("node-reference-unknown",
-                              f"{site.where}: {function} names node {name!r}, which does not exist", mark,
+                              f"{site.where}: {function} names node {name!r}, which does not exist", _at(site, call),
                               hint=_close(name, self.templates.keys(), "Check the name."))
             return False
         return self.nodes.get(name)
 
-    def _property(self, site: Site, args, mark) -> None:
+    def _property(self, site: Site, args, call) -> None:
         if any(call_of(arg) is not None for arg in args):
             return
-        node = self._node(site, args[0], "get_property", mark)
+        node = self._node(site, args[0], "get_property", call)
         if not node:
             return
         fault = _path_fault(node.properties, args[1:])
         if fault is not None:
             self.problems.add("property-reference-unknown",
                               f"{site.where}: get_property: node {node.id!r} has no property "
-                              f"{'.'.join(str(a) for a in args[1:])!r} ({fault})", mark,
+                              f"{'.'.join(str(a) for a in args[1:])!r} ({fault})", _at(site, call),
                               hint=_close(args[1], node.properties.keys(), "Check the property path."))
 
-    def _attribute(self, site: Site, args, mark) -> None:
+    def _attribute(self, site: Site, args, call) -> None:
         if any(call_of(arg) is not None for arg in args):
             return
-        self._node(site, args[0], "get_attribute", mark)
+        self._node(site, args[0], "get_attribute", call)
 
-    def _attributes_dict(self, site: Site, args, mark) -> None:
+    def _attributes_dict(self, site: Site, args, call) -> None:
         if call_of(args[0]) is None:
-            self._node(site, args[0], "get_attributes_dict", mark)
+            self._node(site, args[0], "get_attributes_dict", call)
 
-    def _sys(self, site: Site, args, mark) -> None:
+    def _sys(self, site: Site, args, call) -> None:
         entity, prop = args[0], args[1]
         if call_of(entity) is not None:
             return
         if not isinstance(entity, str) or entity not in _SYS_PROPERTIES:
             self.problems.add("function-arguments-invalid",
-                              f"{site.where}: get_sys: unknown entity {entity!r} (tenant or deployment)", mark)
+                              f"{site.where}: get_sys: unknown entity {entity!r} (tenant or deployment)",
+                              _at(site, call))
         elif call_of(prop) is None and (not isinstance(prop, str) or prop not in _SYS_PROPERTIES[entity]):
             self.problems.add("function-arguments-invalid",
                               f"{site.where}: get_sys: {entity} has no property {prop!r} (one of "
-                              f"{', '.join(_SYS_PROPERTIES[entity])})", mark)
+                              f"{', '.join(_SYS_PROPERTIES[entity])})", _at(site, call))
+
+
+def _at(site: Site, call) -> Mark | None:
+    """Where a problem about `call` is placed: at the call, else at the site. Made only for a
+    problem: most calls are fine, and a mark is made each time it is asked for."""
+    return getattr(call, "mark", None) or site.mark
 
 
 def _path_fault(properties, path) -> str | None:
