@@ -13,7 +13,10 @@ from ..shared import Shared
 from ..versions import at_least
 
 SECTIONS = (("data_types", "cloudify_dsl_1_2"), ("policies", "cloudify_dsl_1_3"), ("resource_tags", "cloudify_dsl_1_3"))
-OPERATION_KEYS = ("max_retries", "retry_interval")  # added in cloudify_dsl_1_1
+OPERATION_KEYS = ("max_retries", "retry_interval")
+OPERATION_KEYS_SINCE = "cloudify_dsl_1_1"
+SCALABLE_SINCE = "cloudify_dsl_1_3"
+AVAILABILITY_RULES_SINCE = "cloudify_dsl_1_4"
 PLUGIN_GATES = {"install_arguments": "cloudify_dsl_1_1", "package_name": "cloudify_dsl_1_2",
                 "package_version": "cloudify_dsl_1_2", "supported_platform": "cloudify_dsl_1_2",
                 "distribution": "cloudify_dsl_1_2", "distribution_version": "cloudify_dsl_1_2",
@@ -39,29 +42,36 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
         if blueprint.section(section):
             first = next(iter(blueprint.section(section)))
             gate(problems, version, section, minimum, blueprint.mark(section, first))
+    # what a version has already is not looked for (the marks would be made for nothing)
     for body in blueprint.section("plugins").values():
         for key in body if isinstance(body, dict) else ():
-            if key in PLUGIN_GATES:  # an unknown key is reported by checks/plugins.py
+            # an unknown key is reported by checks/plugins.py
+            if key in PLUGIN_GATES and not at_least(version, PLUGIN_GATES[key]):
                 gate(problems, version, f"plugin key {key!r}", PLUGIN_GATES[key], mark_in(body, key))
+    operation_keys = not at_least(version, OPERATION_KEYS_SINCE)
     for section, groups in (("node_types", ("interfaces",)),
-                            ("relationships", ("source_interfaces", "target_interfaces"))):
+                            ("relationships", ("source_interfaces", "target_interfaces"))) if operation_keys else ():
         # a definition's operation keys are judged by it and the version alone
         shared.each(("operation keys", version), section, None, problems,
                     lambda name, body, _, into: _type_operation_keys(body, groups, version, into))
-    for body in blueprint.section("node_templates").values():
+    scalable = not at_least(version, SCALABLE_SINCE)
+    for body in blueprint.section("node_templates").values() if operation_keys or scalable else ():
         if not isinstance(body, dict):
             continue
-        _operation_keys(body.get("interfaces"), version, problems)
-        relationships = body.get("relationships")
-        for rel in relationships if isinstance(relationships, list) else ():
-            for group in ("source_interfaces", "target_interfaces"):
-                _operation_keys(rel.get(group) if isinstance(rel, dict) else None, version, problems)
+        if operation_keys:
+            _operation_keys(body.get("interfaces"), version, problems)
+            relationships = body.get("relationships")
+            for rel in relationships if isinstance(relationships, list) else ():
+                for group in ("source_interfaces", "target_interfaces"):
+                    _operation_keys(rel.get(group) if isinstance(rel, dict) else None, version, problems)
         capabilities = body.get("capabilities")
-        if isinstance(capabilities, dict) and "scalable" in capabilities:
-            gate(problems, version, "capabilities.scalable", "cloudify_dsl_1_3", mark_in(capabilities, "scalable"))
-    for workflow in blueprint.section("workflows").values():
-        if isinstance(workflow, dict) and "availability_rules" in workflow:
-            gate(problems, version, "availability_rules", "cloudify_dsl_1_4", mark_in(workflow, "availability_rules"))
+        if scalable and isinstance(capabilities, dict) and "scalable" in capabilities:
+            gate(problems, version, "capabilities.scalable", SCALABLE_SINCE, mark_in(capabilities, "scalable"))
+    if not at_least(version, AVAILABILITY_RULES_SINCE):
+        for workflow in blueprint.section("workflows").values():
+            if isinstance(workflow, dict) and "availability_rules" in workflow:
+                gate(problems, version, "availability_rules", AVAILABILITY_RULES_SINCE,
+                     mark_in(workflow, "availability_rules"))
 
 
 def _type_operation_keys(body, groups: tuple, version: str, problems: Problems) -> None:
@@ -74,4 +84,4 @@ def _operation_keys(interfaces, version: str, problems: Problems) -> None:
         for raw in ops.values() if isinstance(ops, dict) else ():
             for key in OPERATION_KEYS:
                 if isinstance(raw, dict) and key in raw:
-                    gate(problems, version, key, "cloudify_dsl_1_1", mark_in(raw, key))
+                    gate(problems, version, key, OPERATION_KEYS_SINCE, mark_in(raw, key))
