@@ -320,6 +320,7 @@ _PLAIN_TAG_LENGTH = 64
 # Keys and short texts repeat across a blueprint (type names, `implementation`, `string`): each
 # is kept once (interned) instead of once per place it is written.
 _SHARED_TEXT_LENGTH = 64
+_intern = sys.intern
 
 _Scalar = yaml.ScalarEvent
 _Alias = yaml.AliasEvent
@@ -519,6 +520,7 @@ class _Loader(_BaseLoader):
         if level > self.deepest:
             self.deepest = level
         get = self.get_event
+        plain_tag = _PLAIN_TAGS.get
         result = Map.__new__(Map)  # no __init__: every slot is set here or by _keep_places
         result._file = self.source
         result._place = None
@@ -534,7 +536,7 @@ class _Loader(_BaseLoader):
                 break
             if kind is _Scalar:
                 # a plain key's tag is most often known from its text (_PLAIN_TAGS), as a value's is below
-                tag = (key_event.tag is None and key_event.implicit[0] and _PLAIN_TAGS.get(key_event.value)
+                tag = (key_event.tag is None and key_event.implicit[0] and plain_tag(key_event.value)
                        or self._tag(key_event))
                 if tag == _MERGE:
                     if key_event.anchor is not None:
@@ -544,7 +546,7 @@ class _Loader(_BaseLoader):
                     merges.append((self._value(value_event, level + 1), self._start(value_event)))
                     continue
                 if tag == _STR and key_event.anchor is None:
-                    key = sys.intern(key_event.value)
+                    key = _intern(key_event.value)
                     if not key.isascii():
                         self._non_ascii(key_event, key)
                     built += 1
@@ -573,23 +575,27 @@ class _Loader(_BaseLoader):
             value_event = get()
             if value_event.__class__ is _Scalar and value_event.tag is None and value_event.anchor is None:
                 value = value_event.value
-                if not value_event.implicit[0] or (_PLAIN_TAGS.get(value) or self._tag(value_event)) == _STR:
+                tag = (plain_tag(value) or self._tag(value_event)) if value_event.implicit[0] else _STR
+                if tag == _STR:
                     if not value.isascii():
                         self._non_ascii(value_event, value)
                     if len(value) <= _SHARED_TEXT_LENGTH:
-                        value = sys.intern(value)
+                        value = _intern(value)
                     built += 1
                 else:
-                    value = self._scalar(value_event, self._tag(value_event))
+                    value = self._scalar(value_event, tag)
+                value_at = value_event.start_mark
+            elif value_event.__class__ is _MapStart and value_event.tag is None and value_event.anchor is None:
+                value = self._map(value_event, level + 1)  # what _value would do, one call less
                 value_at = value_event.start_mark
             else:
                 value = self._value(value_event, level + 1)
-                value_at = self._start(value_event)
+                value_at = value_event.start_mark if value_event.__class__ is not _Alias else self._start(value_event)
             result[key] = value
-            gap = value_at.line - key_at.line
-            if key_at.column <= _COLUMN_MASK and value_at.column <= _COLUMN_MASK and 0 <= gap <= _GAP_MASK:
-                place = (key_at.line << _KEY_LINE_SHIFT | key_at.column << _KEY_COLUMN_SHIFT
-                         | gap << _GAP_SHIFT | value_at.column)
+            key_line, key_column, value_column = key_at.line, key_at.column, value_at.column
+            gap = value_at.line - key_line
+            if key_column <= _COLUMN_MASK and value_column <= _COLUMN_MASK and 0 <= gap <= _GAP_MASK:
+                place = key_line << _KEY_LINE_SHIFT | key_column << _KEY_COLUMN_SHIFT | gap << _GAP_SHIFT | value_column
             else:
                 place = (self.mark(key_at), self.mark(value_at))
             if duplicate:  # the key keeps its first place in the mapping, with the last one's marks
@@ -665,7 +671,7 @@ class _Loader(_BaseLoader):
                     if not value.isascii():
                         self._non_ascii(item_event, value)
                     if len(value) <= _SHARED_TEXT_LENGTH:
-                        value = sys.intern(value)
+                        value = _intern(value)
                     built += 1
                 else:
                     value = self._scalar(item_event, self._tag(item_event))
