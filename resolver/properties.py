@@ -40,26 +40,16 @@ class PropertyChecker:
                                   f"{what} {owner!r}: property {key!r} is not part of its type's schema",
                                   _key_mark(given, key, mark),
                                   hint="Remove it, fix its name, or declare it in the type.")
-        merged = self.defaults(schema)
-        merged.update(given)
-        external = merged.get("use_external_resource")
+        if "use_external_resource" in given:
+            external = given["use_external_resource"]
+        else:  # the default (a data-typed one without a default would be empty: false all the same)
+            prop = schema.get("use_external_resource")
+            external = prop.get("default") if isinstance(prop, dict) else None
         if external and is_function(external):
             self.problems.add("external-resource-function",
                               f"{what} {owner!r}: use_external_resource must be a boolean, not an intrinsic function",
                               _value_mark(given, "use_external_resource", mark))
         return self._complete(owner, "", given, True, [], schema, mark, what, True, False, required=not external)
-
-    def defaults(self, schema: dict) -> dict:
-        """Schema defaults; a data-typed property without one defaults to an empty value of its type."""
-        out = {}
-        for key, prop in schema.items():
-            if not isinstance(prop, dict):
-                continue
-            if "default" in prop:
-                out[key] = prop["default"]
-            elif prop.get("type") in self.data_types:  # TypeTable answers False for non-names
-                out[key] = {}
-        return out
 
     def fill(self, type_name, value, layers=()):
         """A schema default completed from its data type's layers of defaults, as `merge`
@@ -130,6 +120,13 @@ class PropertyChecker:
         layers = _usable(layers)
         for key, prop_schema in schema.items():
             prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
+            if not layers and key not in value:
+                # the most common property of all: left to a default of a type that is no data
+                # type, which is then the value, unjudged (what `_value` would find, sooner)
+                default, type_name = prop_schema.get("default"), prop_schema.get("type")
+                if default is not None and (not isinstance(type_name, str) or type_name in _PLAIN_TYPES):
+                    result[key] = default
+                    continue
             beneath = self._beneath(key, prop_schema, layers)
             if key in value:
                 first, first_given = value[key], given
