@@ -79,13 +79,13 @@ class Shared:
         running it. Where the merged section holds all of a kept document's entries together and
         in its order (the usual case), their findings are given again all at once."""
         entries = self.blueprint.section(section)
-        if self.memo is None:
+        # merge records the origins beside the entries, in their order: the entries are cut into
+        # runs that come from one file
+        origins = self.blueprint.origins.get(section, {})
+        if self.memo is None or len(origins) != len(entries):
             for name, body in entries.items():
                 run(name, body, data_types, problems)
             return
-        # merge records the origins beside the entries, in their order: cut the entries into
-        # runs that come from one file
-        origins = self.blueprint.origins.get(section, {})
         names, bodies = iter(entries), iter(entries.values())
         for _, sources in groupby(origins.values(), id):
             source = next(sources)
