@@ -185,6 +185,8 @@ class ParseCache:
         self.memo = SessionMemo()
         # (document, its problems), counted by the length of its text
         self._docs = Recent(max_chars, kept=self._kept, dropped=self._dropped)
+        # text -> its sha256 (`digest`), counted by its length
+        self._digests = Recent(max_chars)
 
     def _kept(self, made: tuple) -> None:
         if made[0] is not None:
@@ -193,6 +195,16 @@ class ParseCache:
     def _dropped(self, made: tuple) -> None:
         self._kept_ids.discard(id(made[0]))
         self.memo.clear()
+
+    def digest(self, text: str) -> str:
+        """`text_sha256(text)`, worked out once for a text read again and again (the files a
+        batch's blueprints share). The texts are kept as the documents are, at most `max_chars`
+        characters of them; a file's text is most often the very one the loader keeps."""
+        digest = self._digests.get(text)
+        if digest is None:
+            digest = text_sha256(text)
+            self._digests.keep(text, digest, len(text))
+        return digest
 
     def holds(self, doc) -> bool:
         """Whether `doc` is a document this cache keeps (the same object, not an equal one)."""
@@ -486,7 +498,7 @@ class ImportWalker:
 
     def _record(self, key: str, text: str, shown: str, mark: Mark | None, chain) -> str:
         """Keep the sha256 of a text read under its lock key; with a lock, compare it (once per key)."""
-        digest = text_sha256(text)
+        digest = self.cache.digest(text)
         if key in self.reads:
             return digest
         self.reads[key] = digest

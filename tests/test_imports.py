@@ -9,7 +9,7 @@ import os
 import pytest
 
 from resolver import MemoryRegistry, Options, Resolver
-from resolver.imports import split_namespace
+from resolver.imports import ParseCache, split_namespace, text_sha256
 from resolver.limits import Limits
 from resolver.sources import FetchError, FileLoader, load_blueprint_catalog, load_import_rules
 
@@ -557,3 +557,14 @@ def test_a_derived_from_chain_across_files_is_bounded(tmp_path, count, extra, to
     result = Resolver(options=Options(limits=Limits(max_type_depth=4))).resolve(root / "blueprint.yaml")
     assert [p.code for p in result.problems if p.code == "type-hierarchy-too-deep"] == (
         ["type-hierarchy-too-deep"] if too_deep else [])
+
+
+def test_a_session_works_a_text_digest_out_once_and_for_that_text_alone():
+    cache = ParseCache(max_chars=20)
+    first, second = "a: 1\n", "a: 2\n"  # as long as each other: only the text tells them apart
+    assert cache.digest(first) == text_sha256(first)
+    assert cache.digest(second) == text_sha256(second) != text_sha256(first)
+    assert cache.digest("a: 1\n") == text_sha256(first)  # an equal text read again
+    big = "b: 1\n" * 10  # over the bound: worked out, not kept
+    assert cache.digest(big) == text_sha256(big)
+    assert big not in cache._digests.keys()
