@@ -645,7 +645,7 @@ class ImportWalker:
                 continue
             record = None
             try:
-                selection = self._selection(registry, request, dsl)
+                selection = self._selection(registry, spec.target, request, dsl)
                 record, seen = (_as_locked(selection, locked.package_version) if locked is not None
                                 else (selection.chosen, selection.candidates))
                 answer = None if record is None else self._plugin_text(registry, record, dsl, locked)
@@ -696,12 +696,15 @@ class ImportWalker:
                                      chain=current.chain), namespace)
         return None
 
-    @staticmethod
-    def _selection(registry, request, dsl: str | None) -> reg.Selection:
-        """The registry's own choice rule when it has one (the marketplace's), else the manager's."""
+    def _selection(self, registry, target: str, request, dsl: str | None) -> reg.Selection:
+        """The registry's own choice rule when it has one (the marketplace's), else the manager's:
+        made once per session for one import line (`target`, which `request` is read from) while
+        the registry lists the very same versions (most keep their listings)."""
         if hasattr(registry, "explain"):
             return registry.explain(request, dsl)
-        return reg.explain(request, registry.versions(request.package_name), registry=registry.name)
+        versions = registry.versions(request.package_name)
+        return self.cache.memo.latest(("plugin selection", target, registry.name), (versions,),
+                                      lambda: reg.explain(request, versions, registry=registry.name))
 
     @staticmethod
     def _plugin_text(registry, record, dsl: str | None, locked=None):

@@ -46,6 +46,16 @@ class SessionMemo:
             found = self.values[key] = (keep, make())
         return found[1]
 
+    def latest(self, key: tuple, keep: tuple, make: Callable[[], Any]) -> Any:
+        """`make()`, once for `key` while the objects `keep` holds stay the same ones (by identity);
+        made again, in place of the old value, when they are others: one value per key however
+        often they change. `make` must give an equal value whenever those objects are the same,
+        and report nothing."""
+        found = self.values.get(key)
+        if found is None or len(found[0]) != len(keep) or not all(map(is_, found[0], keep)):
+            found = self.values[key] = (keep, make())
+        return found[1]
+
 
 class Shared:
     """One blueprint's access to its session's memo.

@@ -568,3 +568,39 @@ def test_a_session_works_a_text_digest_out_once_and_for_that_text_alone():
     big = "b: 1\n" * 10  # over the bound: worked out, not kept
     assert cache.digest(big) == text_sha256(big)
     assert big not in cache._digests.keys()
+
+
+class _KeptListing(MemoryRegistry):
+    """A registry that keeps each package's listing (the same tuple) until told its store changed."""
+
+    def __init__(self, packages: dict) -> None:
+        super().__init__(packages)
+        self._listed: dict = {}
+
+    def versions(self, package_name: str):
+        if package_name not in self._listed:
+            self._listed[package_name] = super().versions(package_name)
+        return self._listed[package_name]
+
+    def changed(self, packages: dict) -> None:
+        self._packages, self._listed = packages, {}
+
+
+def test_a_session_chooses_once_per_import_line_and_listing(tmp_path):
+    registry = _KeptListing({"demo-plugin": {v: {"plugin.yaml": PROPS_PLUGIN} for v in ("1.0", "2.0")}})
+    root = write_tree(tmp_path, {
+        "pinned.yaml": props_blueprint("cloudify_dsl_1_5", "  - plugin:demo-plugin?version=1.0\n"),
+        "newest.yaml": props_blueprint("cloudify_dsl_1_5", "  - plugin:demo-plugin\n"),
+    })
+    session = Resolver(registries=[registry])
+
+    def chosen(main):
+        result = session.resolve(root / main)
+        assert result.ok, result.problems
+        return [answer["package_version"] for answer in result.plan["imports"]]
+
+    assert chosen("pinned.yaml") == ["1.0"]
+    assert chosen("newest.yaml") == ["2.0"]  # another line: its own choice
+    assert chosen("pinned.yaml") == ["1.0"]
+    registry.changed({"demo-plugin": {v: {"plugin.yaml": PROPS_PLUGIN} for v in ("1.0", "2.0", "3.0")}})
+    assert chosen("newest.yaml") == ["3.0"]  # another listing: chosen again
