@@ -356,25 +356,23 @@ class ImportWalker:
             sections = [(source, entries) for source, entries in sections if isinstance(entries, Map)]
             if sum(len(entries) for _, entries in sections) <= bound:
                 continue  # a chain holds each type once at most: none can be longer than this
-            parents: dict[str, tuple] = {}
-            for source, entries in sections:
-                for name, body in entries.items():
-                    if name not in parents and isinstance(name, str):
-                        parent = body.get("derived_from") if isinstance(body, Map) else None
-                        parents[name] = (parent if isinstance(parent, str) else None, body, source.chain)
-            lengths: dict[str, int] = {}
-            for name in parents:
-                length = _chain_length(name, parents, lengths, bound)
-                if length > bound:
-                    _, body, chain = parents[name]
-                    # the mark made for the one type reported, not for every type of every file
-                    where = body.value_mark("derived_from") if isinstance(body, Map) else None
-                    self.problems.add("type-hierarchy-too-deep",
-                                      f"{section} {name!r} is derived through more than {bound} "
-                                      "types", where, chain=chain[:-1],
-                                      hint=f"Shorten the derived_from chain, or raise the limit with "
-                                           f"{Limits.option('max_type_depth')}.")
-                    return False
+            every = [entries for _, entries in sections]
+            if all(self.cache.holds(source.doc) for source, _ in sections):
+                # the answer depends on these definitions alone: once per session for them
+                found = self.cache.memo.made(("type too deep", bound, tuple(map(id, every))), tuple(every),
+                                             lambda: _too_deep(every, bound))
+            else:
+                found = _too_deep(every, bound)
+            if found is not None:
+                index, name, body = found
+                # the mark made for the one type reported, not for every type of every file
+                where = body.value_mark("derived_from") if isinstance(body, Map) else None
+                self.problems.add("type-hierarchy-too-deep",
+                                  f"{section} {name!r} is derived through more than {bound} "
+                                  "types", where, chain=sections[index][0].chain[:-1],
+                                  hint=f"Shorten the derived_from chain, or raise the limit with "
+                                       f"{Limits.option('max_type_depth')}.")
+                return False
         return True
 
     @staticmethod
@@ -876,6 +874,24 @@ def _import_property_fault(name: str, value, type_name) -> str | None:
     if check is None:
         return None if type_name is None else f"property {name}: type {type_name!r} cannot be set on import"
     return None if check(value) else f"property {name}: value {value!r} should be of type {type_name}"
+
+
+def _too_deep(sections: list, bound: int) -> tuple | None:
+    """The first type (in the order of `sections`, the entries of one section in each file, the
+    first definition of a name winning) whose derived_from chain is longer than `bound`: (the
+    index of its file in `sections`, its name, its definition); None when there is none."""
+    parents: dict[str, tuple] = {}
+    for index, entries in enumerate(sections):
+        for name, body in entries.items():
+            if name not in parents and isinstance(name, str):
+                parent = body.get("derived_from") if isinstance(body, Map) else None
+                parents[name] = (parent if isinstance(parent, str) else None, index, body)
+    lengths: dict[str, int] = {}
+    for name in parents:
+        if _chain_length(name, parents, lengths, bound) > bound:
+            _, index, body = parents[name]
+            return index, name, body
+    return None
 
 
 def _chain_length(name: str, parents: dict, lengths: dict, bound: int) -> int:

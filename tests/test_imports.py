@@ -604,3 +604,20 @@ def test_a_session_chooses_once_per_import_line_and_listing(tmp_path):
     assert chosen("pinned.yaml") == ["1.0"]
     registry.changed({"demo-plugin": {v: {"plugin.yaml": PROPS_PLUGIN} for v in ("1.0", "2.0", "3.0")}})
     assert chosen("newest.yaml") == ["3.0"]  # another listing: chosen again
+
+
+def test_a_session_bounds_type_depth_for_each_blueprint_s_own_files(tmp_path):
+    # one shared chain of four data types (and another type, past the bound of 4 in count): one
+    # blueprint adds a fifth link to the chain, the other a type of its own
+    lib = {f"d{i}": {"derived_from": f"d{i - 1}"} if i else {} for i in range(4)}
+    lib["other"] = {}
+    root = write_tree(tmp_path, {
+        "types.yaml": BASIC_TYPES,
+        "lib.yaml": f"data_types: {lib}\n",
+        "short.yaml": blueprint("data_types: {e0: {}}\nnode_templates: {}\n", "lib.yaml"),
+        "long.yaml": blueprint("data_types: {d4: {derived_from: d3}}\nnode_templates: {}\n", "lib.yaml"),
+    })
+    session = Resolver(options=Options(limits=Limits(max_type_depth=4)))
+    for main, too_deep in (("short.yaml", False), ("long.yaml", True), ("short.yaml", False), ("long.yaml", True)):
+        codes = [p.code for p in session.resolve(root / main).problems]
+        assert ("type-hierarchy-too-deep" in codes) == too_deep, (main, codes)
