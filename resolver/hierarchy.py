@@ -73,6 +73,11 @@ class TypeTable:
             self._done[type_name] = base
         return base
 
+    def session_made(self, name: str) -> bool:
+        """Whether the resolved type `name` (as `get` gave it) is the session's, made once for
+        every blueprint whose definitions of it and its ancestors are the same (`_extended`)."""
+        return name in self._shared_names
+
     def _extended(self, parent: ResolvedType | None, name: str) -> ResolvedType:
         """`_extend`, made once per session when `name` and all its ancestors are definitions of
         documents the session keeps: the same parent (a shared one) and the same definition extend

@@ -176,8 +176,16 @@ class Mapper:
         self.script_exists = script_exists
         self.blueprint_namespaces = set(blueprint_namespaces)
         self.problems = problems
-        # mapping string -> how it runs (`_route`): one file probe per string per blueprint
+        # mapping string -> how it runs (`route`): one file probe per string per blueprint
         self._routes: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+
+    def _default_executor(self, plugin: str):
+        """The executor the declared plugin `plugin` gives an operation that names none."""
+        plugin_def = self.plugins.get(plugin)
+        default = plugin_def.get("executor") if isinstance(plugin_def, dict) else None
+        if isinstance(default, (dict, list)):
+            return None  # a plugin's executor of the wrong shape: the schema check reports it
+        return default
 
     def __getstate__(self) -> dict:
         # A result sent from a worker process (batch.py) carries the model and so this mapper; the
@@ -196,7 +204,7 @@ class Mapper:
         """The declared plugins whose names prefix `mapping` (as `name.`), in declaration order."""
         return tuple(name for name in self.names if mapping.startswith(name + "."))
 
-    def _route(self, mapping: str) -> tuple[str | None, tuple[str, ...]]:
+    def route(self, mapping: str) -> tuple[str | None, tuple[str, ...]]:
         """How `mapping` runs, in the reference's precedence: (the script input it fills, ()) for a
         URL, a local file, an inline script or another blueprint's namespace; else (None, the
         declared plugins whose names prefix it)."""
@@ -214,12 +222,22 @@ class Mapper:
             self._routes[mapping] = route
         return route
 
+    def outcome(self, mapping: str) -> tuple:
+        """Everything `map` reads of this blueprint to map an operation whose implementation is
+        `mapping`: its `route`, and the script plugin or the one candidate plugin's default
+        executor that goes with it. Two mappers (of two blueprints) with equal outcomes for a
+        mapping map its operations alike."""
+        key, candidates = route = self.route(mapping)
+        if key is not None:
+            return route, self.script_plugin
+        return route, self._default_executor(candidates[0]) if len(candidates) == 1 else None
+
     def map(self, op: OpDef, *, op_name: str, code: str, context: str, workflow: bool = False) -> Mapped | None:
         """Map one operation; None (with a problem added) when it cannot be mapped."""
         mapping = op.implementation
         if not mapping:
             return Mapped("", "", None, {})
-        key, candidates = self._route(mapping)
+        key, candidates = self.route(mapping)
         if key is not None:
             if "script_path" in op.inputs or "script_source" in op.inputs:
                 self.problems.add("script-path-reserved",
@@ -242,11 +260,8 @@ class Mapper:
             return Mapped(self.script_plugin, SCRIPT_RUN, op.executor or "auto", inputs)
         if len(candidates) == 1:
             plugin = candidates[0]
-            plugin_def = self.plugins.get(plugin)
-            default = plugin_def.get("executor") if isinstance(plugin_def, dict) else None
-            if isinstance(default, (dict, list)):
-                default = None  # a plugin's executor of the wrong shape: the schema check reports it
-            return Mapped(plugin, mapping[len(plugin) + 1:], op.executor or default, dict(op.inputs))
+            return Mapped(plugin, mapping[len(plugin) + 1:], op.executor or self._default_executor(plugin),
+                          dict(op.inputs))
         if len(candidates) > 1:
             self.problems.add("operation-ambiguous",
                               f"{context}: operation {op_name!r} mapping {mapping!r} matches plugins "

@@ -127,12 +127,15 @@ class NodeBuilder:
     dict of a template that overrides no interface, and the properties of a template that gives
     none. Only a part whose building reported nothing is shared, since a report names the node
     or relationship it was made for: a part that reports is built (and reports) again for each
-    template, as it would be without the sharing.
+    template, as it would be without the sharing. The operations of a type the session resolves
+    once (`TypeTable.session_made`) are shared by the session's blueprints too (`_session_key`).
     """
 
     def __init__(self, blueprint: Blueprint, problems: Problems, script_exists, shared=None) -> None:
-        """`shared` (shared.Shared): what the session's blueprints share (resolved types)."""
+        """`shared` (shared.Shared): what the session's blueprints share (resolved types, the
+        operations they give templates)."""
         self.bp = blueprint
+        self.shared = shared
         problems = _Tally(problems)
         self.problems = problems
         self.node_types = TypeTable(blueprint, "node_types", problems, ("interfaces",), shared)
@@ -142,7 +145,7 @@ class NodeBuilder:
         self.plugins = self._plugins()
         self.mapper = Mapper(self.plugins, script_exists, blueprint.namespaces_mapping, problems)
         self.checker = PropertyChecker(self.data_types, problems)
-        self._type_ops: dict = {}
+        self._type_ops: dict = {}  # id(definition) -> (definition, its OpDef, whether normalising it was quiet)
         # what a template takes unchanged from its type: the operations of an interface group (by
         # group and type name), one operation (by `_definition_key`), the properties (by section
         # and type name)
@@ -175,9 +178,10 @@ class NodeBuilder:
         key = id(raw) if isinstance(raw, dict) else None
         if key is not None and key in self._type_ops:
             return self._type_ops[key][1]
+        reports = self.problems.reports
         op = normalise(raw, mark, self.problems, where)
-        if key is not None:
-            self._type_ops[key] = (raw, op)  # keep raw alive so its id stays unique
+        if key is not None:  # raw kept alive so that its id stays unique
+            self._type_ops[key] = (raw, op, self.problems.reports == reports)
         return op
 
     # -- nodes ------------------------------------------------------------------------------
@@ -219,8 +223,9 @@ class NodeBuilder:
             return None
         given_at = body.own_key_mark("properties") if isinstance(body, Map) else None
         properties = self._properties(name, resolved, "node_types", body.get("properties"), given_at or mark)
-        operations = self._operations(resolved, "interfaces", body.get("interfaces"), code="operation-unmapped",
-                                      context=f"node {name!r} of type {type_name!r}", owner_mark=mark)
+        operations = self._operations(self.node_types, resolved, "interfaces", body.get("interfaces"),
+                                      code="operation-unmapped", context=f"node {name!r} of type {type_name!r}",
+                                      owner_mark=mark)
         return Node(id=name, type=type_name, type_hierarchy=resolved.hierarchy, properties=properties,
                     operations=operations, relationships=[], mark=mark)
 
@@ -237,14 +242,24 @@ class NodeBuilder:
             self._shared_properties[key] = merged
         return merged
 
-    def _operations(self, resolved: ResolvedType, group: str, template_ifaces, *, code, context,
-                    owner_mark) -> dict:
-        """Every operation of `resolved`'s interface `group` with the template's over it, mapped:
-        full name -> record, and the short name too where it is unique."""
+    def _operations(self, table: TypeTable, resolved: ResolvedType, group: str, template_ifaces, *, code,
+                    context, owner_mark) -> dict:
+        """Every operation of `resolved` (a type of `table`) in its interface `group` with the
+        template's over it, mapped: full name -> record, and the short name too where it is unique."""
         template_ifaces = template_ifaces if isinstance(template_ifaces, dict) else {}
         owner = (group, resolved.name)
-        if not template_ifaces and owner in self._shared_ops:
-            return self._shared_ops[owner]
+        session_made = False
+        if not template_ifaces:
+            if owner in self._shared_ops:
+                return self._shared_ops[owner]
+            session_made = self.shared is not None and table.session_made(resolved.name)
+            if session_made:
+                mappings = self.shared.found(("operation mappings", id(resolved), group))
+                key = self._session_key(resolved, group, mappings) if mappings is not None else None
+                found = self.shared.found(key) if key is not None else None
+                if found is not None:
+                    self._shared_ops[owner] = found
+                    return found
         reports = self.problems.reports
         type_ifaces = resolved.interfaces.get(group, {})
         ops: list[_Pending] = []
@@ -276,7 +291,42 @@ class NodeBuilder:
         result = self._map_all(ops, code=code, context=context)
         if not template_ifaces and self.problems.reports == reports:
             self._shared_ops[owner] = result
+            if session_made:
+                self._share(resolved, group, type_ifaces, result)
         return result
+
+    def _share(self, resolved: ResolvedType, group: str, type_ifaces: dict, result: dict) -> None:
+        """Leaves `result`, the operations of the session's resolved type `resolved` in `group`,
+        built without a report for a template that changes none, to the session's next blueprints
+        (`_session_key`); unless normalising one of the definitions reported, earlier in this
+        blueprint: each blueprint reports that once, which a replay would leave out."""
+        mappings: dict[str, None] = {}  # the distinct mapping strings, in order
+        for iface in type_ifaces:
+            type_ops = type_ifaces.get(iface) or {}
+            for op_name in type_ops:
+                raw = type_ops[op_name]
+                if isinstance(raw, dict):
+                    normalised = self._type_ops.get(id(raw))
+                    if normalised is None or not normalised[2]:
+                        return
+                    implementation = normalised[1].implementation
+                else:
+                    implementation = raw if isinstance(raw, str) else None
+                if implementation:
+                    mappings[implementation] = None
+        mappings_key = ("operation mappings", id(resolved), group)
+        if self.shared.found(mappings_key) is None:
+            self.shared.keep(mappings_key, (resolved,), tuple(mappings))
+        key = self._session_key(resolved, group, tuple(mappings))
+        if key is not None:
+            self.shared.keep(key, (resolved,), result)
+
+    def _session_key(self, resolved: ResolvedType, group: str, mappings: tuple[str, ...]) -> tuple | None:
+        """What the operations a template takes unchanged from the session's resolved type
+        `resolved` in `group` depend on, for this blueprint, given the mapping strings of those
+        operations: the type (by identity) and what this blueprint's mapper makes of each mapping
+        string (`Mapper.outcome`). None when that cannot be a key."""
+        return _hashable(("type operations", id(resolved), group, tuple(map(self.mapper.outcome, mappings))))
 
     def _map_all(self, ops: list["_Pending"], *, code, context) -> dict:
         result: dict[str, Operation] = {}
@@ -352,10 +402,12 @@ class NodeBuilder:
             properties = self._properties(node.id, resolved, "relationships", rel.get("properties"), mark,
                                           what="relationship of node")
             context = f"relationship {rel_type!r} of node {node.id!r}"
-            source_ops = self._operations(resolved, "source_interfaces", rel.get("source_interfaces"),
-                                          code="relationship-operation-unmapped", context=context, owner_mark=mark)
-            target_ops = self._operations(resolved, "target_interfaces", rel.get("target_interfaces"),
-                                          code="relationship-operation-unmapped", context=context, owner_mark=mark)
+            source_ops = self._operations(self.rel_types, resolved, "source_interfaces",
+                                          rel.get("source_interfaces"), code="relationship-operation-unmapped",
+                                          context=context, owner_mark=mark)
+            target_ops = self._operations(self.rel_types, resolved, "target_interfaces",
+                                          rel.get("target_interfaces"), code="relationship-operation-unmapped",
+                                          context=context, owner_mark=mark)
             node.relationships.append(Relationship(type=rel_type, target_id=target, type_hierarchy=resolved.hierarchy,
                                                    properties=properties, source_operations=source_ops,
                                                    target_operations=target_ops, mark=mark))
@@ -460,6 +512,17 @@ class NodeBuilder:
                 schema["default"] = self.checker.fill(schema["type"], schema["default"])
             out[name] = schema
         return out
+
+
+def _hashable(key: tuple) -> tuple | None:
+    """`key`, when it can be a key (a plugin's default executor, in a mapper's outcome, may be
+    of any shape); None otherwise."""
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
 
 def _definition_key(raw) -> tuple | None:
     """What a type's operation definition is known by when its record is shared: the mapping

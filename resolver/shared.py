@@ -132,6 +132,18 @@ class Shared:
         """`SessionMemo.made` of the session's memo (`make()` when there is none)."""
         return make() if self.memo is None else self.memo.made(key, keep, make)
 
+    def found(self, key: tuple) -> Any:
+        """The value `keep` left for `key` in the session's memo; None when there is none."""
+        entry = self.memo.values.get(key) if self.memo is not None else None
+        return entry[1] if entry is not None else None
+
+    def keep(self, key: tuple, keep: tuple, value: Any) -> None:
+        """Leaves `value` for `key` in the session's memo (if any), with the objects `keep` whose
+        identities the key names. For a value worth keeping only when making it reported nothing,
+        which the maker knows afterwards (`made` is for values that never report)."""
+        if self.memo is not None:
+            self.memo.values[key] = (keep, value)
+
     def _kept(self, what: tuple, section: str, source) -> "_Kept | None":
         """What the session found by the rule `what` about the entries of `section` in
         `source`'s document, when the session keeps that document; None otherwise."""

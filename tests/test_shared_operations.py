@@ -1,0 +1,125 @@
+"""The operations, workflows and hints a session works out once for all its blueprints (nodes.py,
+checks/operations.py) are keyed on everything they depend on: blueprints that differ only in one
+such thing, resolved one after another in one session, each report what they report alone."""
+from __future__ import annotations
+
+import itertools
+
+from resolver import Options, Resolver
+from resolver.report import to_json
+
+from .conftest import BASIC_TYPES, write_tree
+
+# One shared file: its types' operations map to the plugin `tools`, which every blueprint declares
+# its own way, or to another blueprint's namespace.
+LIB = """\
+node_types:
+  lib.App:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      lib.ops:
+        run: tools.tasks.run
+  lib.Remote:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      lib.ops:
+        fetch: other--scripts/fetch.sh
+  lib.Faulty:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      lib.ops:
+        run: {implementation: tools.tasks.run, max_retries: -2}
+relationships:
+  lib.Link:
+    derived_from: cloudify.relationships.connected_to
+    source_interfaces:
+      lib.ops:
+        link: tools.tasks.link
+workflows:
+  lib.go:
+    mapping: tools.workflows.go
+    parameters:
+      count: {type: integer, default: 1}
+  lib.grow:
+    mapping: tools.workflows.grow
+    parameters:
+      size: {type: lib.Size, default: {cpus: 1}}
+"""
+
+
+def _blueprint(executor: str, *, remote: bool = False, namespace: bool = False, faulty: int = 0,
+               size: bool = False) -> str:
+    imports = ["../types.yaml", "../lib.yaml"] + (["other--blueprint:other"] if namespace else [])
+    node = "r: {type: lib.Remote" if remote else "a: {type: lib.App"
+    return "\n".join([
+        "tosca_definitions_version: cloudify_dsl_1_4",
+        "imports:", *(f"  - {ref}" for ref in imports),
+        "plugins:",
+        f"  tools: {{executor: {executor}, install: false}}",
+        "data_types:",  # the workflow lib.grow's parameter's type, with a default or not
+        "  lib.Size: {properties: {cpus: {type: integer}%s}}" % (", memory: {type: integer, default: 2}" if size else ""),
+        "node_templates:",
+        "  vm: {type: cloudify.nodes.Compute}",
+        f"  {node}, relationships: [{{type: lib.Link, target: vm}}, {{type: cloudify.relationships.contained_in, "
+        "target: vm}]}",
+        *(f"  f{index}: {{type: lib.Faulty}}" for index in range(faulty)),
+        "",
+    ])
+
+
+FILES = {
+    "types.yaml": BASIC_TYPES,
+    "lib.yaml": LIB,
+    "catalog/other/blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nnode_templates: {}\n",
+    "central/blueprint.yaml": _blueprint("central_deployment_agent"),
+    # the plugin's default executor differs
+    "host/blueprint.yaml": _blueprint("host_agent"),
+    # a file beside the blueprint named as the mapping: the mapping runs that script
+    "scripted/blueprint.yaml": _blueprint("central_deployment_agent"),
+    "scripted/tools.tasks.run": "#!/bin/sh\n",
+    "scripted/tools.tasks.link": "#!/bin/sh\n",
+    "scripted/tools.workflows.go": "#!/bin/sh\n",
+    "scripted/tools.workflows.grow": "#!/bin/sh\n",
+    # the data type completes the default of lib.grow's parameter
+    "sized/blueprint.yaml": _blueprint("central_deployment_agent", size=True),
+    # the blueprint imported as `other` makes `other--scripts/fetch.sh` a script of that blueprint
+    "spaced/blueprint.yaml": _blueprint("central_deployment_agent", remote=True, namespace=True),
+    "unspaced/blueprint.yaml": _blueprint("central_deployment_agent", remote=True),
+    # a definition that is faulty in itself, used by one template or two
+    "once/blueprint.yaml": _blueprint("central_deployment_agent", faulty=1),
+    "twice/blueprint.yaml": _blueprint("central_deployment_agent", faulty=2),
+}
+
+
+def _report(session: Resolver, path) -> str:
+    return to_json([session.resolve(path)])
+
+
+def _session(root) -> Resolver:
+    # the blueprints import files of their parent folder
+    return Resolver(options=Options(root=str(root)), blueprint_catalog=root / "catalog")
+
+
+def _alike_in_any_order(root, mains):
+    alone = {main: _report(_session(root), root / main) for main in mains}
+    assert len(set(alone.values())) == len(mains)
+    for order in itertools.permutations(mains):
+        session = _session(root)
+        for main in order + order:  # and each again, after all the others
+            assert _report(session, root / main) == alone[main], (order, main)
+
+
+def test_type_operations_follow_the_plugins_and_the_scripts_beside_the_blueprint(tmp_path):
+    root = write_tree(tmp_path, FILES)
+    _alike_in_any_order(root, ["central/blueprint.yaml", "host/blueprint.yaml", "scripted/blueprint.yaml"])
+
+
+def test_type_operations_follow_the_namespaces(tmp_path):
+    root = write_tree(tmp_path, FILES)
+    _alike_in_any_order(root, ["spaced/blueprint.yaml", "unspaced/blueprint.yaml"])
+
+
+def test_a_definition_that_reports_is_reported_by_every_blueprint(tmp_path):
+    # the second template of a type meets its faulty definition already judged in its blueprint
+    root = write_tree(tmp_path, FILES)
+    _alike_in_any_order(root, ["once/blueprint.yaml", "twice/blueprint.yaml"])
