@@ -473,32 +473,60 @@ class NodeBuilder:
     # -- workflows --------------------------------------------------------------------------
     def _workflows(self) -> dict[str, Workflow]:
         out = {}
-        section = self.bp.section("workflows")
-        for name, body in section.items():
-            mark = mark_in(section, name) or self.bp.mark("workflows", name)
-            if isinstance(body, str):
-                mapping, parameters, cascading = body, {}, False
-                mapping_mark = self.bp.value_mark("workflows", name) or mark
-            elif isinstance(body, dict):
-                mapping = body.get("mapping")
-                if not isinstance(mapping, str) or not mapping:
-                    self.problems.add("schema-missing-key", f"workflow {name!r} has no mapping", mark)
-                    continue
-                parameters = self._parameters(body.get("parameters"))
-                cascading = bool(body.get("is_cascading", False))
-                mapping_mark = value_mark_in(body, "mapping") or mark
-            else:
-                self.problems.add("schema-wrong-type", f"workflow {name!r} must be a string or a mapping", mark)
-                continue
-            # a mapping that names nothing is the mapping's fault: point at it
-            op = OpDef(implementation=mapping, inputs=dict(parameters), mark=mapping_mark)
-            mapped = self.mapper.map(op, op_name=name, code="workflow-unmapped", context=f"workflow {name!r}",
-                                     workflow=True)
-            if mapped is None:
-                continue
-            out[name] = Workflow(name=name, plugin=mapped.plugin, operation=mapped.operation,
-                                 parameters=mapped.inputs, is_cascading=cascading)
+        for name, body in self.bp.section("workflows").items():
+            key = self._workflow_key(name, body)
+            workflow = self.shared.found(key) if key is not None else None
+            if workflow is None:
+                reports = self.problems.reports
+                workflow = self._workflow(name, body)
+                if key is not None and workflow is not None and self.problems.reports == reports:
+                    self.shared.keep(key, (body,), workflow)
+            if workflow is not None:
+                out[name] = workflow
         return out
+
+    def _workflow_key(self, name, body) -> tuple | None:
+        """What the workflow `name` depends on when the session's blueprints share it: its
+        definition, of a document the session keeps (by identity), and what this blueprint's mapper
+        makes of its mapping (`Mapper.outcome`); on condition that no parameter's default is
+        completed from a data type (`_parameters`), which a blueprint may define its own way.
+        None when the workflow is not shared."""
+        if self.shared is None or not isinstance(body, (str, dict)) or not self.shared.kept("workflows", name, body):
+            return None
+        mapping = body if isinstance(body, str) else body.get("mapping")
+        if not isinstance(mapping, str) or not mapping:
+            return None
+        typed = self.shared.made(("workflow parameter types", id(body)), (body,), lambda: _parameter_types(body))
+        if any(type_name in self.data_types for type_name in typed):
+            return None
+        return _hashable(("workflow", id(body), name, self.mapper.outcome(mapping)))
+
+    def _workflow(self, name, body) -> Workflow | None:
+        """The workflow `name` defined by `body`, mapped; None (reported) when it cannot be."""
+        section = self.bp.section("workflows")
+        mark = mark_in(section, name) or self.bp.mark("workflows", name)
+        if isinstance(body, str):
+            mapping, parameters, cascading = body, {}, False
+            mapping_mark = self.bp.value_mark("workflows", name) or mark
+        elif isinstance(body, dict):
+            mapping = body.get("mapping")
+            if not isinstance(mapping, str) or not mapping:
+                self.problems.add("schema-missing-key", f"workflow {name!r} has no mapping", mark)
+                return None
+            parameters = self._parameters(body.get("parameters"))
+            cascading = bool(body.get("is_cascading", False))
+            mapping_mark = value_mark_in(body, "mapping") or mark
+        else:
+            self.problems.add("schema-wrong-type", f"workflow {name!r} must be a string or a mapping", mark)
+            return None
+        # a mapping that names nothing is the mapping's fault: point at it
+        op = OpDef(implementation=mapping, inputs=dict(parameters), mark=mapping_mark)
+        mapped = self.mapper.map(op, op_name=name, code="workflow-unmapped", context=f"workflow {name!r}",
+                                 workflow=True)
+        if mapped is None:
+            return None
+        return Workflow(name=name, plugin=mapped.plugin, operation=mapped.operation, parameters=mapped.inputs,
+                        is_cascading=cascading)
 
     def _parameters(self, parameters) -> dict:
         if not isinstance(parameters, dict):
@@ -512,6 +540,15 @@ class NodeBuilder:
                 schema["default"] = self.checker.fill(schema["type"], schema["default"])
             out[name] = schema
         return out
+
+
+def _parameter_types(body) -> tuple[str, ...]:
+    """The type names of a workflow's parameters whose defaults `_parameters` completes when
+    the blueprint defines a data type of that name, each once."""
+    parameters = body.get("parameters") if isinstance(body, dict) else None
+    named = (schema.get("type") for schema in (parameters.values() if isinstance(parameters, dict) else ())
+             if isinstance(schema, dict) and "default" in schema)
+    return tuple(dict.fromkeys(name for name in named if isinstance(name, str)))  # no other names a data type
 
 
 def _hashable(key: tuple) -> tuple | None:

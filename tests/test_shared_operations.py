@@ -114,6 +114,11 @@ def test_type_operations_follow_the_plugins_and_the_scripts_beside_the_blueprint
     _alike_in_any_order(root, ["central/blueprint.yaml", "host/blueprint.yaml", "scripted/blueprint.yaml"])
 
 
+def test_workflows_follow_the_data_types(tmp_path):
+    root = write_tree(tmp_path, FILES)
+    _alike_in_any_order(root, ["central/blueprint.yaml", "sized/blueprint.yaml"])
+
+
 def test_type_operations_follow_the_namespaces(tmp_path):
     root = write_tree(tmp_path, FILES)
     _alike_in_any_order(root, ["spaced/blueprint.yaml", "unspaced/blueprint.yaml"])
