@@ -47,15 +47,27 @@ workflows:
 """
 
 
+# A relationship type no template uses, whose second operation is faulty in itself.
+LOOSE = """\
+relationships:
+  lib.Loose:
+    derived_from: cloudify.relationships.connected_to
+    target_interfaces:
+      lib.ops:
+        loose: tools.tasks.loose
+        tight: {implementation: tools.tasks.tight, max_retries: -2}
+"""
+
+
 def _blueprint(executor: str, *, remote: bool = False, namespace: bool = False, faulty: int = 0,
-               size: bool = False) -> str:
+               size: bool = False, tools: bool = True, loose: bool = False) -> str:
     imports = ["../types.yaml", "../lib.yaml"] + (["other--blueprint:other"] if namespace else [])
+    imports += ["../loose.yaml"] if loose else []
     node = "r: {type: lib.Remote" if remote else "a: {type: lib.App"
     return "\n".join([
         "tosca_definitions_version: cloudify_dsl_1_4",
         "imports:", *(f"  - {ref}" for ref in imports),
-        "plugins:",
-        f"  tools: {{executor: {executor}, install: false}}",
+        *(["plugins:", f"  tools: {{executor: {executor}, install: false}}"] if tools else []),
         "data_types:",  # the workflow lib.grow's parameter's type, with a default or not
         "  lib.Size: {properties: {cpus: {type: integer}%s}}" % (", memory: {type: integer, default: 2}" if size else ""),
         "node_templates:",
@@ -70,6 +82,7 @@ def _blueprint(executor: str, *, remote: bool = False, namespace: bool = False, 
 FILES = {
     "types.yaml": BASIC_TYPES,
     "lib.yaml": LIB,
+    "loose.yaml": LOOSE,
     "catalog/other/blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nnode_templates: {}\n",
     "central/blueprint.yaml": _blueprint("central_deployment_agent"),
     # the plugin's default executor differs
@@ -88,6 +101,9 @@ FILES = {
     # a definition that is faulty in itself, used by one template or two
     "once/blueprint.yaml": _blueprint("central_deployment_agent", faulty=1),
     "twice/blueprint.yaml": _blueprint("central_deployment_agent", faulty=2),
+    # with the relationship type lib.Loose, which maps to nothing where no plugin `tools` is declared
+    "loose/blueprint.yaml": _blueprint("central_deployment_agent", loose=True),
+    "bare/blueprint.yaml": _blueprint("central_deployment_agent", tools=False, loose=True),
 }
 
 
@@ -128,3 +144,9 @@ def test_a_definition_that_reports_is_reported_by_every_blueprint(tmp_path):
     # the second template of a type meets its faulty definition already judged in its blueprint
     root = write_tree(tmp_path, FILES)
     _alike_in_any_order(root, ["once/blueprint.yaml", "twice/blueprint.yaml"])
+
+
+def test_relationship_types_no_template_uses_are_mapped_for_each_blueprint(tmp_path):
+    root = write_tree(tmp_path, FILES)
+    _alike_in_any_order(root, ["loose/blueprint.yaml", "bare/blueprint.yaml"])
+
