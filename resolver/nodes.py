@@ -9,6 +9,7 @@ model (`checks/`, run after it).
 """
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any, NamedTuple
 
@@ -572,9 +573,17 @@ def _definition_key(raw) -> tuple | None:
 
 
 def _type_hint(name, known, prefix="Known") -> str:
-    import difflib
-
-    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=3)
+    close = _close_names(str(name), tuple(str(k) for k in known))
     if close:
         return f"Did you mean {', '.join(repr(c) for c in close)}?"
     return f"{prefix}: none close to {name!r}." if prefix != "Known" else "Check the name and the imports."
+
+
+@functools.lru_cache(maxsize=128)
+def _close_names(name: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """Up to three names of `known` close to `name`, the closest first. Remembered: the same
+    unknown name meets the same names again (the templates of one blueprint, and blueprints that
+    import the same types), and each look costs a comparison with every name."""
+    import difflib
+
+    return tuple(difflib.get_close_matches(name, known, n=3))

@@ -8,7 +8,7 @@ import itertools
 from resolver import Options, Resolver
 from resolver.report import to_json
 
-from .conftest import BASIC_TYPES, write_tree
+from .conftest import BASIC_TYPES, blueprint, write_tree
 
 # One shared file: its types' operations map to the plugin `tools`, which every blueprint declares
 # its own way, or to another blueprint's namespace.
@@ -150,3 +150,23 @@ def test_relationship_types_no_template_uses_are_mapped_for_each_blueprint(tmp_p
     root = write_tree(tmp_path, FILES)
     _alike_in_any_order(root, ["loose/blueprint.yaml", "bare/blueprint.yaml"])
 
+
+def test_an_unknown_type_is_hinted_from_each_blueprints_types(tmp_path):
+    # the hint is remembered for the process, not only the session: each blueprint's own type
+    # names are checked for, in every order
+    def typo(defined: str) -> str:
+        return blueprint(f"""\
+            node_types:
+              {defined}: {{derived_from: cloudify.nodes.Root}}
+            node_templates:
+              a: {{type: lib.Servr}}
+              b: {{type: lib.Servr}}
+            """)
+
+    defined = {"server.yaml": "lib.Server", "service.yaml": "lib.Service", "other.yaml": "lib.Other"}
+    root = write_tree(tmp_path, dict(FILES, **{main: typo(name) for main, name in defined.items()}))
+    for order in itertools.permutations(defined):
+        session = _session(root)
+        for main in order:
+            hints = [problem.hint for problem in session.resolve(root / main).problems]
+            assert hints == [f"Did you mean {defined[main]!r}?"] * 2, (order, main)
