@@ -172,6 +172,7 @@ class Mapper:
                  problems: Problems) -> None:
         self.plugins = plugins
         self.names = [name for name in plugins if isinstance(name, str)]
+        self._order = {name: index for index, name in enumerate(self.names)}  # name -> its place in names
         self.script_plugin = next((name for name in self.names if name.endswith("script")), None)
         self.script_exists = script_exists
         self.blueprint_namespaces = set(blueprint_namespaces)
@@ -202,7 +203,17 @@ class Mapper:
 
     def candidates(self, mapping: str) -> tuple[str, ...]:
         """The declared plugins whose names prefix `mapping` (as `name.`), in declaration order."""
-        return tuple(name for name in self.names if mapping.startswith(name + "."))
+        # such a name is the text before one of the mapping's dots: a look-up per dot rather than
+        # a comparison per declared plugin
+        found = []
+        dot = mapping.find(".")
+        while dot >= 0:
+            if mapping[:dot] in self._order:
+                found.append(mapping[:dot])
+            dot = mapping.find(".", dot + 1)
+        if len(found) > 1:
+            found.sort(key=self._order.__getitem__)
+        return tuple(found)
 
     def route(self, mapping: str) -> tuple[str | None, tuple[str, ...]]:
         """How `mapping` runs, in the reference's precedence: (the script input it fills, ()) for a
@@ -281,6 +292,8 @@ def _relative(mapping: str) -> str:
 
 
 def _scheme(text: str) -> str:
+    if ":" not in text:  # no scheme without its colon, and most mappings are plugin functions
+        return ""
     try:
         return urlsplit(text).scheme
     except ValueError:
