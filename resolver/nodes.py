@@ -10,6 +10,7 @@ model (`checks/`, run after it).
 from __future__ import annotations
 
 import functools
+import heapq
 import sys
 from typing import Any, NamedTuple
 
@@ -220,7 +221,7 @@ class NodeBuilder:
             if type_name not in self.node_types:
                 self.problems.add("node-type-unknown", f"node template {name!r} has type {type_name!r}, which is "
                                   "not defined", value_mark_in(body, "type"),
-                                  hint=_type_hint(type_name, self.node_types.names()), subject=str(type_name))
+                                  hint=self._hint(type_name, "node_types"), subject=str(type_name))
             return None
         given_at = body.own_key_mark("properties") if isinstance(body, Map) else None
         properties = self._properties(name, resolved, "node_types", body.get("properties"), given_at or mark)
@@ -383,7 +384,7 @@ class NodeBuilder:
             if resolved is None and rel_type not in self.rel_types:
                 self.problems.add("relationship-type-unknown",
                                   f"node {node.id!r} declares a relationship of undefined type {rel_type!r}",
-                                  value_mark_in(rel, "type"), hint=_type_hint(rel_type, self.rel_types.names()),
+                                  value_mark_in(rel, "type"), hint=self._hint(rel_type, "relationships"),
                                   subject=str(rel_type))
             # the target is checked whatever the type: a second fault, independent of the first
             if target == node.id:
@@ -396,7 +397,7 @@ class NodeBuilder:
                     self.problems.add("relationship-target-unknown",
                                       f"node {node.id!r}: relationship {rel_type!r} targets undefined node {target!r}",
                                       value_mark_in(rel, "target"),
-                                      hint=_type_hint(target, self.bp.section("node_templates").keys()))
+                                      hint=self._hint(target, "node_templates"))
                 continue
             if resolved is None:
                 continue
@@ -412,6 +413,15 @@ class NodeBuilder:
             node.relationships.append(Relationship(type=rel_type, target_id=target, type_hierarchy=resolved.hierarchy,
                                                    properties=properties, source_operations=source_ops,
                                                    target_operations=target_ops, mark=mark))
+
+    def _hint(self, name, section: str) -> str:
+        """`_type_hint` for `name`, unknown among the entries of `section`, known by the file
+        each comes from: a document imported by many blueprints gives them all the same names."""
+        origins = self.bp.origins.get(section, {})
+        groups: dict[int, list] = {}
+        for known in self.bp.section(section):
+            groups.setdefault(id(origins.get(known)), []).append(known)
+        return _type_hint(name, groups.values())
 
     # -- hosts and plugins ------------------------------------------------------------------
     def _hosts(self, nodes: list[Node], by_id: dict) -> None:
@@ -572,18 +582,26 @@ def _definition_key(raw) -> tuple | None:
     return None
 
 
-def _type_hint(name, known, prefix="Known") -> str:
-    close = _close_names(str(name), tuple(str(k) for k in known))
+def _type_hint(name, groups) -> str:
+    """A hint naming the (up to three) known names closest to `name`, as difflib's
+    get_close_matches finds them among all the names of `groups` (lists of known names)."""
+    word = str(name)
+    scored = [found for group in groups for found in _closest(word, tuple(str(k) for k in group))]
+    # the three closest of all are among the three closest of each group, and ranked alike
+    close = [known for _, known in heapq.nlargest(3, scored)]
     if close:
         return f"Did you mean {', '.join(repr(c) for c in close)}?"
-    return f"{prefix}: none close to {name!r}." if prefix != "Known" else "Check the name and the imports."
+    return "Check the name and the imports."
 
 
-@functools.lru_cache(maxsize=128)
-def _close_names(name: str, known: tuple[str, ...]) -> tuple[str, ...]:
-    """Up to three names of `known` close to `name`, the closest first. Remembered: the same
-    unknown name meets the same names again (the templates of one blueprint, and blueprints that
-    import the same types), and each look costs a comparison with every name."""
+@functools.lru_cache(maxsize=256)
+def _closest(word: str, names: tuple[str, ...]) -> tuple[tuple[float, str], ...]:
+    """(score, name) of the names of `names` difflib's get_close_matches finds close to `word`
+    (up to three, the closest first). Remembered: the same unknown name meets the same names
+    again (the templates of one blueprint, blueprints importing the same documents), and each
+    look compares it with every name."""
     import difflib
 
-    return tuple(difflib.get_close_matches(name, known, n=3))
+    # scored as get_close_matches scores them, `word` the second sequence
+    return tuple((difflib.SequenceMatcher(None, known, word).ratio(), known)
+                 for known in difflib.get_close_matches(word, names, n=3))
