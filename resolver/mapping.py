@@ -179,6 +179,7 @@ class Mapper:
         self.problems = problems
         # mapping string -> how it runs (`route`): one file probe per string per blueprint
         self._routes: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+        self._outcomes: dict[str, tuple] = {}  # mapping string -> `outcome`, asked once per type that maps it
 
     def _default_executor(self, plugin: str):
         """The executor the declared plugin `plugin` gives an operation that names none."""
@@ -238,10 +239,15 @@ class Mapper:
         `mapping`: its `route`, and the script plugin or the one candidate plugin's default
         executor that goes with it. Two mappers (of two blueprints) with equal outcomes for a
         mapping map its operations alike."""
-        key, candidates = route = self.route(mapping)
-        if key is not None:
-            return route, self.script_plugin
-        return route, self._default_executor(candidates[0]) if len(candidates) == 1 else None
+        outcome = self._outcomes.get(mapping)
+        if outcome is None:
+            key, candidates = route = self.route(mapping)
+            if key is not None:
+                outcome = route, self.script_plugin
+            else:
+                outcome = route, self._default_executor(candidates[0]) if len(candidates) == 1 else None
+            self._outcomes[mapping] = outcome
+        return outcome
 
     def map(self, op: OpDef, *, op_name: str, code: str, context: str, workflow: bool = False) -> Mapped | None:
         """Map one operation; None (with a problem added) when it cannot be mapped."""
