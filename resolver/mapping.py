@@ -238,7 +238,8 @@ class Mapper:
         """Everything `map` reads of this blueprint to map an operation whose implementation is
         `mapping`: its `route`, and the script plugin or the one candidate plugin's default
         executor that goes with it. Two mappers (of two blueprints) with equal outcomes for a
-        mapping map its operations alike."""
+        mapping map its operations alike where mapping them reports nothing (a report may name
+        the blueprint's other plugins)."""
         outcome = self._outcomes.get(mapping)
         if outcome is None:
             key, candidates = route = self.route(mapping)
