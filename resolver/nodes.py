@@ -152,7 +152,7 @@ class NodeBuilder:
         # group and type name), one operation (by `_definition_key`), the properties (by section
         # and type name)
         self._shared_ops: dict[tuple, dict[str, Operation]] = {}
-        self._shared_op: dict[tuple, Operation] = {}
+        self._shared_op: dict[tuple, Operation] = {_BLANK: NO_OPERATION}
         self._shared_properties: dict[tuple, dict] = {}
 
     # -- plugins --------------------------------------------------------------------------
@@ -307,7 +307,7 @@ class NodeBuilder:
             type_ops = type_ifaces.get(iface) or {}
             for op_name in type_ops:
                 raw = type_ops[op_name]
-                if isinstance(raw, dict):
+                if isinstance(raw, dict) and raw:
                     normalised = self._type_ops.get(id(raw))
                     if normalised is None or not normalised[2]:
                         return
@@ -572,9 +572,16 @@ def _hashable(key: tuple) -> tuple | None:
     return key
 
 
+# what every blank operation definition (none, '' or {}) is known by: it maps to no operation, and
+# reports nothing, whatever the blueprint
+_BLANK = ("blank",)
+
+
 def _definition_key(raw) -> tuple | None:
-    """What a type's operation definition is known by when its record is shared: the mapping
-    itself (by id: `_normalised` keeps it alive) or the text; None for anything else."""
+    """What a type's operation definition is known by when its record is shared: `_BLANK`, the
+    mapping itself (by id: `_normalised` keeps it alive) or the text; None for anything else."""
+    if raw is None or (isinstance(raw, (str, dict)) and not raw):
+        return _BLANK
     if isinstance(raw, dict):
         return ("mapping", id(raw))
     if isinstance(raw, str):
