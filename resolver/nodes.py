@@ -256,7 +256,7 @@ class NodeBuilder:
                 return self._shared_ops[owner]
             session_made = self.shared is not None and table.session_made(resolved.name)
             if session_made:
-                mappings = self.shared.found(("operation mappings", id(resolved), group))
+                mappings = self.shared.found(_mappings_key(resolved, group))
                 key = self._session_key(resolved, group, mappings) if mappings is not None else None
                 found = self.shared.found(key) if key is not None else None
                 if found is not None:
@@ -316,7 +316,7 @@ class NodeBuilder:
                     implementation = raw if isinstance(raw, str) else None
                 if implementation:
                     mappings[implementation] = None
-        mappings_key = ("operation mappings", id(resolved), group)
+        mappings_key = _mappings_key(resolved, group)
         if self.shared.found(mappings_key) is None:
             self.shared.keep(mappings_key, (resolved,), tuple(mappings))
         key = self._session_key(resolved, group, tuple(mappings))
@@ -560,6 +560,12 @@ def _parameter_types(body) -> tuple[str, ...]:
     named = (schema.get("type") for schema in (parameters.values() if isinstance(parameters, dict) else ())
              if isinstance(schema, dict) and "default" in schema)
     return tuple(dict.fromkeys(name for name in named if isinstance(name, str)))  # no other names a data type
+
+
+def _mappings_key(resolved: ResolvedType, group: str) -> tuple:
+    """Where the session keeps the distinct mapping strings of the operations of its resolved type
+    `resolved` in `group` (`NodeBuilder._share`), which `_session_key` is made from."""
+    return ("operation mappings", id(resolved), group)
 
 
 def _hashable(key: tuple) -> tuple | None:

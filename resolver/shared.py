@@ -122,11 +122,10 @@ class Shared:
     def kept(self, section: str, name, body) -> bool:
         """Whether `body`, the entry `name` of the merged `section`, is the very object that a
         document the session keeps holds there (not a copy made for this blueprint)."""
-        source = self.blueprint.origin(section, name)
-        if self.memo is None or source is None or not self.held(source.doc):
+        if self.memo is None:
             return False
-        entries = source.doc.get(section)
-        return isinstance(entries, dict) and entries.get(name) is body
+        entries = self._held_entries(section, self.blueprint.origin(section, name))
+        return entries is not None and entries.get(name) is body
 
     def made(self, key: tuple, keep: tuple, make: Callable[[], Any]) -> Any:
         """`SessionMemo.made` of the session's memo (`make()` when there is none)."""
@@ -147,16 +146,22 @@ class Shared:
     def _kept(self, what: tuple, section: str, source) -> "_Kept | None":
         """What the session found by the rule `what` about the entries of `section` in
         `source`'s document, when the session keeps that document; None otherwise."""
-        if source is None or not self.held(source.doc):
-            return None
-        entries = source.doc.get(section)
-        if not isinstance(entries, dict):
+        entries = self._held_entries(section, source)
+        if entries is None:
             return None
         key = (what, section, id(entries))
         kept = self.memo.values.get(key)
         if kept is None:
             kept = self.memo.values[key] = _Kept(entries)
         return kept
+
+    def _held_entries(self, section: str, source) -> dict | None:
+        """The entries of `section` in `source`'s document when the session keeps that document
+        (and the section is a mapping); None otherwise."""
+        if source is None or not self.held(source.doc):
+            return None
+        entries = source.doc.get(section)
+        return entries if isinstance(entries, dict) else None
 
     def _known(self, variants: list, data_types) -> tuple | None:
         """The (data types asked about, findings) of `variants` that holds in this blueprint."""
