@@ -59,10 +59,19 @@ def corpus_session(corpus: str, **options):
 
 
 def files_read(result) -> list[str]:
-    """The local files a resolve parsed (the import walk's files), for the floor to read too."""
+    """The local files a resolve parsed (the import walk's files), for the floor to read too: a file
+    imported by path is known by its path; a plugin YAML from a registry folder (`plugin:name`)
+    by the path it was read from, which the walk shows."""
     if result.imports is None:
         return [os.path.abspath(result.blueprint)] if os.path.isfile(result.blueprint) else []
-    return [f.identity for f in result.imports.files if os.path.isabs(f.identity) and os.path.isfile(f.identity)]
+    return [path for path in (_local(f) for f in result.imports.files) if path is not None]
+
+
+def _local(file) -> str | None:
+    for path in (file.identity, file.shown):
+        if os.path.isabs(path) and os.path.isfile(path):
+            return path
+    return None
 
 
 def resolver_corpus_fresh(spec: dict) -> dict:

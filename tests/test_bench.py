@@ -3,11 +3,13 @@ the goals' verdicts. Nothing here times anything against a limit."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from bench import blueprints
 from bench.report import goals
 from bench.run import Case, Run, measured
+from bench.side import files_read
 from resolver import Resolver
 
 from .conftest import REPO
@@ -48,6 +50,15 @@ def test_the_floor_side_loads_every_file(tmp_path):
     run = measured([sys.executable, "-m", "bench.side", "floor"], stdin=json.dumps(spec), timeout=60,
                    env={"PYTHONPATH": str(REPO)}, cwd=REPO)
     assert run.status == "ok" and run.first > 0 and run.warm > 0
+
+
+def test_the_floor_reads_every_file_a_resolve_read_plugin_yaml_from_a_registry_folder_included(tmp_path):
+    made = blueprints.generate(tmp_path, 2, seed=1)
+    registry = blueprints.write_registry(tmp_path)
+    result = Resolver(registries=[registry]).resolve(made.path)
+    assert result.ok and made.uses_plugin
+    read = files_read(result)
+    assert sorted(read) == sorted(map(os.fspath, (*made.files, blueprints.plugin_yaml_path(registry))))
 
 
 def test_goals_are_judged_from_the_measured_numbers():
