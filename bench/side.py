@@ -96,7 +96,7 @@ def resolver_corpus_batch(spec: dict) -> dict:
                                  "--search-path", os.path.join(corpus, "types"), "-j", str(spec["jobs"]),
                                  "blueprints"])
     session = session_from(args, "bench", ())
-    batch = Batch(spec["jobs"])
+    batch = Batch(spec["jobs"], owns_process=True)  # as the command line has it
     key = batch.session(session, args, "bench")
     for path, search in spec["rows"]:
         batch.add(key, path, search)

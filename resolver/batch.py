@@ -84,9 +84,14 @@ class Batch:
     """Blueprints to resolve, each with a session; `run()` resolves them with up to `jobs`
     processes and returns their `Result`s in the order they were added."""
 
-    def __init__(self, jobs: int | None = None, *, keep_graph: bool = False) -> None:
+    def __init__(self, jobs: int | None = None, *, keep_graph: bool = False, owns_process: bool = False) -> None:
+        """`owns_process`: the caller is a command that renders the results and exits (the CLI, the
+        hook), so what a batch resolved here makes lasts to the end of the process: it is moved out
+        of the cyclic collector's sight (`gc.freeze`) rather than scanned once the batch is over. A
+        library caller leaves it False; its process's collector is not touched."""
         self.jobs = jobs or default_jobs()
         self.keep_graph = keep_graph
+        self.owns_process = owns_process
         self.sessions: list = []
         self.recipes: list[Recipe] = []
         self.tasks: list[tuple[int, str, tuple[str, ...]]] = []
@@ -115,9 +120,15 @@ class Batch:
             # would run, and every few blueprints scan the whole heap, which the session's parse
             # cache and the results already made keep growing (about a tenth of a corpus batch).
             # Resolving makes next to no cycles (the corpus batch leaves some 10,000 objects for
-            # the collector), so the collector stays paused for the whole batch.
+            # the collector), so the collector stays paused for the whole batch. Once it is back,
+            # its first collection scans everything the batch made (a corpus batch: ~400,000
+            # objects), which a process that only prints and exits can spare.
             with paused_gc():
                 results.extend(map(self._here, rest))
+                if self.owns_process:
+                    import gc
+
+                    gc.freeze()
             return results
         results.extend(self._in_workers(rest, workers))
         return results

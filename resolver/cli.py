@@ -294,7 +294,7 @@ def _main(argv=None) -> int:
         print(f"resolver: error: -f {args.format} draws one blueprint; {len(args.blueprints)} were given",
               file=sys.stderr)
         return 2
-    batch = Batch(args.jobs, keep_graph=args.lifecycle)
+    batch = Batch(args.jobs, keep_graph=args.lifecycle, owns_process=True)
     key = batch.session(session, args, "resolver")
     for path in args.blueprints:
         batch.add(key, path)

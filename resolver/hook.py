@@ -341,7 +341,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return 2
     root = os.path.realpath(args.root or _git_toplevel() or os.getcwd())
 
-    batch = Batch(args.jobs)
+    batch = Batch(args.jobs, owns_process=True)
     resolved: set[str] = set()
     for group_args, files in _config_groups(args):
         # the folder scanned for importers is the project root too, unless --root or the config says

@@ -151,3 +151,37 @@ def test_the_hook_prints_the_same_with_any_jobs(hook_tree):
     broken = {f"app{i:02d}.yaml" for i in range(0, 14, 3)}
     reported = {line.split(":", 1)[0] for line in one.stdout.splitlines() if ": error " in line}
     assert reported == broken
+
+
+FREEZE_PROBE = """
+import gc, json, sys
+from resolver.batch import Batch
+from resolver.cli import _parser, session_from
+
+owns, paths = sys.argv[1] == "owns", sys.argv[2:]
+args = _parser().parse_args(["--no-cache", "--no-config", "-j", "1", *paths])
+batch = Batch(1, owns_process=owns)
+key = batch.session(session_from(args, "resolver", args.blueprints), args, "resolver")
+for path in paths:
+    batch.add(key, path)
+results = batch.run()
+print(json.dumps({"frozen": gc.get_freeze_count(), "enabled": gc.isenabled(),
+                  "results": [[r.ok, r.plan] for r in results]}))
+"""
+
+
+def test_a_command_s_batch_leaves_what_it_made_out_of_the_collector_s_sight_and_a_library_s_does_not(tmp_path):
+    tree = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, **{
+        f"b{i}.yaml": blueprint(f"node_templates:\n  n{i}: {{type: cloudify.nodes.Root}}\n")
+        for i in range(3)}})
+    paths = [os.fspath(tree / f"b{i}.yaml") for i in range(3)]
+    answers = {}
+    for mode in ("owns", "library"):
+        done = subprocess.run([sys.executable, "-c", FREEZE_PROBE, mode, *paths], cwd=REPO, capture_output=True,
+                              text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+        assert done.returncode == 0, done.stderr
+        answers[mode] = json.loads(done.stdout)
+    assert answers["owns"]["frozen"] > 1000 and answers["library"]["frozen"] == 0
+    assert answers["owns"]["enabled"] and answers["library"]["enabled"]
+    assert answers["owns"]["results"] == answers["library"]["results"]
+    assert all(ok for ok, _ in answers["owns"]["results"])
