@@ -230,7 +230,7 @@ class Resolver:
         loader = loader or self.loader
         project = self.options.root or project_root(os.fspath(path), self.folder_facts)
         folders = [*self.roots, *(loader.allowed_folders() if hasattr(loader, "allowed_folders") else ())]
-        return Roots.of(os.fspath(project), folders, files=[os.fspath(path)], realpath=self.folder_facts.realpath)
+        return Roots.of(os.fspath(project), folders, files=[os.fspath(path)], facts=self.folder_facts)
 
 
 def resolve(path, *, registries: Iterable = (), import_rules=None, blueprint_catalog=None,

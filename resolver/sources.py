@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 import unicodedata
-from typing import Iterable, Protocol, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import yaml
@@ -258,22 +258,27 @@ def _holds_marker(folder: str) -> bool:
 
 class FolderFacts:
     """What a session learns once about the folders it confines blueprints to: each folder's path
-    with its links followed (`Roots.of`), and whether it holds a project marker (`project_root`).
+    with its links followed (`Roots.of`, and the folders of the paths `Roots.holds` tests), the
+    allowed folders of a `Roots` made ready to test paths against, and whether a folder holds a
+    project marker (`project_root`).
 
     A session keeps the text of every file it read and every parsed document, so it already takes
     the files it reads as unchanging while it lives; it takes these folders the same way. Every
     blueprint of a batch is confined to the same folders (registries, search paths, the catalog's
-    blueprint folders, the folders above the blueprints): without this, each blueprint followed
-    every link of each of them again, an lstat per path component. Bounded: a long-running
-    process meeting ever new folders forgets them all past `MAX_FOLDERS` and learns again.
+    blueprint folders, the folders above the blueprints) and reads files in the same few folders:
+    without this, each blueprint followed every link of each of them again, an lstat per path
+    component. A path's own last component is still followed each time it is tested (`Roots`).
+    Bounded: a long-running process meeting ever new folders forgets them all past `MAX_FOLDERS`
+    and learns again.
     """
 
     MAX_FOLDERS = 4096
-    __slots__ = ("_real", "_marked")
+    __slots__ = ("_real", "_marked", "_allowed")
 
     def __init__(self) -> None:
         self._real: dict[str, str] = {}
         self._marked: dict[str, bool] = {}
+        self._allowed: dict[tuple[str, ...], _Allowed] = {}
 
     def realpath(self, path: str) -> str:
         """`os.path.realpath(path)`, learnt once."""
@@ -293,9 +298,37 @@ class FolderFacts:
             known = self._marked[folder] = _holds_marker(folder)
         return known
 
+    def allowed(self, folders: tuple[str, ...]) -> "_Allowed":
+        """`folders` (the project root first) as `Roots` tests paths against them; learnt once
+        when every one is absolute (a relative one depends on the working folder)."""
+        known = self._allowed.get(folders)
+        if known is None:
+            known = _Allowed(folders, self.realpath)
+            if all(map(os.path.isabs, folders)):
+                if len(self._allowed) >= self.MAX_FOLDERS:
+                    self._allowed.clear()
+                self._allowed[folders] = known
+        return known
 
-def _within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+class _Allowed:
+    """A `Roots`' folders, normalised once: `written` as given (`..` resolved, repeats dropped),
+    `real` with their links followed; and, for the tests of `Roots.holds`, each set of folders as
+    the folders themselves and as the prefixes of the paths below them."""
+
+    __slots__ = ("written", "real", "any_folder", "any_prefix", "real_folder", "real_prefix")
+
+    def __init__(self, folders: Iterable[str], realpath: Callable[[str], str]) -> None:
+        written = tuple(dict.fromkeys(os.path.normpath(os.path.abspath(folder)) for folder in folders))
+        real = tuple(dict.fromkeys(map(realpath, written)))
+        self.written, self.real = written, real
+        self.any_folder, self.any_prefix = frozenset(written + real), _prefixes(written + real)
+        self.real_folder, self.real_prefix = frozenset(real), _prefixes(real)
+
+
+def _prefixes(folders: Iterable[str]) -> tuple[str, ...]:
+    """What a path below each folder starts with: the folder and one separator (`/` for the root)."""
+    return tuple(dict.fromkeys(folder.rstrip(os.sep) + os.sep for folder in folders))
 
 
 @records.frozen
@@ -306,57 +339,50 @@ class Roots:
     first, then registries, the cache, search paths, import rules' and catalog targets), `real`
     the same with every symbolic link followed; `files` single files allowed besides, as named (the
     main blueprint: the user named it). A path is inside when it lies in an allowed folder as
-    written (`..` resolved) and also once its own links are followed.
+    written (`..` resolved) and also once its own links are followed. Made by `of`.
     """
 
     project: str
     written: tuple[str, ...]
     real: tuple[str, ...]
     files: tuple[str, ...] = ()
-    # each folder's path with its links followed, found once per resolve (Roots lives for one)
-    _real_folders: dict = records.field(factory=dict, compare=False, repr=False)
+    # the folders made ready for `holds`, and what follows a folder's links: the session's
+    # FolderFacts, or one made for these roots alone (Roots then lives for one resolve)
+    allowed: _Allowed | None = records.field(default=None, compare=False, repr=False)
+    facts: FolderFacts = records.field(factory=FolderFacts, compare=False, repr=False)
 
     @classmethod
     def of(cls, project: str, folders: Iterable[str] = (), files: Iterable[str] = (), *,
-           realpath=os.path.realpath) -> "Roots":
-        """`realpath` follows a folder's links (a session's `FolderFacts.realpath` knows them)."""
-        written: list[str] = []
-        for folder in (project, *folders):
-            path = os.path.normpath(os.path.abspath(folder))
-            if path not in written:
-                written.append(path)
-        real = []
-        for path in written:
-            resolved = realpath(path)
-            if resolved not in real:
-                real.append(resolved)
-        return cls(project=written[0], written=tuple(written), real=tuple(real),
-                   files=tuple(os.path.normpath(os.path.abspath(f)) for f in files))
+           facts: FolderFacts | None = None) -> "Roots":
+        """`facts`: what the session knows of its folders (their links followed once a session)."""
+        facts = facts if facts is not None else FolderFacts()
+        allowed = facts.allowed((project, *folders))
+        return cls(project=allowed.written[0], written=allowed.written, real=allowed.real,
+                   files=tuple(os.path.normpath(os.path.abspath(f)) for f in files), allowed=allowed, facts=facts)
 
     def widened(self, folders: Iterable[str]) -> "Roots":
         """These roots and `folders`."""
-        return Roots.of(self.project, (*self.written[1:], *folders), self.files)
+        return Roots.of(self.project, (*self.written[1:], *folders), self.files, facts=self.facts)
 
     def holds(self, path: str) -> bool:
         """Whether `path` (absolute) may be read. A path outside as written is refused before
         anything on disk is looked at; one inside has its links followed and is checked again."""
-        lexical = os.path.normpath(os.path.abspath(path))
+        lexical = os.path.abspath(path)  # normalised, `..` resolved
         if lexical in self.files:
             return True
-        if not any(_within(lexical, folder) for folder in self.written + self.real):
+        allowed = self.allowed
+        if not (lexical in allowed.any_folder or lexical.startswith(allowed.any_prefix)):
             return False
-        return any(_within(self._realpath(lexical), folder) for folder in self.real)
+        real = self._realpath(lexical)
+        return real in allowed.real_folder or real.startswith(allowed.real_prefix)
 
     def _realpath(self, path: str) -> str:
         """`os.path.realpath(path)` for a normalised absolute path, its folder's links followed
-        once per folder: a blueprint probes many scripts in few folders."""
+        once per folder (`facts`): a blueprint probes many scripts in few folders."""
         folder, name = os.path.split(path)
         if not name or os.path.islink(path):
             return os.path.realpath(path)
-        real = self._real_folders.get(folder)
-        if real is None:
-            real = self._real_folders[folder] = os.path.realpath(folder)
-        return os.path.join(real, name)
+        return os.path.join(self.facts.realpath(folder), name)
 
 
 class FileLoader:

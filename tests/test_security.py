@@ -476,6 +476,23 @@ def test_search_paths_rules_and_registries_are_roots(tmp_path):
     assert not _merged_secret(escaped)
 
 
+def test_a_session_confines_each_blueprint_to_its_own_project(tmp_path):
+    # the session learns each set of allowed folders once (sources.FolderFacts.allowed): the
+    # project root is part of what it learns them by, so a blueprint of one project never
+    # reads inside another project the session met first, nor is refused its own
+    for name in ("one", "two"):
+        write_tree(tmp_path / name, {"types.yaml": BASIC_TYPES, "lib.yaml": "inputs: {}\n"})
+        (tmp_path / name / ".git").mkdir()
+    write_tree(tmp_path, {"one/own.yaml": _blueprint("lib.yaml"), "one/across.yaml": _blueprint("../two/lib.yaml"),
+                          "two/own.yaml": _blueprint("lib.yaml"), "two/across.yaml": _blueprint("../one/lib.yaml")})
+    session = Resolver(registries=[])
+    for name, other in (("one", "two"), ("two", "one"), ("one", "two")):
+        assert session.resolve(tmp_path / name / "own.yaml").ok
+        assert "import-outside-root" in _codes(session.resolve(tmp_path / name / "across.yaml"))
+        assert _codes(Resolver(registries=[], options=Options(root=str(tmp_path))).resolve(
+            tmp_path / other / "across.yaml")) == []
+
+
 def test_limits_are_options_and_name_their_option(tmp_path):
     scene = Scene(tmp_path)
     scene.write({"blueprint.yaml": _blueprint(body="node_templates:\n  a: {type: cloudify.nodes.Root}\n"
