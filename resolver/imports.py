@@ -19,6 +19,7 @@ again in the same session; each later import it would have answered gets the sam
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections import deque
 from typing import Any, Callable, MutableMapping, Sequence
@@ -150,10 +151,20 @@ def file_key(identity: str, base: str) -> str:
     so that a lock committed beside a blueprint holds wherever the repository is checked out."""
     if scheme_of(identity) or not os.path.isabs(identity) or not base:
         return identity
+    if not os.path.isabs(base):  # relative to the working folder: not a function of the texts alone
+        return _relative_key.__wrapped__(identity, base)
+    return _relative_key(identity, base)
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_key(path: str, base: str) -> str:
+    """`file_key` of the absolute `path` from the absolute `base`: a function of the two texts
+    alone, remembered as a blueprint names its own folder's files several times over (its reads,
+    its answers' importers) and a batch's blueprints share folders."""
     try:
-        return os.path.relpath(identity, base).replace(os.sep, "/")
+        return os.path.relpath(path, base).replace(os.sep, "/")
     except ValueError:  # another drive: no relative path exists
-        return identity
+        return path
 
 
 def registry_key(record: reg.PluginRecord, yaml_file: str) -> str:

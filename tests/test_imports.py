@@ -621,3 +621,13 @@ def test_a_session_bounds_type_depth_for_each_blueprint_s_own_files(tmp_path):
     for main, too_deep in (("short.yaml", False), ("long.yaml", True), ("short.yaml", False), ("long.yaml", True)):
         codes = [p.code for p in session.resolve(root / main).problems]
         assert ("type-hierarchy-too-deep" in codes) == too_deep, (main, codes)
+
+
+def test_a_file_key_is_the_path_from_the_blueprint_folder_it_is_asked_for():
+    # remembered by path and folder: the same file is named from each blueprint's own folder
+    from resolver.imports import file_key
+
+    assert file_key("/p/a/lib/x.yaml", "/p/a") == "lib/x.yaml"
+    assert file_key("/p/a/lib/x.yaml", "/p/b") == "../a/lib/x.yaml"
+    assert file_key("/p/a/lib/x.yaml", "/p/a/lib") == "x.yaml"
+    assert file_key("https://example.org/x.yaml", "/p/a") == "https://example.org/x.yaml"
