@@ -174,8 +174,13 @@ def registry_key(record: reg.PluginRecord, yaml_file: str) -> str:
 
 
 class ParseCache:
-    """Parsed documents by identity, shared by every blueprint of a session, and the session's
-    `limits` (the loader's, and the walk's: files, node templates, type depth).
+    """Parsed documents, shared by every blueprint of a session, and the session's `limits` (the
+    loader's, and the walk's: files, node templates, type depth).
+
+    A document is known by all that its parse depends on besides the limits: the text, the path it
+    is shown as (in its marks and problems), the transform and the schema. So a file reached
+    under several identities (the http:// and https:// URLs of one types.yaml that the import
+    rules answer with one local file) is parsed once, and each identity gets the same document.
 
     Bounded: it keeps the most recently used documents whose texts add up to at most `max_chars`
     characters (a long-running process resolving uploads one after another must not keep them
@@ -221,8 +226,10 @@ class ParseCache:
         """Whether `doc` is a document this cache keeps (the same object, not an equal one)."""
         return id(doc) in self._kept_ids
 
-    def parse(self, key: tuple, text: str, shown: str, transform: Callable | None = None,
-              schema: str = BLUEPRINT):
+    def parse(self, text: str, shown: str, transform: Callable | None = None, schema: str = BLUEPRINT):
+        """(the document `text` is, shown as `shown`, with `transform` applied and checked against
+        `schema`; its problems): parsed once while kept."""
+        key = (text, shown, transform, schema)
         hit = self._docs.get(key)
         if hit is not None:
             return hit
@@ -286,7 +293,7 @@ class ImportWalker:
     def walk(self, main: Fetched) -> Imports:
         self.base = os.path.dirname(main.identity) if not scheme_of(main.identity) else ""
         self._record(file_key(main.identity, self.base), main.text, main.shown, None, ())
-        doc = self._parse((main.identity,), main.text, main.shown)
+        doc = self._parse(main.text, main.shown)
         if doc is None:
             return Imports((), None, {})
         if not isinstance(doc, Map):
@@ -527,13 +534,13 @@ class ImportWalker:
         return digest
 
     def _source(self, current, spec, namespace, fetched: Fetched, chain, *, plugin=None, yaml_file=None,
-                transform=None, cache_key=None, blueprint_id=None, in_catalog=None, key=None, read_file=None,
+                transform=None, blueprint_id=None, in_catalog=None, key=None, read_file=None,
                 registry=None, choice=None) -> SourceFile | None:
         key = key or file_key(fetched.identity, self.base)
         shown = fetched.shown if plugin is None else \
             f"{plugin.package_name} {plugin.version} {read_file} ({fetched.shown})"
         digest = self._record(key, fetched.text, shown, spec.mark, chain)
-        doc = self._parse(cache_key or (fetched.identity,), fetched.text, fetched.shown, transform,
+        doc = self._parse(fetched.text, fetched.shown, transform,
                           PLUGIN if plugin is not None else BLUEPRINT)
         if doc is None:
             return None
@@ -622,8 +629,8 @@ class ImportWalker:
                               hint=f"Raise the main blueprint to {version} or import a version of this file "
                                    f"written for {self.dsl_version}.")
 
-    def _parse(self, key, text, shown, transform=None, schema=BLUEPRINT):
-        doc, problems = self.cache.parse(key, text, shown, transform, schema)
+    def _parse(self, text, shown, transform=None, schema=BLUEPRINT):
+        doc, problems = self.cache.parse(text, shown, transform, schema)
         self.problems.extend(problems)
         return doc
 
@@ -799,7 +806,6 @@ class ImportWalker:
         return self._source(current, spec, namespace, fetched, current.chain, plugin=record,
                             yaml_file="plugin_1_3.yaml" if derive_1_3 else yaml_file,
                             transform=derive_plugin_1_3 if derive_1_3 else None,
-                            cache_key=(location, "1_3" if derive_1_3 else ""),
                             key=registry_key(record, yaml_file), read_file=yaml_file, registry=registry.name,
                             choice=choice)
 

@@ -631,3 +631,31 @@ def test_a_file_key_is_the_path_from_the_blueprint_folder_it_is_asked_for():
     assert file_key("/p/a/lib/x.yaml", "/p/b") == "../a/lib/x.yaml"
     assert file_key("/p/a/lib/x.yaml", "/p/a/lib") == "x.yaml"
     assert file_key("https://example.org/x.yaml", "/p/a") == "https://example.org/x.yaml"
+
+
+def test_a_session_parses_a_text_once_for_every_identity_and_apart_for_each_path_shown(tmp_path):
+    # one local file answers both URLs (the import rules): one parse, one document for both; an
+    # equal text in another file is its own document, whose problems point at that file
+    fault = "inputs: [not a mapping]\n"
+    write_tree(tmp_path, {
+        "mirror/lib.yaml": thing_type("lib.T"), "a.yaml": fault, "b.yaml": fault,
+        "http.yaml": blueprint("", "http://example.org/lib.yaml"),
+        "https.yaml": blueprint("", "https://example.org/lib.yaml"),
+        "both.yaml": blueprint("", "a.yaml", "b.yaml"),
+    })
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES})
+    session = Resolver(registries=[], import_rules=[(f"{scheme}://example.org/", str(tmp_path / "mirror") + "/")
+                                                    for scheme in ("http", "https")])
+
+    def lib(main):
+        result = session.resolve(tmp_path / main)
+        assert result.ok, result.problems
+        (source,) = [f for f in result.imports.files if f.identity.endswith("//example.org/lib.yaml")]
+        return source
+
+    http, https = lib("http.yaml"), lib("https.yaml")
+    assert (http.identity, https.identity) == ("http://example.org/lib.yaml", "https://example.org/lib.yaml")
+    assert https.doc is http.doc
+    both = session.resolve(tmp_path / "both.yaml")
+    assert sorted(os.path.basename(p.file) for p in both.problems if p.code == "schema-wrong-type") == [
+        "a.yaml", "b.yaml"]
