@@ -674,8 +674,7 @@ class ImportWalker:
                 where = f"{record.location}: " if record is not None else ""
                 faults.append((registry.name, reg.RegistryError("registry-bad-response", f"{where}{exc}")))
                 continue
-            # registries named as problems name them, so the plan does not depend on where the checkout is
-            candidates.extend(records.replace(c, registry=self._shown(c.registry or registry.name)) for c in seen)
+            candidates.extend(seen)
             if record is None or (answer is None and locked is not None):
                 continue  # under a lock, a source without the locked file is passed over
             if answer is None:
@@ -715,12 +714,17 @@ class ImportWalker:
     def _selection(self, registry, target: str, request, dsl: str | None) -> reg.Selection:
         """The registry's own choice rule when it has one (the marketplace's), else the manager's:
         made once per session for one import line (`target`, which `request` is read from) while
-        the registry lists the very same versions (most keep their listings)."""
+        the registry lists the very same versions (most keep their listings). Its candidates name
+        their registry as problems name it (`_shown`), so the plan does not depend on where the
+        checkout is."""
         if hasattr(registry, "explain"):
-            return registry.explain(request, dsl)
+            selection = registry.explain(request, dsl)
+            return records.replace(selection, candidates=tuple(
+                records.replace(c, registry=self._shown(c.registry or registry.name)) for c in selection.candidates))
         versions = registry.versions(request.package_name)
-        return self.cache.memo.latest(("plugin selection", target, registry.name), (versions,),
-                                      lambda: reg.explain(request, versions, registry=registry.name))
+        shown = self._shown(registry.name)
+        return self.cache.memo.latest(("plugin selection", target, registry.name, shown), (versions,),
+                                      lambda: reg.explain(request, versions, registry=shown))
 
     @staticmethod
     def _plugin_text(registry, record, dsl: str | None, locked=None):

@@ -659,3 +659,22 @@ def test_a_session_parses_a_text_once_for_every_identity_and_apart_for_each_path
     both = session.resolve(tmp_path / "both.yaml")
     assert sorted(os.path.basename(p.file) for p in both.problems if p.code == "schema-wrong-type") == [
         "a.yaml", "b.yaml"]
+
+
+def test_a_session_s_plugin_choice_names_the_registry_as_its_loader_shows_it(tmp_path):
+    # the choice is made once per import line and listing, with its candidates naming their
+    # registry as the loader shows paths: a loader showing them from another folder gets its own
+    write_tree(tmp_path, {"work/plugins/demo-plugin/1.0/plugin.yaml": PROPS_PLUGIN,
+                          "work/blueprint.yaml": props_blueprint("cloudify_dsl_1_5", "  - plugin:demo-plugin\n")})
+    session = Resolver(registries=[str(tmp_path / "work" / "plugins")], options=Options(allow_outside=True))
+
+    def registries(cwd):
+        session.loader = FileLoader(cwd=str(cwd))
+        result = session.resolve(tmp_path / "work" / "blueprint.yaml")
+        assert result.ok, result.problems
+        (entry,) = result.plan["imports"]
+        return {c["registry"] for c in entry["candidates"]}
+
+    assert registries(tmp_path / "work") == {"plugins"}
+    assert registries(tmp_path) == {os.path.join("work", "plugins")}
+    assert registries(tmp_path / "work") == {"plugins"}
