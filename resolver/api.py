@@ -134,7 +134,8 @@ class Resolver:
                                                 allow_hosts=self.options.allow_hosts,
                                                 allow_private=self.options.allow_private_addresses))
         self.context = SourceContext(http=self.http, cache=self.cache, marketplace_url=self.options.marketplace_url,
-                                     manager_auth=manager_auth or ManagerAuth.from_env())
+                                     manager_auth=manager_auth or ManagerAuth.from_env(),
+                                     kept_chars=self.options.parse_cache_chars)
         self.registries: Sequence[Registry] = (default_sources(self.context) if registries is None
                                                else _registries(registries, self.context))
         if self.cache is not None:

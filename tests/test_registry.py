@@ -538,3 +538,24 @@ def test_directory_registry_reads_the_wagon_distribution(tmp_path):
     assert pick("plugin:demo-plugin?distribution=ubuntu").version == "2.0"
     assert pick("plugin:demo-plugin").version == "3.0"
     assert pick("plugin:demo-plugin?distribution=rhel") is None
+
+
+def test_a_folder_registry_keeps_the_texts_it_read_within_its_bound(tmp_path):
+    # kept by path: each file its own text; past the bound (or with none) a file is read again
+    write_tree(tmp_path, {"demo/1.0/plugin.yaml": "a: 1\n", "demo/1.0/plugin_1_4.yaml": "b: 22\n",
+                          "demo/2.0/plugin.yaml": "c: 333\n"})
+    for kept_chars, kept in ((1000, True), (0, False)):
+        registry = DirectoryRegistry(tmp_path, kept_chars=kept_chars)
+        one, two = registry.versions("demo")
+        texts = [registry.read(one, "plugin.yaml"), registry.read(one, "plugin_1_4.yaml"),
+                 registry.read(two, "plugin.yaml")]
+        assert texts == ["a: 1\n", "b: 22\n", "c: 333\n"]
+        (tmp_path / "demo" / "1.0" / "plugin.yaml").write_text("a: 4\n")
+        assert registry.read(one, "plugin.yaml") == ("a: 1\n" if kept else "a: 4\n")
+        (tmp_path / "demo" / "1.0" / "plugin.yaml").write_text("a: 1\n")
+    # a session's folder registries keep as much as its parse cache
+    from resolver import Options, Resolver
+
+    for kept_chars in (0, 1000):
+        (source,) = Resolver(registries=[str(tmp_path)], options=Options(parse_cache_chars=kept_chars)).registries
+        assert source._texts.max_size == kept_chars

@@ -11,6 +11,7 @@ import json
 import os
 from typing import Sequence
 
+from ..recent import DEFAULT_KEPT_CHARS, Recent
 from .base import PluginRecord
 
 SAFE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+!~=")
@@ -22,12 +23,18 @@ def safe_name(name: str) -> bool:
 
 
 class DirectoryRegistry:
-    """Plugins laid out `<package_name>/<version>/*.yaml` under one folder (see the module doc)."""
+    """Plugins laid out `<package_name>/<version>/*.yaml` under one folder (see the module doc).
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    Like a session's loader, it takes the files it holds as unchanging while it lives: each
+    package is listed once, and the texts read are kept for the next blueprints, the most
+    recently used up to `kept_chars` characters (a batch's blueprints import the same plugins).
+    """
+
+    def __init__(self, root: str | os.PathLike, kept_chars: int = DEFAULT_KEPT_CHARS) -> None:
         self.root = os.path.abspath(os.fspath(root))
         self.name = self.root
         self._versions: dict[str, tuple[PluginRecord, ...]] = {}
+        self._texts = Recent(kept_chars)  # path -> text
 
     def packages(self) -> Sequence[str]:
         if not os.path.isdir(self.root):
@@ -62,8 +69,13 @@ class DirectoryRegistry:
     def read(self, record: PluginRecord, yaml_file: str) -> str:
         if os.sep in yaml_file or (os.altsep and os.altsep in yaml_file) or yaml_file in ("", ".", ".."):
             raise OSError(f"{yaml_file!r} is not a file name")
-        with open(os.path.join(record.location, yaml_file), encoding="utf-8") as handle:
-            return handle.read()
+        path = os.path.join(record.location, yaml_file)
+        text = self._texts.get(path)
+        if text is None:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            self._texts.keep(path, text, len(text))
+        return text
 
 
 def _wagon_metadata(folder: str) -> dict:

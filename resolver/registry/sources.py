@@ -16,6 +16,7 @@ from typing import Sequence
 from .. import records
 from ..cache import Cache
 from ..net import Http
+from ..recent import DEFAULT_KEPT_CHARS
 from .base import Registry, RegistryError
 from .directory import DirectoryRegistry
 
@@ -47,13 +48,18 @@ class ManagerAuth:
 
 @records.frozen
 class SourceContext:
-    """What every online source needs: the HTTP client (with the cache) and the settings."""
+    """What every online source needs: the HTTP client (with the cache) and the settings.
+
+    `kept_chars`: how much of the texts they read the local sources keep for the next blueprints
+    (a session's `Options.parse_cache_chars`).
+    """
 
     http: Http
     cache: Cache | None = None
     marketplace_url: str = DEFAULT_MARKETPLACE_URL
     manager_auth: ManagerAuth = ManagerAuth()
     manager_distribution: str | None = None
+    kept_chars: int = DEFAULT_KEPT_CHARS
 
 
 def _is_url(text: str) -> bool:
@@ -119,7 +125,7 @@ def open_source(text: str, context: SourceContext) -> Registry:
             from .wagon import WagonRegistry
 
             return WagonRegistry(path)
-        return DirectoryRegistry(path)
+        return DirectoryRegistry(path, context.kept_chars)
     raise RegistryError("registry-not-found", f"{text}: no such file or folder, and not a URL or 'marketplace'")
 
 
@@ -130,7 +136,7 @@ def default_sources(context: SourceContext) -> list[Registry]:
     """
     out: list[Registry] = []
     if context.cache is not None:
-        out.append(DirectoryRegistry(context.cache.registry_root))
+        out.append(DirectoryRegistry(context.cache.registry_root, context.kept_chars))
     from .marketplace import MarketplaceRegistry
 
     out.append(MarketplaceRegistry(context.marketplace_url, context.http,
