@@ -281,12 +281,19 @@ class FolderFacts:
         self._allowed: dict[tuple[str, ...], _Allowed] = {}
 
     def realpath(self, path: str) -> str:
-        """`os.path.realpath(path)`, learnt once."""
+        """`os.path.realpath(path)`, learnt once. A normalised absolute path whose last component
+        is no link is its folder's real path (learnt the same way) and that name: one lstat, where
+        following the path whole takes one per component."""
         real = self._real.get(path)
         if real is None:
             if len(self._real) >= self.MAX_FOLDERS:
                 self._real.clear()
-            real = self._real[path] = os.path.realpath(path)
+            folder, name = os.path.split(path)
+            if name and os.path.isabs(path) and os.path.normpath(path) == path and not os.path.islink(path):
+                real = os.path.join(self.realpath(folder), name)
+            else:
+                real = os.path.realpath(path)
+            self._real[path] = real
         return real
 
     def marked(self, folder: str) -> bool:

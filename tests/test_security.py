@@ -461,6 +461,23 @@ def test_project_root_is_found_from_git_or_config(tmp_path):
     assert project_root(str(tmp_path / "loose" / "bp.yaml")) == str(tmp_path / "loose")
 
 
+def test_a_session_follows_links_as_realpath_does(tmp_path):
+    # FolderFacts learns a path's real path from its folder's: a link anywhere on the way, to
+    # a folder or relative, above or below a folder already learnt, is followed all the same
+    from resolver.sources import FolderFacts
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "x" / "y").mkdir(parents=True)
+    (tmp_path / "a" / "lx").symlink_to(tmp_path / "x", target_is_directory=True)
+    (tmp_path / "a" / "ly").symlink_to(os.path.join("..", "x", "y"), target_is_directory=True)
+    (tmp_path / "a" / "b" / "rel").symlink_to(os.path.join("..", "lx", "y"), target_is_directory=True)
+    paths = [tmp_path / "a" / "b" / "c", tmp_path / "a" / "lx" / "y" / "new.yaml", tmp_path / "a" / "ly",
+             tmp_path / "a" / "ly" / "q.yaml", tmp_path / "a" / "b" / "rel" / "z.yaml", tmp_path / "a" / "b"]
+    facts = FolderFacts()
+    for path in map(str, paths * 2):
+        assert facts.realpath(path) == os.path.realpath(path), path
+
+
 def test_search_paths_rules_and_registries_are_roots(tmp_path):
     scene = Scene(tmp_path)
     write_tree(tmp_path, {"shared/lib.yaml": "inputs: {}\n", "mirror/types/x.yaml": "inputs: {}\n",
