@@ -305,32 +305,49 @@ class FolderFacts:
             known = self._marked[folder] = _holds_marker(folder)
         return known
 
-    def allowed(self, folders: tuple[str, ...]) -> "_Allowed":
-        """`folders` (the project root first) as `Roots` tests paths against them; learnt once
-        when every one is absolute (a relative one depends on the working folder)."""
-        known = self._allowed.get(folders)
-        if known is None:
-            known = _Allowed(folders, self.realpath)
+    def allowed(self, project: str, folders: tuple[str, ...]) -> "_Allowed":
+        """The project root and `folders` as `Roots` tests paths against them. The folders, which
+        every blueprint of a session shares (the project root is most often each one's own
+        folder), are made ready once when every one is absolute (a relative one depends on the
+        working folder); the project root is put before them for each blueprint."""
+        shared = self._allowed.get(folders)
+        if shared is None:
+            shared = _Allowed.of(folders, self.realpath)
             if all(map(os.path.isabs, folders)):
                 if len(self._allowed) >= self.MAX_FOLDERS:
                     self._allowed.clear()
-                self._allowed[folders] = known
-        return known
+                self._allowed[folders] = shared
+        return shared.led_by(project, self.realpath)
 
 
 class _Allowed:
-    """A `Roots`' folders, normalised once: `written` as given (`..` resolved, repeats dropped),
-    `real` with their links followed; and, for the tests of `Roots.holds`, each set of folders as
-    the folders themselves and as the prefixes of the paths below them."""
+    """A `Roots`' folders, normalised: `written` as given (`..` resolved, repeats dropped), `real`
+    with their links followed; and, for the tests of `Roots.holds`, each set of folders as the
+    folders themselves and as the prefixes of the paths below them."""
 
     __slots__ = ("written", "real", "any_folder", "any_prefix", "real_folder", "real_prefix")
 
-    def __init__(self, folders: Iterable[str], realpath: Callable[[str], str]) -> None:
+    def __init__(self, written: tuple[str, ...], real: tuple[str, ...], any_folder: frozenset,
+                 any_prefix: tuple[str, ...], real_folder: frozenset, real_prefix: tuple[str, ...]) -> None:
+        self.written, self.real = written, real
+        self.any_folder, self.any_prefix = any_folder, any_prefix
+        self.real_folder, self.real_prefix = real_folder, real_prefix
+
+    @classmethod
+    def of(cls, folders: Iterable[str], realpath: Callable[[str], str]) -> "_Allowed":
         written = tuple(dict.fromkeys(os.path.normpath(os.path.abspath(folder)) for folder in folders))
         real = tuple(dict.fromkeys(map(realpath, written)))
-        self.written, self.real = written, real
-        self.any_folder, self.any_prefix = frozenset(written + real), _prefixes(written + real)
-        self.real_folder, self.real_prefix = frozenset(real), _prefixes(real)
+        return cls(written, real, frozenset(written + real), _prefixes(written + real),
+                   frozenset(real), _prefixes(real))
+
+    def led_by(self, project: str, realpath: Callable[[str], str]) -> "_Allowed":
+        """These folders with `project` first: what `of((project, *folders))` makes, from them."""
+        first = os.path.normpath(os.path.abspath(project))
+        real_first = realpath(first)
+        return _Allowed((first, *(folder for folder in self.written if folder != first)),
+                        tuple(dict.fromkeys((real_first, *self.real))),
+                        self.any_folder | {first, real_first}, _prefixes((first, real_first)) + self.any_prefix,
+                        self.real_folder | {real_first}, _prefixes((real_first,)) + self.real_prefix)
 
 
 def _prefixes(folders: Iterable[str]) -> tuple[str, ...]:
@@ -363,7 +380,7 @@ class Roots:
            facts: FolderFacts | None = None) -> "Roots":
         """`facts`: what the session knows of its folders (their links followed once a session)."""
         facts = facts if facts is not None else FolderFacts()
-        allowed = facts.allowed((project, *folders))
+        allowed = facts.allowed(project, tuple(folders))
         return cls(project=allowed.written[0], written=allowed.written, real=allowed.real,
                    files=tuple(os.path.normpath(os.path.abspath(f)) for f in files), allowed=allowed, facts=facts)
 

@@ -508,6 +508,13 @@ def test_a_session_confines_each_blueprint_to_its_own_project(tmp_path):
         assert "import-outside-root" in _codes(session.resolve(tmp_path / name / "across.yaml"))
         assert _codes(Resolver(registries=[], options=Options(root=str(tmp_path))).resolve(
             tmp_path / other / "across.yaml")) == []
+    # and to its own search paths, which are roots for it alone
+    write_tree(tmp_path, {"extra/lib.yaml": "inputs: {}\n",
+                          "one/extra.yaml": _blueprint(str(tmp_path / "extra" / "lib.yaml"))})
+    for searched in (True, False, True):
+        codes = _codes(session.resolve(tmp_path / "one" / "extra.yaml",
+                                       search_paths=[tmp_path / "extra"] if searched else []))
+        assert codes == ([] if searched else ["import-outside-root"]), (searched, codes)
 
 
 def test_limits_are_options_and_name_their_option(tmp_path):
