@@ -559,3 +559,15 @@ def test_a_folder_registry_keeps_the_texts_it_read_within_its_bound(tmp_path):
     for kept_chars in (0, 1000):
         (source,) = Resolver(registries=[str(tmp_path)], options=Options(parse_cache_chars=kept_chars)).registries
         assert source._texts.max_size == kept_chars
+
+
+def test_a_plugin_import_is_parsed_once_per_text():
+    # remembered by its whole text: each query its own request, the same text the same one
+    first = reg.parse_plugin_import("plugin:demo-plugin?version=1.0")
+    assert reg.parse_plugin_import("plugin:demo-plugin?version=1.0") is first
+    other = reg.parse_plugin_import("plugin:demo-plugin?version=2.0")
+    assert (first.package_name, str(first.specifier), str(other.specifier)) == ("demo-plugin", "===1.0", "===2.0")
+    with pytest.raises(reg.PluginSpecError):  # a fault is raised each time, never remembered
+        reg.parse_plugin_import("plugin:demo-plugin?bogus=1")
+    with pytest.raises(reg.PluginSpecError):
+        reg.parse_plugin_import("plugin:demo-plugin?bogus=1")

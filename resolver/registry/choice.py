@@ -8,6 +8,7 @@ too, so a registry can answer them by (package, version).
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Collection, Iterable, Sequence
 from urllib.parse import parse_qs, urlsplit
@@ -45,8 +46,12 @@ class PluginRequest:
         return self.package_name + (f" ({'; '.join(parts)})" if parts else "")
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_plugin_import(text: str) -> PluginRequest:
     """Parse `plugin:<name>[?version=...&distribution=...]` as the manager does.
+
+    A function of the text alone, remembered: a batch's blueprints import the same plugins again
+    and again, and the request (never changed once made) is shared by them.
 
     Raises PluginSpecError for an unknown parameter, an empty comma piece or an
     unparseable specifier.
