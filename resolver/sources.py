@@ -580,6 +580,11 @@ class FileLoader:
         path = os.path.normpath(os.path.abspath(path))
         if not self._allowed(path):
             raise self._outside(tried=[f"{self.shown(path)} (outside the roots: not read)"])
+        return self._allowed_file(path, via, identity)
+
+    def _allowed_file(self, path: str, via: str, identity: str | None = None) -> Fetched:
+        """`_file` of a normalised absolute `path` already found inside the roots (`_candidate`)."""
+        shown = self.shown(path)
         try:
             text = self._read(path)
         except _TooLarge as exc:
@@ -588,9 +593,8 @@ class FileLoader:
                              f"({option} raises it); it was not read", tried=[path], code="file-too-large") from None
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise FetchError(f"cannot read {self.shown(path)}: {reason}", tried=[path]) from None
-        return Fetched(identity=identity or path, shown=self.shown(path), text=text, via=via,
-                       resolved=self.shown(path))
+            raise FetchError(f"cannot read {shown}: {reason}", tried=[path]) from None
+        return Fetched(identity=identity or path, shown=shown, text=text, via=via, resolved=shown)
 
     def _candidate(self, path: str, tried: list[str], refused: list[str]) -> bool:
         """Whether the local file `path` answers: tried in order, never looked at outside the roots."""
@@ -614,12 +618,12 @@ class FileLoader:
         elif parent:
             candidate = os.path.normpath(os.path.join(os.path.dirname(parent), ref))
             if self._candidate(candidate, tried, refused):
-                return self._file(candidate, via="file")
+                return self._allowed_file(candidate, via="file")
         for folder in self.search_paths:
             for name in filter(None, (versioned_name(ref, dsl_short), ref)):
                 candidate = os.path.normpath(os.path.join(folder, name))
                 if self._candidate(candidate, tried, refused):
-                    return self._file(candidate, via="file")
+                    return self._allowed_file(candidate, via="file")
         return self._resource(ref, dsl_short, tried, refused)
 
     def _resource(self, ref: str, dsl_short: str | None, tried: list[str], refused: list[str]) -> Fetched:
@@ -631,13 +635,13 @@ class FileLoader:
                     continue
                 rewritten = os.path.normpath(os.path.abspath(rewritten))
                 if self._candidate(rewritten, tried, refused):
-                    return self._file(rewritten, via="rule", identity=url)
+                    return self._allowed_file(rewritten, via="rule", identity=url)
         for folder in self.search_paths:
             for name in filter(None, (versioned_name(ref, dsl_short), ref)):
                 candidate = os.path.normpath(os.path.join(folder, name))
                 if candidate not in tried and candidate not in refused:
                     if self._candidate(candidate, tried, refused):
-                        return self._file(candidate, via="file")
+                        return self._allowed_file(candidate, via="file")
         if self.types is not None and resource_types_file(ref):
             # As a manager's resources folder: the types of one manager version (types.py).
             answer = self.types.for_resource(ref, dsl_short, tried)
@@ -682,7 +686,7 @@ class FileLoader:
                 continue
             rewritten = os.path.normpath(os.path.abspath(rewritten))
             if self._candidate(rewritten, [], refused):
-                return self._file(rewritten, via="rule", identity=url)
+                return self._allowed_file(rewritten, via="rule", identity=url)
         if refused:
             raise self._outside(tried)
         if self.types is not None and spec_types_url(url):
