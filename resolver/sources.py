@@ -335,6 +335,7 @@ class _Allowed:
 
     @classmethod
     def of(cls, folders: Iterable[str], realpath: Callable[[str], str]) -> "_Allowed":
+        """`folders` made ready; `realpath` follows a folder's links."""
         written = tuple(dict.fromkeys(os.path.normpath(os.path.abspath(folder)) for folder in folders))
         real = tuple(dict.fromkeys(map(realpath, written)))
         return cls(written, real, frozenset(written + real), _prefixes(written + real),
@@ -401,8 +402,9 @@ class Roots:
         return real in allowed.real_folder or real.startswith(allowed.real_prefix)
 
     def _realpath(self, path: str) -> str:
-        """`os.path.realpath(path)` for a normalised absolute path, its folder's links followed
-        once per folder (`facts`): a blueprint probes many scripts in few folders."""
+        """`os.path.realpath(path)` for a normalised absolute path: its own link followed each
+        time, its folder's as `facts` learnt them (once a session, for a session's roots): a
+        blueprint probes many scripts and reads many files in few folders."""
         folder, name = os.path.split(path)
         if not name or os.path.islink(path):
             return os.path.realpath(path)
