@@ -49,9 +49,6 @@ class TypeTable:
     def __contains__(self, name) -> bool:
         return isinstance(name, str) and name in self.entries
 
-    def names(self):
-        return self.entries.keys()
-
     def get(self, name: str) -> ResolvedType | None:
         """The resolved type; None for a name that is no type or whose chain is broken."""
         if not isinstance(name, str) or name not in self.entries:
@@ -90,6 +87,20 @@ class TypeTable:
         # by name too: an alias (*anchor) gives two types the very same definition
         return self.shared.made(("resolved type", self.section, self.groups, name, id(parent), id(body)),
                                 (parent, body), lambda: self._extend(parent, name))
+
+    def check_all(self) -> None:
+        """`check` every type, in the section's order, reporting what those checks would. Most
+        types derive from one settled already (a section lists a parent before its children): a
+        type is then as sound as its parent, without a walk."""
+        entries, sound = self.entries, self._sound
+        for name, body in entries.items():
+            if name in sound:
+                continue
+            parent = body.get("derived_from") if isinstance(body, Map) else None
+            if isinstance(name, str) and isinstance(parent, str) and parent in sound:  # no cycle through `name`
+                sound[name] = sound[parent]
+            else:
+                self.check(name)
 
     def check(self, name: str) -> bool:
         """Whether the `derived_from` chain of the type `name` reaches a root. A missing parent or a

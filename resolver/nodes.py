@@ -173,8 +173,7 @@ class NodeBuilder:
         # every type's chain is checked, used or not, so that a broken hierarchy is reported (as
         # the reference does); a type is resolved when the builder or a check first asks for it
         for table in (self.data_types, self.node_types, self.rel_types):
-            for name in list(table.names()):
-                table.check(name)
+            table.check_all()
 
     def _normalised(self, raw, mark, where) -> OpDef:
         key = id(raw) if isinstance(raw, dict) else None
