@@ -6,7 +6,8 @@ plugins (the reference's precedence: URL, local file, inline script, then plugin
 """
 from __future__ import annotations
 
-from typing import Callable
+import functools
+from typing import Callable, NamedTuple
 from urllib.parse import urlsplit
 
 
@@ -204,16 +205,16 @@ class Mapper:
 
     def candidates(self, mapping: str) -> tuple[str, ...]:
         """The declared plugins whose names prefix `mapping` (as `name.`), in declaration order."""
-        # such a name is the text before one of the mapping's dots: a look-up per dot rather than
-        # a comparison per declared plugin
-        found = []
-        dot = mapping.find(".")
-        while dot >= 0:
-            if mapping[:dot] in self._order:
-                found.append(mapping[:dot])
-            dot = mapping.find(".", dot + 1)
+        return self._declared(_reading(mapping).heads)
+
+    def _declared(self, heads: tuple[str, ...]) -> tuple[str, ...]:
+        """The declared plugins among `heads` (a mapping's `_Reading.heads`), in declaration order."""
+        # a name prefixing a mapping is the text before one of its dots: a look-up per dot rather
+        # than a comparison per declared plugin
+        order = self._order
+        found = [head for head in heads if head in order]
         if len(found) > 1:
-            found.sort(key=self._order.__getitem__)
+            found.sort(key=order.__getitem__)
         return tuple(found)
 
     def route(self, mapping: str) -> tuple[str | None, tuple[str, ...]]:
@@ -222,11 +223,12 @@ class Mapper:
         declared plugins whose names prefix it)."""
         route = self._routes.get(mapping)
         if route is None:
-            candidates = self.candidates(mapping)
-            is_url = bool(_scheme(mapping))
-            exists = not is_url and self.script_exists(_relative(mapping))
-            inline = not is_url and not exists and "\n" in mapping.strip()
-            remote_ns = not candidates and mapping[:mapping.find("--")] in self.blueprint_namespaces
+            reading = _reading(mapping)
+            candidates = self._declared(reading.heads)
+            is_url = reading.is_url
+            exists = not is_url and self.script_exists(reading.relative)
+            inline = not is_url and not exists and reading.multiline
+            remote_ns = not candidates and reading.namespace in self.blueprint_namespaces
             if is_url or exists or inline or remote_ns:
                 route = ("script_source" if inline else "script_path", ())
             else:
@@ -292,10 +294,31 @@ class Mapper:
         return None
 
 
-def _relative(mapping: str) -> str:
+class _Reading(NamedTuple):
+    """What `Mapper.route` reads of a mapping string's text alone, whatever the blueprint."""
+
+    heads: tuple[str, ...]  # the text before each of its dots, the names a plugin prefixing it may have
+    is_url: bool
+    relative: str  # the script path it names below the main blueprint's folder
+    multiline: bool  # an inline script, unless it is a URL or a file
+    namespace: str  # the blueprint namespace it may name (the text before "--")
+
+
+@functools.lru_cache(maxsize=4096)
+def _reading(mapping: str) -> _Reading:
+    """The `_Reading` of `mapping`. Remembered: a batch's blueprints map the same strings, and each
+    routes every one of its own."""
+    heads = []
+    dot = mapping.find(".")
+    while dot >= 0:
+        heads.append(mapping[:dot])
+        dot = mapping.find(".", dot + 1)
     # a namespaced script ("ns--scripts/x.sh") is looked up without its namespace
-    index = mapping.find("--")
-    return mapping[index + 2:] if index >= 0 else mapping
+    separator = mapping.find("--")
+    relative = mapping[separator + 2:] if separator >= 0 else mapping
+    # the namespace as the reference slices it: all but the last character of a mapping without "--"
+    return _Reading(heads=tuple(heads), is_url=bool(_scheme(mapping)), relative=relative,
+                    multiline="\n" in mapping.strip(), namespace=mapping[:separator])
 
 
 def _scheme(text: str) -> str:
