@@ -503,11 +503,8 @@ class NodeBuilder:
         None when the workflow is not shared."""
         if self.shared is None or not isinstance(body, (str, dict)) or not self.shared.kept("workflows", name, body):
             return None
-        mapping = body if isinstance(body, str) else body.get("mapping")
-        if not isinstance(mapping, str) or not mapping:
-            return None
-        typed = self.shared.made(("workflow parameter types", id(body)), (body,), lambda: _parameter_types(body))
-        if any(type_name in self.data_types for type_name in typed):
+        mapping, typed = self.shared.made(("workflow reading", id(body)), (body,), lambda: _workflow_reading(body))
+        if mapping is None or (typed and any(type_name in self.data_types for type_name in typed)):
             return None
         return _hashable(("workflow", id(body), name, self.mapper.outcome(mapping)))
 
@@ -552,13 +549,16 @@ class NodeBuilder:
         return out
 
 
-def _parameter_types(body) -> tuple[str, ...]:
-    """The type names of a workflow's parameters whose defaults `_parameters` completes when
+def _workflow_reading(body) -> tuple[str | None, tuple[str, ...]]:
+    """What `_workflow_key` reads of a workflow's definition `body`: its mapping (None when it has
+    none to map), and the type names of its parameters whose defaults `_parameters` completes when
     the blueprint defines a data type of that name, each once."""
+    mapping = body if isinstance(body, str) else body.get("mapping")
     parameters = body.get("parameters") if isinstance(body, dict) else None
     named = (schema.get("type") for schema in (parameters.values() if isinstance(parameters, dict) else ())
              if isinstance(schema, dict) and "default" in schema)
-    return tuple(dict.fromkeys(name for name in named if isinstance(name, str)))  # no other names a data type
+    typed = tuple(dict.fromkeys(name for name in named if isinstance(name, str)))  # no other names a data type
+    return (mapping if isinstance(mapping, str) and mapping else None), typed
 
 
 def _mappings_key(resolved: ResolvedType, group: str) -> tuple:
