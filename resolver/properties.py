@@ -120,11 +120,23 @@ class PropertyChecker:
         layers = _usable(layers)
         for key, prop_schema in schema.items():
             prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
+            type_name = prop_schema.get("type")
+            plain = not isinstance(type_name, str) or type_name in _PLAIN_TYPES  # of no data type
+            if plain and key in value:
+                # a value of no data type is the value, whatever lies beneath it: judged (by
+                # `_value`, at its mark) only when `_value` may find fault with it
+                first = value[key]
+                if (given or first is None) and isinstance(type_name, str) and not matches(first, type_name):
+                    where = _value_mark(value, key, mark) if given else mark
+                    self._value(owner, prefix + key, first, given, [], type_name, where, what, missing, nulls,
+                                nested=bool(prefix))
+                result[key] = first
+                continue
             if not layers and key not in value:
                 # the most common property of all: left to a default of a type that is no data
                 # type, which is then the value, unjudged (what `_value` would find, sooner)
-                default, type_name = prop_schema.get("default"), prop_schema.get("type")
-                if default is not None and (not isinstance(type_name, str) or type_name in _PLAIN_TYPES):
+                default = prop_schema.get("default")
+                if default is not None and plain:
                     result[key] = default
                     continue
             beneath = self._beneath(key, prop_schema, layers)
