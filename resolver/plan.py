@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .imports import Imports, PluginChoice
-from .nodes import Model, Node, Operation
+from .nodes import Model, Node
 
 PLAN_PLUGIN_KEYS = ("name", "executor", "install", "package_name", "package_version", "source",
                     "install_arguments", "supported_platform", "distribution", "distribution_version",
@@ -31,8 +31,17 @@ class _Shown:
         return shown
 
     def ops(self, ops: dict) -> dict:
-        return self._once(ops, lambda records: {name: self._once(op, Operation.as_dict)
-                                                for name, op in records.items()})
+        shown = self._made.get(id(ops))
+        if shown is None:
+            # `_once` for each record, written out: a plan shows some 30 operations per node
+            made = self._made
+            shown = made[id(ops)] = {}
+            for name, op in ops.items():
+                op_shown = made.get(id(op))
+                if op_shown is None:
+                    op_shown = made[id(op)] = op.as_dict()
+                shown[name] = op_shown
+        return shown
 
     def plugin(self, plugin: dict) -> dict:
         return self._once(plugin, _plugin)
