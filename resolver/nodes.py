@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import operator
 import sys
 from typing import Any, NamedTuple
 
@@ -600,10 +601,15 @@ def _type_hint(name, groups) -> str:
     word = str(name)
     scored = [found for group in groups for found in _closest(word, tuple(str(k) for k in group))]
     # the three closest of all are among the three closest of each group, and ranked alike
-    close = [known for _, known in heapq.nlargest(3, scored)]
+    close = [known for _, known in heapq.nlargest(_HINT_COUNT, scored)]
     if close:
         return f"Did you mean {', '.join(repr(c) for c in close)}?"
     return "Check the name and the imports."
+
+
+# difflib.get_close_matches' defaults: how many names a hint offers, and how close each must be
+_HINT_COUNT = 3
+_HINT_CUTOFF = 0.6
 
 
 @functools.lru_cache(maxsize=256)
@@ -611,9 +617,61 @@ def _closest(word: str, names: tuple[str, ...]) -> tuple[tuple[float, str], ...]
     """(score, name) of the names of `names` difflib's get_close_matches finds close to `word`
     (up to three, the closest first). Remembered: the same unknown name meets the same names
     again (the templates of one blueprint, blueprints importing the same documents), and each
-    look compares it with every name."""
+    look compares it with every name.
+
+    Its very ranking, with fewer of its costly scores (`SequenceMatcher.ratio`, `word` the second
+    sequence): the blocks a score counts are a common subsequence of the two names, so the ratio
+    of their longest common subsequence bounds the score from above. Names are scored in the
+    order of that bound, until the bound falls below the third best score so far: no name left
+    can then enter the three (one whose bound equals that score still can, by its name)."""
     import difflib
 
-    # scored as get_close_matches scores them, `word` the second sequence
-    return tuple((difflib.SequenceMatcher(None, known, word).ratio(), known)
-                 for known in difflib.get_close_matches(word, names, n=3))
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    subsequences = _Subsequences(word)
+    bounded = []
+    for known in names:
+        total = len(known) + len(word)
+        if _ratio(min(len(known), len(word)), total) < _HINT_CUTOFF:
+            continue  # get_close_matches' first filter: the lengths alone bound the score, more loosely
+        bound = _ratio(subsequences.longest(known), total)
+        if bound >= _HINT_CUTOFF:
+            bounded.append((bound, known))
+    bounded.sort(key=operator.itemgetter(0), reverse=True)
+    best: list[tuple[float, str]] = []  # a heap of the closest so far, the least close first
+    for bound, known in bounded:
+        if len(best) == _HINT_COUNT and bound < best[0][0]:
+            break
+        matcher.set_seq1(known)
+        score = matcher.ratio()
+        if score >= _HINT_CUTOFF:
+            if len(best) < _HINT_COUNT:
+                heapq.heappush(best, (score, known))
+            else:
+                heapq.heappushpop(best, (score, known))
+    return tuple(sorted(best, reverse=True))
+
+
+def _ratio(matches: int, total: int) -> float:
+    """A similarity from `matches` of `total` characters, as difflib computes it."""
+    return 2.0 * matches / total if total else 1.0
+
+
+class _Subsequences:
+    """The length of the longest common subsequence of a word and other strings, by Hyyro's
+    bit-parallel algorithm: a pass over the other string with a few integer operations per
+    character, the word's positions as the bits of one integer."""
+
+    def __init__(self, word: str) -> None:
+        self.width = len(word)
+        self.positions: dict[str, int] = {}  # character -> a bit for each of its places in the word
+        for at, char in enumerate(word):
+            self.positions[char] = self.positions.get(char, 0) | 1 << at
+
+    def longest(self, other: str) -> int:
+        full = (1 << self.width) - 1
+        row, positions = full, self.positions
+        for char in other:
+            matched = row & positions.get(char, 0)
+            row = ((row + matched) | (row - matched)) & full
+        return self.width - bin(row).count("1")  # int.bit_count is Python 3.10's

@@ -654,3 +654,59 @@ def test_the_graph_holds_nodes_and_relationship_edges(bp):
     assert graph.has_edge("app", "vm") and graph.has_edge("app", "db") and not graph.has_edge("vm", "app")
     assert graph.edges["app", "vm"]["type"] == "cloudify.relationships.contained_in"
     assert graph.nodes["app"]["host_id"] == "vm"
+
+
+# --- the names a hint offers ------------------------------------------------------------------
+
+
+def _hint_cases():
+    """(word, names): names alike in many ways (shared prefixes, equal lengths, anagrams, so that
+    scores tie), and words near some of them, all of them or none."""
+    import random
+
+    rng = random.Random(7)
+    stems = ["cloudify.nodes.", "cloudify.relationships.", "aws.ec2.", "tosca.", ""]
+    parts = ["Compute", "Root", "Volume", "Network", "Subnet", "Port", "Server", "Router", "Vpc", "abc", "bca",
+             "cab", "ab", "ba", "x", ""]
+    for _ in range(400):
+        names = tuple(dict.fromkeys(rng.choice(stems) + rng.choice(parts) + rng.choice(["", "s", "2", "Group"])
+                                    for _ in range(rng.randint(0, 40))))
+        base = rng.choice(names) if names and rng.random() < 0.8 else rng.choice(parts)
+        letters = list(base)
+        for _ in range(rng.randint(0, 3)):  # a typo or three: a letter dropped, doubled or changed
+            if letters:
+                at = rng.randrange(len(letters))
+                letters[at:at + 1] = rng.choice([[], [letters[at]] * 2, [rng.choice("aeiousx.")]])
+        yield "".join(letters), names
+
+
+def test_the_names_a_hint_offers_are_those_get_close_matches_finds():
+    import difflib
+
+    from resolver.nodes import _closest
+
+    for word, names in _hint_cases():
+        found = _closest.__wrapped__(word, names)
+        assert [name for _, name in found] == difflib.get_close_matches(word, names), (word, names)
+        assert [score for score, _ in found] == [difflib.SequenceMatcher(None, name, word).ratio()
+                                                 for _, name in found]
+
+
+def test_the_longest_common_subsequence_bounding_a_hint_score():
+    import random
+
+    from resolver.nodes import _Subsequences
+
+    def longest(a, b):  # the textbook table
+        above = [0] * (len(b) + 1)
+        for char in a:
+            row = [0]
+            for j, other in enumerate(b):
+                row.append(above[j] + 1 if char == other else max(above[j + 1], row[j]))
+            above = row
+        return above[-1]
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        a, b = ("".join(rng.choice("abc.") for _ in range(rng.randint(0, 14))) for _ in range(2))
+        assert _Subsequences(b).longest(a) == longest(a, b), (a, b)
