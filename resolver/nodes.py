@@ -131,7 +131,8 @@ class NodeBuilder:
     none. Only a part whose building reported nothing is shared, since a report names the node
     or relationship it was made for: a part that reports is built (and reports) again for each
     template, as it would be without the sharing. The operations of a type the session resolves
-    once (`TypeTable.session_made`) are shared by the session's blueprints too (`_session_key`).
+    once (`TypeTable.session_made`) are shared by the session's blueprints too: all of them
+    (`_session_key`), or one by one for a template that overrides some (`_op_session_key`).
     """
 
     def __init__(self, blueprint: Blueprint, problems: Problems, script_exists, shared=None) -> None:
@@ -265,6 +266,10 @@ class NodeBuilder:
         reports = self.problems.reports
         type_ifaces = resolved.interfaces.get(group, {})
         ops: list[_Pending] = []
+        # what a template that overrides some of its type's operations takes unchanged: for a type
+        # the session resolves once, each operation's record is the session's (`_op_session_key`)
+        per_op = bool(template_ifaces) and self.shared is not None and table.session_made(resolved.name)
+        to_leave: dict[tuple, tuple] = {}  # `_definition_key` -> (its session key, the definition)
         for iface in list(type_ifaces) + [i for i in template_ifaces if i not in type_ifaces]:
             type_ops = type_ifaces.get(iface) or {}
             tmpl_ops = template_ifaces.get(iface)
@@ -275,6 +280,15 @@ class NodeBuilder:
                 if key in self._shared_op:
                     ops.append(_Pending(full, iface, op_name, key, self._shared_op[key], 0))
                     continue
+                if per_op and key is not None:
+                    session_key = self._op_session_key(key, type_ops[op_name])
+                    found = self.shared.found(session_key) if session_key is not None else None
+                    if found is not None:
+                        self._shared_op[key] = found
+                        ops.append(_Pending(full, iface, op_name, key, found, 0))
+                        continue
+                    if session_key is not None:
+                        to_leave[key] = (session_key, type_ops[op_name])
                 before = self.problems.reports
                 type_op = (self._normalised(type_ops[op_name], mark_in(type_ops, op_name), full)
                            if op_name in type_ops else None)
@@ -291,6 +305,11 @@ class NodeBuilder:
                                       hint="Give the inputs under the template's interfaces, or defaults in the type.")
                 ops.append(_Pending(full, iface, op_name, key, merged, self.problems.reports - before))
         result = self._map_all(ops, code=code, context=context)
+        for key, (session_key, raw) in to_leave.items():
+            # left when built without a report, its definition's normalising included (which
+            # reports only the first time a blueprint meets it)
+            if key in self._shared_op and (not isinstance(raw, dict) or self._type_ops[id(raw)][2]):
+                self.shared.keep(session_key, (raw,), self._shared_op[key])
         if not template_ifaces and self.problems.reports == reports:
             self._shared_ops[owner] = result
             if session_made:
@@ -308,8 +327,12 @@ class NodeBuilder:
             for op_name in type_ops:
                 raw = type_ops[op_name]
                 if isinstance(raw, dict) and raw:
-                    normalised = self._type_ops.get(id(raw))
-                    if normalised is None or not normalised[2]:
+                    if id(raw) not in self._type_ops:
+                        # its record came from the session (`_op_session_key`), which keeps only
+                        # those of definitions whose normalising is quiet: so it is here
+                        self._normalised(raw, mark_in(type_ops, op_name), f"{iface}.{op_name}")
+                    normalised = self._type_ops[id(raw)]
+                    if not normalised[2]:
                         return
                     implementation = normalised[1].implementation
                 else:
@@ -329,6 +352,17 @@ class NodeBuilder:
         operations: the type (by identity) and what this blueprint's mapper makes of each mapping
         string (`Mapper.outcome`). None when that cannot be a key."""
         return _hashable(("type operations", id(resolved), group, tuple(map(self.mapper.outcome, mappings))))
+
+    def _op_session_key(self, key: tuple, raw) -> tuple | None:
+        """What the record of a type's operation definition `raw` (known by `key`,
+        `_definition_key`) depends on, for a template that leaves it unchanged, when the session
+        resolves the type once (so that `raw` is a definition the session keeps): the definition
+        and what this blueprint's mapper makes of its implementation (`Mapper.outcome`). None when
+        that cannot be a key, or the implementation is no string (which `normalise` reports)."""
+        implementation = raw if isinstance(raw, str) else raw.get("implementation") or ""
+        if not isinstance(implementation, str):
+            return None
+        return _hashable(("type operation", key, self.mapper.outcome(implementation) if implementation else None))
 
     def _map_all(self, ops: list["_Pending"], *, code, context) -> dict:
         result: dict[str, Operation] = {}

@@ -60,10 +60,13 @@ relationships:
 
 
 def _blueprint(executor: str, *, remote: bool = False, namespace: bool = False, faulty: int = 0,
-               size: bool = False, tools: bool = True, loose: bool = False) -> str:
+               size: bool = False, tools: bool = True, loose: bool = False, overrides: bool = False) -> str:
+    """`overrides`: the templates of lib types add an operation of their own, and so take the
+    others from their type one by one."""
     imports = ["../types.yaml", "../lib.yaml"] + (["other--blueprint:other"] if namespace else [])
     imports += ["../loose.yaml"] if loose else []
-    node = "r: {type: lib.Remote" if remote else "a: {type: lib.App"
+    own = ", interfaces: {lib.ops: {extra: tools.tasks.extra}}" if overrides else ""
+    node = ("r: {type: lib.Remote" if remote else "a: {type: lib.App") + own
     memory = ", memory: {type: integer, default: 2}" if size else ""
     return "\n".join([
         "tosca_definitions_version: cloudify_dsl_1_4",
@@ -75,7 +78,7 @@ def _blueprint(executor: str, *, remote: bool = False, namespace: bool = False, 
         "  vm: {type: cloudify.nodes.Compute}",
         f"  {node}, relationships: [{{type: lib.Link, target: vm}}, {{type: cloudify.relationships.contained_in, "
         "target: vm}]}",
-        *(f"  f{index}: {{type: lib.Faulty}}" for index in range(faulty)),
+        *(f"  f{index}: {{type: lib.Faulty{own}}}" for index in range(faulty)),
         "",
     ])
 
@@ -106,6 +109,12 @@ FILES = {
     "loose/blueprint.yaml": _blueprint("central_deployment_agent", loose=True),
     "bare/blueprint.yaml": _blueprint("central_deployment_agent", tools=False, loose=True),
 }
+# the same, with templates that override their type's operations in part
+for _main, _options in [("central", {}), ("host", {}), ("scripted", {}), ("spaced", dict(remote=True, namespace=True)),
+                        ("unspaced", dict(remote=True)), ("once", dict(faulty=1)), ("twice", dict(faulty=2))]:
+    FILES[f"{_main}-own/blueprint.yaml"] = _blueprint("host_agent" if _main == "host" else "central_deployment_agent",
+                                                      overrides=True, **_options)
+FILES["scripted-own/tools.tasks.run"] = "#!/bin/sh\n"
 
 
 def _report(session: Resolver, path) -> str:
@@ -174,3 +183,13 @@ def test_an_unknown_type_is_hinted_from_each_blueprints_types(tmp_path):
         for main in order:
             hints = [problem.hint for problem in session.resolve(root / main).problems]
             assert hints == [f"Did you mean {defined[main]!r}?"] * 2, (order, main)
+
+
+def test_the_operations_a_template_takes_from_its_type_one_by_one_follow_the_blueprint(tmp_path):
+    root = write_tree(tmp_path, FILES)
+    _alike_in_any_order(root, ["central-own/blueprint.yaml", "host-own/blueprint.yaml",
+                               "scripted-own/blueprint.yaml"])
+    _alike_in_any_order(root, ["spaced-own/blueprint.yaml", "unspaced-own/blueprint.yaml"])
+    _alike_in_any_order(root, ["once-own/blueprint.yaml", "twice-own/blueprint.yaml"], distinct=False)
+    # and beside the blueprints whose templates take their type's operations whole
+    _alike_in_any_order(root, ["central/blueprint.yaml", "central-own/blueprint.yaml", "host-own/blueprint.yaml"])
