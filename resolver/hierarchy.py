@@ -80,13 +80,20 @@ class TypeTable:
         documents the session keeps: the same parent (a shared one) and the same definition extend
         alike, for every blueprint."""
         body = self.entries.get(name)
-        if (self.shared is None or (parent is not None and parent.name not in self._shared_names)
-                or not self.shared.kept(self.section, name, body)):
+        if self.shared is None or (parent is not None and parent.name not in self._shared_names):
             return self._extend(parent, name)
-        self._shared_names.add(name)
         # by name too: an alias (*anchor) gives two types the very same definition
-        return self.shared.made(("resolved type", self.section, self.groups, name, id(parent), id(body)),
-                                (parent, body), lambda: self._extend(parent, name))
+        key = ("resolved type", self.section, self.groups, name, id(parent), id(body))
+        # Found, it was made from this very definition (the memo keeps it alive, so its id is no
+        # other object's), which a kept document holds: a copy made for one blueprint is another
+        # object. The test that it is kept is then already passed.
+        resolved = self.shared.found(key)
+        if resolved is None:
+            if not self.shared.kept(self.section, name, body):
+                return self._extend(parent, name)
+            resolved = self.shared.made(key, (parent, body), lambda: self._extend(parent, name))
+        self._shared_names.add(name)
+        return resolved
 
     def check_all(self) -> None:
         """`check` every type, in the section's order, reporting what those checks would. Most
