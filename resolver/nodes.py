@@ -524,7 +524,8 @@ class NodeBuilder:
             if workflow is None:
                 reports = self.problems.reports
                 workflow = self._workflow(name, body)
-                if key is not None and workflow is not None and self.problems.reports == reports:
+                if (key is not None and workflow is not None and self.problems.reports == reports
+                        and self.shared.kept("workflows", name, body)):
                     self.shared.keep(key, (body,), workflow)
             if workflow is not None:
                 out[name] = workflow
@@ -532,13 +533,23 @@ class NodeBuilder:
 
     def _workflow_key(self, name, body) -> tuple | None:
         """What the workflow `name` depends on when the session's blueprints share it: its
-        definition, of a document the session keeps (by identity), and what this blueprint's mapper
-        makes of its mapping (`Mapper.outcome`); on condition that no parameter's default is
-        completed from a data type (`_parameters`), which a blueprint may define its own way.
-        None when the workflow is not shared."""
-        if self.shared is None or not isinstance(body, (str, dict)) or not self.shared.kept("workflows", name, body):
+        definition (by identity: one a document the session keeps holds), and what this
+        blueprint's mapper makes of its mapping (`Mapper.outcome`); on condition that no
+        parameter's default is completed from a data type (`_parameters`), which a blueprint may
+        define its own way. None when the workflow is not shared.
+
+        A definition whose reading the session holds is such a one, without the test: the memo
+        keeps it alive, so its id is no other object's. (A mapping string may be that very object
+        in another document too, the loader interning strings: the workflow it defines is then
+        the same all the same; `_workflows` leaves the session only a kept one's.)"""
+        if self.shared is None or not isinstance(body, (str, dict)):
             return None
-        mapping, typed = self.shared.made(("workflow reading", id(body)), (body,), lambda: _workflow_reading(body))
+        reading = self.shared.found(("workflow reading", id(body)))
+        if reading is None:
+            if not self.shared.kept("workflows", name, body):
+                return None
+            reading = self.shared.made(("workflow reading", id(body)), (body,), lambda: _workflow_reading(body))
+        mapping, typed = reading
         if mapping is None or (typed and any(type_name in self.data_types for type_name in typed)):
             return None
         return _hashable(("workflow", id(body), name, self.mapper.outcome(mapping)))
