@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections import deque
 from typing import Any, Callable, MutableMapping, Sequence
 
@@ -185,22 +186,31 @@ class ParseCache:
     Bounded: it keeps the most recently used documents whose texts add up to at most `max_chars`
     characters (a long-running process resolving uploads one after another must not keep them
     all); a text longer than that is parsed and not kept. What the files of a batch share (types,
-    plugin YAML) stays, as it is used again and again.
+    plugin YAML) stays, as it is used again and again, and the stream of blueprints a batch or a
+    long-running process resolves, each read once, does not push it out: a blueprint's own document
+    is kept as parsed once (`_once`) until it is asked for again (imported by another blueprint, or
+    resolved again), and only then as shared (`_docs`), as an imported file's is at once. Past the
+    bound, the documents parsed once go first, the least recently used of them first; a shared one
+    goes only when none of those is left.
 
     Safe from several threads: two threads parsing the same file at once both parse it and
     keep equal results; a parsed document is never changed afterwards.
 
-    `memo` holds what the session works out from the kept documents alone (shared.py); it is
-    dropped whenever a document is.
+    `memo` holds what the session works out from the shared documents alone (shared.py; `holds`
+    says which they are); it is dropped whenever a shared document is. A blueprint's document
+    parsed once is never the memo's: dropping it leaves the memo as it is. (Imported files
+    distinct enough to overflow the bound still drop shared documents, and the memo with them.)
     """
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, max_chars: int = DEFAULT_KEPT_CHARS) -> None:
         self.limits = limits
         self.max_chars = max_chars
-        self._kept_ids: set[int] = set()  # id() of every document kept (which keeps it alive)
+        self._kept_ids: set[int] = set()  # id() of every shared document (which keeps it alive)
         self.memo = SessionMemo()
-        # (document, its problems), counted by the length of its text
+        # (document, its problems), counted by the length of its text: shared, and parsed once so far
         self._docs = Recent(max_chars, kept=self._kept, dropped=self._dropped)
+        self._once = Recent(max_chars)
+        self._bound = threading.Lock()  # the two kept within max_chars together
         # text -> its sha256 (`digest`), counted by its length
         self._digests = Recent(max_chars)
 
@@ -223,15 +233,22 @@ class ParseCache:
         return digest
 
     def holds(self, doc) -> bool:
-        """Whether `doc` is a document this cache keeps (the same object, not an equal one)."""
+        """Whether `doc` is a document this cache keeps as shared: an import, or a blueprint asked
+        for more than once (the same object, not an equal one)."""
         return id(doc) in self._kept_ids
 
-    def parse(self, text: str, shown: str, transform: Callable | None = None, schema: str = BLUEPRINT):
+    def parse(self, text: str, shown: str, transform: Callable | None = None, schema: str = BLUEPRINT,
+              main: bool = False):
         """(the document `text` is, shown as `shown`, with `transform` applied and checked against
-        `schema`; its problems): parsed once while kept."""
+        `schema`; its problems): parsed once while kept. `main`: the blueprint being resolved, not
+        an import (kept as parsed once until it is asked for again)."""
         key = (text, shown, transform, schema)
         hit = self._docs.get(key)
         if hit is not None:
+            return hit
+        hit = self._once.pop(key)
+        if hit is not None:  # asked for again: shared from now on
+            self._keep(self._docs, key, hit, len(text))
             return hit
         local = Problems()
         doc = load_yaml(text, shown, local, self.limits)
@@ -240,20 +257,27 @@ class ParseCache:
         if isinstance(doc, Map):
             check_schema(doc, schema, local)
         made = (doc, tuple(local))
-        self._docs.keep(key, made, len(text))
+        self._keep(self._once if main else self._docs, key, made, len(text))
         return made
+
+    def _keep(self, where: Recent, key: tuple, made: tuple, size: int) -> None:
+        with self._bound:
+            where.keep(key, made, size)
+            while self._docs.held + self._once.held > self.max_chars and self._once.drop_oldest():
+                pass
 
     @property
     def held(self) -> int:
         """Characters of text of the documents kept."""
-        return self._docs.held
+        return self._docs.held + self._once.held
 
     def keys(self) -> list:
-        """The keys of the documents kept, the least recently used first."""
-        return self._docs.keys()
+        """The keys of the documents kept, those parsed once first, each kind the least recently
+        used first (the order they would be dropped in)."""
+        return self._once.keys() + self._docs.keys()
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self._docs) + len(self._once)
 
 
 def split_namespace(ref: str) -> tuple[str | None, str]:
@@ -293,7 +317,7 @@ class ImportWalker:
     def walk(self, main: Fetched) -> Imports:
         self.base = os.path.dirname(main.identity) if not scheme_of(main.identity) else ""
         self._record(file_key(main.identity, self.base), main.text, main.shown, None, ())
-        doc = self._parse(main.text, main.shown)
+        doc = self._parse(main.text, main.shown, main=True)
         if doc is None:
             return Imports((), None, {})
         if not isinstance(doc, Map):
@@ -629,8 +653,8 @@ class ImportWalker:
                               hint=f"Raise the main blueprint to {version} or import a version of this file "
                                    f"written for {self.dsl_version}.")
 
-    def _parse(self, text, shown, transform=None, schema=BLUEPRINT):
-        doc, problems = self.cache.parse(text, shown, transform, schema)
+    def _parse(self, text, shown, transform=None, schema=BLUEPRINT, main=False):
+        doc, problems = self.cache.parse(text, shown, transform, schema, main)
         self.problems.extend(problems)
         return doc
 

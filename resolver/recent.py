@@ -53,6 +53,26 @@ class Recent:
                 if self._dropped is not None:
                     self._dropped(old)
 
+    def pop(self, key, default=None):
+        """The value kept for `key`, no longer kept; `default` when none is kept."""
+        with self._lock:
+            item = self._items.pop(key, None)
+            if item is None:
+                return default
+            self.held -= item[1]
+            return item[0]
+
+    def drop_oldest(self) -> bool:
+        """Drop the least recently used value (`dropped` is told); False when none is kept."""
+        with self._lock:
+            if not self._items:
+                return False
+            _, (old, old_size) = self._items.popitem(last=False)
+            self.held -= old_size
+            if self._dropped is not None:
+                self._dropped(old)
+            return True
+
     def __len__(self) -> int:
         return len(self._items)
 

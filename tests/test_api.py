@@ -306,3 +306,34 @@ def test_the_parsed_file_cache_is_bounded_and_changes_no_answer(tmp_path):
     assert 0 < len(bounded.parsed) < len(unbounded.parsed) == 13
     # the shared types file, used by every blueprint, is among the most recently used: still held
     assert any(key for key in bounded.parsed.keys() if "types.yaml" in str(key))
+
+
+def test_blueprints_read_once_do_not_push_out_what_a_session_s_blueprints_share(tmp_path):
+    """Past the bound, the blueprints' documents parsed once go first: a stream of blueprints, each
+    read once, leaves the types they all import kept as shared, and the session's memo as it was."""
+    files = {f"bp{index}.yaml": blueprint(f"node_templates:\n  n{index}: {{type: cloudify.nodes.Root}}\n")
+             for index in range(12)}
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES, **files})
+    bound = len(BASIC_TYPES) + 3 * len(files["bp0.yaml"])
+    session, unbounded = Resolver(options=Options(parse_cache_chars=bound)), Resolver()
+    results = [session.resolve(tmp_path / name) for name in files]
+    memo = session.parsed.memo.values
+    (types,) = [key for key in session.parsed.keys() if key[1].endswith("types.yaml")]
+    assert memo and session.parsed.holds(session.parsed.parse(*types)[0])
+    for name in files:  # and once more: what was dropped is parsed again, kept as parsed once again
+        results.append(session.resolve(tmp_path / name))
+    assert session.parsed.memo.values is memo  # never dropped: no shared document was
+    assert session.parsed.held <= bound and len(session.parsed) < len(files) + 1
+    assert [(r.plan, r.problems) for r in results] == [
+        (r.plan, r.problems) for r in (unbounded.resolve(tmp_path / name) for name in [*files, *files])]
+
+
+def test_a_blueprint_s_document_is_shared_once_it_is_asked_for_again_an_import_s_at_once():
+    from resolver.imports import ParseCache
+
+    cache = ParseCache()
+    first = cache.parse("a: 1\n", "one.yaml", main=True)
+    assert not cache.holds(first[0]) and len(cache) == 1
+    assert cache.parse("a: 1\n", "one.yaml") is first and cache.holds(first[0])
+    other = cache.parse("a: 1\n", "other.yaml")  # the same text shown as another file: another document
+    assert other[0] is not first[0] and cache.holds(other[0])
