@@ -26,6 +26,9 @@ from .load import Map
 from .problems import Problems
 
 
+_UNKNOWN = object()  # not worked out yet (None is an answer)
+
+
 class SessionMemo:
     """A session's memo (see the module's docstring); `ParseCache` owns it and clears it."""
 
@@ -63,56 +66,56 @@ class Shared:
     `held(doc)` says whether the session keeps the parsed document `doc` (`ParseCache.holds`).
     """
 
-    __slots__ = ("memo", "blueprint", "held", "_chains")
+    __slots__ = ("memo", "blueprint", "held", "_chains", "_held", "_runs_of", "_layout")
 
     # a definition whose findings differ with more sets of data types than this is no longer kept
     MAX_VARIANTS = 8
+    # the findings about a kept section are known by this many layouts of data types at most
+    MAX_LAYOUTS = 64
 
     def __init__(self, memo: SessionMemo | None, blueprint, held: Callable[[Any], bool]) -> None:
         self.memo = memo
         self.blueprint = blueprint
         self.held = held
         self._chains: dict[str, _Chain] = {}  # data type name -> what it stands for in this blueprint
+        # (section, id(source file)) -> _held_entries; the blueprint keeps every source alive
+        self._held: dict[tuple, dict | None] = {}
+        self._runs_of: dict[str, tuple | None] = {}  # section -> _runs, for every rule alike
+        self._layout: Any = _UNKNOWN  # _data_types_layout, once worked out
 
     def each(self, what: tuple, section: str, data_types, problems: Problems,
              run: Callable[[Any, Any, Any, Problems], None]) -> None:
         """`run(name, body, data_types, problems)` for every entry of the merged `section`, in
         order: report the findings about that one definition.
 
-        `data_types` is the blueprint's `hierarchy.TypeTable` of data types (None for none), and
-        `what` names the rule and everything else the findings depend on (the DSL version):
-        `run` must report the same problems, in the same order, whenever the entry, `what` and
-        the data types it asks about (by `in` and `get`) are the same. For an entry that a
-        document the session keeps holds, `run` gets a view of the data types that notes what it
-        asks; the next blueprint whose data types answer the same (the same definitions, by
-        identity, all along their `derived_from` chains) is given the problems again without
+        `data_types` is the blueprint's `hierarchy.TypeTable` of its merged data types (None for
+        none), and `what` names the rule and everything else the findings depend on (the DSL
+        version): `run` must report the same problems, in the same order, whenever the entry,
+        `what` and the data types it asks about (by `in` and `get`) are the same. For an entry
+        that a document the session keeps holds, `run` gets a view of the data types that notes
+        what it asks; the next blueprint whose data types answer the same (the same definitions,
+        by identity, all along their `derived_from` chains) is given the problems again without
         running it. Where the merged section holds all of a kept document's entries together and
         in its order (the usual case), their findings are given again all at once."""
-        entries = self.blueprint.section(section)
-        # merge records the origins beside the entries, in their order: the entries are cut into
-        # runs that come from one file
-        origins = self.blueprint.origins.get(section, {})
-        if self.memo is None or len(origins) != len(entries):
-            for name, body in entries.items():
+        runs = self._runs(section) if self.memo is not None else None
+        if runs is None:
+            for name, body in self.blueprint.section(section).items():
                 run(name, body, data_types, problems)
             return
-        names, bodies = iter(entries), iter(entries.values())
-        for _, sources in groupby(origins.values(), id):
-            source = next(sources)
-            count = 1 + len(list(sources))
-            run_names, run_bodies = list(islice(names, count)), list(islice(bodies, count))
-            kept = self._kept(what, section, source)
-            if kept is None:
-                for name, body in zip(run_names, run_bodies):
+        layout = self._data_types_layout() if data_types is not None else None
+        for held, whole, names, bodies in runs:
+            if held is None:
+                for name, body in zip(names, bodies):
                     run(name, body, data_types, problems)
                 continue
-            if kept.is_whole(run_names, run_bodies):
-                found = self._whole(kept, data_types, run)
+            kept = self._kept(what, section, held)
+            if whole:
+                found = self._whole(kept, data_types, layout, run)
                 if found:
                     problems.extend(found)
                 continue
-            for name, body in zip(run_names, run_bodies):
-                if kept.entries.get(name) is body:
+            for name, body in zip(names, bodies):
+                if held.get(name) is body:
                     found = self._one(kept, name, body, data_types, run)[1]
                     if found:
                         problems.extend(found)
@@ -143,12 +146,52 @@ class Shared:
         if self.memo is not None:
             self.memo.values[key] = (keep, value)
 
-    def _kept(self, what: tuple, section: str, source) -> "_Kept | None":
-        """What the session found by the rule `what` about the entries of `section` in
-        `source`'s document, when the session keeps that document; None otherwise."""
-        entries = self._held_entries(section, source)
-        if entries is None:
-            return None
+    def _runs(self, section: str) -> tuple | None:
+        """The merged `section` cut into runs of entries that come from one file, in order, each
+        (the entries of that file's section when the session keeps it, else None; whether the run
+        is all of those entries in their order; its names; its bodies). None when merge did not
+        record an origin beside every entry. Worked out once per blueprint for all the rules:
+        it reads every entry of the section."""
+        runs = self._runs_of.get(section, _UNKNOWN)
+        if runs is not _UNKNOWN:
+            return runs
+        entries = self.blueprint.section(section)
+        # merge records the origins beside the entries, in their order
+        origins = self.blueprint.origins.get(section, {})
+        if len(origins) != len(entries):
+            runs = None
+        else:
+            cut = []
+            names, bodies = iter(entries), iter(entries.values())
+            for _, sources in groupby(origins.values(), id):
+                source = next(sources)
+                count = 1 + len(list(sources))
+                run_names, run_bodies = list(islice(names, count)), list(islice(bodies, count))
+                held = self._held_entries(section, source)
+                whole = (held is not None and len(run_names) == len(held) and run_names == list(held)
+                         and all(map(is_, run_bodies, held.values())))
+                cut.append((held, whole, run_names, run_bodies))
+            runs = tuple(cut)
+        self._runs_of[section] = runs
+        return runs
+
+    def _data_types_layout(self) -> Any:
+        """A token for what this blueprint's merged data types are when they are all of the
+        data types of some documents the session keeps, whole and in order (the usual case):
+        the session's blueprints whose data types are the same sections, by identity and in the
+        same order, get the same token, and their data types answer alike. None otherwise."""
+        if self._layout is _UNKNOWN:
+            runs = self._runs("data_types")
+            if runs is None or not all(whole for _, whole, _, _ in runs):
+                self._layout = None
+            else:
+                sections = tuple(held for held, _, _, _ in runs)
+                self._layout = self.memo.made(("data types layout",) + tuple(map(id, sections)), sections, object)
+        return self._layout
+
+    def _kept(self, what: tuple, section: str, entries: dict) -> "_Kept":
+        """What the session found by the rule `what` about `entries`, the `section` of a
+        document the session keeps."""
         key = (what, section, id(entries))
         kept = self.memo.values.get(key)
         if kept is None:
@@ -158,10 +201,16 @@ class Shared:
     def _held_entries(self, section: str, source) -> dict | None:
         """The entries of `section` in `source`'s document when the session keeps that document
         (and the section is a mapping); None otherwise."""
-        if source is None or not self.held(source.doc):
+        if source is None:
             return None
-        entries = source.doc.get(section)
-        return entries if isinstance(entries, dict) else None
+        key = (section, id(source))
+        entries = self._held.get(key, _UNKNOWN)
+        if entries is _UNKNOWN:
+            entries = source.doc.get(section) if self.held(source.doc) else None
+            if not isinstance(entries, dict):
+                entries = None
+            self._held[key] = entries
+        return entries
 
     def _known(self, variants: list, data_types) -> tuple | None:
         """The (data types asked about, findings) of `variants` that holds in this blueprint."""
@@ -185,8 +234,13 @@ class Shared:
                 variants.append(variant)
         return variant
 
-    def _whole(self, kept: "_Kept", data_types, run) -> tuple:
-        """The findings of `run` about every entry of `kept`, in order."""
+    def _whole(self, kept: "_Kept", data_types, layout, run) -> tuple:
+        """The findings of `run` about every entry of `kept`, in order; `layout` is the
+        blueprint's `_data_types_layout` (None for none or no data types)."""
+        if layout is not None:
+            found = kept.by_layout.get(layout)
+            if found is not None:
+                return found
         variant = self._known(kept.whole, data_types)
         if variant is None:
             asked: dict = {}
@@ -198,6 +252,8 @@ class Shared:
             variant = (asked, tuple(found))
             if len(kept.whole) < self.MAX_VARIANTS:
                 kept.whole.append(variant)
+        if layout is not None and len(kept.by_layout) < self.MAX_LAYOUTS:
+            kept.by_layout[layout] = variant[1]
         return variant[1]
 
     def _alike(self, data_types, asked: dict) -> bool:
@@ -237,19 +293,16 @@ class Shared:
 class _Kept:
     """What one rule found about the entries of one section of a document the session keeps."""
 
-    __slots__ = ("entries", "variants", "whole")
+    __slots__ = ("entries", "variants", "whole", "by_layout")
 
     def __init__(self, entries: dict) -> None:
         self.entries = entries  # kept alive with the findings: the identity in the memo's key stays theirs
         # entry name -> [(the data types asked about, the findings)], most often one
         self.variants: dict[Any, list] = {}
         self.whole: list = []  # the same for all the entries at once, in their order
-
-    def is_whole(self, names: list, bodies: list) -> bool:
-        """Whether `names` and `bodies` are all of the entries, in their order."""
-        entries = self.entries
-        return (len(names) == len(entries) and names == list(entries)
-                and all(map(is_, bodies, entries.values())))
+        # Shared._data_types_layout -> the findings about all the entries: the data types of a
+        # blueprint of that layout answer as those of the blueprint that found them
+        self.by_layout: dict = {}
 
 
 class _Chain:

@@ -196,3 +196,27 @@ def test_a_kept_file_merged_in_part_is_judged_by_what_was_merged(tmp_path):
         session = Resolver()
         for main in order + order:
             assert _report(session, root / main) == alone[main], (order, main)
+
+
+# The data types come whole from kept files too: blueprints importing the very same files are
+# given the findings about lib.yaml at once, which must follow the files their data types come from.
+def test_data_types_of_kept_files_are_told_apart_by_the_files(tmp_path):
+    sizes = {
+        "integer.yaml": "data_types:\n  lib.Size:\n    properties:\n      cpus: {type: integer}\n",
+        "boolean.yaml": "data_types:\n  lib.Size:\n    properties:\n      cpus: {type: boolean}\n",
+        "flavour.yaml": "data_types:\n  lib.Flavour:\n    properties:\n      name: {type: integer, default: null}\n",
+    }
+    imports = {"integer": ("integer.yaml",), "boolean": ("boolean.yaml",), "both": ("integer.yaml", "flavour.yaml"),
+               "swapped": ("flavour.yaml", "integer.yaml"), "none": ()}
+    files = {"types.yaml": BASIC_TYPES, "lib.yaml": LIB, **sizes}
+    for main, extra in imports.items():
+        files[f"{main}.main.yaml"] = blueprint("node_templates: {}\n", "lib.yaml", *extra)
+    root = write_tree(tmp_path, files)
+    mains = [f"{main}.main.yaml" for main in imports]
+    alone = {main: _report(Resolver(), root / main) for main in mains}
+    # what lib.yaml is found to hold differs with the data types (the paths of the mains aside)
+    assert len({text.replace(main, "") for main, text in alone.items()}) == len(mains) - 1  # swapped == both
+    for order in itertools.permutations(mains):
+        session = Resolver()
+        for main in order + order:
+            assert _report(session, root / main) == alone[main], (order, main)
