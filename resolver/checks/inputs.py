@@ -20,10 +20,10 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     for name, schema in inputs.items():
         if not isinstance(schema, dict):
             continue
-        mark = mark_in(inputs, name) or blueprint.mark("inputs", name)
         if schema.get("hidden") and schema.get("required", True) and "default" not in schema:
             problems.add("input-hidden-required", f"input {name!r} is hidden and required, so it needs a default",
-                         mark, hint="Give it a default, or make it required: false or not hidden.")
+                         mark_in(inputs, name) or blueprint.mark("inputs", name),  # made only for a problem
+                         hint="Give it a default, or make it required: false or not hidden.")
         if schema.get("display") and schema.get("type") != "textarea":
             problems.add("input-display-invalid",
                          f"input {name!r}: display hints are only for type textarea, not {schema.get('type')!r}",

@@ -15,15 +15,15 @@ STRING_KEYS = ("package_version", "package_name", "source", "distribution")
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
+    # a declaration's place (blueprint.mark) is made only for a problem: most declarations are fine
     for name, body in blueprint.section("plugins").items():
-        mark = blueprint.mark("plugins", name)
         if not isinstance(body, dict):
-            problems.add("schema-wrong-type", f"plugin {name!r} must be a mapping", mark)
+            problems.add("schema-wrong-type", f"plugin {name!r} must be a mapping", blueprint.mark("plugins", name))
             continue
         unknown_keys(problems, body, PLUGIN_KEYS, f"plugin {name!r}", "plugin")
         executor = body.get("executor")
         if executor is None:
-            problems.add("schema-missing-key", f"plugin {name!r} has no executor", mark,
+            problems.add("schema-missing-key", f"plugin {name!r} has no executor", blueprint.mark("plugins", name),
                          hint="Add 'executor: central_deployment_agent' or 'executor: host_agent'.")
         elif executor not in EXECUTORS:
             problems.add("plugin-executor-invalid",
@@ -32,7 +32,8 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
         if body.get("install", True) and not body.get("source") and not body.get("package_name"):
             problems.add("plugin-source-missing",
                          f"plugin {name!r} is to be installed but declares neither source nor package_name",
-                         mark, hint="Add package_name (a managed plugin) or source, or set install: false.")
+                         blueprint.mark("plugins", name),
+                         hint="Add package_name (a managed plugin) or source, or set install: false.")
         for key in STRING_KEYS:
             if body.get(key) is not None and not isinstance(body.get(key), str):
                 problems.add("schema-wrong-type", f"plugin {name!r}: {key} must be a string (quote it)",
