@@ -5,6 +5,8 @@ the keys' version gates, constraint operators and arguments, item types and type
 primitive."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..functions import is_function
 from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
@@ -25,14 +27,20 @@ KEY_GATES = (("required", "cloudify_dsl_1_2"), ("display_label", "cloudify_dsl_1
 TYPE_NAMES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)
 
 
+@lru_cache(maxsize=None)
+def _gates(version: str) -> tuple[tuple, bool]:
+    """(the schema keys `version` does not have yet, with the version that has them: none from
+    1_4 on; whether it judges item types): one reckoning per version, not one per definition."""
+    gated = tuple((key, minimum) for key, minimum in KEY_GATES if not at_least(version, minimum))
+    return gated, at_least(version, "cloudify_dsl_1_4")
+
+
 class _Schemas:
     def __init__(self, version: str, data_types, problems: Problems) -> None:
         self.version = version
         self.data_types = data_types
         self.problems = problems
-        # the schema keys this DSL version does not have yet (none from 1_4 on)
-        self.gated = tuple((key, minimum) for key, minimum in KEY_GATES if not at_least(self.version, minimum))
-        self.item_types = at_least(self.version, "cloudify_dsl_1_4")
+        self.gated, self.item_types = _gates(version)
 
     def properties(self, schema, owner: str, allowed) -> None:
         if not isinstance(schema, dict):
