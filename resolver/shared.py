@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from itertools import groupby, islice
 from operator import is_
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .load import Map
 from .problems import Problems
@@ -129,6 +129,20 @@ class Shared:
             return False
         entries = self._held_entries(section, self.blueprint.origin(section, name))
         return entries is not None and entries.get(name) is body
+
+    def documents(self, section: str) -> Iterator[tuple[dict | None, list, list]]:
+        """The merged `section` in runs of entries that come from one file, in order: (that
+        file's section, when the session keeps the document and the run is all of the section's
+        entries in its order, else None; the run's names; its bodies). Findings about such a
+        section that depend on it alone are worked out once per session for all its entries
+        (with `made`, keyed on its identity)."""
+        runs = self._runs(section) if self.memo is not None else None
+        if runs is None:
+            entries = self.blueprint.section(section)
+            yield None, list(entries), list(entries.values())
+            return
+        for held, whole, names, bodies in runs:
+            yield (held if whole else None), names, bodies
 
     def made(self, key: tuple, keep: tuple, make: Callable[[], Any]) -> Any:
         """`SessionMemo.made` of the session's memo (`make()` when there is none)."""

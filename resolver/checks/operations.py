@@ -45,23 +45,76 @@ def _relationship_type_mappings(blueprint: Blueprint, model: Model, problems: Pr
     quiet = Problems()
     mapper = model.mapper.sharing_probes(quiet)
     types = model.relationship_types
-    for name, body in blueprint.section("relationships").items():
-        if not isinstance(body, dict) or not types.check(name):
-            continue  # its hierarchy (or its empty body) is at fault, reported where it was resolved
-        if shared.kept("relationships", name, body):
-            found, operations = shared.made(("relationship type operations", id(body)), (body,),
+    for section, names, bodies in shared.documents("relationships"):
+        if section is not None:
+            kept = shared.made(("relationship type mappings", id(section)), (section,),
+                               lambda: _Kept(*_definitions(None, section.keys(), section.values())))
+            reported, unnamed = kept.reported, kept.unnamed(mapper)
+        else:
+            reported, operations = _definitions(shared, names, bodies)
+            unnamed = _unnamed(operations, mapper)
+        # a type whose hierarchy (or empty body) is at fault is passed over: it was reported
+        # where it was resolved
+        for name, found in reported:
+            if types.check(name):
+                problems.extend(found)
+        for name, op_name, op in unnamed:
+            if types.check(name):
+                mapper.map(op, op_name=op_name, code="relationship-operation-unmapped",
+                           context=f"relationship type {name!r}")
+    problems.extend(p for p in quiet if p.code == "relationship-operation-unmapped")
+
+
+def _definitions(shared: Shared | None, names, bodies) -> tuple[list, list]:
+    """(name, what normalising reported) of the relationship types `names` (with `bodies`) whose
+    normalising reported, and (name, operation, OpDef) of every operation of theirs that has a
+    mapping, in order. With `shared`, a definition of a kept document is normalised once per
+    session."""
+    reported, operations = [], []
+    for name, body in zip(names, bodies):
+        if not isinstance(body, dict):
+            continue
+        if shared is not None and shared.kept("relationships", name, body):
+            found, normalised = shared.made(("relationship type operations", id(body)), (body,),
                                             lambda: _normalised(body))
         else:
-            found, operations = _normalised(body)
-        problems.extend(found)
-        for iface, op_name, op in operations:
-            if mapper.candidates(op.implementation):
-                # it names a declared plugin: whether it runs a script or that plugin's function,
-                # it names something (and the file probe, the costly part, is not needed to know)
-                continue
-            mapper.map(op, op_name=op_name, code="relationship-operation-unmapped",
-                       context=f"relationship type {name!r}")
-    problems.extend(p for p in quiet if p.code == "relationship-operation-unmapped")
+            found, normalised = _normalised(body)
+        if found:
+            reported.append((name, found))
+        operations.extend((name, op_name, op) for _, op_name, op in normalised)
+    return reported, operations
+
+
+def _unnamed(operations, mapper) -> tuple:
+    """The `operations` whose mappings name none of `mapper`'s declared plugins. One that names a
+    declared plugin names something, whether it runs a script or that plugin's function (and the
+    file probe, the costly part, is not needed to know)."""
+    return tuple(entry for entry in operations if not mapper.candidates(entry[2].implementation))
+
+
+class _Kept:
+    """`_definitions` of all the relationship types of a kept document's section, worked out once
+    per session from the section alone; and the operations among them naming no declared plugin,
+    which depend on the declared plugins' names alone (kept for a few sets of names)."""
+
+    __slots__ = ("reported", "operations", "by_plugins")
+
+    MAX_PLUGIN_SETS = 32
+
+    def __init__(self, reported: list, operations: list) -> None:
+        self.reported = reported
+        self.operations = operations
+        self.by_plugins: dict[tuple, tuple] = {}  # the declared plugins' names -> `_unnamed`
+
+    def unnamed(self, mapper) -> tuple:
+        """`_unnamed` of the operations for `mapper`'s declared plugins."""
+        plugins = tuple(mapper.names)
+        found = self.by_plugins.get(plugins)
+        if found is None:
+            found = _unnamed(self.operations, mapper)
+            if len(self.by_plugins) < self.MAX_PLUGIN_SETS:
+                self.by_plugins[plugins] = found
+        return found
 
 
 def _normalised(body) -> tuple[tuple, tuple]:
