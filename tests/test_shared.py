@@ -220,3 +220,42 @@ def test_data_types_of_kept_files_are_told_apart_by_the_files(tmp_path):
         session = Resolver()
         for main in order + order:
             assert _report(session, root / main) == alone[main], (order, main)
+
+
+# Plugin and workflow declarations of a kept file, faulty in themselves: each blueprint that merges
+# them is told about them, at the file's places, and one that declares its own is told about its own.
+DECLARATIONS = """\
+plugins:
+  tool: {install: true}
+  other: {executor: nowhere, install: false}
+workflows:
+  lib_flow: {mapping: tool.workflows.run, bogus: 1}
+  lib_rules: {mapping: tool.workflows.rules, availability_rules: {node_instances_active: [some]}}
+"""
+
+
+def test_declarations_of_a_kept_file_are_judged_for_each_blueprint(tmp_path):
+    root = write_tree(tmp_path, {
+        "types.yaml": BASIC_TYPES,
+        "declarations.yaml": DECLARATIONS,
+        "merged.yaml": blueprint("node_templates: {}\n", "declarations.yaml"),
+        "own.yaml": blueprint("""\
+            plugins:
+              mine: {executor: central_deployment_agent}
+            workflows:
+              own_flow: {mapping: mine.workflows.run, extra: 2}
+            node_templates: {}
+            """, "declarations.yaml"),
+        "none.yaml": blueprint("node_templates: {}\n"),
+    })
+    mains = ["merged.yaml", "own.yaml", "none.yaml"]
+    codes = {main: sorted(p.code for p in Resolver().resolve(root / main).problems) for main in mains}
+    faults = ["plugin-executor-invalid", "plugin-source-missing", "schema-missing-key", "schema-unknown-key",
+              "workflow-availability-invalid"]
+    assert set(faults) <= set(codes["merged.yaml"])
+    assert len(codes["own.yaml"]) > len(codes["merged.yaml"]) and not set(faults) & set(codes["none.yaml"])
+    alone = {main: _report(Resolver(), root / main) for main in mains}
+    for order in itertools.permutations(mains):
+        session = Resolver()
+        for main in order + order:
+            assert _report(session, root / main) == alone[main], (order, main)

@@ -15,26 +15,31 @@ STRING_KEYS = ("package_version", "package_name", "source", "distribution")
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
+    # a declaration is judged by itself alone (its place is where its file declares it)
+    shared.each(("plugin declarations",), "plugins", None, problems,
+                lambda name, body, _, into: _declaration(blueprint, name, body, into))
+
+
+def _declaration(blueprint: Blueprint, name, body, problems: Problems) -> None:
     # a declaration's place (blueprint.mark) is made only for a problem: most declarations are fine
-    for name, body in blueprint.section("plugins").items():
-        if not isinstance(body, dict):
-            problems.add("schema-wrong-type", f"plugin {name!r} must be a mapping", blueprint.mark("plugins", name))
-            continue
-        unknown_keys(problems, body, PLUGIN_KEYS, f"plugin {name!r}", "plugin")
-        executor = body.get("executor")
-        if executor is None:
-            problems.add("schema-missing-key", f"plugin {name!r} has no executor", blueprint.mark("plugins", name),
-                         hint="Add 'executor: central_deployment_agent' or 'executor: host_agent'.")
-        elif executor not in EXECUTORS:
-            problems.add("plugin-executor-invalid",
-                         f"plugin {name!r} has executor {executor!r}; use central_deployment_agent or host_agent",
-                         value_mark_in(body, "executor"))
-        if body.get("install", True) and not body.get("source") and not body.get("package_name"):
-            problems.add("plugin-source-missing",
-                         f"plugin {name!r} is to be installed but declares neither source nor package_name",
-                         blueprint.mark("plugins", name),
-                         hint="Add package_name (a managed plugin) or source, or set install: false.")
-        for key in STRING_KEYS:
-            if body.get(key) is not None and not isinstance(body.get(key), str):
-                problems.add("schema-wrong-type", f"plugin {name!r}: {key} must be a string (quote it)",
-                             value_mark_in(body, key))
+    if not isinstance(body, dict):
+        problems.add("schema-wrong-type", f"plugin {name!r} must be a mapping", blueprint.mark("plugins", name))
+        return
+    unknown_keys(problems, body, PLUGIN_KEYS, f"plugin {name!r}", "plugin")
+    executor = body.get("executor")
+    if executor is None:
+        problems.add("schema-missing-key", f"plugin {name!r} has no executor", blueprint.mark("plugins", name),
+                     hint="Add 'executor: central_deployment_agent' or 'executor: host_agent'.")
+    elif executor not in EXECUTORS:
+        problems.add("plugin-executor-invalid",
+                     f"plugin {name!r} has executor {executor!r}; use central_deployment_agent or host_agent",
+                     value_mark_in(body, "executor"))
+    if body.get("install", True) and not body.get("source") and not body.get("package_name"):
+        problems.add("plugin-source-missing",
+                     f"plugin {name!r} is to be installed but declares neither source nor package_name",
+                     blueprint.mark("plugins", name),
+                     hint="Add package_name (a managed plugin) or source, or set install: false.")
+    for key in STRING_KEYS:
+        if body.get(key) is not None and not isinstance(body.get(key), str):
+            problems.add("schema-wrong-type", f"plugin {name!r}: {key} must be a string (quote it)",
+                         value_mark_in(body, key))
