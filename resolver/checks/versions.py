@@ -5,6 +5,8 @@ judged with the schemas (checks/schemas.py), through `gate`.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..load import mark_in
 from ..merge import Blueprint
 from ..nodes import Model
@@ -38,16 +40,17 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
         gate(problems, version, "description", "cloudify_dsl_1_2", origin.doc.key_mark("description"))
     if "dsl_definitions" in blueprint.main.doc:
         gate(problems, version, "dsl_definitions", "cloudify_dsl_1_2", blueprint.main.doc.key_mark("dsl_definitions"))
+    # what a version has already is not looked for (the marks would be made for nothing)
     for section, minimum in SECTIONS:
-        if blueprint.section(section):
+        if blueprint.section(section) and not at_least(version, minimum):
             first = next(iter(blueprint.section(section)))
             gate(problems, version, section, minimum, blueprint.mark(section, first))
-    # what a version has already is not looked for (the marks would be made for nothing)
-    for body in blueprint.section("plugins").values():
+    plugin_gates = _plugin_gates(version)
+    for body in blueprint.section("plugins").values() if plugin_gates else ():
         for key in body if isinstance(body, dict) else ():
             # an unknown key is reported by checks/plugins.py
-            if key in PLUGIN_GATES and not at_least(version, PLUGIN_GATES[key]):
-                gate(problems, version, f"plugin key {key!r}", PLUGIN_GATES[key], mark_in(body, key))
+            if key in plugin_gates:
+                gate(problems, version, f"plugin key {key!r}", plugin_gates[key], mark_in(body, key))
     operation_keys = not at_least(version, OPERATION_KEYS_SINCE)
     for section, groups in (("node_types", ("interfaces",)),
                             ("relationships", ("source_interfaces", "target_interfaces"))) if operation_keys else ():
@@ -72,6 +75,13 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
             if isinstance(workflow, dict) and "availability_rules" in workflow:
                 gate(problems, version, "availability_rules", AVAILABILITY_RULES_SINCE,
                      mark_in(workflow, "availability_rules"))
+
+
+@lru_cache(maxsize=None)
+def _plugin_gates(version: str) -> dict[str, str]:
+    """The plugin keys `version` does not have yet, with the version that has each (none from 1_5
+    on): one reckoning per version."""
+    return {key: minimum for key, minimum in PLUGIN_GATES.items() if not at_least(version, minimum)}
 
 
 def _type_operation_keys(body, groups: tuple, version: str, problems: Problems) -> None:
