@@ -193,3 +193,29 @@ def test_the_operations_a_template_takes_from_its_type_one_by_one_follow_the_blu
     _alike_in_any_order(root, ["once-own/blueprint.yaml", "twice-own/blueprint.yaml"], distinct=False)
     # and beside the blueprints whose templates take their type's operations whole
     _alike_in_any_order(root, ["central/blueprint.yaml", "central-own/blueprint.yaml", "host-own/blueprint.yaml"])
+
+
+def test_relationship_types_are_mapped_by_every_dot_of_their_mappings(tmp_path):
+    # a plugin's name may hold a dot: `my.tools` is a candidate of my.tools.tasks.link, as `my` is
+    def main(plugin: str | None) -> str:
+        return blueprint("node_templates: {}\n" if plugin is None else f"""\
+            plugins:
+              {plugin}: {{executor: central_deployment_agent, install: false}}
+            node_templates: {{}}
+            """, "dotted.yaml")
+
+    root = write_tree(tmp_path, dict(FILES, **{
+        "dotted.yaml": """\
+            relationships:
+              lib.Dotted:
+                derived_from: cloudify.relationships.connected_to
+                source_interfaces:
+                  lib.ops:
+                    link: my.tools.tasks.link
+            """,
+        "deep.yaml": main("my.tools"), "shallow.yaml": main("my"), "other.yaml": main("tools"), "none.yaml": main(None),
+    }))
+    unmapped = {main: any(p.code == "relationship-operation-unmapped" for p in Resolver().resolve(root / main).problems)
+                for main in ("deep.yaml", "shallow.yaml", "other.yaml", "none.yaml")}
+    assert unmapped == {"deep.yaml": False, "shallow.yaml": False, "other.yaml": True, "none.yaml": True}
+    _alike_in_any_order(root, list(unmapped), distinct=False)

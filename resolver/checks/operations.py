@@ -3,6 +3,8 @@ operations that map to nothing (the reference maps every operation of every rela
 when it parses the blueprint; node types' are judged where templates use them)."""
 from __future__ import annotations
 
+from typing import Iterator
+
 from ..load import mark_in, value_mark_in
 from ..mapping import EXECUTORS, normalise
 from ..merge import Blueprint
@@ -95,26 +97,38 @@ def _unnamed(operations, mapper) -> tuple:
 class _Kept:
     """`_definitions` of all the relationship types of a kept document's section, worked out once
     per session from the section alone; and the operations among them naming no declared plugin,
-    which depend on the declared plugins' names alone (kept for a few sets of names)."""
+    which depend on no more than which of the names their mappings could give a plugin are
+    declared (kept for a few sets of such names)."""
 
-    __slots__ = ("reported", "operations", "by_plugins")
+    __slots__ = ("reported", "operations", "names", "by_plugins")
 
     MAX_PLUGIN_SETS = 32
 
     def __init__(self, reported: list, operations: list) -> None:
         self.reported = reported
         self.operations = operations
-        self.by_plugins: dict[tuple, tuple] = {}  # the declared plugins' names -> `_unnamed`
+        # the names a declared plugin of any of these mappings may have
+        self.names = frozenset(name for _, _, op in operations for name in _before_dots(op.implementation))
+        self.by_plugins: dict[frozenset, tuple] = {}  # the declared plugins among `names` -> `_unnamed`
 
     def unnamed(self, mapper) -> tuple:
         """`_unnamed` of the operations for `mapper`'s declared plugins."""
-        plugins = tuple(mapper.names)
-        found = self.by_plugins.get(plugins)
+        declared = self.names.intersection(mapper.names)
+        found = self.by_plugins.get(declared)
         if found is None:
             found = _unnamed(self.operations, mapper)
             if len(self.by_plugins) < self.MAX_PLUGIN_SETS:
-                self.by_plugins[plugins] = found
+                self.by_plugins[declared] = found
         return found
+
+
+def _before_dots(mapping: str) -> Iterator[str]:
+    """The text before each dot of `mapping`: a declared plugin is a candidate of the mapping when
+    its name is one of them (Mapper.candidates)."""
+    dot = mapping.find(".")
+    while dot >= 0:
+        yield mapping[:dot]
+        dot = mapping.find(".", dot + 1)
 
 
 def _normalised(body) -> tuple[tuple, tuple]:
