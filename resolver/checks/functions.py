@@ -243,7 +243,8 @@ def _is_call(value) -> bool:
 
 
 def _path_items(items) -> bool:
-    return all(_is_call(x) or isinstance(x, (str, int)) for x in items)
+    # most items are names: the call is looked for only in the others
+    return all(isinstance(x, (str, int)) or _is_call(x) for x in items)
 
 
 def _nested_path(args) -> str | None:
