@@ -13,10 +13,11 @@ from .functions import call_of
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
+    # a default's place (value_mark_in) is made only for a problem: most defaults are fine
     for name, schema in blueprint.section("inputs").items():
         if not isinstance(schema, dict) or "default" not in schema:
             continue
-        default, mark = schema["default"], value_mark_in(schema, "default")
+        default = schema["default"]
         constraints = schema.get("constraints")
         item_type = schema.get("item_type")
         if schema.get("type") == "list" and item_type in PRIMITIVE_TYPES and isinstance(default, list):
@@ -24,12 +25,13 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
                 if not matches(item, item_type):
                     problems.add("property-type-mismatch",
                                  f"input {name!r}: item {item!r} of the default is not of item_type {item_type}",
-                                 mark)
+                                 value_mark_in(schema, "default"))
                     break
             values = default
         else:
             values = [default]
         if constraints and any(call_of(value) is not None for value in values):
             problems.add("input-function-with-constraints",
-                         f"input {name!r}: a default that is an intrinsic function cannot have constraints", mark,
+                         f"input {name!r}: a default that is an intrinsic function cannot have constraints",
+                         value_mark_in(schema, "default"),
                          hint="Give a literal default, or drop the constraints.")
