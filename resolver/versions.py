@@ -40,9 +40,10 @@ OBJECT_TYPES = OBJECT_TYPES_1_4 + OBJECT_TYPES_1_5
 PRIMITIVE_TYPES = ("string", "integer", "float", "boolean", "list", "dict", "regex", "textarea")
 
 
+_TYPE_MINIMUMS = {**dict.fromkeys(OBJECT_TYPES_1_4, "cloudify_dsl_1_4"),
+                  **dict.fromkeys(OBJECT_TYPES_1_5, "cloudify_dsl_1_5")}
+
+
 def type_minimum(type_name: str) -> str | None:
-    if type_name in OBJECT_TYPES_1_4:
-        return "cloudify_dsl_1_4"
-    if type_name in OBJECT_TYPES_1_5:
-        return "cloudify_dsl_1_5"
-    return None
+    """The first version that has the type `type_name` (a string); None for one every version has."""
+    return _TYPE_MINIMUMS.get(type_name)

@@ -66,7 +66,9 @@ class _Schemas:
             if key in definition:
                 what = "'required' in a schema" if key == "required" else f"{key!r} in a schema"
                 gate(self.problems, self.version, what, minimum, mark_in(definition, key))
-        self.constraints(definition.get("constraints"), owner)
+        constraints = definition.get("constraints")
+        if constraints:  # most schemas have none
+            self.constraints(constraints, owner)
         self.type_names(definition, owner)
 
     def type_names(self, definition: dict, owner: str) -> None:
