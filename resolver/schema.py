@@ -418,7 +418,7 @@ def check_detailed(doc: Map, kind: str, problems: Problems) -> None:
     fast check finds at fault (tests compare the two)."""
     missing_seen: set = set()
     for error in validators()[kind].iter_errors(doc):
-        path = tuple(error.absolute_path)
+        path = _real_path(doc, tuple(error.absolute_path), error.instance)
         if path and path[0] in OWNED_BY_IMPORTS:
             continue
         for code, message, mark, hint in _translate(error, path, doc, kind, missing_seen):
@@ -468,6 +468,41 @@ def _at(doc, path: tuple):
     for step in path:
         value = value[step]
     return value
+
+
+def _real_path(doc, path: tuple, instance) -> tuple:
+    """The path of an error's `instance` in `doc`. jsonschema leaves a key that is None (YAML `~:`
+    or `null:`, which a name check reports on its own) out of the paths of the errors beneath it,
+    so such a path may lead nowhere, or elsewhere: the None keys are put back where `instance`
+    really is. A path that leads to `instance` is kept as it is."""
+    try:
+        if _at(doc, path) is instance:
+            return path
+    except (KeyError, IndexError, TypeError):
+        pass
+    found = _leading_to(doc, path, instance)
+    return path if found is None else found
+
+
+def _leading_to(value, path: tuple, instance) -> tuple | None:
+    """`path` with None keys put in where `value` has them, so that it leads to `instance`; None
+    when no such path exists. Depth-first: the written step before the None key at each level."""
+    if not path and value is instance:
+        return ()
+    if isinstance(value, dict):
+        if path and path[0] in value:
+            rest = _leading_to(value[path[0]], path[1:], instance)
+            if rest is not None:
+                return (path[0], *rest)
+        if None in value:
+            rest = _leading_to(value[None], path, instance)
+            if rest is not None:
+                return (None, *rest)
+    elif isinstance(value, list) and path and isinstance(path[0], int) and 0 <= path[0] < len(value):
+        rest = _leading_to(value[path[0]], path[1:], instance)
+        if rest is not None:
+            return (path[0], *rest)
+    return None
 
 
 def _key_mark(doc, path: tuple) -> Mark | None:

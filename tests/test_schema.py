@@ -317,6 +317,12 @@ def test_empty_values_count_as_absent_as_in_the_reference():
     ("outputs:\n  o: {description: d}\n", [("schema-missing-key", 2, 3)]),
     ("blueprint_labels:\n  team: {values: [a, 5]}\n", [("schema-wrong-type", 2, 22)]),
     ("groups:\n  g: {policies: {}}\n", [("schema-missing-key", 2, 3)]),
+    # jsonschema leaves a None key out of the paths beneath it: the faults there are found where they are
+    ("node_types:\n  T:\n    interfaces:\n      ~:\n        op: {zz: 1}\n",
+     [("schema-wrong-type", 4, 7), ("schema-unknown-key", 5, 14)]),
+    ("node_types:\n  T:\n    properties:\n      ~: {colour: red}\n      p: {colour: blue}\n",
+     [("schema-wrong-type", 4, 7), ("schema-unknown-key", 4, 11), ("schema-unknown-key", 5, 11)]),
+    ("node_types:\n  T:\n    properties:\n      null: 5\n", [("schema-wrong-type", 4, 7), ("schema-wrong-type", 4, 13)]),
 ], ids=["unknown-top-level-keys", "section-not-a-mapping", "name-not-a-string", "plugin-without-executor",
         "plugin-executor-empty", "plugin-version-float-and-unknown-key", "plugin-not-a-mapping",
         "template-without-type", "template-unknown-key", "template-type-not-a-string", "relationship-items",
@@ -324,7 +330,8 @@ def test_empty_values_count_as_absent_as_in_the_reference():
         "operation-not-a-string-or-mapping", "max-retries-float", "timeout-types", "property-schema-unknown-key",
         "property-type-not-a-string", "node-type-unknown-key", "input-unknown-key",
         "workflow-parameter-unknown-key", "workflow-unknown-key", "workflow-not-a-string-or-mapping",
-        "workflow-empty", "output-without-value", "blueprint-label-value", "group-without-members"])
+        "workflow-empty", "output-without-value", "blueprint-label-value", "group-without-members",
+        "none-named-interface", "none-named-property-beside-another", "none-named-property-not-a-mapping"])
 def test_each_fault_is_one_problem_at_its_position(text, expected):
     assert schema_problems(text) == expected
 
