@@ -181,6 +181,13 @@ def _start_worker(recipes: list[Recipe], keep_graph: bool) -> None:
 
     # Ctrl-C reaches the whole process group: the parent stops the batch, workers stay quiet.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker lives for one batch, as -j 1's batch does with the cyclic collector paused (see
+    # `Batch.run`): off here too, or it would scan the session's growing caches every few
+    # blueprints, and what a forked worker inherits is never scanned (nor copied for the scan).
+    import gc
+
+    gc.freeze()
+    gc.disable()
     _recipes, _keep_graph = recipes, keep_graph
     _sessions.clear()
 

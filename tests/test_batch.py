@@ -185,3 +185,12 @@ def test_a_command_s_batch_leaves_what_it_made_out_of_the_collector_s_sight_and_
     assert answers["owns"]["enabled"] and answers["library"]["enabled"]
     assert answers["owns"]["results"] == answers["library"]["results"]
     assert all(ok for ok, _ in answers["owns"]["results"])
+
+
+def test_a_worker_keeps_the_cyclic_collector_off_for_its_batch_as_j1_does():
+    probe = ("import gc; from resolver import batch; batch._start_worker([], False); "
+             "print(gc.isenabled(), gc.get_freeze_count() > 0)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
