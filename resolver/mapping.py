@@ -304,6 +304,12 @@ class _Reading(NamedTuple):
     namespace: str  # the blueprint namespace it may name (the text before "--")
 
 
+def heads(mapping: str) -> tuple[str, ...]:
+    """The text before each dot of `mapping`: a declared plugin is one of the mapping's candidates
+    when its name is one of them (`Mapper.candidates`)."""
+    return _reading(mapping).heads
+
+
 @functools.lru_cache(maxsize=4096)
 def _reading(mapping: str) -> _Reading:
     """The `_Reading` of `mapping`. Remembered: a batch's blueprints map the same strings, and each

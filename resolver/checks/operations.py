@@ -3,10 +3,8 @@ operations that map to nothing (the reference maps every operation of every rela
 when it parses the blueprint; node types' are judged where templates use them)."""
 from __future__ import annotations
 
-from typing import Iterator
-
 from ..load import mark_in, value_mark_in
-from ..mapping import EXECUTORS, normalise
+from ..mapping import EXECUTORS, heads, normalise
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
@@ -108,7 +106,7 @@ class _Kept:
         self.reported = reported
         self.operations = operations
         # the names a declared plugin of any of these mappings may have
-        self.names = frozenset(name for _, _, op in operations for name in _before_dots(op.implementation))
+        self.names = frozenset(name for _, _, op in operations for name in heads(op.implementation))
         self.by_plugins: dict[frozenset, tuple] = {}  # the declared plugins among `names` -> `_unnamed`
 
     def unnamed(self, mapper) -> tuple:
@@ -120,15 +118,6 @@ class _Kept:
             if len(self.by_plugins) < self.MAX_PLUGIN_SETS:
                 self.by_plugins[declared] = found
         return found
-
-
-def _before_dots(mapping: str) -> Iterator[str]:
-    """The text before each dot of `mapping`: a declared plugin is a candidate of the mapping when
-    its name is one of them (Mapper.candidates)."""
-    dot = mapping.find(".")
-    while dot >= 0:
-        yield mapping[:dot]
-        dot = mapping.find(".", dot + 1)
 
 
 def _normalised(body) -> tuple[tuple, tuple]:
