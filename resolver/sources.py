@@ -6,6 +6,7 @@ deterministic for the same files on disk; the network is used only when `online`
 """
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import posixpath
@@ -164,8 +165,14 @@ def project_root(blueprint: str, facts: "FolderFacts | None" = None) -> str:
     """The nearest folder upward from `blueprint`'s folder holding `.git` or `.resolver.yaml`
     (the repository or the project config), else the blueprint's own folder. `facts`: what a
     session already knows of the folders on the way up."""
-    marked = facts.marked if facts is not None else _holds_marker
     start = os.path.dirname(os.path.abspath(blueprint))
+    if facts is not None:
+        return facts.project(start)
+    return _project_above(start, _holds_marker)
+
+
+def _project_above(start: str, marked: Callable[[str], bool]) -> str:
+    """The nearest folder upward from `start` (itself first) that is `marked`, else `start`."""
     current = start
     while True:
         if marked(current):
@@ -260,7 +267,7 @@ class FolderFacts:
     """What a session learns once about the folders it confines blueprints to: each folder's path
     with its links followed (`Roots.of`, and the folders of the paths `Roots.holds` tests), the
     allowed folders of a `Roots` made ready to test paths against, and whether a folder holds a
-    project marker (`project_root`).
+    project marker and which project root a blueprint's folder has (`project_root`).
 
     A session keeps the text of every file it read and every parsed document, so it already takes
     the files it reads as unchanging while it lives; it takes these folders the same way. Every
@@ -273,12 +280,14 @@ class FolderFacts:
     """
 
     MAX_FOLDERS = 4096
-    __slots__ = ("_real", "_marked", "_allowed")
+    __slots__ = ("_real", "_marked", "_project", "_allowed", "_led")
 
     def __init__(self) -> None:
         self._real: dict[str, str] = {}
         self._marked: dict[str, bool] = {}
+        self._project: dict[str, str] = {}  # a blueprint's folder -> its project root
         self._allowed: dict[tuple[str, ...], _Allowed] = {}
+        self._led: dict[tuple[str, tuple[str, ...]], _Allowed] = {}  # (project, folders) -> `allowed`
 
     def realpath(self, path: str) -> str:
         """`os.path.realpath(path)`, learnt once. A normalised absolute path whose last component
@@ -286,38 +295,55 @@ class FolderFacts:
         following the path whole takes one per component."""
         real = self._real.get(path)
         if real is None:
-            if len(self._real) >= self.MAX_FOLDERS:
-                self._real.clear()
             folder, name = os.path.split(path)
             if name and os.path.isabs(path) and os.path.normpath(path) == path and not os.path.islink(path):
                 real = os.path.join(self.realpath(folder), name)
             else:
                 real = os.path.realpath(path)
-            self._real[path] = real
+            self._learn(self._real, path, real)
         return real
 
     def marked(self, folder: str) -> bool:
         """Whether `folder` holds `.git` or `.resolver.yaml`, learnt once."""
         known = self._marked.get(folder)
         if known is None:
-            if len(self._marked) >= self.MAX_FOLDERS:
-                self._marked.clear()
-            known = self._marked[folder] = _holds_marker(folder)
+            known = self._learn(self._marked, folder, _holds_marker(folder))
+        return known
+
+    def project(self, start: str) -> str:
+        """`project_root` of a blueprint in the absolute folder `start`, learnt once: the
+        blueprints of a batch share few folders, and each climbed every folder up to `/`."""
+        known = self._project.get(start)
+        if known is None:
+            known = self._learn(self._project, start, _project_above(start, self.marked))
         return known
 
     def allowed(self, project: str, folders: tuple[str, ...]) -> "_Allowed":
         """The project root and `folders` as `Roots` tests paths against them. The folders, which
         every blueprint of a session shares (the project root is most often each one's own
-        folder), are made ready once when every one is absolute (a relative one depends on the
-        working folder); the project root is put before them for each blueprint."""
-        shared = self._allowed.get(folders)
-        if shared is None:
-            shared = _Allowed.of(folders, self.realpath)
-            if all(map(os.path.isabs, folders)):
-                if len(self._allowed) >= self.MAX_FOLDERS:
-                    self._allowed.clear()
-                self._allowed[folders] = shared
-        return shared.led_by(project, self.realpath)
+        folder), are made ready once, and the project root put before them once per project root
+        (the blueprints of one folder or one repository share it); learnt only when every one is
+        absolute (a relative one depends on the working folder)."""
+        key = (project, folders)
+        led = self._led.get(key)
+        if led is None:
+            shared = self._allowed.get(folders)
+            if shared is None:
+                shared = _Allowed.of(folders, self.realpath)
+                if not all(map(os.path.isabs, folders)):
+                    return shared.led_by(project, self.realpath)
+                self._learn(self._allowed, folders, shared)
+            led = shared.led_by(project, self.realpath)
+            if os.path.isabs(project):
+                self._learn(self._led, key, led)
+        return led
+
+    def _learn(self, facts: dict, key, value):
+        """`facts[key] = value`, all of `facts` forgotten first when it holds `MAX_FOLDERS`."""
+        if len(facts) >= self.MAX_FOLDERS:
+            facts.clear()
+        facts[key] = value
+        return value
 
 
 class _Allowed:
@@ -443,15 +469,13 @@ class FileLoader:
         self._targets: list[str] | None = None  # `_target_folders`, once found
 
     def _clone(self, **changes) -> "FileLoader":
-        fields = dict(rules=self.rules, search_paths=self.search_paths, catalog=self.catalog, http=self.http,
-                      cwd=self.cwd, types=self.types, roots=self.roots, limits=self.limits)
-        fields.update(changes)
-        clone = FileLoader(**fields)
-        clone._texts = self._texts  # same files, same texts: share what was read
-        if clone.cwd == self.cwd:
-            clone._shown = self._shown
-        # same rules and catalog: a session's loader is cloned for every blueprint, each asked for them
-        clone._targets = self._target_folders()
+        """This loader with some of its settings changed (`roots`, `search_paths` already absolute,
+        `types`), sharing all else: a session's loader is cloned for every blueprint. Same
+        files, same texts: what was read is shared; the same working folder and the same rules
+        and catalog: so are the paths shown and the rules' and catalog's folders."""
+        self._target_folders()  # found before the copy, so that every clone has them
+        clone = copy.copy(self)
+        vars(clone).update(changes)
         return clone
 
     def allowed_folders(self) -> list[str]:

@@ -461,6 +461,21 @@ def test_project_root_is_found_from_git_or_config(tmp_path):
     assert project_root(str(tmp_path / "loose" / "bp.yaml")) == str(tmp_path / "loose")
 
 
+def test_a_session_learns_each_folder_s_project_root(tmp_path):
+    # FolderFacts.project remembers a blueprint folder's project root: folders of one repository,
+    # nested or not, and a folder of none, asked in turn and again, each get their own
+    from resolver.sources import FolderFacts, project_root
+
+    write_tree(tmp_path, {"repo/.git/HEAD": "ref\n", "repo/a/b/bp.yaml": "x: 1\n", "repo/a/bp.yaml": "x: 1\n",
+                          "repo/bp.yaml": "x: 1\n", "loose/bp.yaml": "x: 1\n", "loose/in/bp.yaml": "x: 1\n"})
+    blueprints = [tmp_path / "repo" / "a" / "b" / "bp.yaml", tmp_path / "loose" / "in" / "bp.yaml",
+                  tmp_path / "repo" / "a" / "bp.yaml", tmp_path / "loose" / "bp.yaml", tmp_path / "repo" / "bp.yaml"]
+    facts = FolderFacts()
+    for blueprint in map(str, blueprints * 2):
+        assert project_root(blueprint, facts) == project_root(blueprint), blueprint
+    assert project_root(str(blueprints[1]), facts) == str(tmp_path / "loose" / "in")
+
+
 def test_a_session_follows_links_as_realpath_does(tmp_path):
     # FolderFacts learns a path's real path from its folder's: a link anywhere on the way, to
     # a folder or relative, above or below a folder already learnt, is followed all the same
