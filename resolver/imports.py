@@ -36,7 +36,7 @@ from .problems import Mark, Problem, Problems
 from .recent import DEFAULT_KEPT_CHARS, Recent
 from .schema import BLUEPRINT, PLUGIN, check as check_schema
 from .shared import SessionMemo
-from .sources import FetchError, Fetched, Loader, scheme_of
+from .sources import FetchError, Fetched, Loader, relative_below, scheme_of
 from .versions import SUPPORTED, at_least, rank, short
 
 NAMESPACE_DELIMITER = "--"
@@ -163,7 +163,7 @@ def _relative_key(path: str, base: str) -> str:
     alone, remembered as a blueprint names its own folder's files several times over (its reads,
     its answers' importers) and a batch's blueprints share folders."""
     try:
-        return os.path.relpath(path, base).replace(os.sep, "/")
+        return relative_below(path, base).replace(os.sep, "/")
     except ValueError:  # another drive: no relative path exists
         return path
 

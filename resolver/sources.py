@@ -80,6 +80,19 @@ def scheme_of(ref: str) -> str:
     return head.lower() if sep and head.lower() in REMOTE_SCHEMES + ("resource",) else ""
 
 
+def relative_below(path: str, folder: str) -> str:
+    """`os.path.relpath(path, folder)`. A normalised `path` below the normalised `folder` (most
+    paths a resolve names: files beside a blueprint, below the working folder) is the rest of its
+    text, without relpath's making both absolute and comparing them component by component."""
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    if path.startswith(prefix):
+        rest = path[len(prefix):]
+        if rest and not rest.startswith("..") and os.path.normpath(rest) == rest \
+                and os.path.normpath(folder) == folder:
+            return rest
+    return os.path.relpath(path, folder)
+
+
 def canonical_url(url: str) -> str:
     """Normalise `.`/`..` in a URL's path so the same file has one identity."""
     parts = urlsplit(url)
@@ -557,7 +570,7 @@ class FileLoader:
             return path
         shown = self._shown.get(path)
         if shown is None:
-            rel = os.path.relpath(path, self.cwd)
+            rel = relative_below(path, self.cwd)
             shown = path if rel.startswith("..") else rel
             if os.path.isabs(path) and os.path.isabs(self.cwd):
                 # kept: every blueprint of a session shows the same imported files (17,000 times

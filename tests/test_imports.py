@@ -633,6 +633,19 @@ def test_a_file_key_is_the_path_from_the_blueprint_folder_it_is_asked_for():
     assert file_key("https://example.org/x.yaml", "/p/a") == "https://example.org/x.yaml"
 
 
+@pytest.mark.parametrize("folder", ["/", "/a", "/a/", "/a/b", "/a/./b", "/a//b", "a", "a/b", "."])
+def test_a_path_below_a_folder_is_named_as_relpath_names_it(folder):
+    # sources.relative_below reads a path below a folder off its text: whatever the path's and
+    # the folder's spelling, it says what os.path.relpath says
+    from resolver.sources import relative_below
+
+    for base in ("/a/b", "/a", "/", "a/b", "a"):
+        for rest in ("x", "x/y", "../x", "./x", "x/../y", "x//y", "x/", "..x", "...", ".", "..", "b", "b/c", "bb"):
+            path = base.rstrip("/") + "/" + rest
+            assert relative_below(path, folder) == os.path.relpath(path, folder), (path, folder)
+        assert relative_below(base, folder) == os.path.relpath(base, folder), (base, folder)
+
+
 def test_a_session_parses_a_text_once_for_every_identity_and_apart_for_each_path_shown(tmp_path):
     # one local file answers both URLs (the import rules): one parse, one document for both; an
     # equal text in another file is its own document, whose problems point at that file
