@@ -216,9 +216,9 @@ class ScriptProbe:
 
     Every mapping string of a blueprint is first probed as a script beside it (the reference's
     precedence), and most are plugin functions (`cloudify_aws.ec2.vpc.create`), so most probes
-    answer False. The main blueprint's folder is listed once, when it lies inside the roots; a
-    script whose first path component is no name there cannot exist, and is answered False with
-    neither a stat nor the roots' test. Any other is probed as `resource_exists` probes it. Names
+    answer False. The main blueprint's folder is listed once, when it lies inside the roots (once
+    a session, for a session's roots: `FolderFacts.names`); a script whose first path component
+    is no name there cannot exist, and is answered False with neither a stat nor the roots' test. Any other is probed as `resource_exists` probes it. Names
     are compared folded (case, Unicode normal form), so the listing only ever rules out, also on
     a case-insensitive file system; on a system whose paths have other spellings (Windows' short
     names) nothing is ruled out.
@@ -248,8 +248,9 @@ class ScriptProbe:
             if os.name != "posix" or not self.loader._allowed(folder):
                 self.prefix = None
                 return False
+            roots = self.loader.roots
             try:
-                self._names = frozenset(map(_folded, os.listdir(folder)))
+                self._names = roots.facts.names(folder) if roots is not None else _listing(folder)
             except OSError:
                 self.prefix = None
                 return False
@@ -272,6 +273,11 @@ def _folded(name: str) -> str:
     return unicodedata.normalize("NFD", name).casefold()
 
 
+def _listing(folder: str) -> frozenset[str]:
+    """The names in `folder`, folded (`ScriptProbe`). Raises OSError."""
+    return frozenset(map(_folded, os.listdir(folder)))
+
+
 def _holds_marker(folder: str) -> bool:
     return any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS)
 
@@ -279,8 +285,9 @@ def _holds_marker(folder: str) -> bool:
 class FolderFacts:
     """What a session learns once about the folders it confines blueprints to: each folder's path
     with its links followed (`Roots.of`, and the folders of the paths `Roots.holds` tests), the
-    allowed folders of a `Roots` made ready to test paths against, and whether a folder holds a
-    project marker and which project root a blueprint's folder has (`project_root`).
+    allowed folders of a `Roots` made ready to test paths against, whether a folder holds a
+    project marker and which project root a blueprint's folder has (`project_root`), and the
+    names a blueprint's folder holds (`ScriptProbe`).
 
     A session keeps the text of every file it read and every parsed document, so it already takes
     the files it reads as unchanging while it lives; it takes these folders the same way. Every
@@ -293,12 +300,13 @@ class FolderFacts:
     """
 
     MAX_FOLDERS = 4096
-    __slots__ = ("_real", "_marked", "_project", "_allowed", "_led")
+    __slots__ = ("_real", "_marked", "_project", "_names", "_allowed", "_led")
 
     def __init__(self) -> None:
         self._real: dict[str, str] = {}
         self._marked: dict[str, bool] = {}
         self._project: dict[str, str] = {}  # a blueprint's folder -> its project root
+        self._names: dict[str, frozenset[str]] = {}  # a blueprint's folder -> the names in it, folded
         self._allowed: dict[tuple[str, ...], _Allowed] = {}
         self._led: dict[tuple[str, tuple[str, ...]], _Allowed] = {}  # (project, folders) -> `allowed`
 
@@ -329,6 +337,15 @@ class FolderFacts:
         known = self._project.get(start)
         if known is None:
             known = self._learn(self._project, start, _project_above(start, self.marked))
+        return known
+
+    def names(self, folder: str) -> frozenset[str]:
+        """The names in the blueprint folder `folder`, folded, listed once (`ScriptProbe`, which
+        lists only a folder inside the roots): the blueprints of one folder probe the scripts
+        beside them against one listing. Raises OSError (and learns nothing)."""
+        known = self._names.get(folder)
+        if known is None:
+            known = self._learn(self._names, folder, _listing(folder))
         return known
 
     def allowed(self, project: str, folders: tuple[str, ...]) -> "_Allowed":
