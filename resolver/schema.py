@@ -218,7 +218,6 @@ _TYPE_TESTS: dict[str, Callable[[type], bool]] = {
 _VALIDITY_ONLY = frozenset({"enum", "const", "minimum", "minProperties", "maxProperties"})
 _STRUCTURE = frozenset({"$schema", "$id", "$defs", "$ref", "type", "properties", "additionalProperties",
                         "required", "propertyNames", "items", "if", "then", "else"})
-_UNDECLARED = object()
 _PENDING = object()
 
 
@@ -287,13 +286,14 @@ class _Compiler:
         if "$ref" in schema:
             target, target_base = self._resolve(schema["$ref"], base)
             parts.append(self.compile(target, target_base, full))
-        if "type" in schema:
-            parts.append(_type_check(_listed(schema["type"])))
+        kind = _type_check(_listed(schema["type"])) if "type" in schema else None
+        mapping = self._mapping_check(schema, base, full, kind)
+        # a mapping check decides the type too (one call less for every value checked)
+        parts.append(kind if mapping is None else mapping)
         if full:
             parts += [_enum_check(schema["enum"]) if "enum" in schema else None,
                       _enum_check([schema["const"]]) if "const" in schema else None,
                       _minimum_check(schema["minimum"]) if "minimum" in schema else None]
-        parts.append(self._mapping_check(schema, base, full))
         if "items" in schema:
             parts.append(_items_check(self.compile(schema["items"], base, full)))
         if "if" in schema:
@@ -313,7 +313,9 @@ class _Compiler:
             node = node[int(step)] if isinstance(node, list) else node[step]
         return node, uri
 
-    def _mapping_check(self, schema: dict, base: str, full: bool) -> Check | None:
+    def _mapping_check(self, schema: dict, base: str, full: bool, kind: Check | None) -> Check | None:
+        """The check of what `schema` says of a mapping's entries, None when it says nothing; with
+        the schema's type check `kind` (None: no type) applied to every value besides."""
         declared = {name: self.compile(subschema, base, full)
                     for name, subschema in schema.get("properties", {}).items()}
         additional = schema.get("additionalProperties", True)
@@ -327,22 +329,29 @@ class _Compiler:
                 or any(declared.values())):
             return None
 
+        mappings_admitted = kind is None or kind({})  # a type admits every mapping or none
+        sized = least > 0 or most is not None
+        # only the entries that something checks are looked up, an undeclared one as `other`
+        # (closed: the names were compared beforehand, all at once)
+        checked = {name: check for name, check in declared.items() if check is not None}
+        known = frozenset(declared) if closed else None
+
         def mapping(value) -> bool:
             if not isinstance(value, dict):
-                return True
-            if len(value) < least or (most is not None and len(value) > most):
+                return kind is None or kind(value)
+            if not mappings_admitted:
+                return False
+            if sized and (len(value) < least or (most is not None and len(value) > most)):
                 return False
             for name in required:
                 if name not in value:
                     return False
+            if known is not None and not value.keys() <= known:
+                return False
+            if names is not None and not all(map(names, value)):
+                return False
             for name, item in value.items():
-                if names is not None and not names(name):
-                    return False
-                item_check = declared.get(name, _UNDECLARED)
-                if item_check is _UNDECLARED:
-                    if closed:
-                        return False
-                    item_check = other
+                item_check = checked.get(name, other)
                 if item_check is not None and not item_check(item):
                     return False
             return True
