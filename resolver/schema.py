@@ -18,8 +18,11 @@ walker reads before any file is checked (`tosca_definitions_version`, `imports`)
 Two paths decide it. The fast path (`fast_checks`) is a boolean check compiled once per kind from
 the schema: a closure per subschema that says whether jsonschema would yield any error that becomes
 a problem, without building one. Most files are clean, and for them that is the whole check. Only
-a file the fast path finds at fault goes through jsonschema (`validators`), whose detailed errors
-make the problems and their messages; `jsonschema` and `referencing` are imported only then.
+a file the fast path finds at fault gets its detailed errors, which make the problems and their
+messages: jsonschema's errors (`validators`, `check_detailed`), worked out the way jsonschema works
+them out over the same inlined schema, without importing it (`own_faults`; its import alone costs
+more than the fast check of a whole batch). Tests compare the two, problem for problem; `jsonschema`
+and `referencing` are imported only for a schema that `own_faults` does not follow.
 
 The schemas are read from the `schemas/` folder of the checkout this module runs from, or, in an
 installed wheel, from where the package installed them (`share/resolver/schemas`, setup.cfg).
@@ -30,7 +33,7 @@ import functools
 import json
 import numbers
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
 from .load import Map, mark_in, value_mark_in
@@ -303,15 +306,7 @@ class _Compiler:
         return _all_of([part for part in parts if part is not None])
 
     def _resolve(self, ref: str, base: str) -> tuple[Any, str]:
-        if ref.startswith("#"):  # within the document (most of them): what urljoin would say, at once
-            uri, pointer = base.partition("#")[0], ref[1:]
-        else:
-            uri, _, pointer = urljoin(base, ref).partition("#")
-        node = self.documents[uri]
-        for step in filter(None, pointer.split("/")):
-            step = step.replace("~1", "/").replace("~0", "~")
-            node = node[int(step)] if isinstance(node, list) else node[step]
-        return node, uri
+        return _resolve(self.documents, ref, base)
 
     def _mapping_check(self, schema: dict, base: str, full: bool, kind: Check | None) -> Check | None:
         """The check of what `schema` says of a mapping's entries, None when it says nothing; with
@@ -357,6 +352,19 @@ class _Compiler:
             return True
 
         return mapping
+
+
+def _resolve(documents: dict[str, dict], ref: str, base: str) -> tuple[Any, str]:
+    """(the subschema `ref` names, the `$id` of its document), `ref` written in the document `base`."""
+    if ref.startswith("#"):  # within the document (most of them): what urljoin would say, at once
+        uri, pointer = base.partition("#")[0], ref[1:]
+    else:
+        uri, _, pointer = urljoin(base, ref).partition("#")
+    node = documents[uri]
+    for step in filter(None, pointer.split("/")):
+        step = step.replace("~1", "/").replace("~0", "~")
+        node = node[int(step)] if isinstance(node, list) else node[step]
+    return node, uri
 
 
 def _all_of(parts: list) -> Check | None:
@@ -416,17 +424,145 @@ def _condition_check(condition: Check | None, then: Check | None, otherwise: Che
                           else (otherwise is None or otherwise(value)))
 
 
+# --- the detailed path without jsonschema -----------------------------------------------------
+
+class _Fault:
+    """One error as jsonschema's validator (`validators`) yields it, with what `_translate` reads
+    of it: the keyword, its value and schema, the last two steps of its schema path, the path of
+    its instance (a None key left out, as jsonschema leaves it out) and the instance."""
+
+    __slots__ = ("validator", "validator_value", "schema", "schema_path", "absolute_path", "instance")
+
+    def __init__(self, validator: str, schema: dict, via, path: tuple, instance) -> None:
+        self.validator, self.validator_value, self.schema = validator, schema[validator], schema
+        self.schema_path, self.absolute_path, self.instance = (via, validator), path, instance
+
+
+# The keywords whose errors may become problems, and those with none or whose errors never do.
+_FAULTING = frozenset({"type", "properties", "additionalProperties", "items", "propertyNames", "required", "if"})
+_SILENT = _VALIDITY_ONLY | _ANNOTATIONS | {"$schema", "$id", "$defs", "then", "else"}
+
+
+@functools.lru_cache(maxsize=None)
+def own_faults() -> dict[str, Callable[[Any], Iterator[_Fault]] | None]:
+    """Per schema kind, the errors jsonschema's validator would yield for a document that become
+    problems (`_translate`), in its order, worked out without jsonschema (whose import alone
+    costs several times the fast check of a whole batch): the schema with its `$ref`s inlined as
+    `validators` inlines them, walked keyword by keyword as jsonschema walks it. None for a kind
+    whose inlined schema holds what this walk does not follow (a recursive `$ref`, another
+    keyword): jsonschema then reports. Tests compare the two on the corpus and its mutants."""
+    schemas = {kind: load_schema(kind) for kind in SCHEMA_FILES}
+    documents = {document["$id"]: document for document in schemas.values()}
+    compiler = _Compiler(documents)
+    made: dict[str, Callable | None] = {}
+    for kind, document in schemas.items():
+        inlined = _inline(document, _Lookup(documents, document["$id"]), ())
+        if all(_followed(node) for node in _subschemas(inlined)):
+            made[kind] = functools.partial(_faults, inlined, via=None, path=(), compiler=compiler,
+                                           base=document["$id"])
+        else:
+            made[kind] = None
+    return made
+
+
+class _Lookup:
+    """What `_inline` asks of a `referencing` resolver, over the schema documents by `$id`."""
+
+    __slots__ = ("documents", "base", "contents", "resolver")
+
+    def __init__(self, documents: dict[str, dict], base: str, contents=None) -> None:
+        self.documents, self.base, self.contents, self.resolver = documents, base, contents, self
+
+    def lookup(self, ref: str) -> "_Lookup":
+        contents, uri = _resolve(self.documents, ref, self.base)
+        return _Lookup(self.documents, uri, contents)
+
+
+def _subschemas(schema) -> Iterator[dict]:
+    """`schema` and every subschema in it that validation may reach (not `$defs`)."""
+    if not isinstance(schema, dict):
+        return
+    yield schema
+    for keyword, value in schema.items():
+        if keyword == "properties":
+            for subschema in value.values():
+                yield from _subschemas(subschema)
+        elif keyword in ("additionalProperties", "items", "propertyNames", "if", "then", "else"):
+            yield from _subschemas(value)
+
+
+def _followed(schema: dict) -> bool:
+    return schema.keys() <= _FAULTING | _SILENT
+
+
+def _faults(schema, instance, via, path: tuple, compiler: "_Compiler", base: str) -> Iterator[_Fault]:
+    """The errors of `instance` under the inlined `schema` that may become problems, in
+    jsonschema's order (its keywords in the schema's order); `via` is the last step of the schema
+    path to `schema`, `path` the path to `instance`."""
+    if not isinstance(schema, dict):
+        return  # true passes all; false's error names no keyword
+    for keyword, value in schema.items():
+        if keyword == "type":
+            if not any(_TYPE_TESTS[name](type(instance)) for name in _listed(value)):
+                yield _Fault(keyword, schema, via, path, instance)
+        elif keyword == "required":
+            if isinstance(instance, dict):
+                for name in value:
+                    if name not in instance:
+                        yield _Fault(keyword, schema, via, path, instance)
+        elif keyword == "properties":
+            if isinstance(instance, dict):
+                for name, subschema in value.items():
+                    if name in instance:
+                        yield from _faults(subschema, instance[name], name, path + (name,), compiler, base)
+        elif keyword == "additionalProperties":
+            if isinstance(instance, dict):
+                declared = schema.get("properties", {})
+                if value is False:
+                    if any(name not in declared for name in instance):
+                        yield _Fault(keyword, schema, via, path, instance)
+                elif isinstance(value, dict):
+                    for name, item in instance.items():
+                        if name not in declared:
+                            yield from _faults(value, item, keyword, _below(path, name), compiler, base)
+        elif keyword == "items":
+            if isinstance(instance, list):
+                for index, item in enumerate(instance):
+                    yield from _faults(value, item, keyword, path + (index,), compiler, base)
+        elif keyword == "propertyNames":
+            if isinstance(instance, dict):
+                for name in instance:
+                    yield from _faults(value, name, keyword, path, compiler, base)
+        elif keyword == "if":
+            holds = compiler.compile(value, base, True)
+            branch = "then" if holds is None or holds(instance) else "else"
+            if branch in schema:
+                yield from _faults(schema[branch], instance, branch, path, compiler, base)
+
+
+def _below(path: tuple, key) -> tuple:
+    """The path to the entry `key` of the mapping at `path`, as jsonschema writes it: a None key
+    is left out."""
+    return path if key is None else path + (key,)
+
+
 def check(doc: Map, kind: str, problems: Problems) -> None:
     """Add one problem per schema fault of `doc`, a loaded file of `kind` (BLUEPRINT or PLUGIN)."""
     if not fast_checks()[kind](doc):
-        check_detailed(doc, kind, problems)
+        faults = own_faults()[kind]
+        _report(doc, kind, problems, faults(doc) if faults is not None else validators()[kind].iter_errors(doc))
 
 
 def check_detailed(doc: Map, kind: str, problems: Problems) -> None:
-    """`check` through jsonschema alone, the fast check skipped: what `check` runs on a file the
-    fast check finds at fault (tests compare the two)."""
+    """`check` through jsonschema alone, the fast check skipped: what `check` reports of a file the
+    fast check finds at fault (tests compare the two, and jsonschema's errors with `own_faults`)."""
+    _report(doc, kind, problems, validators()[kind].iter_errors(doc))
+
+
+def _report(doc: Map, kind: str, problems: Problems, errors: Iterable) -> None:
+    """A problem for each of `errors` (jsonschema's, or `own_faults`' alike) that becomes one."""
     missing_seen: set = set()
-    for error in validators()[kind].iter_errors(doc):
+    for error in errors:
         path = _real_path(doc, tuple(error.absolute_path), error.instance)
         if path and path[0] in OWNED_BY_IMPORTS:
             continue

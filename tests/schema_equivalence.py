@@ -1,11 +1,13 @@
 """The schema check's fast path against its detailed path, over every file the corpus resolves.
 
 `schema.check` trusts the compiled check (`schema.fast_checks`) when it says a file is clean and
-runs jsonschema only otherwise; that is right only if the two agree on every file. This resolves
-every corpus blueprint in one session (as tests/snapshot.py does), keeps each file the import
-walker checks (blueprints, imported files, plugin YAMLs), and compares, for each file and for
-MUTANTS structure mutations of it (keys dropped, values of other types, unknown keys), the fast
-verdict with "the detailed path reports no problem".
+works out the detailed errors otherwise, as jsonschema would yield them (`schema.own_faults`); that
+is right only if the fast check agrees with jsonschema on every file, and the problems with
+jsonschema's. This resolves every corpus blueprint in one session (as tests/snapshot.py does),
+keeps each file the import walker checks (blueprints, imported files, plugin YAMLs), and compares,
+for each file and for MUTANTS structure mutations of it (keys dropped, values of other types,
+unknown keys), the fast verdict with "the detailed path reports no problem", and the problems
+`check` reports with those jsonschema's detailed path reports, one by one and in order.
 
     python -m tests.schema_equivalence                # the whole corpus; exit 1 on any disagreement
     python -m tests.schema_equivalence --stride 40    # every 40th row (a quick look)
@@ -131,6 +133,15 @@ def agree(doc, kind: str) -> tuple[bool, bool]:
     return schema.fast_checks()[kind](doc), not list(problems)
 
 
+def same_problems(doc, kind: str) -> bool:
+    """Whether `check` reports exactly the problems jsonschema's detailed path reports, in the same
+    order (the errors it works out without jsonschema, `schema.own_faults`, are jsonschema's)."""
+    ours, theirs = Problems(), Problems()
+    schema.check(doc, kind, ours)
+    schema.check_detailed(doc, kind, theirs)
+    return list(ours) == list(theirs)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.schema_equivalence", description=__doc__.splitlines()[0])
     parser.add_argument("--stride", type=int, default=1, help="every N-th corpus row (default: all)")
@@ -152,17 +163,21 @@ def main(argv: list[str] | None = None) -> int:
         detailed.append(not list(problems))
     detailed_seconds = time.perf_counter() - start
     disagreements = [(shown, "as read") for (shown, _, _), a, b in zip(documents, fast, detailed) if a != b]
+    disagreements += [(shown, "as read, problems") for shown, doc, kind in documents if not same_problems(doc, kind)]
     rng = random.Random(args.seed)
     mutants = faulty = 0
     for shown, doc, kind in documents:
         for _ in range(args.mutants):
             choices = [(rng.randrange(1 << 16), rng.choice(MUTATIONS), rng.randrange(1 << 16), rng.randrange(1 << 16))
                        for _ in range(rng.randint(1, 4))]
-            verdicts = agree(mutate(doc, choices), kind)
+            mutant = mutate(doc, choices)
+            verdicts = agree(mutant, kind)
             mutants += 1
             faulty += not verdicts[1]
             if verdicts[0] != verdicts[1]:
                 disagreements.append((shown, f"mutated {choices}"))
+            if not same_problems(mutant, kind):
+                disagreements.append((shown, f"mutated {choices}, problems"))
     for shown, how in disagreements[:20]:
         print(f"disagree: {shown} ({how})")
     kinds = {kind: sum(1 for _, _, k in documents if k == kind) for kind in schema.SCHEMA_FILES}

@@ -1,5 +1,6 @@
 """The schema check's fast path (resolver/schema.py `fast_checks`): the same verdict as jsonschema's
-detailed path on every document, and no jsonschema at all for a clean one.
+detailed path on every document; and its detailed errors worked out without jsonschema
+(`own_faults`): the same problems as jsonschema's, and no jsonschema at all.
 
 The whole corpus, with mutants, is `python -m tests.schema_equivalence`; here a sample of it."""
 from __future__ import annotations
@@ -99,7 +100,7 @@ def test_a_recursive_reference_is_checked_at_every_depth():
     assert not check({"children": [{"children": [5]}]})
 
 
-def test_the_first_resolve_of_a_clean_blueprint_imports_no_jsonschema(tmp_path):
+def test_a_resolve_imports_no_jsonschema_for_a_clean_blueprint_nor_a_faulty_one(tmp_path):
     write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
                           "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"),
                           "broken.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute, x: 1}\n")})
@@ -109,7 +110,14 @@ def test_the_first_resolve_of_a_clean_blueprint_imports_no_jsonschema(tmp_path):
     assert not modules & {"jsonschema", "referencing"}
     out, modules = imported_by(code % "broken.yaml")
     assert out == "['schema-unknown-key']\n"
-    assert {"jsonschema", "referencing"} <= modules
+    assert not modules & {"jsonschema", "referencing"}  # its errors worked out as jsonschema's (own_faults)
+
+
+def test_own_faults_walks_the_schemas_jsonschema_validates_against():
+    # the $refs inlined without referencing, as validators() inlines them with it
+    for kind, validator in schema.validators().items():
+        assert schema.own_faults()[kind] is not None, kind
+        assert schema.own_faults()[kind].args[0] == validator.schema, kind
 
 
 def test_the_schemas_are_found_in_the_checkout_without_asking_the_installed_distribution(monkeypatch):
@@ -174,3 +182,18 @@ def test_the_paths_agree_on_mutants_of_the_corpus(corpus_sample, data, choices):
     shown, doc, kind = corpus_sample[data.draw(st.integers(0, len(corpus_sample) - 1), label="file")]
     fast, detailed = schema_equivalence.agree(schema_equivalence.mutate(doc, choices), kind)
     assert fast == detailed, (shown, choices)
+
+
+@needs_corpus
+def test_check_reports_what_jsonschema_reports_on_a_sample_of_the_corpus_as_read(corpus_sample):
+    for shown, doc, kind in corpus_sample:
+        assert schema_equivalence.same_problems(doc, kind), shown
+
+
+@needs_corpus
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), choices=st.lists(MUTATION, min_size=1, max_size=4))
+def test_check_reports_what_jsonschema_reports_on_mutants_of_the_corpus(corpus_sample, data, choices):
+    # problem for problem and in order: Problems keeps the first schema problem at a position
+    shown, doc, kind = corpus_sample[data.draw(st.integers(0, len(corpus_sample) - 1), label="file")]
+    assert schema_equivalence.same_problems(schema_equivalence.mutate(doc, choices), kind), (shown, choices)
