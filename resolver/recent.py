@@ -1,6 +1,7 @@
 """What a session keeps for its later blueprints: values by key, the most recently used, bounded."""
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from typing import Any, Callable
@@ -80,3 +81,46 @@ class Recent:
         """The keys kept, the least recently used first."""
         with self._lock:
             return list(self._items)
+
+
+class FileTexts:
+    """The texts of files by path, the most recently read up to `max_chars` characters (`Recent`),
+    each given again only while its file is unchanged: the same size, modification time, inode and
+    device as when it was read, one `stat` per look-up. A session lives long in an orchestrator or
+    an editor's server: a blueprint edited, or uploaded again under the same path, is read again,
+    never answered from what an earlier version said."""
+
+    def __init__(self, max_chars: int) -> None:
+        self._recent = Recent(max_chars)
+
+    @property
+    def max_size(self) -> int:
+        return self._recent.max_size
+
+    @property
+    def held(self) -> int:
+        return self._recent.held
+
+    def get(self, path: str) -> str | None:
+        """The text kept for `path` if its file is as it was when read, else None (and dropped)."""
+        kept = self._recent.get(path)
+        if kept is None:
+            return None
+        text, read_as = kept
+        try:
+            now = _identity(os.stat(path))
+        except OSError:
+            now = None
+        if now != read_as:
+            self._recent.pop(path)
+            return None
+        return text
+
+    def keep(self, path: str, text: str, status: os.stat_result) -> None:
+        """Keep `text`, read from `path` whose status (`os.fstat` of the handle read) was `status`:
+        a file changed after that status was taken has another one and is read again."""
+        self._recent.keep(path, (text, _identity(status)), len(text))
+
+
+def _identity(status: os.stat_result) -> tuple:
+    return status.st_mtime_ns, status.st_size, status.st_ino, status.st_dev

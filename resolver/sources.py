@@ -19,7 +19,7 @@ import yaml
 
 from . import records
 from .limits import DEFAULT_LIMITS, Limits
-from .recent import DEFAULT_KEPT_CHARS, Recent
+from .recent import DEFAULT_KEPT_CHARS, FileTexts
 
 REMOTE_SCHEMES = ("http", "https", "ftp", "file", "plugin", "blueprint")
 NETWORK_SCHEMES = ("http", "https", "ftp")
@@ -484,8 +484,8 @@ class FileLoader:
         answers Cloudify's types (`cloudify/types/*.yaml` once every other place failed, and the
         spec-site URLs no rule answered) from the registries and the cache. `limits.max_file_size`
         is checked before a file is read. The texts read are kept for the next blueprints, the most
-        recently used up to `kept_chars` characters (recent.Recent), as the session's parsed
-        documents are."""
+        recently used up to `kept_chars` characters, as the session's parsed documents are, and
+        each given again only while its file is unchanged (recent.FileTexts)."""
         self.rules = tuple(rules)
         self.search_paths = tuple(os.path.abspath(p) for p in search_paths)
         self.catalog = dict(catalog or {})
@@ -494,7 +494,7 @@ class FileLoader:
         self.types = types
         self.roots = roots
         self.limits = limits
-        self._texts = Recent(kept_chars)
+        self._texts = FileTexts(kept_chars)
         self._shown: dict[str, str] = {}  # path -> `shown(path)`, from this loader's cwd
         self._targets: list[str] | None = None  # `_target_folders`, once found
 
@@ -615,7 +615,8 @@ class FileLoader:
         text = self._texts.get(path)
         if text is None:
             with open(path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
+                status = os.fstat(handle.fileno())
+                size = status.st_size
                 if size > self.limits.max_file_size:
                     raise _TooLarge(size)
                 # read the size the stat gave and one byte more, and on up to one byte past the
@@ -629,7 +630,7 @@ class FileLoader:
                 raise _TooLarge(len(data))
             # as text mode reads it: universal newlines, so a CRLF file gives the text (and sha256) it always did
             text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-            self._texts.keep(path, text, len(text))
+            self._texts.keep(path, text, status)
         return text
 
     def _file(self, path: str, via: str, identity: str | None = None) -> Fetched:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import threading
 
@@ -159,6 +160,28 @@ def test_a_session_shares_parsed_files_across_blueprints(tmp_path):
     assert [n["id"] for n in two.plan["nodes"]] == ["vm", "site"]
     # a second call on the same blueprint gives an equal result
     assert session.resolve(tmp_path / "one.yaml") == one
+
+
+def _rewrite(path, text):
+    """Write `text` over `path` and move its modification time a second on: a file system whose
+    times are coarse still tells the edit from the file it replaces."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+
+
+def test_a_session_reads_a_file_again_once_it_is_edited(tmp_path):
+    # an orchestrator's or an editor's session lives long: a blueprint or an import edited (here
+    # to the same size, under the same path and inode) is read again, never answered from memory
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "one.yaml": GOOD})
+    session = Resolver()
+    assert [n["id"] for n in session.resolve(tmp_path / "one.yaml").plan["nodes"]] == ["vm", "web"]
+    _rewrite(tmp_path / "one.yaml", GOOD.replace("web:", "wab:"))
+    assert [n["id"] for n in session.resolve(tmp_path / "one.yaml").plan["nodes"]] == ["vm", "wab"]
+    _rewrite(tmp_path / "types.yaml", BASIC_TYPES.replace("cloudify.nodes.Root:", "cloudify.nodes.Rooo:", 1))
+    edited = session.resolve(tmp_path / "one.yaml")
+    assert not edited.ok and "type-parent-unknown" in [p.code for p in edited.problems]
+    assert Resolver().resolve(tmp_path / "one.yaml") == edited
 
 
 def test_problems_of_a_shared_file_are_reported_to_every_blueprint(tmp_path):

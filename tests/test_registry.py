@@ -4,6 +4,8 @@ References: REGISTRY.md §1.1-1.4 and SPEC §2.5, §11 A17/A18.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from resolver import DirectoryRegistry, MemoryRegistry
@@ -541,7 +543,8 @@ def test_directory_registry_reads_the_wagon_distribution(tmp_path):
 
 
 def test_a_folder_registry_keeps_the_texts_it_read_within_its_bound(tmp_path):
-    # kept by path: each file its own text; past the bound (or with none) a file is read again
+    # kept by path: each file its own text; past the bound (or with none) a file is read again,
+    # and an edited one always
     write_tree(tmp_path, {"demo/1.0/plugin.yaml": "a: 1\n", "demo/1.0/plugin_1_4.yaml": "b: 22\n",
                           "demo/2.0/plugin.yaml": "c: 333\n"})
     for kept_chars, kept in ((1000, True), (0, False)):
@@ -550,9 +553,13 @@ def test_a_folder_registry_keeps_the_texts_it_read_within_its_bound(tmp_path):
         texts = [registry.read(one, "plugin.yaml"), registry.read(one, "plugin_1_4.yaml"),
                  registry.read(two, "plugin.yaml")]
         assert texts == ["a: 1\n", "b: 22\n", "c: 333\n"]
-        (tmp_path / "demo" / "1.0" / "plugin.yaml").write_text("a: 4\n")
-        assert registry.read(one, "plugin.yaml") == ("a: 1\n" if kept else "a: 4\n")
-        (tmp_path / "demo" / "1.0" / "plugin.yaml").write_text("a: 1\n")
+        assert registry._texts.held == (len("".join(texts)) if kept else 0)
+        edited = tmp_path / "demo" / "1.0" / "plugin.yaml"
+        read_at = edited.stat().st_mtime_ns
+        edited.write_text("a: 4\n")
+        os.utime(edited, ns=(read_at + 10**9, read_at + 10**9))  # a coarse clock still tells the edit
+        assert registry.read(one, "plugin.yaml") == "a: 4\n"
+        edited.write_text("a: 1\n")
     # a session's folder registries keep as much as its parse cache
     from resolver import Options, Resolver
 

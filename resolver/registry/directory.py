@@ -11,7 +11,7 @@ import json
 import os
 from typing import Sequence
 
-from ..recent import DEFAULT_KEPT_CHARS, Recent
+from ..recent import DEFAULT_KEPT_CHARS, FileTexts
 from .base import PluginRecord
 
 SAFE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+!~=")
@@ -25,16 +25,17 @@ def safe_name(name: str) -> bool:
 class DirectoryRegistry:
     """Plugins laid out `<package_name>/<version>/*.yaml` under one folder (see the module doc).
 
-    Like a session's loader, it takes the files it holds as unchanging while it lives: each
-    package is listed once, and the texts read are kept for the next blueprints, the most
-    recently used up to `kept_chars` characters (a batch's blueprints import the same plugins).
+    Each package is listed once while it lives (a version added later is not seen), and the
+    texts read are kept for the next blueprints, the most recently used up to `kept_chars`
+    characters (a batch's blueprints import the same plugins), each given again only while its
+    file is unchanged, as a session's loader keeps them (recent.FileTexts).
     """
 
     def __init__(self, root: str | os.PathLike, kept_chars: int = DEFAULT_KEPT_CHARS) -> None:
         self.root = os.path.abspath(os.fspath(root))
         self.name = self.root
         self._versions: dict[str, tuple[PluginRecord, ...]] = {}
-        self._texts = Recent(kept_chars)  # path -> text
+        self._texts = FileTexts(kept_chars)  # path -> text, while the file is unchanged
 
     def packages(self) -> Sequence[str]:
         if not os.path.isdir(self.root):
@@ -73,8 +74,9 @@ class DirectoryRegistry:
         text = self._texts.get(path)
         if text is None:
             with open(path, encoding="utf-8") as handle:
+                status = os.fstat(handle.fileno())
                 text = handle.read()
-            self._texts.keep(path, text, len(text))
+            self._texts.keep(path, text, status)
         return text
 
 
