@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -83,12 +84,23 @@ class Recent:
             return list(self._items)
 
 
+# A file system's clock ticks coarsely (a kernel tick, up to two seconds on some): a file changed
+# within the tick it was read in keeps its time. What was modified this recently is not kept.
+SETTLED_NS = 2_000_000_000
+
+
+def settled(mtime_ns: int) -> bool:
+    """Whether a modification time is old enough that a later change would show in it."""
+    return time.time_ns() - mtime_ns > SETTLED_NS
+
+
 class FileTexts:
     """The texts of files by path, the most recently read up to `max_chars` characters (`Recent`),
     each given again only while its file is unchanged: the same size, modification time, inode and
     device as when it was read, one `stat` per look-up. A session lives long in an orchestrator or
     an editor's server: a blueprint edited, or uploaded again under the same path, is read again,
-    never answered from what an earlier version said."""
+    never answered from what an earlier version said. A file modified within `SETTLED_NS` of its
+    reading is not kept: an edit in the same tick of the file system's clock would not show."""
 
     def __init__(self, max_chars: int) -> None:
         self._recent = Recent(max_chars)
@@ -119,7 +131,8 @@ class FileTexts:
     def keep(self, path: str, text: str, status: os.stat_result) -> None:
         """Keep `text`, read from `path` whose status (`os.fstat` of the handle read) was `status`:
         a file changed after that status was taken has another one and is read again."""
-        self._recent.keep(path, (text, _identity(status)), len(text))
+        if settled(status.st_mtime_ns):
+            self._recent.keep(path, (text, _identity(status)), len(text))
 
 
 def _identity(status: os.stat_result) -> tuple:

@@ -19,7 +19,7 @@ import yaml
 
 from . import records
 from .limits import DEFAULT_LIMITS, Limits
-from .recent import DEFAULT_KEPT_CHARS, FileTexts
+from .recent import DEFAULT_KEPT_CHARS, FileTexts, settled
 
 REMOTE_SCHEMES = ("http", "https", "ftp", "file", "plugin", "blueprint")
 NETWORK_SCHEMES = ("http", "https", "ftp")
@@ -287,10 +287,10 @@ class FolderFacts:
     with its links followed (`Roots.of`, and the folders of the paths `Roots.holds` tests), the
     allowed folders of a `Roots` made ready to test paths against, whether a folder holds a
     project marker and which project root a blueprint's folder has (`project_root`), and the
-    names a blueprint's folder holds (`ScriptProbe`).
+    names a blueprint's folder holds (`ScriptProbe`; listed again once the folder changed).
 
-    A session keeps the text of every file it read and every parsed document, so it already takes
-    the files it reads as unchanging while it lives; it takes these folders the same way. Every
+    Where folders are and what they lead to are taken as unchanging while the session lives
+    (what it keeps of files' contents is checked on every use: `recent.FileTexts`). Every
     blueprint of a batch is confined to the same folders (registries, search paths, the catalog's
     blueprint folders, the folders above the blueprints) and reads files in the same few folders:
     without this, each blueprint followed every link of each of them again, an lstat per path
@@ -306,7 +306,7 @@ class FolderFacts:
         self._real: dict[str, str] = {}
         self._marked: dict[str, bool] = {}
         self._project: dict[str, str] = {}  # a blueprint's folder -> its project root
-        self._names: dict[str, frozenset[str]] = {}  # a blueprint's folder -> the names in it, folded
+        self._names: dict[str, tuple[int, frozenset[str]]] = {}  # a blueprint's folder -> (its mtime, its names folded)
         self._allowed: dict[tuple[str, ...], _Allowed] = {}
         self._led: dict[tuple[str, tuple[str, ...]], _Allowed] = {}  # (project, folders) -> `allowed`
 
@@ -340,13 +340,20 @@ class FolderFacts:
         return known
 
     def names(self, folder: str) -> frozenset[str]:
-        """The names in the blueprint folder `folder`, folded, listed once (`ScriptProbe`, which
-        lists only a folder inside the roots): the blueprints of one folder probe the scripts
-        beside them against one listing. Raises OSError (and learns nothing)."""
+        """The names in the blueprint folder `folder`, folded (`ScriptProbe`, which lists only a
+        folder inside the roots): the blueprints of one folder probe the scripts beside them
+        against one listing, listed again only when the folder's modification time moved (an
+        entry added, removed or renamed in it; one changed within `recent.SETTLED_NS` is listed
+        each time), so a script put beside a blueprint is found. Raises OSError (and learns
+        nothing)."""
+        changed = os.stat(folder).st_mtime_ns
         known = self._names.get(folder)
-        if known is None:
-            known = self._learn(self._names, folder, _listing(folder))
-        return known
+        if known is not None and known[0] == changed:
+            return known[1]
+        names = _listing(folder)
+        if settled(changed):  # a folder changed this recently may change again unseen
+            self._learn(self._names, folder, (changed, names))
+        return names
 
     def allowed(self, project: str, folders: tuple[str, ...]) -> "_Allowed":
         """The project root and `folders` as `Roots` tests paths against them. The folders, which

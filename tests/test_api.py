@@ -162,9 +162,16 @@ def test_a_session_shares_parsed_files_across_blueprints(tmp_path):
     assert session.resolve(tmp_path / "one.yaml") == one
 
 
+def _age(*paths, by: int = 3600) -> None:
+    """Date the files' modification times `by` seconds back: old enough for a session to keep them."""
+    for path in paths:
+        then = path.stat().st_mtime_ns - by * 1_000_000_000
+        os.utime(path, ns=(then, then))
+
+
 def _rewrite(path, text):
-    """Write `text` over `path` and move its modification time a second on: a file system whose
-    times are coarse still tells the edit from the file it replaces."""
+    """Write `text` over `path` with a modification time a second after the one it had: still old
+    (so kept when read), and told apart from the file it replaces by its time alone."""
     before = path.stat().st_mtime_ns
     path.write_text(text, encoding="utf-8")
     os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
@@ -174,14 +181,44 @@ def test_a_session_reads_a_file_again_once_it_is_edited(tmp_path):
     # an orchestrator's or an editor's session lives long: a blueprint or an import edited (here
     # to the same size, under the same path and inode) is read again, never answered from memory
     write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "one.yaml": GOOD})
+    _age(tmp_path / "types.yaml", tmp_path / "one.yaml")
     session = Resolver()
     assert [n["id"] for n in session.resolve(tmp_path / "one.yaml").plan["nodes"]] == ["vm", "web"]
+    assert session.loader._texts.held == len(BASIC_TYPES) + len(GOOD)  # both kept
     _rewrite(tmp_path / "one.yaml", GOOD.replace("web:", "wab:"))
     assert [n["id"] for n in session.resolve(tmp_path / "one.yaml").plan["nodes"]] == ["vm", "wab"]
     _rewrite(tmp_path / "types.yaml", BASIC_TYPES.replace("cloudify.nodes.Root:", "cloudify.nodes.Rooo:", 1))
     edited = session.resolve(tmp_path / "one.yaml")
     assert not edited.ok and "type-parent-unknown" in [p.code for p in edited.problems]
     assert Resolver().resolve(tmp_path / "one.yaml") == edited
+    # a file modified this very moment is read, not kept: an edit within the same tick of the file
+    # system's clock would leave its size and time as they were
+    (tmp_path / "one.yaml").write_text(GOOD, encoding="utf-8")
+    _rewrite(tmp_path / "types.yaml", BASIC_TYPES)
+    fresh = Resolver()
+    assert [n["id"] for n in fresh.resolve(tmp_path / "one.yaml").plan["nodes"]] == ["vm", "web"]
+    assert fresh.loader._texts.held == len(BASIC_TYPES)  # the (aged) types.yaml alone
+
+
+def test_a_session_finds_a_script_put_beside_a_blueprint_it_resolved(tmp_path):
+    # the blueprint's folder is listed to rule out scripts that cannot be there: listed again
+    # once the folder changed, so the script added between two resolves maps the operation
+    scripted = blueprint("""\
+        node_templates:
+          vm:
+            type: cloudify.nodes.Compute
+            interfaces:
+              cloudify.interfaces.lifecycle:
+                create: scripts/create.sh
+        """)
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "one.yaml": scripted})
+    _age(tmp_path)  # an old folder's listing is kept, and compared with its time on every use
+    session = Resolver()
+    assert [p.code for p in session.resolve(tmp_path / "one.yaml").problems] == ["operation-unmapped"]
+    write_tree(tmp_path, {"scripts/create.sh": "echo created\n"})
+    found = session.resolve(tmp_path / "one.yaml")
+    assert found.ok and found == Resolver().resolve(tmp_path / "one.yaml")
+    assert found.plan["nodes"][0]["operations"]["cloudify.interfaces.lifecycle.create"]["plugin"] == "script"
 
 
 def test_problems_of_a_shared_file_are_reported_to_every_blueprint(tmp_path):

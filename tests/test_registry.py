@@ -547,6 +547,8 @@ def test_a_folder_registry_keeps_the_texts_it_read_within_its_bound(tmp_path):
     # and an edited one always
     write_tree(tmp_path, {"demo/1.0/plugin.yaml": "a: 1\n", "demo/1.0/plugin_1_4.yaml": "b: 22\n",
                           "demo/2.0/plugin.yaml": "c: 333\n"})
+    for path in tmp_path.glob("demo/*/*.yaml"):  # old enough to be kept (recent.SETTLED_NS)
+        os.utime(path, ns=(path.stat().st_mtime_ns - 10**12,) * 2)
     for kept_chars, kept in ((1000, True), (0, False)):
         registry = DirectoryRegistry(tmp_path, kept_chars=kept_chars)
         one, two = registry.versions("demo")
@@ -560,6 +562,7 @@ def test_a_folder_registry_keeps_the_texts_it_read_within_its_bound(tmp_path):
         os.utime(edited, ns=(read_at + 10**9, read_at + 10**9))  # a coarse clock still tells the edit
         assert registry.read(one, "plugin.yaml") == "a: 4\n"
         edited.write_text("a: 1\n")
+        os.utime(edited, ns=(read_at,) * 2)
     # a session's folder registries keep as much as its parse cache
     from resolver import Options, Resolver
 
