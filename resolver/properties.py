@@ -10,6 +10,7 @@ from .versions import OBJECT_TYPES, PRIMITIVE_TYPES
 
 _ANY_TEXT = frozenset(("string", "textarea") + OBJECT_TYPES)
 _PLAIN_TYPES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)  # the types that are no data type
+_ABSENT = object()  # no value for a property, given or beneath
 
 
 class PropertyChecker:
@@ -117,40 +118,46 @@ class PropertyChecker:
         the first of `layers` (dicts of defaults, nearest first) that has it, else from its own
         default; data-typed properties recurse with the remaining layers beneath."""
         result = {}
-        layers = _usable(layers)
+        if layers:
+            layers = _usable(layers)
+        nested = bool(prefix)
         for key, prop_schema in schema.items():
             prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
             type_name = prop_schema.get("type")
             plain = not isinstance(type_name, str) or type_name in _PLAIN_TYPES  # of no data type
-            if plain and key in value:
-                # a value of no data type is the value, whatever lies beneath it: judged (by
-                # `_value`, at its mark) only when `_value` may find fault with it
-                first = value[key]
-                if (given or first is None) and isinstance(type_name, str) and not matches(first, type_name):
-                    where = _value_mark(value, key, mark) if given else mark
-                    self._value(owner, prefix + key, first, given, [], type_name, where, what, missing, nulls,
-                                nested=bool(prefix))
-                result[key] = first
-                continue
-            if not layers and key not in value:
-                # the most common property of all: left to a default of a type that is no data
-                # type, which is then the value, unjudged (what `_value` would find, sooner)
-                default = prop_schema.get("default")
-                if default is not None and plain:
-                    result[key] = default
-                    continue
-            beneath = self._beneath(key, prop_schema, layers)
             if key in value:
                 first, first_given = value[key], given
-            elif beneath:
-                first, first_given = beneath.pop(0), False
+                if plain:
+                    # a value of no data type is the value, whatever lies beneath it: judged (by
+                    # `_value`, at its mark) only when `_value` may find fault with it
+                    if (given or first is None) and isinstance(type_name, str) and not matches(first, type_name):
+                        where = _value_mark(value, key, mark) if given else mark
+                        self._value(owner, prefix + key, first, given, [], type_name, where, what, missing, nulls,
+                                    nested=nested)
+                    result[key] = first
+                    continue
+                beneath = self._beneath(key, prop_schema, layers)
+            elif layers:
+                beneath = self._beneath(key, prop_schema, layers)
+                first, first_given = beneath.pop(0) if beneath else _ABSENT, False
+            # no layers: what `_beneath` would give is the schema's default alone, written out here
+            # for the most common properties of all
+            elif "default" in prop_schema:
+                first, first_given, beneath = prop_schema["default"], False, []
+                if first is not None and plain:
+                    result[key] = first  # the value, unjudged (what `_value` would find, sooner)
+                    continue
+            elif type_name in self.data_types:
+                first, first_given, beneath = {}, False, []  # empty, then filled
             else:
+                first = _ABSENT
+            if first is _ABSENT:
                 if missing and required and prop_schema.get("required", True):
                     self._missing(owner, prefix, key, mark, what)
                 continue
             where = _value_mark(value, key, mark) if first_given else mark
-            result[key] = self._value(owner, prefix + key, first, first_given, beneath, prop_schema.get("type"), where,
-                                      what, missing, nulls, nested=bool(prefix))
+            result[key] = self._value(owner, prefix + key, first, first_given, beneath, type_name, where, what,
+                                      missing, nulls, nested=nested)
         return result
 
     def _beneath(self, key, prop_schema: dict, layers: list) -> list:
