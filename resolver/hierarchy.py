@@ -98,16 +98,21 @@ class TypeTable:
     def check_all(self) -> None:
         """`check` every type, in the section's order, reporting what those checks would. Most
         types derive from one settled already (a section lists a parent before its children): a
-        type is then as sound as its parent, without a walk."""
+        type is then as sound as its parent, without a walk; and a root (most data types) is
+        sound, without one either."""
         entries, sound = self.entries, self._sound
         for name, body in entries.items():
             if name in sound:
                 continue
             parent = body.get("derived_from") if isinstance(body, Map) else None
-            if isinstance(name, str) and isinstance(parent, str) and parent in sound:  # no cycle through `name`
-                sound[name] = sound[parent]
-            else:
-                self.check(name)
+            if isinstance(name, str):
+                if parent is None:
+                    sound[name] = True
+                    continue
+                if isinstance(parent, str) and parent in sound:  # no cycle through `name`
+                    sound[name] = sound[parent]
+                    continue
+            self.check(name)
 
     def check(self, name: str) -> bool:
         """Whether the `derived_from` chain of the type `name` reaches a root. A missing parent or a
