@@ -125,6 +125,8 @@ def merge_with_type(type_op: OpDef | None, template_op: OpDef | None, missing: l
     if type_op is None:
         return template_op or NOOP
     if template_op is None:
+        if not type_op.inputs:
+            return type_op  # what `_with` would make of it: an equal record (most operations)
         return _with(type_op, type_op.implementation, schema_defaults(type_op.inputs, missing))
     if template_op.is_empty:
         return OpDef(mark=template_op.mark)
