@@ -55,7 +55,7 @@ class PropertyChecker:
     def fill(self, type_name, value, layers=()):
         """A schema default completed from its data type's layers of defaults, as `merge`
         completes a value; keys the data type does not declare are kept (nothing is reported)."""
-        resolved = self.data_types.get(type_name) if type_name in self.data_types else None
+        resolved = self.data_types.get(type_name)  # None for a name that is no data type
         if resolved is None or not isinstance(value, dict) or is_function(value):
             return value
         out = {}
@@ -93,7 +93,7 @@ class PropertyChecker:
                                   f"{what} {owner!r}: property {path!r} is declared {type_name} "
                                   f"but its value is {value!r}", mark)
             return value
-        resolved = self.data_types.get(type_name) if type_name in self.data_types else None
+        resolved = self.data_types.get(type_name)  # None for a name that is no data type
         if resolved is None:
             return value
         if value is None and not given:
