@@ -550,8 +550,8 @@ class NodeBuilder:
                 return None
             reading = self.shared.made(("workflow reading", id(body)), (body,), lambda: _workflow_reading(body))
         mapping, typed = reading
-        if mapping is None or (typed and any(type_name in self.data_types for type_name in typed)):
-            return None
+        if mapping is None or (typed and not self.data_types.entries.keys().isdisjoint(typed)):
+            return None  # a parameter's default completed from one of this blueprint's data types
         return _hashable(("workflow", id(body), name, self.mapper.outcome(mapping)))
 
     def _workflow(self, name, body) -> Workflow | None:
