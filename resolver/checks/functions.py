@@ -56,18 +56,28 @@ def call_of(value) -> tuple[str, Any] | None:
     return found
 
 
-def iter_calls(value) -> Iterator[tuple[str, Any, Any]]:
+def calls_in(value) -> list[tuple[str, Any, Any]]:
     """Every call inside `value`, nested ones included, outermost first: (name, args, call)."""
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            call = call_of(current)
-            if call is not None:
-                yield call[0], call[1], current
-            stack.extend(reversed(current.values()))
-        elif isinstance(current, list):
-            stack.extend(reversed(current))
+    found: list = []
+    _gather_calls((value,), found)
+    return found
+
+
+def _gather_calls(values, found: list) -> None:
+    # Recursive, one frame per level of nesting (the loader, recursive too, reads no deeper);
+    # scalars, most of what a value holds, are passed over where they are met, not stacked.
+    for value in values:
+        if isinstance(value, dict):
+            # a call has one or two keys, one a function's name: most mappings are ruled out here
+            if len(value) < 3 and not FUNCTION_NAMES.isdisjoint(value):
+                call = call_of(value)
+                if call is not None:
+                    found.append((call[0], call[1], value))
+            if value:
+                _gather_calls(value.values(), found)
+        elif isinstance(value, list):
+            if value:
+                _gather_calls(value, found)
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
@@ -129,7 +139,7 @@ class _Checker:
     def site(self, site: Site) -> None:
         if id(site.value) in self.call_free:
             return
-        calls = list(iter_calls(site.value))
+        calls = calls_in(site.value)
         if not calls and isinstance(site.value, (dict, list)):
             self.call_free.add(id(site.value))
         for name, args, call in calls:
