@@ -38,6 +38,7 @@ OBJECT_TYPES_1_4 = ("blueprint_id", "deployment_id", "capability_value", "scalin
 OBJECT_TYPES_1_5 = ("operation_name",)
 OBJECT_TYPES = OBJECT_TYPES_1_4 + OBJECT_TYPES_1_5
 PRIMITIVE_TYPES = ("string", "integer", "float", "boolean", "list", "dict", "regex", "textarea")
+TYPE_NAMES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)  # every type that is no data type
 
 
 _TYPE_MINIMUMS = {**dict.fromkeys(OBJECT_TYPES_1_4, "cloudify_dsl_1_4"),

@@ -10,7 +10,8 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import PropertyChecker
+from ..properties import PropertyChecker, matches
+from ..versions import TYPE_NAMES
 from .shapes import misshapen
 
 SCHEMAS = (("node_types", "properties"), ("relationships", "properties"), ("data_types", "properties"),
@@ -36,7 +37,10 @@ def _defaults(data_types, section: str, key: str, name, body, problems: Problems
             continue
         default = definition.get("default")
         if default is not None:
-            checker.value(name, prop, default, definition.get("type"), value_mark_in(definition, "default"),
+            type_name = definition.get("type")
+            if isinstance(type_name, str) and type_name in TYPE_NAMES and matches(default, type_name):
+                continue  # a value of its primitive type (most defaults): nothing to find, no place to make
+            checker.value(name, prop, default, type_name, value_mark_in(definition, "default"),
                           what=_WHAT[section], missing=False)
         elif not misshapen(definition.get("type")) and definition.get("type") in data_types:
             # no default: the reference still builds one from the data type's defaults, and

@@ -14,7 +14,7 @@ from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
 from ..properties import CONSTRAINT_ARGUMENTS
-from ..versions import OBJECT_TYPES, PRIMITIVE_TYPES, at_least, type_minimum
+from ..versions import TYPE_NAMES, at_least, type_minimum
 from .shapes import misshapen, named, unknown_keys
 from .versions import gate
 
@@ -24,7 +24,6 @@ INPUT_KEYS = ("required", "default", "description", "type", "item_type", "constr
 PARAMETER_KEYS = ("required", "default", "description", "type", "item_type", "constraints")
 KEY_GATES = (("required", "cloudify_dsl_1_2"), ("display_label", "cloudify_dsl_1_3"), ("hidden", "cloudify_dsl_1_3"),
              ("item_type", "cloudify_dsl_1_4"))
-TYPE_NAMES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)
 
 
 @lru_cache(maxsize=None)
