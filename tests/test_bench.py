@@ -75,3 +75,12 @@ def test_goals_are_judged_from_the_measured_numbers():
     assert lines[0] == "- one-node blueprint end to end / `python -c pass`: 2.50 (met, goal ≤ 3)"
     assert lines[1] == "- `resolver --version` / `python -c pass`: 1.50 (not met, goal ≤ 1.3)"
     assert all(line.endswith("not measured in this run") for line in lines[2:])
+
+
+def test_the_best_of_a_batch_s_rounds_is_the_shortest_that_finished():
+    from bench.run import _best_first
+
+    slow, quick, failed = Run("ok", answer={"first": 4.4}), Run("ok", answer={"first": 4.1}), Run("timeout")
+    assert _best_first([slow, failed, quick]) is quick
+    assert _best_first([failed, slow]) is slow
+    assert _best_first([Run("error"), failed]) is failed  # none finished: the last, with its status
