@@ -6,10 +6,9 @@ import re
 from .functions import is_function
 from .load import Map, value_mark_in
 from .problems import Mark, Problems
-from .versions import OBJECT_TYPES, PRIMITIVE_TYPES
+from .versions import OBJECT_TYPES, TYPE_NAMES
 
 _ANY_TEXT = frozenset(("string", "textarea") + OBJECT_TYPES)
-_PLAIN_TYPES = frozenset(PRIMITIVE_TYPES + OBJECT_TYPES)  # the types that are no data type
 _ABSENT = object()  # no value for a property, given or beneath
 
 
@@ -86,7 +85,7 @@ class PropertyChecker:
     def _value(self, owner, path, value, given, layers, type_name, mark, what, missing, nulls, nested=False):
         if not isinstance(type_name, str) or (isinstance(value, dict) and is_function(value)):
             return value
-        if type_name in _PLAIN_TYPES:
+        if type_name in TYPE_NAMES:
             judged = given or (value is None and (nulls or not nested))
             if judged and not matches(value, type_name):
                 self.problems.add("property-type-mismatch",
@@ -124,7 +123,7 @@ class PropertyChecker:
         for key, prop_schema in schema.items():
             prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
             type_name = prop_schema.get("type")
-            plain = not isinstance(type_name, str) or type_name in _PLAIN_TYPES  # of no data type
+            plain = not isinstance(type_name, str) or type_name in TYPE_NAMES  # of no data type
             if key in value:
                 first, first_given = value[key], given
                 if plain:

@@ -326,9 +326,7 @@ class _Compiler:
 
         mappings_admitted = kind is None or kind({})  # a type admits every mapping or none
         sized = least > 0 or most is not None
-        # only the entries that something checks are looked up, an undeclared one as `other`
-        # (closed: the names were compared beforehand, all at once)
-        checked = {name: check for name, check in declared.items() if check is not None}
+        # closed: the names are compared beforehand, all at once
         known = frozenset(declared) if closed else None
 
         def mapping(value) -> bool:
@@ -346,7 +344,7 @@ class _Compiler:
             if names is not None and not all(map(names, value)):
                 return False
             for name, item in value.items():
-                item_check = checked.get(name, other)
+                item_check = declared.get(name, other)  # a declared name's own check, even none
                 if item_check is not None and not item_check(item):
                     return False
             return True

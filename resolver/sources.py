@@ -216,9 +216,10 @@ class ScriptProbe:
 
     Every mapping string of a blueprint is first probed as a script beside it (the reference's
     precedence), and most are plugin functions (`cloudify_aws.ec2.vpc.create`), so most probes
-    answer False. The main blueprint's folder is listed once, when it lies inside the roots (once
-    a session, for a session's roots: `FolderFacts.names`); a script whose first path component
-    is no name there cannot exist, and is answered False with neither a stat nor the roots' test. Any other is probed as `resource_exists` probes it. Names
+    answer False. The main blueprint's folder is listed once, when it lies inside the roots (for
+    a session's roots, once until the folder changes: `FolderFacts.names`); a script whose first
+    path component is no name there cannot exist, and is answered False with neither a stat nor
+    the roots' test. Any other is probed as `resource_exists` probes it. Names
     are compared folded (case, Unicode normal form), so the listing only ever rules out, also on
     a case-insensitive file system; on a system whose paths have other spellings (Windows' short
     names) nothing is ruled out.

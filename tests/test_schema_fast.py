@@ -100,6 +100,16 @@ def test_a_recursive_reference_is_checked_at_every_depth():
     assert not check({"children": [{"children": [5]}]})
 
 
+def test_a_declared_entry_without_a_check_is_not_judged_as_an_undeclared_one():
+    # additionalProperties applies to the names `properties` does not declare, whatever they say
+    typed = {"$id": "https://resolver.invalid/typed.json", "type": "object",
+             "properties": {"free": {}, "count": {"type": "integer"}}, "additionalProperties": {"type": "string"}}
+    check = schema._Compiler({typed["$id"]: typed}).compile(typed, typed["$id"], full=False)
+    assert check({"free": 1, "count": 2, "other": "x"})
+    assert not check({"free": 1, "other": 3})
+    assert not check({"count": "2"})
+
+
 def test_a_resolve_imports_no_jsonschema_for_a_clean_blueprint_nor_a_faulty_one(tmp_path):
     write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
                           "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"),
