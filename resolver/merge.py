@@ -183,11 +183,18 @@ def _namespace_functions(value, ns: str):
 
 @records.mutable
 class Blueprint:
-    """The merged blueprint: each section's entries, with the file each entry came from."""
+    """The merged blueprint: each section's entries, with the file each entry came from.
+
+    `pieces` lists, for a section that every file gave only names no earlier file had (the usual
+    case), each file's own section (`source.doc[section]`, the very object) with that file, in
+    merge order: the merged section is those sections one after the other. A section where a
+    file replaced or added to an entry has no pieces (None).
+    """
 
     dsl_version: str
     sections: dict[str, dict[str, Any]] = records.field(factory=dict)
     origins: dict[str, dict[str, SourceFile]] = records.field(factory=dict)
+    pieces: dict[str, list[tuple[SourceFile, Map]] | None] = records.field(factory=dict)
     scalars: dict[str, Any] = records.field(factory=dict)
     main: SourceFile | None = None
     files: tuple[SourceFile, ...] = ()
@@ -281,8 +288,22 @@ def _not_mergeable(problems, key, source, first, dsl_version):
 
 
 def _merge_section(blueprint: Blueprint, section: str, entries: Map, source: SourceFile, problems):
-    target = blueprint.sections.setdefault(section, {})
-    origins = blueprint.origins.setdefault(section, {})
+    target = blueprint.sections.get(section)
+    if target is None or target.keys().isdisjoint(entries):
+        # every name is new here (most sections of most files): the entries are added as they are
+        if target is None:
+            blueprint.sections[section] = dict(entries)
+            blueprint.origins[section] = dict.fromkeys(entries, source)
+            blueprint.pieces[section] = [(source, entries)]
+        else:
+            target.update(entries)
+            blueprint.origins[section].update(dict.fromkeys(entries, source))
+            pieces = blueprint.pieces[section]
+            if pieces is not None:
+                pieces.append((source, entries))
+        return
+    blueprint.pieces[section] = None
+    origins = blueprint.origins[section]
     for name, body in entries.items():
         if name not in target:
             target[name] = body

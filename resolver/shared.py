@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from itertools import groupby, islice
 from operator import is_
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .load import Map
 from .problems import Problems
@@ -130,10 +130,10 @@ class Shared:
         entries = self._held_entries(section, self.blueprint.origin(section, name))
         return entries is not None and entries.get(name) is body
 
-    def documents(self, section: str) -> Iterator[tuple[dict | None, list, list]]:
+    def documents(self, section: str) -> Iterator[tuple[dict | None, Iterable, Iterable]]:
         """The merged `section` in runs of entries that come from one file, in order: (that
         file's section, when the session keeps the document and the run is all of the section's
-        entries in its order, else None; the run's names; its bodies). Findings about such a
+        entries in its order, else None; the run's names; its bodies, in the same order). Findings about such a
         section that depend on it alone are worked out once per session for all its entries
         (with `made`, keyed on its identity)."""
         runs = self._runs(section) if self.memo is not None else None
@@ -164,30 +164,42 @@ class Shared:
         """The merged `section` cut into runs of entries that come from one file, in order, each
         (the entries of that file's section when the session keeps it, else None; whether the run
         is all of those entries in their order; its names; its bodies). None when merge did not
-        record an origin beside every entry. Worked out once per blueprint for all the rules:
-        it reads every entry of the section."""
+        record an origin beside every entry. Worked out once per blueprint for all the rules."""
         runs = self._runs_of.get(section, _UNKNOWN)
         if runs is not _UNKNOWN:
             return runs
+        pieces = self.blueprint.pieces.get(section)
+        if pieces is not None:
+            # each file's section is a run, all of it in its order: nothing to compare
+            cut = []
+            for source, entries in pieces:
+                held = self._held_entries(section, source)
+                cut.append((held, held is entries, entries.keys(), entries.values()))
+            runs = tuple(cut)
+        else:
+            runs = self._cut(section)
+        self._runs_of[section] = runs
+        return runs
+
+    def _cut(self, section: str) -> tuple | None:
+        """`_runs` of a section that merge did not give as whole pieces, found by reading every
+        entry's origin."""
         entries = self.blueprint.section(section)
         # merge records the origins beside the entries, in their order
         origins = self.blueprint.origins.get(section, {})
         if len(origins) != len(entries):
-            runs = None
-        else:
-            cut = []
-            names, bodies = iter(entries), iter(entries.values())
-            for _, sources in groupby(origins.values(), id):
-                source = next(sources)
-                count = 1 + len(list(sources))
-                run_names, run_bodies = list(islice(names, count)), list(islice(bodies, count))
-                held = self._held_entries(section, source)
-                whole = (held is not None and len(run_names) == len(held) and run_names == list(held)
-                         and all(map(is_, run_bodies, held.values())))
-                cut.append((held, whole, run_names, run_bodies))
-            runs = tuple(cut)
-        self._runs_of[section] = runs
-        return runs
+            return None
+        cut = []
+        names, bodies = iter(entries), iter(entries.values())
+        for _, sources in groupby(origins.values(), id):
+            source = next(sources)
+            count = 1 + len(list(sources))
+            run_names, run_bodies = list(islice(names, count)), list(islice(bodies, count))
+            held = self._held_entries(section, source)
+            whole = (held is not None and len(run_names) == len(held) and run_names == list(held)
+                     and all(map(is_, run_bodies, held.values())))
+            cut.append((held, whole, run_names, run_bodies))
+        return tuple(cut)
 
     def _data_types_layout(self) -> Any:
         """A token for what this blueprint's merged data types are when they are all of the
