@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from .. import records
 from ..functions import FUNCTION_NAMES, SELF, SOURCE, TARGET
 from ..merge import Blueprint
 from ..nodes import Model, Node
@@ -29,16 +28,25 @@ _MINIMUM_VERSION = {"concat": "cloudify_dsl_1_1", "merge": "cloudify_dsl_1_3"}
 _ATTRIBUTE_FUNCTIONS = ("get_attribute", "get_attributes_list", "get_attributes_dict")
 
 
-@records.frozen
 class Site:
-    """One value the reference scans for functions, and what its functions may refer to."""
+    """One value the reference scans for functions, and what its functions may refer to: the
+    `node` SELF stands for (and SOURCE, in a relationship's operations) and the relationship's
+    `target`. What a problem says of it (`where`) and where it is placed (`mark`) are worked out
+    by `place` only when a problem asks: most values hold no call, or only sound ones."""
 
-    value: Any
-    scope: str
-    where: str
-    mark: Mark | None
-    node: Node | None = None
-    target: Node | None = None
+    __slots__ = ("value", "scope", "place", "node", "target")
+
+    def __init__(self, value, scope: str, place: Callable[[], tuple[str, Mark | None]],
+                 node: Node | None = None, target: Node | None = None) -> None:
+        self.value, self.scope, self.place, self.node, self.target = value, scope, place, node, target
+
+    @property
+    def where(self) -> str:
+        return self.place()[0]
+
+    @property
+    def mark(self) -> Mark | None:
+        return self.place()[1]
 
 
 def call_of(value) -> tuple[str, Any] | None:
@@ -82,47 +90,64 @@ def _gather_calls(values, found: list) -> None:
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     checker = _Checker(blueprint, model, problems)
-    for site in sites(blueprint, model, checker.call_free):
-        checker.site(site)
+    for value, scope, place, node, target in sites(blueprint, model, checker.call_free):
+        checker.scan(value, scope, place, node, target)
 
 
-def sites(blueprint: Blueprint, model: Model, call_free=frozenset()) -> Iterator[Site]:
-    """Every value the reference scans, in its order, with its scope; but operation inputs that
-    are empty (most operations have none) or whose id is in `call_free` (values known to hold no
-    call: the nodes of one type share their operations' records, whose inputs are met again and
-    again) are passed over."""
+def sites(blueprint: Blueprint, model: Model, call_free=frozenset()) -> Iterator[tuple]:
+    """Every value the reference scans, in its order: (value, scope, place, node, target), as
+    `Site` has them; but operation inputs that are empty (most operations have none) or whose id
+    is in `call_free` (values known to hold no call: the nodes of one type share their
+    operations' records, whose inputs are met again and again) are passed over."""
     templates = blueprint.section("node_templates")
     by_id = {node.id: node for node in model.nodes}
     for node in model.nodes:
-        where = f"node {node.id!r}"
-        yield Site(node.properties, NODE, where, node.mark, node)
+        place = _node_place(node, "")
+        yield node.properties, NODE, place, node, None
         body = templates.get(node.id)
         capabilities = body.get("capabilities") if isinstance(body, dict) else None
         if isinstance(capabilities, dict):
             for capability in capabilities.values():
                 if isinstance(capability, dict):
-                    yield Site(capability.get("properties"), NODE, where, node.mark, node)
-        op_where = f"{where}, operation inputs"
+                    yield capability.get("properties"), NODE, place, node, None
+        op_place = None
         for op in node.operations.values():
             if op.inputs and id(op.inputs) not in call_free:
-                yield Site(op.inputs, NODE, op_where, node.mark, node)
+                if op_place is None:
+                    op_place = _node_place(node, ", operation inputs")
+                yield op.inputs, NODE, op_place, node, None
         for rel in node.relationships:
-            target = by_id.get(rel.target_id)
-            rel_where = f"relationship {rel.type!r} of node {node.id!r}"
+            rel_place = None
             for ops in (rel.source_operations, rel.target_operations):
                 for op in ops.values():
                     if op.inputs and id(op.inputs) not in call_free:
-                        yield Site(op.inputs, RELATIONSHIP, rel_where, rel.mark, node, target)
+                        if rel_place is None:
+                            rel_place = _relationship_place(rel, node)
+                        yield op.inputs, RELATIONSHIP, rel_place, node, by_id.get(rel.target_id)
     for name, output in blueprint.section("outputs").items():
-        yield Site(output, OUTPUTS, f"output {name!r}", blueprint.mark("outputs", name))
+        yield output, OUTPUTS, _entry_place(blueprint, "outputs", "output", name), None, None
     for name, policy in blueprint.section("policies").items():
         if isinstance(policy, dict):
-            yield Site(policy.get("properties"), OTHER, f"policy {name!r}", blueprint.mark("policies", name))
+            yield policy.get("properties"), OTHER, _entry_place(blueprint, "policies", "policy", name), None, None
     for section, what in (("capabilities", "capability"), ("labels", "label")):
         for name, entry in blueprint.section(section).items():
-            yield Site(entry, OTHER, f"{what} {name!r}", blueprint.mark(section, name))
+            yield entry, OTHER, _entry_place(blueprint, section, what, name), None, None
     settings = blueprint.scalars.get("deployment_settings")
-    yield Site(settings, OTHER, "deployment_settings", getattr(settings, "mark", None))
+    yield settings, OTHER, lambda: ("deployment_settings", getattr(settings, "mark", None)), None, None
+
+
+# A site's place (`Site.place`): what a problem says of it and where it is placed.
+
+def _node_place(node: Node, what: str) -> Callable[[], tuple[str, Mark | None]]:
+    return lambda: (f"node {node.id!r}{what}", node.mark)
+
+
+def _relationship_place(rel, node: Node) -> Callable[[], tuple[str, Mark | None]]:
+    return lambda: (f"relationship {rel.type!r} of node {node.id!r}", rel.mark)
+
+
+def _entry_place(blueprint: Blueprint, section: str, what: str, name) -> Callable[[], tuple[str, Mark | None]]:
+    return lambda: (f"{what} {name!r}", blueprint.mark(section, name))
 
 
 class _Checker:
@@ -132,16 +157,28 @@ class _Checker:
         self.templates = blueprint.section("node_templates")
         self.nodes = {node.id: node for node in model.nodes}
         self.problems = problems
-        # values already found to hold no call: nodes of one type share their operations' inputs
-        # (the model keeps every value alive while the checks run, so ids are not reused)
+        # The values already scanned: the nodes of one type share their operations' inputs, and
+        # an operation is met under its full and short names (the model keeps every value alive
+        # while the checks run, so ids are not reused). Those holding no call, and the calls in
+        # the others.
         self.call_free: set[int] = set()
+        self.calls: dict[int, list] = {}
 
-    def site(self, site: Site) -> None:
-        if id(site.value) in self.call_free:
-            return
-        calls = calls_in(site.value)
-        if not calls and isinstance(site.value, (dict, list)):
-            self.call_free.add(id(site.value))
+    def scan(self, value, scope: str, place, node: Node | None, target: Node | None) -> None:
+        """Judges the calls in one value the reference scans (`Site` names the arguments)."""
+        calls = self.calls.get(id(value))
+        if calls is None:
+            if id(value) in self.call_free:
+                return
+            calls = calls_in(value)
+            if isinstance(value, (dict, list)):
+                if not calls:
+                    self.call_free.add(id(value))
+                else:
+                    self.calls[id(value)] = calls
+            if not calls:
+                return
+        site = Site(value, scope, place, node, target)
         for name, args, call in calls:
             fault = ARGUMENTS[name](args)
             if fault is not None:
