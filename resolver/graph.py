@@ -30,6 +30,9 @@ class NodeGraph:
         self.targets = {node.id: list(dict.fromkeys(rel.target_id for rel in node.relationships))
                         for node in model.nodes}
         self._digraph = None
+        # install_order's answer, worked out by find_cycle when it finds no cycle (`order` would
+        # hide the DiGraph's own)
+        self._install_order: list | None = None
 
     @property
     def digraph(self):
@@ -41,7 +44,7 @@ class NodeGraph:
     def __getattr__(self, name: str):
         # Only names the instance lacks arrive here; dunders (pickle's probes among them) are not
         # the DiGraph's business.
-        if name.startswith("__") or name in ("model", "graph", "targets", "_digraph"):
+        if name.startswith("__") or name in ("model", "graph", "targets", "_digraph", "_install_order"):
             raise AttributeError(name)
         return getattr(self.digraph, name)
 
@@ -81,9 +84,10 @@ def build_graph(model: Model) -> NodeGraph:
 
 
 def find_cycle(graph: NodeGraph, model: Model, problems: Problems) -> bool:
-    """Report one relationship cycle, True when there is one."""
+    """Report one relationship cycle, True when there is one. Without one, the install order is
+    worked out on the way, for `install_order`: ordering the nodes is what finds a cycle."""
     try:
-        graphlib.TopologicalSorter(graph.targets).prepare()
+        graph._install_order = lexicographic_order(graph.targets)
         return False
     except graphlib.CycleError:
         pass
@@ -164,16 +168,20 @@ def _first_cyclic_component(targets: dict[str, list[str]]) -> set[str] | None:
 def install_order(graph: NodeGraph) -> list[str]:
     """Every node after its targets (hosts and dependencies); of the nodes ready at each step the
     smallest id comes first, so the order is stable. The graph has no cycle (find_cycle)."""
-    return lexicographic_order(graph.targets)
+    found = graph._install_order
+    return found if found is not None else lexicographic_order(graph.targets)
 
 
 def lexicographic_order(predecessors: dict, key=None) -> list:
     """Every node of `predecessors` (node -> the nodes it comes after) after those; of the nodes
     ready at each step the smallest (by `key`, else itself) first. Raises graphlib.CycleError on
     a cycle."""
+    rank = key or (lambda node: node)
+    if not any(predecessors.values()):
+        # nothing comes after anything (a blueprint without relationships): all are ready at once
+        return [node for _, node in sorted([(rank(node), node) for node in predecessors])]
     sorter = graphlib.TopologicalSorter(predecessors)
     sorter.prepare()
-    rank = key or (lambda node: node)
     ready = [(rank(node), node) for node in sorter.get_ready()]
     heapq.heapify(ready)
     order = []
