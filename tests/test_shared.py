@@ -259,3 +259,45 @@ def test_declarations_of_a_kept_file_are_judged_for_each_blueprint(tmp_path):
         session = Resolver()
         for main in order + order:
             assert _report(session, root / main) == alone[main], (order, main)
+
+
+# Blueprints merging kept files' sections whole are given the findings about each section at once
+# (Shared._whole): the findings must follow the DSL version and which files the section is made of
+# (and the files the data types come from: test_data_types_of_kept_files_are_told_apart_by_the_files).
+GATED = """\
+node_types:
+  lib.Gated:
+    derived_from: cloudify.nodes.Root
+    properties:
+      size: {type: integer, required: false}
+      names: {type: list, item_type: string, default: [a]}
+"""
+MORE = """\
+node_types:
+  lib.More:
+    derived_from: cloudify.nodes.Root
+    properties:
+      count: {type: integer, default: many}
+"""
+
+
+def test_findings_about_whole_kept_sections_follow_the_version_and_the_files(tmp_path):
+    root = write_tree(tmp_path, {
+        "types.yaml": BASIC_TYPES,
+        "gated.yaml": GATED,
+        "more.yaml": MORE,
+        "new.yaml": blueprint("node_templates: {}\n", "gated.yaml"),
+        "old.yaml": blueprint("node_templates: {}\n", "gated.yaml", version="cloudify_dsl_1_1"),
+        "more.main.yaml": blueprint("node_templates: {}\n", "gated.yaml", "more.yaml"),
+        "old.more.yaml": blueprint("node_templates: {}\n", "gated.yaml", "more.yaml", version="cloudify_dsl_1_1"),
+    })
+    mains = ["new.yaml", "old.yaml", "more.main.yaml", "old.more.yaml"]
+    codes = {main: sorted(p.code for p in Resolver().resolve(root / main).problems) for main in mains}
+    assert "feature-version" in codes["old.yaml"] and "feature-version" not in codes["new.yaml"]
+    assert "property-type-mismatch" in codes["more.main.yaml"] and "property-type-mismatch" not in codes["new.yaml"]
+    assert len({tuple(found) for found in codes.values()}) == len(mains)
+    alone = {main: _report(Resolver(), root / main) for main in mains}
+    for order in itertools.permutations(mains):
+        session = Resolver()
+        for main in order + order:
+            assert _report(session, root / main) == alone[main], (order, main)
