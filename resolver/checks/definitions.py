@@ -38,7 +38,9 @@ def _defaults(data_types, section: str, key: str, name, body, problems: Problems
         default = definition.get("default")
         if default is not None:
             type_name = definition.get("type")
-            if isinstance(type_name, str) and type_name in TYPE_NAMES and matches(default, type_name):
+            if not isinstance(type_name, str):
+                continue  # no type declared (or a misshapen one): nothing to judge it against
+            if type_name in TYPE_NAMES and matches(default, type_name):
                 continue  # a value of its primitive type (most defaults): nothing to find, no place to make
             checker.value(name, prop, default, type_name, value_mark_in(definition, "default"),
                           what=_WHAT[section], missing=False)

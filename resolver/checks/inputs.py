@@ -11,7 +11,8 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import PropertyChecker, constraint_fault
+from ..properties import PropertyChecker, constraint_fault, matches
+from ..versions import TYPE_NAMES
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
@@ -41,9 +42,15 @@ def _parameters(workflow, body, data_types, problems: Problems) -> None:
     parameters = body.get("parameters") if isinstance(body, dict) else None
     checker = PropertyChecker(data_types, problems)
     for name, schema in parameters.items() if isinstance(parameters, dict) else ():
-        if isinstance(schema, dict) and schema.get("default") is not None:
-            checker.value(name, name, schema["default"], schema.get("type"), value_mark_in(schema, "default"),
-                          what=f"workflow {workflow!r} parameter")
+        if not isinstance(schema, dict):
+            continue
+        default, type_name = schema.get("default"), schema.get("type")
+        # a default of no declared type, or a value of its primitive type (most of them), is not
+        # handed to the checker: nothing to find, no place to make
+        if default is None or not isinstance(type_name, str) or (type_name in TYPE_NAMES and matches(default, type_name)):
+            continue
+        checker.value(name, name, default, type_name, value_mark_in(schema, "default"),
+                      what=f"workflow {workflow!r} parameter")
 
 
 def _default(name: str, schema: dict, checker: PropertyChecker | None, problems: Problems) -> None:
