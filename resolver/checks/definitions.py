@@ -38,10 +38,8 @@ def _defaults(data_types, section: str, key: str, name, body, problems: Problems
         default = definition.get("default")
         if default is not None:
             type_name = definition.get("type")
-            if not isinstance(type_name, str):
-                continue  # no type declared (or a misshapen one): nothing to judge it against
-            if type_name in TYPE_NAMES and matches(default, type_name):
-                continue  # a value of its primitive type (most defaults): nothing to find, no place to make
+            if not may_be_at_fault(default, type_name):
+                continue  # most defaults: nothing to find, no place to make
             checker.value(name, prop, default, type_name, value_mark_in(definition, "default"),
                           what=_WHAT[section], missing=False)
         elif not misshapen(definition.get("type")) and definition.get("type") in data_types:
@@ -49,6 +47,13 @@ def _defaults(data_types, section: str, key: str, name, body, problems: Problems
             # checks the null ones it meets there
             checker.value(name, prop, None, definition["type"], mark_in(schema, prop),
                           what=_WHAT[section], missing=False, given=False)
+
+
+def may_be_at_fault(value, type_name) -> bool:
+    """Whether `PropertyChecker.value` may find a fault in the given `value` (not None) of a
+    schema's `type_name`: not when no type is declared (or a misshapen one), nor in a value of
+    its primitive type. Asked first, so that the value's place is made only for the others."""
+    return isinstance(type_name, str) and not (type_name in TYPE_NAMES and matches(value, type_name))
 
 
 _WHAT = {"node_types": "node type", "relationships": "relationship type", "data_types": "data type",

@@ -11,8 +11,8 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import PropertyChecker, constraint_fault, matches
-from ..versions import TYPE_NAMES
+from ..properties import PropertyChecker, constraint_fault
+from .definitions import may_be_at_fault
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
@@ -45,20 +45,17 @@ def _parameters(workflow, body, data_types, problems: Problems) -> None:
         if not isinstance(schema, dict):
             continue
         default, type_name = schema.get("default"), schema.get("type")
-        # a default of no declared type, or a value of its primitive type (most of them), is not
-        # handed to the checker: nothing to find, no place to make
-        if default is None or not isinstance(type_name, str) or (type_name in TYPE_NAMES and matches(default, type_name)):
-            continue
-        checker.value(name, name, default, type_name, value_mark_in(schema, "default"),
-                      what=f"workflow {workflow!r} parameter")
+        if default is not None and may_be_at_fault(default, type_name):
+            checker.value(name, name, default, type_name, value_mark_in(schema, "default"),
+                          what=f"workflow {workflow!r} parameter")
 
 
 def _default(name: str, schema: dict, checker: PropertyChecker | None, problems: Problems) -> None:
-    default, mark = schema["default"], value_mark_in(schema, "default")
+    default, type_name = schema["default"], schema.get("type")
     # a null default is no default to the reference's type check; its constraints still judge it
-    if checker is not None and default is not None:
-        checker.value(name, name, default, schema.get("type"), mark, what="input")
+    if checker is not None and default is not None and may_be_at_fault(default, type_name):
+        checker.value(name, name, default, type_name, value_mark_in(schema, "default"), what="input")
     fault = constraint_fault(default, schema.get("constraints"))
     if fault:
         problems.add("input-constraint-violated", f"default of input {name!r} ({default!r}) violates constraint {fault}",
-                     mark)
+                     value_mark_in(schema, "default"))

@@ -16,15 +16,21 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
             if not isinstance(values, list):
                 continue  # the schema reports a missing or misshapen `values`
             for index, value in enumerate(values):
-                where = mark_in(values, index) or blueprint.mark(section, key)
-                if section == "blueprint_labels" and not isinstance(value, str):
-                    problems.add("label-value-invalid",
-                                 f"blueprint label {key!r}: value {value!r} is not a string", where,
-                                 hint="Blueprint labels are set at upload, before any function is evaluated.")
-                elif section == "labels" and not isinstance(value, (dict, str)):
-                    problems.add("label-value-invalid",
-                                 f"label {key!r}: value {value!r} is neither a string nor a function", where)
-                elif section == "labels" and isinstance(value, dict) and "get_attribute" in value:
-                    problems.add("label-value-invalid",
-                                 f"label {key!r}: a value cannot be get_attribute (a runtime property)", where,
-                                 hint="Labels are set when the deployment is created, before any node runs.")
+                fault = _fault(section, key, value)
+                if fault is not None:  # the place made only for a problem
+                    message, hint = fault
+                    problems.add("label-value-invalid", message, mark_in(values, index) or blueprint.mark(section, key),
+                                 hint=hint)
+
+
+def _fault(section: str, key, value) -> tuple[str, str | None] | None:
+    """(what is wrong with one value of the label `key` of `section`, a hint), or None."""
+    if section == "blueprint_labels" and not isinstance(value, str):
+        return (f"blueprint label {key!r}: value {value!r} is not a string",
+                "Blueprint labels are set at upload, before any function is evaluated.")
+    if section == "labels" and not isinstance(value, (dict, str)):
+        return f"label {key!r}: value {value!r} is neither a string nor a function", None
+    if section == "labels" and isinstance(value, dict) and "get_attribute" in value:
+        return (f"label {key!r}: a value cannot be get_attribute (a runtime property)",
+                "Labels are set when the deployment is created, before any node runs.")
+    return None
