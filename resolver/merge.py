@@ -289,18 +289,18 @@ def _not_mergeable(problems, key, source, first, dsl_version):
 
 def _merge_section(blueprint: Blueprint, section: str, entries: Map, source: SourceFile, problems):
     target = blueprint.sections.get(section)
-    if target is None or target.keys().isdisjoint(entries):
-        # every name is new here (most sections of most files): the entries are added as they are
-        if target is None:
-            blueprint.sections[section] = dict(entries)
-            blueprint.origins[section] = dict.fromkeys(entries, source)
-            blueprint.pieces[section] = [(source, entries)]
-        else:
-            target.update(entries)
-            blueprint.origins[section].update(dict.fromkeys(entries, source))
-            pieces = blueprint.pieces[section]
-            if pieces is not None:
-                pieces.append((source, entries))
+    if target is None:  # the first file with this section
+        blueprint.sections[section] = dict(entries)
+        blueprint.origins[section] = dict.fromkeys(entries, source)
+        blueprint.pieces[section] = [(source, entries)]
+        return
+    if target.keys().isdisjoint(entries):
+        # every name is new here (most sections of most files): the entries are added at once
+        target.update(entries)
+        blueprint.origins[section].update(dict.fromkeys(entries, source))
+        pieces = blueprint.pieces[section]
+        if pieces is not None:
+            pieces.append((source, entries))
         return
     blueprint.pieces[section] = None
     origins = blueprint.origins[section]

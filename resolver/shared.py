@@ -133,9 +133,9 @@ class Shared:
     def documents(self, section: str) -> Iterator[tuple[dict | None, Iterable, Iterable]]:
         """The merged `section` in runs of entries that come from one file, in order: (that
         file's section, when the session keeps the document and the run is all of the section's
-        entries in its order, else None; the run's names; its bodies, in the same order). Findings about such a
-        section that depend on it alone are worked out once per session for all its entries
-        (with `made`, keyed on its identity)."""
+        entries in its order, else None; the run's names; its bodies, in the same order).
+        Findings about such a section that depend on it alone are worked out once per session
+        for all its entries (with `made`, keyed on its identity)."""
         runs = self._runs(section) if self.memo is not None else None
         if runs is None:
             entries = self.blueprint.section(section)
