@@ -7,7 +7,7 @@ plugins (the reference's precedence: URL, local file, inline script, then plugin
 from __future__ import annotations
 
 import functools
-from typing import Callable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 from urllib.parse import urlsplit
 
 
@@ -180,8 +180,10 @@ class Mapper:
         self.script_exists = script_exists
         self.blueprint_namespaces = set(blueprint_namespaces)
         self.problems = problems
-        # mapping string -> how it runs (`route`): one file probe per string per blueprint
+        # mapping string -> how it runs (`route`); script path -> whether it exists: one file
+        # probe per string per blueprint
         self._routes: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+        self._probes: dict[str, bool] = {}
         self._outcomes: dict[str, tuple] = {}  # mapping string -> `outcome`, asked once per type that maps it
 
     def _default_executor(self, plugin: str):
@@ -202,7 +204,7 @@ class Mapper:
         """A mapper over the same plugins that reports into `problems`, sharing this one's file
         probes (one probe per mapping string per blueprint)."""
         other = Mapper(self.plugins, self.script_exists, self.blueprint_namespaces, problems)
-        other._routes = self._routes
+        other._routes, other._probes = self._routes, self._probes
         return other
 
     def candidates(self, mapping: str) -> tuple[str, ...]:
@@ -228,7 +230,7 @@ class Mapper:
             reading = _reading(mapping)
             candidates = self._declared(reading.heads)
             is_url = reading.is_url
-            exists = not is_url and self.script_exists(reading.relative)
+            exists = not is_url and self._exists(reading.relative)
             inline = not is_url and not exists and reading.multiline
             remote_ns = not candidates and reading.namespace in self.blueprint_namespaces
             if is_url or exists or inline or remote_ns:
@@ -237,6 +239,27 @@ class Mapper:
                 route = (None, candidates)
             self._routes[mapping] = route
         return route
+
+    def _exists(self, relative: str) -> bool:
+        """Whether the script `relative` exists beside the main blueprint, probed once."""
+        exists = self._probes.get(relative)
+        if exists is None:
+            exists = self._probes[relative] = self.script_exists(relative)
+        return exists
+
+    def view(self, strings: "MappingStrings") -> tuple | None:
+        """What this mapper reads of its blueprint to route each of `strings` and give it its
+        `outcome`, as one key: the declared plugins whose names may prefix one of them (each with
+        its default executor, in declaration order), the script plugin, the blueprint namespaces
+        one may name, and whether each is a script beside the main blueprint. Mappers with equal
+        views give every one of `strings` equal outcomes; worked out with one look at each
+        declared plugin and one probe per string instead of an outcome per string. None when it
+        cannot be a key (a plugin's default executor of an unhashable shape)."""
+        heads = strings.heads
+        declared = tuple([(name, self._default_executor(name)) for name in self.names if name in heads])
+        scripts = tuple(map(self._exists, strings.probed))
+        return hashable((declared, self.script_plugin, strings.namespaces.intersection(self.blueprint_namespaces),
+                          scripts))
 
     def outcome(self, mapping: str) -> tuple:
         """Everything `map` reads of this blueprint to map an operation whose implementation is
@@ -304,6 +327,29 @@ class _Reading(NamedTuple):
     relative: str  # the script path it names below the main blueprint's folder
     multiline: bool  # an inline script, unless it is a URL or a file
     namespace: str  # the blueprint namespace it may name (the text before "--")
+
+
+class MappingStrings:
+    """What `Mapper.route` reads of the text of some mapping strings (the mappings of a kept
+    document's definitions: read once per session), gathered for `Mapper.view`."""
+
+    __slots__ = ("heads", "namespaces", "probed")
+
+    def __init__(self, mappings: Iterable[str]) -> None:
+        readings = [_reading(mapping) for mapping in dict.fromkeys(mappings)]
+        self.heads = frozenset(head for reading in readings for head in reading.heads)
+        self.namespaces = frozenset(reading.namespace for reading in readings)
+        self.probed = tuple(reading.relative for reading in readings if not reading.is_url)  # each probed as a script
+
+
+def hashable(key: tuple) -> tuple | None:
+    """`key`, when it can be a key (a plugin's default executor may be of any shape); None
+    otherwise."""
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def heads(mapping: str) -> tuple[str, ...]:

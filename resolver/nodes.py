@@ -16,9 +16,9 @@ import sys
 from typing import Any, NamedTuple
 
 from . import records
-from .hierarchy import ResolvedType, TypeTable, is_contained_in, is_host
+from .hierarchy import ResolvedType, TypeTable, documents, is_contained_in, is_host
 from .load import Map, mark_in, value_mark_in
-from .mapping import Mapper, OpDef, merge_with_type, normalise
+from .mapping import Mapper, MappingStrings, OpDef, hashable, merge_with_type, normalise
 from .merge import Blueprint
 from .problems import Mark, Problems
 from .properties import PropertyChecker
@@ -351,7 +351,7 @@ class NodeBuilder:
         `resolved` in `group` depend on, for this blueprint, given the mapping strings of those
         operations: the type (by identity) and what this blueprint's mapper makes of each mapping
         string (`Mapper.outcome`). None when that cannot be a key."""
-        return _hashable(("type operations", id(resolved), group, tuple(map(self.mapper.outcome, mappings))))
+        return hashable(("type operations", id(resolved), group, tuple(map(self.mapper.outcome, mappings))))
 
     def _op_session_key(self, key: tuple, raw) -> tuple | None:
         """What the record of a type's operation definition `raw` (known by `key`,
@@ -362,7 +362,7 @@ class NodeBuilder:
         implementation = raw if isinstance(raw, str) else raw.get("implementation") or ""
         if not isinstance(implementation, str):
             return None
-        return _hashable(("type operation", key, self.mapper.outcome(implementation) if implementation else None))
+        return hashable(("type operation", key, self.mapper.outcome(implementation) if implementation else None))
 
     def _map_all(self, ops: list["_Pending"], *, code, context) -> dict:
         result: dict[str, Operation] = {}
@@ -518,18 +518,54 @@ class NodeBuilder:
     # -- workflows --------------------------------------------------------------------------
     def _workflows(self) -> dict[str, Workflow]:
         out = {}
-        for name, body in self.bp.section("workflows").items():
-            key = self._workflow_key(name, body)
-            workflow = self.shared.found(key) if key is not None else None
-            if workflow is None:
-                reports = self.problems.reports
-                workflow = self._workflow(name, body)
-                if (key is not None and workflow is not None and self.problems.reports == reports
-                        and self.shared.kept("workflows", name, body)):
-                    self.shared.keep(key, (body,), workflow)
-            if workflow is not None:
-                out[name] = workflow
+        for held, names, bodies in documents(self.bp, "workflows", self.shared):
+            kept = self._kept_workflows(held) if held is not None else None
+            if kept is not None:
+                out.update(kept)
+                continue
+            for name, body in zip(names, bodies):
+                workflow = self._one_workflow(name, body)
+                if workflow is not None:
+                    out[name] = workflow
         return out
+
+    def _kept_workflows(self, section: dict) -> dict[str, Workflow] | None:
+        """The workflows of `section`, every workflow of a document the session keeps, merged
+        whole: made once per session for the blueprints whose mappers see the section's mappings
+        alike (`Mapper.view`) and which define none of the data types its parameters name. None
+        when they are not shared (each workflow is then made on its own, `_one_workflow`)."""
+        reading = self.shared.made(("workflows reading", id(section)), (section,),
+                                   lambda: _WorkflowsReading(section))
+        if reading.typed and not self.data_types.entries.keys().isdisjoint(reading.typed):
+            return None  # a parameter's default completed from one of this blueprint's data types
+        view = self.mapper.view(reading.mappings)
+        if view is None:
+            return None
+        key = ("kept workflows", id(section), view)
+        workflows = self.shared.found(key)
+        if workflows is None:
+            reports = self.problems.reports
+            workflows = {}
+            for name, body in section.items():
+                workflow = self._workflow(name, body)
+                if workflow is not None:
+                    workflows[name] = workflow
+            if self.problems.reports == reports:
+                self.shared.keep(key, (section,), workflows)
+        return workflows
+
+    def _one_workflow(self, name, body) -> Workflow | None:
+        """The workflow `name` defined by `body`, the session's when another blueprint made it so
+        (`_workflow_key`)."""
+        key = self._workflow_key(name, body)
+        workflow = self.shared.found(key) if key is not None else None
+        if workflow is None:
+            reports = self.problems.reports
+            workflow = self._workflow(name, body)
+            if (key is not None and workflow is not None and self.problems.reports == reports
+                    and self.shared.kept("workflows", name, body)):
+                self.shared.keep(key, (body,), workflow)
+        return workflow
 
     def _workflow_key(self, name, body) -> tuple | None:
         """What the workflow `name` depends on when the session's blueprints share it: its
@@ -552,7 +588,7 @@ class NodeBuilder:
         mapping, typed = reading
         if mapping is None or (typed and not self.data_types.entries.keys().isdisjoint(typed)):
             return None  # a parameter's default completed from one of this blueprint's data types
-        return _hashable(("workflow", id(body), name, self.mapper.outcome(mapping)))
+        return hashable(("workflow", id(body), name, self.mapper.outcome(mapping)))
 
     def _workflow(self, name, body) -> Workflow | None:
         """The workflow `name` defined by `body`, mapped; None (reported) when it cannot be."""
@@ -607,20 +643,23 @@ def _workflow_reading(body) -> tuple[str | None, tuple[str, ...]]:
     return (mapping if isinstance(mapping, str) and mapping else None), typed
 
 
+class _WorkflowsReading:
+    """What `NodeBuilder._kept_workflows` reads of a kept workflows section: its workflows'
+    mapping strings, and the type names of their parameters whose defaults `_parameters` completes
+    when the blueprint defines a data type of that name."""
+
+    __slots__ = ("mappings", "typed")
+
+    def __init__(self, section: dict) -> None:
+        readings = [_workflow_reading(body) for body in section.values() if isinstance(body, (str, dict))]
+        self.mappings = MappingStrings(mapping for mapping, _ in readings if mapping is not None)
+        self.typed = frozenset(name for _, typed in readings for name in typed)
+
+
 def _mappings_key(resolved: ResolvedType, group: str) -> tuple:
     """Where the session keeps the distinct mapping strings of the operations of its resolved type
     `resolved` in `group` (`NodeBuilder._share`), which `_session_key` is made from."""
     return ("operation mappings", id(resolved), group)
-
-
-def _hashable(key: tuple) -> tuple | None:
-    """`key`, when it can be a key (a plugin's default executor, in a mapper's outcome, may be
-    of any shape); None otherwise."""
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
 
 
 # what every blank operation definition (none, '' or {}) is known by: it maps to no operation, and

@@ -219,3 +219,28 @@ def test_relationship_types_are_mapped_by_every_dot_of_their_mappings(tmp_path):
                 for main in ("deep.yaml", "shallow.yaml", "other.yaml", "none.yaml")}
     assert unmapped == {"deep.yaml": False, "shallow.yaml": False, "other.yaml": True, "none.yaml": True}
     _alike_in_any_order(root, list(unmapped), distinct=False)
+
+
+def test_workflows_of_a_kept_file_follow_the_plugin_their_mappings_name(tmp_path):
+    # the mapping flows.go.run names the plugin `flows` (operation go.run) or `flows.go` (operation
+    # run), and a script of that name beside the blueprint before either; the workflows of the
+    # kept file are made once for the blueprints that see their mappings alike
+    def main(plugin: str) -> str:
+        return blueprint(f"""\
+            plugins:
+              {plugin}: {{executor: central_deployment_agent, install: false}}
+            node_templates: {{}}
+            """, "flows.yaml")
+
+    root = write_tree(tmp_path, dict(FILES, **{
+        "flows.yaml": """\
+            workflows:
+              go: flows.go.run
+              stay: {mapping: flows.go.stay, parameters: {when: {default: now}}}
+            """,
+        "short.yaml": main("flows"), "long.yaml": main("flows.go"),
+        "also.yaml": main("flows"), "scripted/flows.go.run": "#!/bin/sh\n",
+        "scripted/main.yaml": main("flows").replace("types.yaml", "../types.yaml").replace("flows.yaml", "../flows.yaml"),
+    }))
+    _alike_in_any_order(root, ["short.yaml", "long.yaml", "scripted/main.yaml"])
+    _alike_in_any_order(root, ["short.yaml", "also.yaml"], distinct=False)
