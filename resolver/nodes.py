@@ -159,16 +159,16 @@ class NodeBuilder:
 
     # -- plugins --------------------------------------------------------------------------
     def _plugins(self) -> dict[str, dict]:
-        """Every plugin declared as a mapping (checks/plugins.py judges the declarations)."""
+        """Every plugin declared as a mapping (checks/plugins.py judges the declarations); those of
+        a kept document's section merged whole are read once per session (nothing writes into
+        them)."""
         out = {}
-        for name, body in self.bp.section("plugins").items():
-            if not isinstance(body, dict):
-                continue
-            plugin = {key: body.get(key) for key in PLUGIN_KEYS}
-            plugin["install"] = body.get("install", True)
-            plugin["properties"] = body.get("properties") or {}
-            plugin["name"] = name
-            out[name] = plugin
+        for held, names, bodies in documents(self.bp, "plugins", self.shared):
+            if held is not None:
+                out.update(self.shared.made(("plugin entries", id(held)), (held,),
+                                            lambda: _plugin_entries(held.keys(), held.values())))
+            else:
+                out.update(_plugin_entries(names, bodies))
         return out
 
     def _check_types(self) -> None:
@@ -641,6 +641,21 @@ def _workflow_reading(body) -> tuple[str | None, tuple[str, ...]]:
              if isinstance(schema, dict) and "default" in schema)
     typed = tuple(dict.fromkeys(name for name in named if isinstance(name, str)))  # no other names a data type
     return (mapping if isinstance(mapping, str) and mapping else None), typed
+
+
+def _plugin_entries(names, bodies) -> dict[str, dict]:
+    """The plugins `names` declared by `bodies` as the model holds them (`NodeBuilder._plugins`),
+    those declared as a mapping."""
+    out = {}
+    for name, body in zip(names, bodies):
+        if not isinstance(body, dict):
+            continue
+        plugin = {key: body.get(key) for key in PLUGIN_KEYS}
+        plugin["install"] = body.get("install", True)
+        plugin["properties"] = body.get("properties") or {}
+        plugin["name"] = name
+        out[name] = plugin
+    return out
 
 
 class _WorkflowsReading:
