@@ -244,3 +244,27 @@ def test_workflows_of_a_kept_file_follow_the_plugin_their_mappings_name(tmp_path
     }))
     _alike_in_any_order(root, ["short.yaml", "long.yaml", "scripted/main.yaml"])
     _alike_in_any_order(root, ["short.yaml", "also.yaml"], distinct=False)
+
+
+def test_plugins_of_kept_files_are_each_files_own(tmp_path):
+    # two kept files declare the plugin `tools` their own way: each blueprint's plan shows the
+    # declaration it imports (its executor, its package)
+    def main(imported: str) -> str:
+        return blueprint("""\
+            node_templates:
+              vm: {type: cloudify.nodes.Compute}
+              a: {type: app.App, relationships: [{type: cloudify.relationships.contained_in, target: vm}]}
+            """, imported, "app.yaml")
+
+    root = write_tree(tmp_path, dict(FILES, **{
+        "app.yaml": """\
+            node_types:
+              app.App:
+                derived_from: cloudify.nodes.Root
+                interfaces: {app.ops: {run: tools.tasks.run}}
+            """,
+        "central.yaml": "plugins:\n  tools: {executor: central_deployment_agent, install: false}\n",
+        "host.yaml": "plugins:\n  tools: {executor: host_agent, package_name: tools-host}\n",
+        "a.yaml": main("central.yaml"), "b.yaml": main("host.yaml"),
+    }))
+    _alike_in_any_order(root, ["a.yaml", "b.yaml"])
