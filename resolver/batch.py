@@ -17,8 +17,9 @@ start with the modules imported, the schemas compiled and the parent's sessions 
 caches already hold what that blueprint read (Cloudify's types, the import rules, the registries'
 listings): a forked worker builds nothing again. A batch too small to pay for a worker's
 start (`MIN_PER_WORKER` blueprints each) starts none. Only what rendering needs comes back from a
-worker: the import walk's record is left there, and the node graph too unless `keep_graph` (the
-lifecycle plans are computed from it).
+worker, a chunk of results at a time: the import walk's record is left there, and the node graph
+too unless `keep_graph` (the lifecycle plans are computed from it); the plans' values come as plain
+dicts and lists, without the positions the checks read (`_packed`).
 
 This module imports nothing heavy: the CLI imports it to declare `-j`.
 """
@@ -110,27 +111,27 @@ class Batch:
     def run(self) -> list:
         if not self.tasks:
             return []
+        from .load import paused_gc
+
         results = [self._here(self.tasks[0])]
         rest = self.tasks[1:]
         workers = min(self.jobs, len(rest) // MIN_PER_WORKER)
-        if workers <= 1:
-            from .load import paused_gc
-
-            # Each resolve pauses the cyclic collector (load.paused_gc); between two of them it
-            # would run, and every few blueprints scan the whole heap, which the session's parse
-            # cache and the results already made keep growing (about a tenth of a corpus batch).
-            # Resolving makes next to no cycles (the corpus batch leaves some 10,000 objects for
-            # the collector), so the collector stays paused for the whole batch. Once it is back,
-            # its first collection scans everything the batch made (a corpus batch: ~400,000
-            # objects), which a process that only prints and exits can spare.
-            with paused_gc():
+        # Each resolve pauses the cyclic collector (load.paused_gc); between two of them it would
+        # run, and every few blueprints scan the whole heap, which the session's parse cache and
+        # the results already made (here, or unpickled from the workers) keep growing: about a
+        # tenth of a corpus batch. Resolving makes next to no cycles (the corpus batch leaves some
+        # 10,000 objects for the collector), so the collector stays paused for the whole batch.
+        # Once it is back, its first collection scans everything the batch made (a corpus batch:
+        # ~400,000 objects), which a process that only prints and exits can spare.
+        with paused_gc():
+            if workers <= 1:
                 results.extend(map(self._here, rest))
-                if self.owns_process:
-                    import gc
+            else:
+                results.extend(self._in_workers(rest, workers))
+            if self.owns_process:
+                import gc
 
-                    gc.freeze()
-            return results
-        results.extend(self._in_workers(rest, workers))
+                gc.freeze()
         return results
 
     def _here(self, task: tuple[int, str, tuple[str, ...]]):
@@ -156,7 +157,8 @@ class Batch:
             max_workers=workers, mp_context=multiprocessing.get_context(method),
             initializer=_start_worker, initargs=(self.recipes, self.keep_graph))
         try:
-            results = list(executor.map(_resolve, tasks, chunksize=chunk))
+            chunks = [tasks[start:start + chunk] for start in range(0, len(tasks), chunk)]
+            results = [result for sent in executor.map(_resolve_chunk, chunks) for result in _unpacked(sent)]
         except BaseException:
             executor.shutdown(wait=False, cancel_futures=True)
             raise
@@ -192,6 +194,11 @@ def _start_worker(recipes: list[Recipe], keep_graph: bool) -> None:
     _sessions.clear()
 
 
+def _resolve_chunk(tasks: list[tuple[int, str, tuple[str, ...]]]) -> bytes:
+    """The results of `tasks`, in order, packed for the parent in one piece (`_packed`)."""
+    return _packed([_resolve(task) for task in tasks])
+
+
 def _resolve(task: tuple[int, str, tuple[str, ...]]):
     from . import records
 
@@ -202,3 +209,46 @@ def _resolve(task: tuple[int, str, tuple[str, ...]]):
         session = _sessions[key] = inherited or _recipes[key].build()
     result = session.resolve(path, search_paths=search_paths)
     return records.replace(result, imports=None, graph=result.graph if _keep_graph else None)
+
+
+# -- between the two -------------------------------------------------------------------------------
+
+_PLAIN_VALUES: dict | None = None  # the reducers `_packed` pickles with, made on first use
+
+
+def _packed(results: list) -> bytes:
+    """A worker's `results` pickled for the parent in one piece, so that what they share (the
+    records of the kept documents' types, met in blueprint after blueprint) is sent once, with
+    the loaded document's mappings and sequences (`load.Map`, `load.Seq`) as plain dicts and
+    lists: the commands render a plan's values, never their positions, and a Map's own pickling
+    (its entries' marks, a Python call for each of the ~150,000 Maps of a corpus batch) cost a
+    third of the sending. Objects met twice stay one object, as pickle keeps them."""
+    global _PLAIN_VALUES
+    import copyreg
+    import io
+    import pickle
+
+    if _PLAIN_VALUES is None:
+        from .load import Map, Seq
+
+        _PLAIN_VALUES = {**copyreg.dispatch_table, Map: _as_dict, Seq: _as_list}
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _PLAIN_VALUES
+    pickler.dump(results)
+    return buffer.getvalue()
+
+
+def _as_dict(mapping: dict) -> tuple:
+    return dict, (dict(mapping),)
+
+
+def _as_list(sequence: list) -> tuple:
+    return list, (list(sequence),)
+
+
+def _unpacked(sent: bytes) -> list:
+    """A worker's results, as `_packed` sent them."""
+    import pickle
+
+    return pickle.loads(sent)  # noqa: S301 - bytes our own worker process pickled

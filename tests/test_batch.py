@@ -158,9 +158,9 @@ import gc, json, sys
 from resolver.batch import Batch
 from resolver.cli import _parser, session_from
 
-owns, paths = sys.argv[1] == "owns", sys.argv[2:]
-args = _parser().parse_args(["--no-cache", "--no-config", "-j", "1", *paths])
-batch = Batch(1, owns_process=owns)
+owns, jobs, paths = sys.argv[1] == "owns", int(sys.argv[2]), sys.argv[3:]
+args = _parser().parse_args(["--no-cache", "--no-config", "-j", str(jobs), *paths])
+batch = Batch(jobs, owns_process=owns)
 key = batch.session(session_from(args, "resolver", args.blueprints), args, "resolver")
 for path in paths:
     batch.add(key, path)
@@ -170,14 +170,16 @@ print(json.dumps({"frozen": gc.get_freeze_count(), "enabled": gc.isenabled(),
 """
 
 
-def test_a_command_s_batch_leaves_what_it_made_out_of_the_collector_s_sight_and_a_library_s_does_not(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_command_s_batch_leaves_what_it_made_out_of_the_collector_s_sight_and_a_library_s_does_not(tmp_path, jobs):
+    count = 1 + 2 * MIN_PER_WORKER  # with -j 2, two workers resolve all but the first
     tree = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, **{
         f"b{i}.yaml": blueprint(f"node_templates:\n  n{i}: {{type: cloudify.nodes.Root}}\n")
-        for i in range(3)}})
-    paths = [os.fspath(tree / f"b{i}.yaml") for i in range(3)]
+        for i in range(count)}})
+    paths = [os.fspath(tree / f"b{i}.yaml") for i in range(count)]
     answers = {}
     for mode in ("owns", "library"):
-        done = subprocess.run([sys.executable, "-c", FREEZE_PROBE, mode, *paths], cwd=REPO, capture_output=True,
+        done = subprocess.run([sys.executable, "-c", FREEZE_PROBE, mode, str(jobs), *paths], cwd=REPO, capture_output=True,
                               text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
         assert done.returncode == 0, done.stderr
         answers[mode] = json.loads(done.stdout)
@@ -194,3 +196,53 @@ def test_a_worker_keeps_the_cyclic_collector_off_for_its_batch_as_j1_does():
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_a_worker_sends_the_plan_as_plain_values_with_what_it_shared_still_shared(tmp_path):
+    """What crosses from a worker is the plan's value: the loaded document's mappings and
+    sequences (kept with their positions for the checks) arrive as plain dicts and lists, equal,
+    with an object the plan holds twice still one object."""
+    from resolver import Resolver
+    from resolver.batch import _packed, _unpacked
+    from resolver.load import Map, Seq
+
+    tree = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "b.yaml": blueprint(
+        "plugins:\n"
+        "  p: {executor: central_deployment_agent, package_name: p, source: p}\n"
+        "node_types:\n"
+        "  my.T:\n"
+        "    derived_from: cloudify.nodes.Root\n"
+        "    interfaces:\n"
+        "      cloudify.interfaces.lifecycle:\n"
+        "        create: {implementation: p.tasks.create, inputs: {deep: {default: {k: [1, {j: 2}]}}}}\n"
+        "node_templates:\n"
+        "  a: {type: my.T}\n"
+        "  b: {type: my.T}\n")})
+    result = Resolver().resolve(os.fspath(tree / "b.yaml"))
+    assert result.ok
+
+    def census(value, seen, kinds):
+        """How often each container is met (by identity), and the kinds of every value."""
+        kinds.add(type(value))
+        if not isinstance(value, (dict, list)):
+            return
+        if id(value) in seen:
+            seen[id(value)] += 1
+            return
+        seen[id(value)] = 1
+        for child in value.values() if isinstance(value, dict) else value:
+            census(child, seen, kinds)
+
+    before_seen, before_kinds = {}, set()
+    census(result.plan, before_seen, before_kinds)
+    assert {Map, Seq} <= before_kinds  # what the test is about is there to be sent
+
+    [sent] = _unpacked(_packed([result]))
+    after_seen, after_kinds = {}, set()
+    census(sent.plan, after_seen, after_kinds)
+    assert not after_kinds & {Map, Seq}
+    assert (sent.ok, sent.plan, sent.problems, sent.blueprint) == (result.ok, result.plan, result.problems,
+                                                                     result.blueprint)
+    # as many containers, each met as often: sharing is neither lost nor made up
+    shared = sorted(before_seen.values())
+    assert max(shared) > 1 and sorted(after_seen.values()) == shared
