@@ -13,6 +13,7 @@ from . import records
 from .load import Map
 from .merge import Blueprint
 from .problems import Problems
+from .properties import Schemas
 
 
 @records.frozen
@@ -170,10 +171,10 @@ class TypeTable:
         # resolved type): a deep hierarchy costs what its types write, not their depth times that.
         body = self.entries.get(name)
         body = body if isinstance(body, Map) else Map()
-        properties = parent.properties if parent else {}
+        properties = parent.properties if parent else Schemas()
         own = body.get("properties")
         if isinstance(own, dict) and own:
-            properties = dict(properties)
+            properties = Schemas(properties)
             for prop, schema in own.items():
                 properties[prop] = _inherit_property(properties.get(prop), schema)
         interfaces = {}

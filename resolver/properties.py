@@ -10,6 +10,43 @@ from .versions import OBJECT_TYPES, TYPE_NAMES
 
 _ANY_TEXT = frozenset(("string", "textarea") + OBJECT_TYPES)
 _ABSENT = object()  # no value for a property, given or beneath
+_UNSET = object()  # a property schema without a default
+
+
+class Schemas(dict):
+    """The property schemas of a resolved type (name -> schema, hierarchy.TypeTable's), which
+    nobody writes into once made: what `PropertyChecker` reads of each schema is read once, the
+    first time it is asked for (`_entries`), and kept with them, for every blueprint of the session
+    that shares the type."""
+
+    __slots__ = ("entries",)
+
+    def __reduce__(self):
+        # sent to another process (batch.py) as the schemas alone: the entries are read again there
+        return Schemas, (dict(self),)
+
+
+def _entries(schema: dict) -> tuple:
+    """For each property of `schema`, in order: (its name, its schema (a dict), its type's name,
+    whether that names no data type, its default or _UNSET, whether it is mandatory)."""
+    if type(schema) is Schemas:
+        try:
+            return schema.entries
+        except AttributeError:
+            entries = schema.entries = _read_entries(schema)
+            return entries
+    return _read_entries(schema)
+
+
+def _read_entries(schema: dict) -> tuple:
+    entries = []
+    for key, prop_schema in schema.items():
+        prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
+        type_name = prop_schema.get("type")
+        plain = not isinstance(type_name, str) or type_name in TYPE_NAMES
+        entries.append((key, prop_schema, type_name, plain, prop_schema.get("default", _UNSET),
+                        prop_schema.get("required", True)))
+    return tuple(entries)
 
 
 class PropertyChecker:
@@ -120,10 +157,7 @@ class PropertyChecker:
         if layers:
             layers = _usable(layers)
         nested = bool(prefix)
-        for key, prop_schema in schema.items():
-            prop_schema = prop_schema if isinstance(prop_schema, dict) else {}
-            type_name = prop_schema.get("type")
-            plain = not isinstance(type_name, str) or type_name in TYPE_NAMES  # of no data type
+        for key, prop_schema, type_name, plain, default, mandatory in _entries(schema):
             if key in value:
                 first, first_given = value[key], given
                 if plain:
@@ -141,17 +175,17 @@ class PropertyChecker:
                 first, first_given = beneath.pop(0) if beneath else _ABSENT, False
             # no layers: what `_beneath` would give is the schema's default alone, written out here
             # for the most common properties of all
-            elif "default" in prop_schema:
-                first, first_given, beneath = prop_schema["default"], False, []
+            elif default is not _UNSET:
+                first, first_given, beneath = default, False, []
                 if first is not None and plain:
                     result[key] = first  # the value, unjudged (what `_value` would find, sooner)
                     continue
-            elif type_name in self.data_types:
+            elif isinstance(type_name, str) and type_name in self.data_types:  # (no string names no data type)
                 first, first_given, beneath = {}, False, []  # empty, then filled
             else:
                 first = _ABSENT
             if first is _ABSENT:
-                if missing and required and prop_schema.get("required", True):
+                if missing and required and mandatory:
                     self._missing(owner, prefix, key, mark, what)
                 continue
             where = _value_mark(value, key, mark) if first_given else mark

@@ -301,3 +301,36 @@ def test_findings_about_whole_kept_sections_follow_the_version_and_the_files(tmp
         session = Resolver()
         for main in order + order:
             assert _report(session, root / main) == alone[main], (order, main)
+
+
+def test_what_is_read_of_a_kept_types_property_schemas_follows_its_parent(tmp_path):
+    # lib.Box (kept) inherits `size` from app.Base, which each blueprint declares its own way: what
+    # PropertyChecker reads once of a resolved type's property schemas is read of each blueprint's
+    def main(size: str, data_types: str = "") -> str:
+        return blueprint("node_types:\n  app.Base:\n    derived_from: cloudify.nodes.Root\n    properties:\n"
+                         f"      size: {size}\n{data_types}node_templates:\n  b: {{type: lib.Box}}\n", "box.yaml")
+
+    root = write_tree(tmp_path, {
+        "types.yaml": BASIC_TYPES,
+        "box.yaml": """\
+            node_types:
+              lib.Box:
+                derived_from: app.Base
+                properties:
+                  label: {type: string, default: box}
+            """,
+        "mandatory.yaml": main("{type: integer}"),
+        "optional.yaml": main("{type: integer, required: false}"),
+        "nested.yaml": main("{type: app.Size}", "data_types:\n  app.Size:\n    properties:\n"
+                                                "      cpus: {type: integer}\n"),
+        # a data type named after a primitive: the property is filled from it, not found missing
+        "primitive.yaml": main("{type: integer}", "data_types:\n  integer:\n    properties:\n"
+                                                  "      cpus: {type: integer, default: 1}\n"),
+    })
+    mains = ["mandatory.yaml", "optional.yaml", "nested.yaml", "primitive.yaml"]
+    alone = {main: _report(Resolver(), root / main) for main in mains}
+    assert len({report.replace(main, "") for main, report in alone.items()}) == len(mains)
+    for order in itertools.permutations(mains):
+        session = Resolver()
+        for main in order + order:
+            assert _report(session, root / main) == alone[main], (order, main)
