@@ -265,27 +265,36 @@ class NodeBuilder:
                     return found
         reports = self.problems.reports
         type_ifaces = resolved.interfaces.get(group, {})
-        ops: list[_Pending] = []
         # what a template that overrides some of its type's operations takes unchanged: for a type
         # the session resolves once, each operation's record is the session's (`_op_session_key`)
-        per_op = bool(template_ifaces) and self.shared is not None and table.session_made(resolved.name)
+        in_session = self.shared is not None and table.session_made(resolved.name)
+        per_op = bool(template_ifaces) and in_session
         to_leave: dict[tuple, tuple] = {}  # `_definition_key` -> (its session key, the definition)
+        # full name -> record, in order; an operation still to map holds its `_Pending` until then
+        result: dict[str, Any] = {}
+        shorts: dict[str, str | None] = {}  # short name -> the full name of its one operation (None: several)
+        to_map: list[_Pending] = []
+        shared_op = self._shared_op
         for iface in list(type_ifaces) + [i for i in template_ifaces if i not in type_ifaces]:
             type_ops = type_ifaces.get(iface) or {}
             tmpl_ops = template_ifaces.get(iface)
             tmpl_ops = tmpl_ops if isinstance(tmpl_ops, dict) else {}
-            for op_name in list(type_ops) + [o for o in tmpl_ops if o not in type_ops]:
-                full = sys.intern(f"{iface}.{op_name}")  # one string per name, not one per node
-                key = _definition_key(type_ops[op_name]) if op_name not in tmpl_ops else None
-                if key in self._shared_op:
-                    ops.append(_Pending(full, iface, op_name, key, self._shared_op[key], 0))
+            names = self._operation_names(iface, type_ops, in_session)
+            if tmpl_ops:
+                names = names + [(op_name, sys.intern(f"{iface}.{op_name}"), None)
+                                 for op_name in tmpl_ops if op_name not in type_ops]
+            for op_name, full, key in names:
+                shorts[op_name] = full if op_name not in shorts else None
+                if op_name in tmpl_ops:
+                    key = None
+                elif key in shared_op:
+                    result[full] = shared_op[key]
                     continue
                 if per_op and key is not None:
                     session_key = self._op_session_key(key, type_ops[op_name])
                     found = self.shared.found(session_key) if session_key is not None else None
                     if found is not None:
-                        self._shared_op[key] = found
-                        ops.append(_Pending(full, iface, op_name, key, found, 0))
+                        shared_op[key] = result[full] = found
                         continue
                     if session_key is not None:
                         to_leave[key] = (session_key, type_ops[op_name])
@@ -303,8 +312,13 @@ class NodeBuilder:
                                       f"{', '.join(repr(m) for m in missing)} have no value",
                                       (tmpl_op.mark if tmpl_op else None) or owner_mark,
                                       hint="Give the inputs under the template's interfaces, or defaults in the type.")
-                ops.append(_Pending(full, iface, op_name, key, merged, self.problems.reports - before))
-        result = self._map_all(ops, code=code, context=context)
+                pending = _Pending(full, iface, op_name, key, merged, self.problems.reports - before)
+                result[full] = pending
+                to_map.append(pending)
+        self._map_all(to_map, result, code=code, context=context)
+        for op_name, full in shorts.items():
+            if full is not None:
+                result[op_name] = result[full]
         for key, (session_key, raw) in to_leave.items():
             # left when built without a report, its definition's normalising included (which
             # reports only the first time a blueprint meets it)
@@ -315,6 +329,15 @@ class NodeBuilder:
             if session_made:
                 self._share(resolved, group, type_ifaces, result)
         return result
+
+    def _operation_names(self, iface: str, type_ops: dict, in_session: bool) -> list[tuple]:
+        """(name, full name, `_definition_key`) of each operation of a type's interface `iface`
+        (`type_ops`), in order: made once per session for a type the session resolves once (whose
+        interfaces the memo keeps alive with the type, and derived types share)."""
+        if not in_session or not type_ops:  # an empty one may be a new dict made for this call
+            return _operation_names(iface, type_ops)
+        return self.shared.made(("operation names", iface, id(type_ops)), (type_ops,),
+                                lambda: _operation_names(iface, type_ops))
 
     def _share(self, resolved: ResolvedType, group: str, type_ifaces: dict, result: dict) -> None:
         """Leaves `result`, the operations of the session's resolved type `resolved` in `group`,
@@ -364,15 +387,11 @@ class NodeBuilder:
             return None
         return hashable(("type operation", key, self.mapper.outcome(implementation) if implementation else None))
 
-    def _map_all(self, ops: list["_Pending"], *, code, context) -> dict:
-        result: dict[str, Operation] = {}
-        short_count: dict[str, int] = {}
-        for pending in ops:
-            short_count[pending.op_name] = short_count.get(pending.op_name, 0) + 1
-        for full, iface, op_name, key, op, reports in ops:
-            if isinstance(op, Operation):  # shared, built for an earlier template
-                result[full] = op
-                continue
+    def _map_all(self, to_map: list["_Pending"], result: dict, *, code, context) -> None:
+        """Maps the operations `to_map`, in order, each into `result` in place of its `_Pending`
+        (unless a later operation of the same full name took that place)."""
+        for pending in to_map:
+            full, iface, op_name, key, op, reports = pending
             before = self.problems.reports
             mapped = self.mapper.map(op, op_name=op_name, code=code, context=f"{context}, interface {iface!r}")
             if mapped is None or not mapped.plugin:
@@ -385,11 +404,8 @@ class NodeBuilder:
                                       timeout_recoverable=op.timeout_recoverable)
             if key is not None and reports == 0 and self.problems.reports == before:
                 self._shared_op[key] = operation
-            result[full] = operation
-        for pending in ops:
-            if short_count[pending.op_name] == 1:
-                result[pending.op_name] = result[pending.full]
-        return result
+            if result[full] is pending:
+                result[full] = operation
 
     # -- relationships ----------------------------------------------------------------------
     def _relationships(self, node: Node, body, by_id) -> None:
@@ -675,6 +691,11 @@ def _mappings_key(resolved: ResolvedType, group: str) -> tuple:
     """Where the session keeps the distinct mapping strings of the operations of its resolved type
     `resolved` in `group` (`NodeBuilder._share`), which `_session_key` is made from."""
     return ("operation mappings", id(resolved), group)
+
+
+def _operation_names(iface: str, type_ops: dict) -> list[tuple]:
+    """`NodeBuilder._operation_names`, made (one full name string per name, not one per node)."""
+    return [(op_name, sys.intern(f"{iface}.{op_name}"), _definition_key(raw)) for op_name, raw in type_ops.items()]
 
 
 # what every blank operation definition (none, '' or {}) is known by: it maps to no operation, and

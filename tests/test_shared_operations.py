@@ -268,3 +268,45 @@ def test_plugins_of_kept_files_are_each_files_own(tmp_path):
         "a.yaml": main("central.yaml"), "b.yaml": main("host.yaml"),
     }))
     _alike_in_any_order(root, ["a.yaml", "b.yaml"])
+
+
+def test_operation_names_of_kept_types_are_each_interfaces_own(tmp_path):
+    # two kept types write an interface of the same name with other operations, one derived type
+    # takes its parent's as it is and one adds to it: each template's operations are its type's,
+    # under their full names, in whichever order one session's blueprints use the types
+    def main(node_type: str, own: str = "") -> str:
+        return blueprint(f"""\
+            plugins:
+              tools: {{executor: central_deployment_agent, install: false}}
+            node_templates:
+              a: {{type: {node_type}{own}}}
+            """, "named.yaml")
+
+    root = write_tree(tmp_path, dict(FILES, **{
+        "named.yaml": """\
+            node_types:
+              lib.One:
+                derived_from: cloudify.nodes.Root
+                interfaces: {lib.ops: {run: tools.tasks.run, stop: tools.tasks.stop}}
+              lib.Two:
+                derived_from: cloudify.nodes.Root
+                interfaces: {lib.ops: {go: tools.tasks.go}}
+              lib.OneMore:
+                derived_from: lib.One
+              lib.OneOther:
+                derived_from: lib.One
+                interfaces: {lib.ops: {halt: tools.tasks.halt}}
+            """,
+        "one.yaml": main("lib.One"), "two.yaml": main("lib.Two"), "more.yaml": main("lib.OneMore"),
+        "other.yaml": main("lib.OneOther"),
+        "own.yaml": main("lib.Two", ", interfaces: {lib.ops: {run: tools.tasks.mine}}"),
+    }))
+    names = {"one.yaml": ["lib.ops.run", "lib.ops.stop"], "two.yaml": ["lib.ops.go"],
+             "more.yaml": ["lib.ops.run", "lib.ops.stop"], "other.yaml": ["lib.ops.run", "lib.ops.stop", "lib.ops.halt"],
+             "own.yaml": ["lib.ops.go", "lib.ops.run"]}
+    for order in itertools.permutations(names):
+        session = _session(root)
+        for main in order:
+            operations = session.resolve(root / main).plan["nodes"][0]["operations"]
+            assert [name for name in operations if name.startswith("lib.ops.")] == names[main], (order, main)
+    _alike_in_any_order(root, ["one.yaml", "two.yaml", "other.yaml", "own.yaml"])
