@@ -150,22 +150,29 @@ def file_key(identity: str, base: str) -> str:
     """How the lock names a file: a URL (or `resource:`, `plugin:` identity) as it is; a local path
     relative to `base` (the main blueprint's folder, with `..` when outside it), `/`-separated,
     so that a lock committed beside a blueprint holds wherever the repository is checked out."""
-    if scheme_of(identity) or not os.path.isabs(identity) or not base:
-        return identity
-    if not os.path.isabs(base):  # relative to the working folder: not a function of the texts alone
-        return _relative_key.__wrapped__(identity, base)
-    return _relative_key(identity, base)
+    return keys_from(base)(identity)
+
+
+def keys_from(base: str) -> Callable[[str], str]:
+    """`file_key(identity, base)` as a function of `identity` alone, for a walk that names many
+    files from one folder. Remembered when `base` is absolute: then a function of the two texts
+    alone, and a blueprint names its own folder's files several times over (its reads, its
+    answers' importers) and a batch's blueprints share folders and imports."""
+    if base and os.path.isabs(base):
+        return functools.partial(_key_below, base)
+    # relative to the working folder: not a function of the texts alone
+    return functools.partial(_key_below.__wrapped__, base)
 
 
 @functools.lru_cache(maxsize=4096)
-def _relative_key(path: str, base: str) -> str:
-    """`file_key` of the absolute `path` from the absolute `base`: a function of the two texts
-    alone, remembered as a blueprint names its own folder's files several times over (its reads,
-    its answers' importers) and a batch's blueprints share folders."""
+def _key_below(base: str, identity: str) -> str:
+    """`file_key(identity, base)`."""
+    if not base or scheme_of(identity) or not os.path.isabs(identity):
+        return identity
     try:
-        return relative_below(path, base).replace(os.sep, "/")
+        return relative_below(identity, base).replace(os.sep, "/")
     except ValueError:  # another drive: no relative path exists
-        return path
+        return identity
 
 
 def registry_key(record: reg.PluginRecord, yaml_file: str) -> str:
@@ -308,6 +315,7 @@ class ImportWalker:
         self.dsl_version: str | None = None
         self.blueprint_namespaces: dict[str, str] = {}
         self.base = ""
+        self.key_of = keys_from(self.base)  # file_key(..., self.base)
         self.answers: list[Answer] = []
         self.reads: dict[str, str] = {}
         self.failed: list[Failure] = []
@@ -316,7 +324,8 @@ class ImportWalker:
     # -- entry --------------------------------------------------------------------------
     def walk(self, main: Fetched) -> Imports:
         self.base = os.path.dirname(main.identity) if not scheme_of(main.identity) else ""
-        self._record(file_key(main.identity, self.base), main.text, main.shown, None, ())
+        self.key_of = keys_from(self.base)
+        self._record(self.key_of(main.identity), main.text, main.shown, None, ())
         doc = self._parse(main.text, main.shown, main=True)
         if doc is None:
             return Imports((), None, {})
@@ -560,7 +569,7 @@ class ImportWalker:
     def _source(self, current, spec, namespace, fetched: Fetched, chain, *, plugin=None, yaml_file=None,
                 transform=None, blueprint_id=None, in_catalog=None, key=None, read_file=None,
                 registry=None, choice=None) -> SourceFile | None:
-        key = key or file_key(fetched.identity, self.base)
+        key = key or self.key_of(fetched.identity)
         shown = fetched.shown if plugin is None else \
             f"{plugin.package_name} {plugin.version} {read_file} ({fetched.shown})"
         digest = self._record(key, fetched.text, shown, spec.mark, chain)
@@ -596,13 +605,13 @@ class ImportWalker:
                                            lambda: apply_namespace(doc, namespace))
             else:
                 doc = apply_namespace(doc, namespace)
-        resolved = file_key(f"{plugin.location}/{read_file}", self.base) if plugin is not None else key
+        resolved = self.key_of(f"{plugin.location}/{read_file}") if plugin is not None else key
         self._answer(current, spec, Answer(
-            written=spec.written, importer=file_key(current.identity, self.base), namespace=namespace,
+            written=spec.written, importer=self.key_of(current.identity), namespace=namespace,
             resolved=resolved, via=fetched.via, sha256=digest,
             package_name=plugin.package_name if plugin is not None else None,
             package_version=plugin.version if plugin is not None else None, yaml_file=read_file,
-            registry=file_key(registry, self.base) if registry is not None else None,
+            registry=self.key_of(registry) if registry is not None else None,
             types_version=fetched.types_version))
         return SourceFile(identity=fetched.identity, shown=fetched.shown, namespace=namespace, doc=doc,
                           via=fetched.via, resolved=fetched.resolved, spec=spec, plugin=plugin,
@@ -668,7 +677,7 @@ class ImportWalker:
             return None
         locked = None
         if self.lock is not None:
-            locked = self.lock.entry(file_key(current.identity, self.base), spec.written)
+            locked = self.lock.entry(self.key_of(current.identity), spec.written)
             if locked is None or locked.package_version is None or locked.yaml_file is None:
                 self._fail(self.problems.add(
                     "lock-missing-entry", f"import {spec.written!r} of {current.shown} has no locked plugin version "

@@ -23,6 +23,7 @@ from .recent import DEFAULT_KEPT_CHARS, FileTexts, settled
 
 REMOTE_SCHEMES = ("http", "https", "ftp", "file", "plugin", "blueprint")
 NETWORK_SCHEMES = ("http", "https", "ftp")
+_KNOWN_SCHEMES = frozenset(REMOTE_SCHEMES + ("resource",))  # what `scheme_of` answers
 _SPEC_TYPES_URL = re.compile(r"^https?://(?:www\.)?(?:getcloudify\.org|cloudify\.co)/spec/cloudify/"
                              r"(?P<version>[^/?#]+)/(?P<file>[^/?#]+\.yaml)$", re.IGNORECASE)
 _RESOURCE_TYPES = re.compile(r"^cloudify/types/(?P<file>types(?:_1_[0-9]+)?\.yaml)$")
@@ -77,7 +78,10 @@ class Loader(Protocol):
 
 def scheme_of(ref: str) -> str:
     head, sep, _ = ref.partition(":")
-    return head.lower() if sep and head.lower() in REMOTE_SCHEMES + ("resource",) else ""
+    if not sep:
+        return ""
+    head = head.lower()
+    return head if head in _KNOWN_SCHEMES else ""
 
 
 def relative_below(path: str, folder: str) -> str:
