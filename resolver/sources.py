@@ -87,13 +87,27 @@ def scheme_of(ref: str) -> str:
 def relative_below(path: str, folder: str) -> str:
     """`os.path.relpath(path, folder)`. A normalised `path` below the normalised `folder` (most
     paths a resolve names: files beside a blueprint, below the working folder) is the rest of its
-    text, without relpath's making both absolute and comparing them component by component."""
+    text, without relpath's making both absolute and comparing them component by component. Two
+    other normalised absolute POSIX paths (a lock names the types and plugin files of every
+    blueprint from its folder: `../../types/...`) are compared by their components at once."""
     prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    normal_folder = os.path.normpath(folder) == folder
     if path.startswith(prefix):
         rest = path[len(prefix):]
-        if rest and not rest.startswith("..") and os.path.normpath(rest) == rest \
-                and os.path.normpath(folder) == folder:
+        # (a rest that starts with a separator: `//a` below `/`, which relpath names `a`)
+        if rest and not rest.startswith(("..", os.sep)) and os.path.normpath(rest) == rest and normal_folder:
             return rest
+    if os.path is posixpath and normal_folder and path.startswith("/") and folder.startswith("/") \
+            and os.path.normpath(path) == path:
+        # relpath's own steps, less the making absolute and normalising: both already are
+        there = [part for part in path.split("/") if part]
+        here = [part for part in folder.split("/") if part]
+        common = 0
+        for mine, theirs in zip(there, here):
+            if mine != theirs:
+                break
+            common += 1
+        return "/".join([".."] * (len(here) - common) + there[common:]) or "."
     return os.path.relpath(path, folder)
 
 

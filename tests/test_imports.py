@@ -633,13 +633,14 @@ def test_a_file_key_is_the_path_from_the_blueprint_folder_it_is_asked_for():
     assert file_key("https://example.org/x.yaml", "/p/a") == "https://example.org/x.yaml"
 
 
-@pytest.mark.parametrize("folder", ["/", "/a", "/a/", "/a/b", "/a/./b", "/a//b", "a", "a/b", "."])
+@pytest.mark.parametrize("folder", ["/", "/a", "/a/", "/a/b", "/a/./b", "/a//b", "a", "a/b", ".", "/c/d", "/a/bb",
+                                    "//a", "/a/b/c/d", "/a/b/..", "/x/../a"])
 def test_a_path_below_a_folder_is_named_as_relpath_names_it(folder):
     # sources.relative_below reads a path below a folder off its text: whatever the path's and
     # the folder's spelling, it says what os.path.relpath says
     from resolver.sources import relative_below
 
-    for base in ("/a/b", "/a", "/", "a/b", "a"):
+    for base in ("/a/b", "/a", "/", "a/b", "a", "//a", "/c/d/e", "/a/bb/c"):
         for rest in ("x", "x/y", "../x", "./x", "x/../y", "x//y", "x/", "..x", "...", ".", "..", "b", "b/c", "bb"):
             path = base.rstrip("/") + "/" + rest
             assert relative_below(path, folder) == os.path.relpath(path, folder), (path, folder)
