@@ -253,27 +253,30 @@ class ScriptProbe:
         self._names: frozenset[str] | None = None  # the folded names in it, once listed
 
     def __call__(self, relative: str) -> bool:
-        return not self._ruled_out(relative) and self.loader.resource_exists(self.base, relative)
+        # called for every mapping string of a blueprint: the listing's test is made here, without
+        # a call of its own
+        if self.prefix is not None:
+            first = _first_name(relative)
+            if first is not None:
+                names = self._names if self._names is not None else self._listed()
+                if names is not None and first not in names:
+                    return False
+        return self.loader.resource_exists(self.base, relative)
 
-    def _ruled_out(self, relative: str) -> bool:
-        """Whether the folder's listing shows that the script `relative` does not exist."""
-        if self.prefix is None:
-            return False
-        first = _first_name(relative)
-        if first is None:
-            return False
-        if self._names is None:
-            folder = os.path.dirname(self.prefix)
-            if os.name != "posix" or not self.loader._allowed(folder):
-                self.prefix = None
-                return False
-            roots = self.loader.roots
-            try:
-                self._names = roots.facts.names(folder) if roots is not None else _listing(folder)
-            except OSError:
-                self.prefix = None
-                return False
-        return first not in self._names
+    def _listed(self) -> frozenset[str] | None:
+        """The folded names in the main blueprint's folder, listed now; None (and no listing
+        tried again) when the folder is outside the roots or cannot be listed."""
+        folder = os.path.dirname(self.prefix)
+        if os.name != "posix" or not self.loader._allowed(folder):
+            self.prefix = None
+            return None
+        roots = self.loader.roots
+        try:
+            self._names = roots.facts.names(folder) if roots is not None else _listing(folder)
+        except OSError:
+            self.prefix = None
+            return None
+        return self._names
 
 
 @functools.lru_cache(maxsize=4096)
