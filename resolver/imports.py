@@ -403,12 +403,15 @@ class ImportWalker:
         file order) whose chain is longer gets the problem, at its derived_from."""
         bound = limits.max_type_depth
         for section in TYPE_SECTIONS:
-            sections = [(source, source.doc.get(section)) for source in files]
-            sections = [(source, entries) for source, entries in sections if isinstance(entries, Map)]
-            if sum(len(entries) for _, entries in sections) <= bound:
+            owners, every = [], []  # the files defining the section, and their entries
+            for source in files:
+                entries = source.doc.get(section)
+                if isinstance(entries, Map):
+                    owners.append(source)
+                    every.append(entries)
+            if sum(map(len, every)) <= bound:
                 continue  # a chain holds each type once at most: none can be longer than this
-            every = [entries for _, entries in sections]
-            if all(self.cache.holds(source.doc) for source, _ in sections):
+            if all(self.cache.holds(source.doc) for source in owners):
                 # the answer depends on these definitions alone: once per session for them
                 found = self.cache.memo.made(("type too deep", bound, tuple(map(id, every))), tuple(every),
                                              lambda: _too_deep(every, bound))
@@ -420,7 +423,7 @@ class ImportWalker:
                 where = body.value_mark("derived_from") if isinstance(body, Map) else None
                 self.problems.add("type-hierarchy-too-deep",
                                   f"{section} {name!r} is derived through more than {bound} "
-                                  "types", where, chain=sections[index][0].chain[:-1],
+                                  "types", where, chain=owners[index].chain[:-1],
                                   hint=f"Shorten the derived_from chain, or raise the limit with "
                                        f"{Limits.option('max_type_depth')}.")
                 return False
