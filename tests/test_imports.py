@@ -633,6 +633,19 @@ def test_a_file_key_is_the_path_from_the_blueprint_folder_it_is_asked_for():
     assert file_key("https://example.org/x.yaml", "/p/a") == "https://example.org/x.yaml"
 
 
+def test_a_file_key_from_a_relative_folder_is_named_from_the_working_folder(tmp_path, monkeypatch):
+    # a walk's keys_from remembers the names from an absolute folder only: from a relative one the
+    # same two texts name the file differently from each working folder
+    from resolver.imports import file_key, keys_from
+
+    (tmp_path / "b").mkdir()
+    identity = str(tmp_path / "a" / "x.yaml")
+    for cwd, expected in ((tmp_path, "x.yaml"), (tmp_path / "b", "../../a/x.yaml"), (tmp_path, "x.yaml")):
+        monkeypatch.chdir(cwd)
+        assert keys_from("a")(identity) == file_key(identity, "a") == expected
+    assert keys_from(str(tmp_path / "b"))(identity) == "../a/x.yaml"
+
+
 @pytest.mark.parametrize("folder", ["/", "/a", "/a/", "/a/b", "/a/./b", "/a//b", "a", "a/b", ".", "/c/d", "/a/bb",
                                     "//a", "/a/b/c/d", "/a/b/..", "/x/../a"])
 def test_a_path_below_a_folder_is_named_as_relpath_names_it(folder):
