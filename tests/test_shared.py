@@ -78,15 +78,21 @@ def _report(session: Resolver, path) -> str:
     return to_json([session.resolve(path)])
 
 
+def _every_order_reports_as_alone(root, mains, alone: dict) -> None:
+    """In one session, every main after the others in every order, and each again after all of
+    them, reports what it reports alone (`alone`: main -> its report in a session of its own)."""
+    for order in itertools.permutations(mains):
+        session = Resolver()
+        for main in order + order:
+            assert _report(session, root / main) == alone[main], (order, main)
+
+
 def test_no_blueprint_tells_what_the_session_shared(tmp_path):
     root = write_tree(tmp_path, FILES)
     mains = ["fine.yaml", "boolean.yaml", "derived.yaml", "missing.yaml"]
     alone = {main: _report(Resolver(), root / main) for main in mains}
     assert len(set(alone.values())) == len(mains)  # four different sets of findings about lib.yaml
-    for order in itertools.permutations(mains):
-        session = Resolver()
-        for main in order + order:  # and each again, after all the others
-            assert _report(session, root / main) == alone[main], (order, main)
+    _every_order_reports_as_alone(root, mains, alone)
 
 
 def test_a_namespaced_copy_is_judged_for_its_blueprint(tmp_path):
@@ -192,10 +198,7 @@ def test_a_kept_file_merged_in_part_is_judged_by_what_was_merged(tmp_path):
                       "after.yaml": [("after.yaml", 9), ("faulty.yaml", 5), ("faulty.yaml", 9), ("faulty.yaml", 13)],
                       "extended.yaml": [("extra.yaml", 4), ("faulty.yaml", 5), ("faulty.yaml", 9), ("faulty.yaml", 13)]}
     alone = {main: _report(Resolver(), root / main) for main in mains}
-    for order in itertools.permutations(mains):
-        session = Resolver()
-        for main in order + order:
-            assert _report(session, root / main) == alone[main], (order, main)
+    _every_order_reports_as_alone(root, mains, alone)
 
 
 # The data types come whole from kept files too: blueprints importing the very same files are
@@ -216,10 +219,7 @@ def test_data_types_of_kept_files_are_told_apart_by_the_files(tmp_path):
     alone = {main: _report(Resolver(), root / main) for main in mains}
     # what lib.yaml is found to hold differs with the data types (the paths of the mains aside)
     assert len({text.replace(main, "") for main, text in alone.items()}) == len(mains) - 1  # swapped == both
-    for order in itertools.permutations(mains):
-        session = Resolver()
-        for main in order + order:
-            assert _report(session, root / main) == alone[main], (order, main)
+    _every_order_reports_as_alone(root, mains, alone)
 
 
 # Plugin and workflow declarations of a kept file, faulty in themselves: each blueprint that merges
@@ -255,10 +255,7 @@ def test_declarations_of_a_kept_file_are_judged_for_each_blueprint(tmp_path):
     assert set(faults) <= set(codes["merged.yaml"])
     assert len(codes["own.yaml"]) > len(codes["merged.yaml"]) and not set(faults) & set(codes["none.yaml"])
     alone = {main: _report(Resolver(), root / main) for main in mains}
-    for order in itertools.permutations(mains):
-        session = Resolver()
-        for main in order + order:
-            assert _report(session, root / main) == alone[main], (order, main)
+    _every_order_reports_as_alone(root, mains, alone)
 
 
 # Blueprints merging kept files' sections whole are given the findings about each section at once
@@ -297,10 +294,7 @@ def test_findings_about_whole_kept_sections_follow_the_version_and_the_files(tmp
     assert "property-type-mismatch" in codes["more.main.yaml"] and "property-type-mismatch" not in codes["new.yaml"]
     assert len({tuple(found) for found in codes.values()}) == len(mains)
     alone = {main: _report(Resolver(), root / main) for main in mains}
-    for order in itertools.permutations(mains):
-        session = Resolver()
-        for main in order + order:
-            assert _report(session, root / main) == alone[main], (order, main)
+    _every_order_reports_as_alone(root, mains, alone)
 
 
 def test_what_is_read_of_a_kept_types_property_schemas_follows_its_parent(tmp_path):
@@ -330,7 +324,4 @@ def test_what_is_read_of_a_kept_types_property_schemas_follows_its_parent(tmp_pa
     mains = ["mandatory.yaml", "optional.yaml", "nested.yaml", "primitive.yaml"]
     alone = {main: _report(Resolver(), root / main) for main in mains}
     assert len({report.replace(main, "") for main, report in alone.items()}) == len(mains)
-    for order in itertools.permutations(mains):
-        session = Resolver()
-        for main in order + order:
-            assert _report(session, root / main) == alone[main], (order, main)
+    _every_order_reports_as_alone(root, mains, alone)
