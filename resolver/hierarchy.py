@@ -208,16 +208,6 @@ class TypeTable:
         return merged
 
 
-def documents(blueprint: Blueprint, section: str, shared) -> Any:
-    """The merged `section` in runs of entries from one file, in order, as `Shared.documents`
-    gives them (with `shared`, shared.Shared); without, one run of all the entries, of no kept
-    document."""
-    if shared is not None:
-        return shared.documents(section)
-    entries = blueprint.section(section)
-    return [(None, list(entries), list(entries.values()))]
-
-
 def _inherit_property(parent_schema, schema):
     """A sub-type's schema replaces the parent's; data-type defaults are deep-merged."""
     if (isinstance(parent_schema, dict) and isinstance(schema, dict)

@@ -16,12 +16,13 @@ import sys
 from typing import Any, NamedTuple
 
 from . import records
-from .hierarchy import ResolvedType, TypeTable, documents, is_contained_in, is_host
+from .hierarchy import ResolvedType, TypeTable, is_contained_in, is_host
 from .load import Map, mark_in, value_mark_in
 from .mapping import Mapper, MappingStrings, OpDef, hashable, merge_with_type, normalise
 from .merge import Blueprint
 from .problems import Mark, Problems
 from .properties import PropertyChecker
+from .shared import documents
 
 PLUGIN_KEYS = ("source", "executor", "install", "install_arguments", "package_name", "package_version",
                "supported_platform", "distribution", "distribution_version", "distribution_release",
@@ -552,8 +553,8 @@ class NodeBuilder:
         when they are not shared (each workflow is then made on its own, `_one_workflow`)."""
         reading = self.shared.made(("workflows reading", id(section)), (section,),
                                    lambda: _WorkflowsReading(section))
-        if reading.typed and not self.data_types.entries.keys().isdisjoint(reading.typed):
-            return None  # a parameter's default completed from one of this blueprint's data types
+        if self._defines_any(reading.typed):
+            return None
         view = self.mapper.view(reading.mappings)
         if view is None:
             return None
@@ -602,9 +603,14 @@ class NodeBuilder:
                 return None
             reading = self.shared.made(("workflow reading", id(body)), (body,), lambda: _workflow_reading(body))
         mapping, typed = reading
-        if mapping is None or (typed and not self.data_types.entries.keys().isdisjoint(typed)):
-            return None  # a parameter's default completed from one of this blueprint's data types
+        if mapping is None or self._defines_any(typed):
+            return None
         return hashable(("workflow", id(body), name, self.mapper.outcome(mapping)))
+
+    def _defines_any(self, typed) -> bool:
+        """Whether this blueprint defines a data type named in `typed` (the type names of workflow
+        parameters): their defaults are then completed from its own data types, not shared."""
+        return bool(typed) and not self.data_types.entries.keys().isdisjoint(typed)
 
     def _workflow(self, name, body) -> Workflow | None:
         """The workflow `name` defined by `body`, mapped; None (reported) when it cannot be."""

@@ -212,6 +212,13 @@ class PropertyChecker:
                               mark, hint=f"Set properties.{key}, or give the schema a default.")
 
 
+def may_be_at_fault(value, type_name) -> bool:
+    """Whether `PropertyChecker.value` may find a fault in the given `value` (not None) of a
+    schema's `type_name`: not when no type is declared (or a misshapen one), nor in a value of
+    its primitive type. Asked first, so that the value's place is made only for the others."""
+    return isinstance(type_name, str) and not (type_name in TYPE_NAMES and matches(value, type_name))
+
+
 def matches(value, type_name: str) -> bool:
     """Whether `value` is of the primitive type `type_name` (any value for the textual ones)."""
     if type_name in _ANY_TEXT:

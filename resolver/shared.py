@@ -60,6 +60,17 @@ class SessionMemo:
         return found[1]
 
 
+def documents(blueprint, section: str, shared: "Shared | None") -> Iterable[tuple[dict | None, Iterable, Iterable]]:
+    """`shared.documents(section)`; for a blueprint resolved without a `Shared`, its merged
+    `section` as one run of no kept document."""
+    return shared.documents(section) if shared is not None else (_one_run(blueprint, section),)
+
+
+def _one_run(blueprint, section: str) -> tuple[None, list, list]:
+    entries = blueprint.section(section)
+    return None, list(entries), list(entries.values())
+
+
 class Shared:
     """One blueprint's access to its session's memo.
 
@@ -138,8 +149,7 @@ class Shared:
         for all its entries (with `made`, keyed on its identity)."""
         runs = self._runs(section) if self.memo is not None else None
         if runs is None:
-            entries = self.blueprint.section(section)
-            yield None, list(entries), list(entries.values())
+            yield _one_run(self.blueprint, section)
             return
         for held, whole, names, bodies in runs:
             yield (held if whole else None), names, bodies

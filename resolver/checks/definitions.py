@@ -10,8 +10,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import PropertyChecker, matches
-from ..versions import TYPE_NAMES
+from ..properties import PropertyChecker, may_be_at_fault
 from .shapes import misshapen
 
 SCHEMAS = (("node_types", "properties"), ("relationships", "properties"), ("data_types", "properties"),
@@ -47,13 +46,6 @@ def _defaults(data_types, section: str, key: str, name, body, problems: Problems
             # checks the null ones it meets there
             checker.value(name, prop, None, definition["type"], mark_in(schema, prop),
                           what=_WHAT[section], missing=False, given=False)
-
-
-def may_be_at_fault(value, type_name) -> bool:
-    """Whether `PropertyChecker.value` may find a fault in the given `value` (not None) of a
-    schema's `type_name`: not when no type is declared (or a misshapen one), nor in a value of
-    its primitive type. Asked first, so that the value's place is made only for the others."""
-    return isinstance(type_name, str) and not (type_name in TYPE_NAMES and matches(value, type_name))
 
 
 _WHAT = {"node_types": "node type", "relationships": "relationship type", "data_types": "data type",

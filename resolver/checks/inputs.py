@@ -11,8 +11,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import PropertyChecker, constraint_fault
-from .definitions import may_be_at_fault
+from ..properties import PropertyChecker, constraint_fault, may_be_at_fault
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
