@@ -10,6 +10,7 @@ from resolver.limits import Limits
 from resolver.load import MAX_DEPTH, Map, Seq, load_yaml, mark_in, value_mark_in
 from resolver.problems import Mark, Problems
 
+from . import load_equivalence
 from .conftest import blueprint, header, only, places
 
 
@@ -295,6 +296,16 @@ def test_a_fault_of_the_text_itself_is_reported_alone_wherever_it_is(text, limit
     doc, problems = load(text, **limits)
     assert doc is None
     assert [(p.code, p.line, p.column) for p in problems] == [("yaml-syntax", line, column)]
+
+# --- against PyYAML, over the corpus ----------------------------------------------------------
+
+
+@pytest.mark.skipif(not load_equivalence.CORPUS.is_dir(), reason="no shared corpus beside the checkout")
+def test_values_and_positions_are_pyyamls_on_a_sample_of_the_corpus():
+    """80 of the corpus's YAML files; `python -m tests.load_equivalence` compares them all."""
+    files = load_equivalence.corpus_files(sample=80)
+    assert [difference for path in files for difference in load_equivalence.compare(path)] == []
+
 
 # --- through the pipeline ---------------------------------------------------------------------
 

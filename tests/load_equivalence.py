@@ -1,0 +1,210 @@
+"""Our loader against PyYAML's, over every YAML file of the shared corpus.
+
+`load.load_yaml` builds values and positions from libyaml's events by its own code; this is the
+proof that it builds what PyYAML builds. For each corpus YAML file (blueprints and their local
+files, plugin YAMLs, Cloudify's types, the remote files), PyYAML's pure-Python SafeLoader composes
+the node graph (`yaml.compose`) and constructs the value from it (`yaml.load`), and the two results
+are walked side by side:
+
+- values are equal with exact types (a bool is not an int, an int not a float); a Map stands for a
+  dict and a Seq for a list, with the keys in the same order (in any order for a mapping with `<<`
+  merge keys, which our loader orders as load.py documents); timestamps and binaries stay the text
+  written in ours, as load.py documents, so they are compared with the node's text;
+- every container's own mark, every mapping key's and value's mark and every sequence item's mark
+  equal the start of the composed node it came from, 1-based, counted on line feeds as an editor
+  counts them (an alias's is the start of the value its anchor is on);
+- a file PyYAML refuses is one our loader refuses (returns None), and the other way round; but
+  where PyYAML refuses a mapping key it cannot hash (a flow mapping written as a key, as in an
+  unquoted `{{ template }}`), ours reports it at that key and leaves the entry out, as load.py
+  documents.
+
+The problems reported for each file (codes and marks) are not compared here: old against new
+code, they are covered by tests/snapshot.py.
+
+    python -m tests.load_equivalence              # every file; exit 1 on any difference
+    python -m tests.load_equivalence --sample 60  # 60 files spread over the sorted list
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from resolver.load import Map, Seq, load_yaml
+from resolver.problems import Mark, Problems
+
+from .corpus import CORPUS
+
+# The tags our loader keeps as the text written (see load.py) where PyYAML builds another value.
+TEXT_TAGS = frozenset(("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"))
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def corpus_files(sample: int | None = None) -> list[Path]:
+    """The corpus's YAML files, sorted; `sample` of them spread evenly over that list if given."""
+    files = sorted(path for pattern in ("*.yaml", "*.yml") for path in CORPUS.rglob(pattern))
+    if sample is None or sample >= len(files):
+        return files
+    return [files[index * len(files) // sample] for index in range(sample)]
+
+
+def editor_mark(text: str, source: str, mark) -> Mark:
+    """A composed node's mark as a 1-based line and column counted on line feeds, from its index."""
+    index = mark.index
+    return Mark(source, text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index))
+
+
+class Walk:
+    """Compares one file's value as we load it with PyYAML's, collecting the differences."""
+
+    def __init__(self, text: str, source: str, loader: yaml.SafeLoader) -> None:
+        self.text = text
+        self.source = source
+        self.loader = loader
+        self.differences: list[str] = []
+
+    def differ(self, path: str, what: str) -> None:
+        self.differences.append(f"{self.source}: {path or '(top)'}: {what}")
+
+    def at(self, node) -> Mark:
+        return editor_mark(self.text, self.source, node.start_mark)
+
+    def same_mark(self, path: str, what: str, ours: Mark | None, node) -> None:
+        theirs = self.at(node)
+        if ours != theirs:
+            self.differ(path, f"{what} at {ours} where PyYAML has {theirs}")
+
+    def value(self, ours, theirs, node, path: str) -> None:
+        """`ours` (our loader's) against `theirs` (PyYAML's value of `node`)."""
+        if isinstance(node, yaml.ScalarNode):
+            self.scalar(ours, theirs, node, path)
+        elif isinstance(node, yaml.MappingNode) and isinstance(theirs, dict):
+            self.mapping(ours, theirs, node, path)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(theirs, list) and node.tag != "tag:yaml.org,2002:pairs":
+            self.sequence(ours, theirs, node, path)
+        elif type(ours) is not type(theirs) or ours != theirs:  # !!pairs, !!omap: plain lists of tuples
+            self.differ(path, f"{ours!r} where PyYAML has {theirs!r}")
+
+    def scalar(self, ours, theirs, node, path: str) -> None:
+        if node.tag in TEXT_TAGS:
+            theirs = node.value
+        if type(ours) is not type(theirs):
+            self.differ(path, f"{type(ours).__name__} {ours!r} where PyYAML has {type(theirs).__name__} {theirs!r}")
+        elif ours != theirs and not (isinstance(ours, float) and math.isnan(ours) and math.isnan(theirs)):
+            self.differ(path, f"{ours!r} where PyYAML has {theirs!r}")
+
+    def mapping(self, ours, theirs: dict, node, path: str) -> None:
+        if type(ours) is not Map:
+            self.differ(path, f"{type(ours).__name__} where PyYAML has a mapping")
+            return
+        self.same_mark(path, "the mapping", ours.mark, node)
+        # PyYAML's constructor flattened the merge keys into `node.value`, merged entries first; a
+        # key written twice keeps its first place with its last nodes, as in ours
+        entries = {}
+        for key_node, value_node in node.value:
+            key = self.loader.construct_object(key_node, deep=True)
+            entries[key_node.value if key_node.tag in TEXT_TAGS else key] = (key, key_node, value_node)
+        ours_keys, their_keys = [(type(k), k) for k in ours], [(type(k), k) for k in entries]
+        if any(key_node.tag == MERGE_TAG for key_node, _ in node.written):
+            ours_keys, their_keys = set(ours_keys), set(their_keys)  # merged keys come in another order
+        if ours_keys != their_keys:
+            self.differ(path, f"keys {list(ours)!r} where PyYAML has {list(entries)!r}")
+            return
+        for key, (their_key, key_node, value_node) in entries.items():
+            inner = f"{path}.{key}"
+            self.same_mark(inner, "the key", ours.key_mark(key), key_node)
+            self.same_mark(inner, "the value", ours.value_mark(key), value_node)
+            self.value(ours[key], theirs[their_key], value_node, inner)
+
+    def sequence(self, ours, theirs: list, node, path: str) -> None:
+        if type(ours) is not Seq:
+            self.differ(path, f"{type(ours).__name__} where PyYAML has a sequence")
+            return
+        self.same_mark(path, "the sequence", ours.mark, node)
+        if len(ours) != len(theirs):
+            self.differ(path, f"{len(ours)} items where PyYAML has {len(theirs)}")
+            return
+        for index, item_node in enumerate(node.value):
+            inner = f"{path}[{index}]"
+            self.same_mark(inner, "the item", ours.item_mark(index), item_node)
+            self.value(ours[index], theirs[index], item_node, inner)
+
+
+def _keep_written_keys(node, seen: set) -> None:
+    """Remember on each mapping node its entries as written (`written`), before PyYAML's
+    constructor replaces them with the entries its merge keys bring in."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        node.written = list(node.value)
+        for key_node, value_node in node.value:
+            _keep_written_keys(key_node, seen)
+            _keep_written_keys(value_node, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _keep_written_keys(item, seen)
+
+
+def _skipped_as_documented(exc: yaml.YAMLError, text: str, source: str, problems: Problems) -> bool:
+    """Whether PyYAML refused a mapping key it cannot hash where ours, as load.py documents,
+    reports it (schema-wrong-type, at the key) and leaves the entry out."""
+    if not isinstance(exc, yaml.constructor.ConstructorError) or exc.problem != "found unhashable key":
+        return False
+    at = editor_mark(text, source, exc.problem_mark)
+    return any(problem.code == "schema-wrong-type" and (problem.line, problem.column) == (at.line, at.column)
+               for problem in problems)
+
+
+def compare(path: Path) -> list[str]:
+    """The differences between our loader's result for the file at `path` and PyYAML's."""
+    source = str(path)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    problems = Problems()
+    ours = load_yaml(text, source, problems)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()  # yaml.compose
+        if node is not None:
+            _keep_written_keys(node, set())
+        theirs = loader.construct_document(node) if node is not None else None  # yaml.load
+    except yaml.YAMLError as exc:
+        if ours is None or _skipped_as_documented(exc, text, source, problems):
+            return []
+        return [f"{source}: PyYAML refuses it ({str(exc).splitlines()[0]}) where ours loads it"]
+    finally:
+        loader.dispose()
+    if ours is None:
+        return [f"{source}: ours refuses it where PyYAML loads it"]
+    if node is None:  # an empty document: ours is an empty Map at the top of the file
+        if ours != {} or type(ours) is not Map or ours.mark != Mark(source, 1, 1):
+            return [f"{source}: an empty document gives {ours!r}"]
+        return []
+    walk = Walk(text, source, loader)
+    walk.value(ours, theirs, node, "")
+    return walk.differences
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.load_equivalence", description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=None, help="that many files spread over the corpus (default: all)")
+    args = parser.parse_args(argv)
+    if not CORPUS.is_dir():
+        print(f"no corpus at {CORPUS}", file=sys.stderr)
+        return 2
+    files = corpus_files(args.sample)
+    start = time.perf_counter()
+    differences = [difference for path in files for difference in compare(path)]
+    for difference in differences[:30]:
+        print(f"differ: {difference}")
+    print(f"{len(files)} files in {time.perf_counter() - start:.1f} s; {len(differences)} differences")
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
