@@ -72,8 +72,8 @@ def render_markdown(cases, info: dict, args, plot_note: str) -> str:
     out += ["", "## Time", "",
             "Seconds inside the process. *first*: from the start of the work, the library's import included, to the "
             "end of the first run (for the corpus, the whole case), as a process started for one job pays it; "
-            "*warm*: the best later run in the same process (the resolver and the floor: best of 3 under 3,000 nodes, "
-            "from 3,000 one; the reference: best of 3 under 1,000 nodes, from 1,000 one). "
+            "*warm*: the best later run in the same process (the resolver and the floor: best of 3, one for 1,000 imports; "
+            "the reference: best of 3 under 1,000 nodes, from 1,000 one). "
             "*YAML KB*: the files the resolver reads (plugin YAML included).", ""]
     rows = []
     for case in timed:
