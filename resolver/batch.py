@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import sys
 
-CHUNKS_PER_WORKER = 4  # fewer round trips than one blueprint per task, still balanced
+CHUNKS_PER_WORKER = 16  # chunks of a worker's region: small enough that the last ones even out the end
 # A worker's start (a fork, its session, its caches filled again) costs about what the warm parent
 # needs for a few small blueprints: fewer than this many per worker are resolved in the parent.
 MIN_PER_WORKER = 4
@@ -139,33 +139,101 @@ class Batch:
         return self.sessions[key].resolve(path, search_paths=search_paths)
 
     def _in_workers(self, tasks: list[tuple[int, str, tuple[str, ...]]], workers: int) -> list:
-        import concurrent.futures
         import multiprocessing
         import threading
+        from multiprocessing.connection import wait
 
         # Forking a process that runs other threads can copy a lock held by one of them; only a
         # single-threaded parent forks, anything else starts fresh interpreters.
         method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
-        chunk = max(1, len(tasks) // (workers * CHUNKS_PER_WORKER))
+        context = multiprocessing.get_context(method)
+        schedule = _Schedule(len(tasks), workers)
         for stream in (sys.stdout, sys.stderr):  # a forked child must not print the parent's buffer again
             stream.flush()
         global _forked_sessions
         # a forked worker finds the parent's sessions in this module's globals (a spawned one builds
         # its own from the recipes)
         _forked_sessions = self.sessions if method == "fork" else None
-        executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context(method),
-            initializer=_start_worker, initargs=(self.recipes, self.keep_graph))
+        chunks: list = [None] * len(schedule.chunks)
+        pipes, processes, busy = [], [], {}  # busy: a worker's pipe -> (worker, the chunk it resolves)
+        done = False
         try:
-            chunks = [tasks[start:start + chunk] for start in range(0, len(tasks), chunk)]
-            results = [result for sent in executor.map(_resolve_chunk, chunks) for result in _unpacked(sent)]
-        except BaseException:
-            executor.shutdown(wait=False, cancel_futures=True)
-            raise
+            for _ in range(workers):
+                here, there = context.Pipe()
+                process = context.Process(target=_work, args=(there, self.recipes, self.keep_graph), daemon=True)
+                process.start()
+                there.close()  # the worker's end is the worker's: its death reads as the end of the pipe here
+                pipes.append(here)
+                processes.append(process)
+            _forked_sessions = None
+
+            def give(worker: int) -> None:
+                index = schedule.next_for(worker)
+                if index is None:
+                    pipes[worker].send(None)  # nothing left: the worker ends
+                else:
+                    start, stop = schedule.chunks[index]
+                    pipes[worker].send(tasks[start:stop])
+                    busy[pipes[worker]] = (worker, index)
+
+            for worker in range(workers):
+                give(worker)
+            while busy:
+                for pipe in wait(list(busy)):
+                    worker, index = busy.pop(pipe)
+                    try:
+                        sent = pipe.recv_bytes()
+                    except EOFError:
+                        processes[worker].join(5)
+                        raise RuntimeError(f"a worker process stopped (exit code {processes[worker].exitcode}) "
+                                           f"while resolving {tasks[schedule.chunks[index][0]][1]} or the "
+                                           "blueprints after it") from None
+                    if sent[:1] != _RESULTS:
+                        raise RuntimeError(sent[1:].decode("utf-8", "replace"))
+                    chunks[index] = _unpacked(memoryview(sent)[1:])
+                    give(worker)
+            done = True
         finally:
             _forked_sessions = None
-        executor.shutdown()
-        return results
+            for pipe in pipes:
+                pipe.close()
+            for process in processes:
+                if not done:  # a failure or Ctrl-C: the others' work is not wanted
+                    process.terminate()
+                process.join()
+        return [result for chunk in chunks for result in chunk]
+
+
+class _Schedule:
+    """Which chunk of a batch each worker resolves next.
+
+    The batch is cut into chunks (`per_worker` for each worker), and the chunks into one region
+    of neighbouring chunks per worker. A worker goes through its own region from the front: the
+    blueprints of one folder, next to each other in the batch as `git ls-files` or a glob lists
+    them, most often import the same documents, which the worker's session then reads and
+    prepares once, where chunks dealt in turn would have every worker meet nearly every
+    document. A worker whose region is done takes the last chunk of the region with the most
+    left, so that the workers finish together.
+    """
+
+    def __init__(self, count: int, workers: int, per_worker: int = CHUNKS_PER_WORKER) -> None:
+        size = -(-count // (workers * per_worker))
+        self.chunks = [(start, min(start + size, count)) for start in range(0, count, size)]
+        cuts = [len(self.chunks) * worker // workers for worker in range(workers + 1)]
+        # each region as [next chunk, end): taken from the front by its worker, from the end by others
+        self.regions = [[cuts[worker], cuts[worker + 1]] for worker in range(workers)]
+
+    def next_for(self, worker: int) -> int | None:
+        """The index of the chunk `worker` resolves next, None when all are taken."""
+        region = self.regions[worker]
+        if region[0] < region[1]:
+            region[0] += 1
+            return region[0] - 1
+        fullest = max(self.regions, key=lambda other: other[1] - other[0])
+        if fullest[0] == fullest[1]:
+            return None
+        fullest[1] -= 1
+        return fullest[1]
 
 
 # -- in a worker process ---------------------------------------------------------------------------
@@ -192,6 +260,31 @@ def _start_worker(recipes: list[Recipe], keep_graph: bool) -> None:
     gc.disable()
     _recipes, _keep_graph = recipes, keep_graph
     _sessions.clear()
+
+
+# What a worker's message to the parent starts with: its chunk's results, or why it failed.
+_RESULTS, _FAILED = b"r", b"f"
+
+
+def _work(pipe, recipes: list[Recipe], keep_graph: bool) -> None:
+    """A worker's life: chunks of tasks come down `pipe`, each chunk's results go back packed in one
+    message (`_packed`), until None comes (or the parent is gone)."""
+    _start_worker(recipes, keep_graph)
+    while True:
+        try:
+            tasks = pipe.recv()
+        except EOFError:
+            return
+        if tasks is None:
+            return
+        try:
+            message = _RESULTS + _resolve_chunk(tasks)
+        except Exception as exc:  # a bug of ours: the parent stops the batch and reports it as its own
+            import traceback
+
+            message = _FAILED + (f"a worker failed: {type(exc).__name__}: {exc}\n"
+                                 + "".join(traceback.format_exc()[-2000:])).encode("utf-8", "replace")
+        pipe.send_bytes(message)
 
 
 def _resolve_chunk(tasks: list[tuple[int, str, tuple[str, ...]]]) -> bytes:

@@ -246,3 +246,87 @@ def test_a_worker_sends_the_plan_as_plain_values_with_what_it_shared_still_share
     # as many containers, each met as often: sharing is neither lost nor made up
     shared = sorted(before_seen.values())
     assert max(shared) > 1 and sorted(after_seen.values()) == shared
+
+
+@pytest.mark.parametrize("count, workers, per_worker", [(1, 1, 16), (7, 2, 16), (30, 2, 4), (1200, 2, 16), (101, 3, 4),
+                                                       (64, 4, 16), (5, 4, 1)])
+def test_the_schedule_gives_every_chunk_once_each_worker_its_own_neighbours_first(count, workers, per_worker):
+    from resolver.batch import _Schedule
+
+    schedule = _Schedule(count, workers, per_worker)
+    chunks = schedule.chunks
+    assert chunks[0][0] == 0 and chunks[-1][1] == count
+    assert all(stop > start and stop == after for (start, stop), (after, _) in zip(chunks, chunks[1:] + [(count, 0)]))
+    regions = [range(*region) for region in schedule.regions]
+    taken, by_worker, worker = [], {w: [] for w in range(workers)}, 0
+    while True:  # the workers ask in turn, as they would finish one chunk each
+        index = schedule.next_for(worker)
+        if index is None:
+            break
+        taken.append(index)
+        by_worker[worker].append(index)
+        worker = (worker + 1) % workers
+    assert sorted(taken) == list(range(len(chunks)))
+    for w, indexes in by_worker.items():
+        own = [index for index in indexes if index in regions[w]]
+        # a worker's own region comes first, front to back, and it takes no one else's chunk before its own are done
+        assert own == list(regions[w])[:len(own)] and indexes[:len(own)] == own
+    # once the regions run out, each remaining asker is told so
+    assert all(schedule.next_for(w) is None for w in range(workers))
+
+
+def test_a_worker_with_its_region_done_takes_the_last_chunk_of_the_fullest_region():
+    from resolver.batch import _Schedule
+
+    schedule = _Schedule(16, 2, per_worker=4)  # 8 chunks of 2: worker 0 has chunks 0-3, worker 1 chunks 4-7
+    assert [schedule.next_for(0) for _ in range(4)] == [0, 1, 2, 3]
+    assert schedule.next_for(1) == 4
+    assert [schedule.next_for(0), schedule.next_for(0)] == [7, 6]  # from the end of worker 1's region
+    assert [schedule.next_for(1), schedule.next_for(1), schedule.next_for(1)] == [5, None, None]
+
+
+FAILING_WORKER = """
+import os, sys
+from resolver import batch as batch_module
+from resolver.batch import Batch
+from resolver.cli import _parser, session_from
+
+how, paths = sys.argv[1], sys.argv[2:]
+real = batch_module._resolve
+
+def failing(task):
+    if task[1] == paths[-2]:  # the parent resolved paths[0]; a worker meets this one
+        if how == "raise":
+            raise ValueError("a bug in resolving")
+        os._exit(9)
+    return real(task)
+
+batch_module._resolve = failing  # forked workers inherit it
+args = _parser().parse_args(["--no-cache", "--no-config", *paths])
+batch = Batch(2)
+key = batch.session(session_from(args, "resolver", args.blueprints), args, "resolver")
+for path in paths:
+    batch.add(key, path)
+try:
+    batch.run()
+except RuntimeError as exc:
+    print("RuntimeError:", exc)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the probe's patched function reaches workers by fork (Linux only)")
+@pytest.mark.parametrize("how, said", [("raise", "a worker failed: ValueError: a bug in resolving"),
+                                       ("exit", "a worker process stopped (exit code 9)")])
+def test_a_worker_that_fails_or_dies_stops_the_batch_with_the_reason(tmp_path, how, said):
+    count = 1 + 2 * MIN_PER_WORKER
+    tree = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, **{
+        f"b{i}.yaml": blueprint(f"node_templates:\n  n{i}: {{type: cloudify.nodes.Root}}\n")
+        for i in range(count)}})
+    paths = [os.fspath(tree / f"b{i}.yaml") for i in range(count)]
+    done = subprocess.run([sys.executable, "-c", FAILING_WORKER, how, *paths], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("RuntimeError: " + said)
+    if how == "exit":  # the first blueprint of the chunk it was on is named
+        named = done.stdout.split("while resolving ", 1)[1].split(" or the blueprints after it")[0]
+        assert named in paths[1:] and paths.index(named) <= paths.index(paths[-2])
