@@ -44,19 +44,27 @@ except ImportError:  # pragma: no cover - CPython 3.12 and later name it _sha2; 
     except ImportError:
         from hashlib import sha256 as _small_sha256
 
-# Below this size a text is hashed by CPython's built-in sha256: importing hashlib loads OpenSSL,
-# ~3 ms of every run's start-up (issue 10), for the few KB a blueprint and its imports weigh.
-# Above it OpenSSL's is worth its import: six times faster (8 ms instead of 54 for 10 MB).
+# Until a process has hashed this much, texts are hashed by CPython's built-in sha256: importing
+# hashlib loads OpenSSL, ~3 ms of every run's start-up (issue 10), for the few KB a blueprint and
+# its imports weigh. Past it OpenSSL's is worth its import: six times faster (8 ms instead of 54
+# for 10 MB), and a batch or a long-running session hashes megabytes (7.7 MB for the corpus).
 SMALL_DIGEST = 1024 * 1024
+
+_hashed = 0  # bytes hashed by the built-in so far (a lost update under threads only delays the switch)
+_large_sha256 = None  # OpenSSL's, once imported
 
 
 def sha256(data: bytes) -> str:
     """The hex sha256 of `data` (the same digest whichever implementation makes it)."""
-    if len(data) < SMALL_DIGEST:
-        return _small_sha256(data).hexdigest()
-    import hashlib
+    global _hashed, _large_sha256
+    if _large_sha256 is None:
+        _hashed += len(data)
+        if _hashed < SMALL_DIGEST:
+            return _small_sha256(data).hexdigest()
+        import hashlib
 
-    return hashlib.sha256(data).hexdigest()
+        _large_sha256 = hashlib.sha256
+    return _large_sha256(data).hexdigest()
 
 
 def write_atomic(path: str, data: bytes) -> None:

@@ -87,14 +87,22 @@ def test_an_offline_run_of_the_command_opens_no_socket_module(tmp_path):
     assert "_hashlib" not in modules
 
 
-def test_digests_are_sha256_on_either_side_of_the_small_digest_size():
+def test_digests_are_sha256_before_and_after_the_switch_to_openssl(monkeypatch):
+    """The built-in sha256 until SMALL_DIGEST bytes are hashed in all, OpenSSL's from then on:
+    the same digests either way."""
     import hashlib
 
-    from resolver.cache import SMALL_DIGEST, sha256
+    from resolver import cache
 
-    for size in (0, 1, SMALL_DIGEST - 1, SMALL_DIGEST, SMALL_DIGEST + 1):
+    monkeypatch.setattr(cache, "_hashed", 0)
+    monkeypatch.setattr(cache, "_large_sha256", None)
+    sizes = (0, 1, cache.SMALL_DIGEST // 2, cache.SMALL_DIGEST // 2, 1, cache.SMALL_DIGEST + 1, 5)
+    switched = []
+    for size in sizes:
         data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
-        assert sha256(data) == hashlib.sha256(data).hexdigest(), size
+        assert cache.sha256(data) == hashlib.sha256(data).hexdigest(), size
+        switched.append(cache._large_sha256 is not None)
+    assert switched == [False, False, False, True, True, True, True]
 
 
 def test_lifecycle_plans_import_no_graph_library(tmp_path):
