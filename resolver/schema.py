@@ -222,6 +222,7 @@ _VALIDITY_ONLY = frozenset({"enum", "const", "minimum", "minProperties", "maxPro
 _STRUCTURE = frozenset({"$schema", "$id", "$defs", "$ref", "type", "properties", "additionalProperties",
                         "required", "propertyNames", "items", "if", "then", "else"})
 _PENDING = object()
+_MAX_PLANS = 256  # per mapping check (see _Compiler._mapping_check)
 
 
 @functools.lru_cache(maxsize=None)
@@ -320,8 +321,8 @@ class _Compiler:
         required = tuple(schema.get("required", ()))
         least = schema.get("minProperties", 0) if full else 0
         most = schema.get("maxProperties") if full else None
-        if not (closed or required or names or other or least or most is not None
-                or any(declared.values())):
+        checked = {name: check for name, check in declared.items() if check is not None}
+        if not (closed or required or names or other or least or most is not None or checked):
             return None
 
         mappings_admitted = kind is None or kind({})  # a type admits every mapping or none
@@ -329,23 +330,54 @@ class _Compiler:
         # closed: the names are compared beforehand, all at once
         known = frozenset(declared) if closed else None
 
+        def keys_admitted(keys) -> bool:
+            """What the schema says of a mapping's keys alone (`names` aside): the same for keys
+            equal one by one, as only declared names, strings, are compared with them."""
+            if sized and (len(keys) < least or (most is not None and len(keys) > most)):
+                return False
+            for name in required:
+                if name not in keys:
+                    return False
+            return known is None or known.issuperset(keys)
+
+        if other is not None:
+            def mapping(value) -> bool:
+                if not isinstance(value, dict):
+                    return kind is None or kind(value)
+                if not mappings_admitted or not keys_admitted(value):
+                    return False
+                if names is not None and not all(map(names, value)):
+                    return False
+                for name, item in value.items():
+                    item_check = declared.get(name, other)  # a declared name's own check, even none
+                    if item_check is not None and not item_check(item):
+                        return False
+                return True
+
+            return mapping
+
+        # Only declared names have values to check, and the keys alone decide which: a mapping's
+        # plan, (key, check) for each of its keys with one (None: its keys fail), is made once for
+        # the mappings with the same keys. A file repeats a few sets of keys thousands of times
+        # (a property's schema, an operation, a relationship); at most _MAX_PLANS are kept.
+        plans: dict[tuple, tuple | None] = {}
+
         def mapping(value) -> bool:
             if not isinstance(value, dict):
                 return kind is None or kind(value)
             if not mappings_admitted:
                 return False
-            if sized and (len(value) < least or (most is not None and len(value) > most)):
+            keys = tuple(value)
+            plan = plans.get(keys, _PENDING)
+            if plan is _PENDING:
+                plan = tuple((name, checked[name]) for name in keys if name in checked) \
+                    if keys_admitted(keys) else None
+                if len(plans) < _MAX_PLANS:
+                    plans[keys] = plan
+            if plan is None or (names is not None and not all(map(names, keys))):
                 return False
-            for name in required:
-                if name not in value:
-                    return False
-            if known is not None and not value.keys() <= known:
-                return False
-            if names is not None and not all(map(names, value)):
-                return False
-            for name, item in value.items():
-                item_check = declared.get(name, other)  # a declared name's own check, even none
-                if item_check is not None and not item_check(item):
+            for name, item_check in plan:
+                if not item_check(value[name]):
                     return False
             return True
 

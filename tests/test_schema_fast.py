@@ -110,6 +110,25 @@ def test_a_declared_entry_without_a_check_is_not_judged_as_an_undeclared_one():
     assert not check({"count": "2"})
 
 
+def test_mappings_with_the_same_keys_are_judged_by_their_own_values(monkeypatch):
+    # a mapping check plans its value checks once per set of keys; the values, and the names
+    # check of keys that are equal but of other classes (1 and True), are still judged each time
+    monkeypatch.setattr(schema, "_MAX_PLANS", 3)
+    closed = {"$id": "https://resolver.invalid/closed.json", "type": "object", "required": ["name"],
+              "properties": {"name": {"type": "string"}, "count": {"type": "integer"}, "free": {}},
+              "additionalProperties": False}
+    check = schema._Compiler({closed["$id"]: closed}).compile(closed, closed["$id"], full=False)
+    verdicts = [(value, check(value)) for value in (
+        {"name": "a", "count": 1}, {"name": "a", "count": "1"}, {"name": 2, "count": 1}, {"count": 1},
+        {"name": "a", "other": 1}, {"name": "a", "count": 1, "free": [1]}, {"free": 1, "name": "b"},
+        {"name": "a", "count": 1})]
+    assert [verdict for _, verdict in verdicts] == [True, False, False, False, False, True, True, True]
+    numbered = {"$id": "https://resolver.invalid/numbered.json", "type": "object",
+                "propertyNames": {"type": "integer"}}
+    check = schema._Compiler({numbered["$id"]: numbered}).compile(numbered, numbered["$id"], full=False)
+    assert [check({1: "x"}), check({True: "x"}), check({1.0: "x"}), check({1: "x"})] == [True, False, False, True]
+
+
 def test_a_resolve_imports_no_jsonschema_for_a_clean_blueprint_nor_a_faulty_one(tmp_path):
     write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
                           "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n"),
