@@ -267,6 +267,14 @@ def test_derive_1_3_rewrites_object_types_and_drops_newer_keys():
     assert doc["node_types"]["demo.nodes.Thing"]["properties"]["owner"]["type"] == "node_id"
     assert props.key_mark("owner") == doc["node_types"]["demo.nodes.Thing"]["properties"].key_mark("owner")
     assert props.key_mark("owner").line == 10
+    # what nothing beneath changes is the source's own (never changed either); the document is new
+    thing, source_thing = derived["node_types"]["demo.nodes.Thing"], doc["node_types"]["demo.nodes.Thing"]
+    assert derived["plugins"] is doc["plugins"] and props["size"] is source_thing["properties"]["size"]
+    assert thing["interfaces"] is source_thing["interfaces"] and thing is not source_thing
+    untouched = load_yaml("plugins:\n  demo: {executor: central_deployment_agent}\n", "p.yaml", Problems())
+    derived = derive_plugin_1_3(untouched)
+    assert derived == untouched and derived is not untouched and derived["plugins"] is untouched["plugins"]
+    assert derived.key_mark("plugins") == untouched.key_mark("plugins")
 
 
 def test_derive_1_3_keeps_a_property_named_availability_rules_outside_workflows():
