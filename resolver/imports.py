@@ -258,7 +258,9 @@ class ParseCache:
             self._keep(self._docs, key, hit, len(text))
             return hit
         local = Problems()
-        doc = load_yaml(text, shown, local, self.limits)
+        doc = self._loaded_clean(text, shown, schema) if transform is not None else None
+        if doc is None:
+            doc = load_yaml(text, shown, local, self.limits)
         if doc is not None and transform is not None:
             doc = transform(doc)
         if isinstance(doc, Map):
@@ -266,6 +268,16 @@ class ParseCache:
         made = (doc, tuple(local))
         self._keep(self._once if main else self._docs, key, made, len(text))
         return made
+
+    def _loaded_clean(self, text: str, shown: str, schema: str) -> Map | None:
+        """The document `text` loads to, shown as `shown`, when it is kept as parsed without a
+        transform and with no problem at all (none from loading, then): a transform (a plugin's
+        DSL 1_3 form) works on it instead of loading the text again, as it never changes its
+        input. None otherwise."""
+        hit = self._docs.get((text, shown, None, schema))
+        if hit is None or hit[1] or not isinstance(hit[0], Map):
+            return None
+        return hit[0]
 
     def _keep(self, where: Recent, key: tuple, made: tuple, size: int) -> None:
         with self._bound:

@@ -570,6 +570,35 @@ def test_a_session_works_a_text_digest_out_once_and_for_that_text_alone():
     assert big not in cache._digests.keys()
 
 
+def test_a_transform_works_on_a_kept_load_that_found_nothing(monkeypatch):
+    # a plugin's DSL 1_3 form of a text kept as it is: not loaded again, and the same as loaded
+    # afresh; a text whose load found something is loaded again, so the transform's parse reports it
+    from resolver import imports
+    from resolver.backcompat import derive_plugin_1_3
+    from resolver.load import load_yaml
+    from resolver.schema import PLUGIN
+
+    loads = []
+
+    def counted(text, *rest):
+        loads.append(text)
+        return load_yaml(text, *rest)
+
+    monkeypatch.setattr(imports, "load_yaml", counted)
+    clean = "node_types:\n  demo.T:\n    properties:\n      x: {type: node_id}\n"
+    faulty = clean + "node_types: {}\n"  # a duplicate key
+    for text in (clean, faulty):
+        cache, fresh = ParseCache(), ParseCache()
+        cache.parse(text, "p.yaml", None, PLUGIN)
+        doc, problems = cache.parse(text, "p.yaml", derive_plugin_1_3, PLUGIN)
+        alone, alone_problems = fresh.parse(text, "p.yaml", derive_plugin_1_3, PLUGIN)
+        assert doc == alone and doc.key_mark("node_types") == alone.key_mark("node_types")
+        assert problems == alone_problems and bool(problems) == (text is faulty)
+        if text is clean:
+            assert doc["node_types"]["demo.T"]["properties"]["x"] == {"type": "string"}
+    assert loads == [clean, clean, faulty, faulty, faulty]
+
+
 class _KeptListing(MemoryRegistry):
     """A registry that keeps each package's listing (the same tuple) until told its store changed."""
 
