@@ -6,6 +6,7 @@ every entry came from and reporting conflicts with both positions.
 """
 from __future__ import annotations
 
+from operator import is_not
 from typing import Any
 
 from . import records
@@ -153,7 +154,9 @@ def _seq_map(seq: Seq, fn) -> Seq:
 
 
 def _namespace_functions(value, ns: str):
-    """Prefix input names and node references inside intrinsic functions."""
+    """Prefix input names and node references inside intrinsic functions: `value` itself when it
+    holds none (a parsed value is never changed, so a namespaced copy shares it with its
+    document, and is made once per session for a kept one, where it cost as much as reading it)."""
     name = function_name(value)
     if name is not None:
         args = value[name]
@@ -173,9 +176,13 @@ def _namespace_functions(value, ns: str):
             return value.derive([(name, args, name)])
         return {name: args}
     if isinstance(value, Map):
-        return value.derive([(k, _namespace_functions(v, ns), k) for k, v in value.items()])
+        prefixed = [_namespace_functions(child, ns) for child in value.values()]
+        if not any(map(is_not, prefixed, value.values())):
+            return value
+        return value.derive(zip(value, prefixed, value))
     if isinstance(value, Seq):
-        return _seq_map(value, lambda item: _namespace_functions(item, ns))
+        prefixed = [_namespace_functions(item, ns) for item in value]
+        return value.derive(prefixed) if any(map(is_not, prefixed, value)) else value
     return value
 
 

@@ -113,6 +113,19 @@ def test_renamed_entries_keep_their_positions(namespaced):
     assert namespaced["node_templates"]["ns--one"]["relationships"].item_mark(1).line == 32
 
 
+def test_what_holds_no_function_is_shared_with_the_source_and_the_rest_is_new():
+    source = load_yaml(NAMESPACED_SOURCE + "outputs:\n  o: {value: [1, {get_input: size}], description: [x]}\n",
+                       "lib.yaml", Problems())
+    namespaced = apply_namespace(source, "ns")
+    # a parsed value is never changed: what namespacing leaves as it is stays the source's own
+    output, source_output = namespaced["outputs"]["ns--o"], source["outputs"]["o"]
+    assert output["description"] is source_output["description"]
+    assert output["value"] is not source_output["value"] and output["value"][1] == {"get_input": "ns--size"}
+    assert source_output["value"][1] == {"get_input": "size"} and output["value"].item_mark(1) == source_output["value"].item_mark(1)
+    props = namespaced["node_templates"]["ns--one"]["properties"]
+    assert props["count"] == {"get_input": "ns--size"} and props is not source["node_templates"]["one"]["properties"]
+
+
 # --- sections across files --------------------------------------------------------------------
 
 
