@@ -317,6 +317,11 @@ _BUILDING = object()  # what an anchor names while the value it is on is built
 _PLAIN_TAGS: dict[str, str] = {}
 _PLAIN_TAGS_MAX = 20_000
 _PLAIN_TAG_LENGTH = 64
+# The texts among those that resolve to a string and are ASCII, each to its interned self. A scalar
+# without tag or anchor whose text is here is that string in any style (quoted, it is a string
+# too), so one look-up stands for resolving the tag, testing for non-ASCII and interning. Only a
+# plain text's resolving adds to it: a quoted "yes" is a string but a plain yes is not.
+_PLAIN_STRINGS: dict[str, str] = {}
 # Keys and short texts repeat across a blueprint (type names, `implementation`, `string`): each
 # is kept once (interned) instead of once per place it is written.
 _SHARED_TEXT_LENGTH = 64
@@ -477,7 +482,10 @@ class _Loader(_BaseLoader):
             if len(text) <= _PLAIN_TAG_LENGTH:
                 if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
                     _PLAIN_TAGS.clear()
+                    _PLAIN_STRINGS.clear()
                 _PLAIN_TAGS[text] = tag
+                if tag == _STR and text.isascii():
+                    _PLAIN_STRINGS[text] = _intern(text)
         return tag
 
     def _scalar(self, event, tag: str):
@@ -521,6 +529,7 @@ class _Loader(_BaseLoader):
             self.deepest = level
         get = self.get_event
         plain_tag = _PLAIN_TAGS.get
+        plain_string = _PLAIN_STRINGS.get
         result = Map.__new__(Map)  # no __init__: every slot is set here or by _keep_places
         result._file = self.source
         result._place = None
@@ -534,7 +543,11 @@ class _Loader(_BaseLoader):
             kind = key_event.__class__
             if kind is _MapEnd:
                 break
-            if kind is _Scalar:
+            if (kind is _Scalar and key_event.tag is None and key_event.anchor is None
+                    and (key := plain_string(key_event.value)) is not None):
+                built += 1  # the most common key by far: a string already seen (_PLAIN_STRINGS)
+                key_at = key_event.start_mark
+            elif kind is _Scalar:
                 # a plain key's tag is most often known from its text (_PLAIN_TAGS), as a value's is below
                 tag = (key_event.tag is None and key_event.implicit[0] and plain_tag(key_event.value)
                        or self._tag(key_event))
@@ -574,16 +587,20 @@ class _Loader(_BaseLoader):
                             "Remove one of the two entries: the reference parser silently keeps the last.")
             value_event = get()
             if value_event.__class__ is _Scalar and value_event.tag is None and value_event.anchor is None:
-                value = value_event.value
-                tag = (plain_tag(value) or self._tag(value_event)) if value_event.implicit[0] else _STR
-                if tag == _STR:
-                    if not value.isascii():
-                        self._non_ascii(value_event, value)
-                    if len(value) <= _SHARED_TEXT_LENGTH:
-                        value = _intern(value)
+                value = plain_string(value_event.value)
+                if value is not None:
                     built += 1
                 else:
-                    value = self._scalar(value_event, tag)
+                    value = value_event.value
+                    tag = (plain_tag(value) or self._tag(value_event)) if value_event.implicit[0] else _STR
+                    if tag == _STR:
+                        if not value.isascii():
+                            self._non_ascii(value_event, value)
+                        if len(value) <= _SHARED_TEXT_LENGTH:
+                            value = _intern(value)
+                        built += 1
+                    else:
+                        value = self._scalar(value_event, tag)
                 value_at = value_event.start_mark
             elif value_event.__class__ is _MapStart and value_event.tag is None and value_event.anchor is None:
                 value = self._map(value_event, level + 1)  # what _value would do, one call less
@@ -666,8 +683,12 @@ class _Loader(_BaseLoader):
             if kind is _SeqEnd:
                 break
             if kind is _Scalar and item_event.tag is None and item_event.anchor is None:
-                value = item_event.value
-                if not item_event.implicit[0] or (_PLAIN_TAGS.get(value) or self._tag(item_event)) == _STR:
+                text = item_event.value
+                value = _PLAIN_STRINGS.get(text)
+                if value is not None:
+                    built += 1
+                elif not item_event.implicit[0] or (_PLAIN_TAGS.get(text) or self._tag(item_event)) == _STR:
+                    value = text
                     if not value.isascii():
                         self._non_ascii(item_event, value)
                     if len(value) <= _SHARED_TEXT_LENGTH:

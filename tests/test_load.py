@@ -155,6 +155,38 @@ def test_scalars_keep_their_yaml_types():
     assert doc == {"i": 3, "f": 1.5, "b": True, "n": None, "s": "3"}
 
 
+# A text once read as a plain string is kept for the process (load._PLAIN_STRINGS) and read back
+# without resolving its tag: each test learns the text first, then writes it where it is not that.
+
+
+def test_a_text_known_as_a_string_is_not_one_when_plain_it_resolves_otherwise():
+    load("a: '3'\nb: \"yes\"\n")  # strings when quoted, never learned as plain strings
+    doc, _ = load("3: 3\nb: yes\nc: [3, yes]\n")
+    assert doc == {3: 3, "b": True, "c": [3, True]}
+
+
+def test_a_text_known_as_a_string_keeps_the_tag_written_on_it():
+    load("word: word\nlist: [word]\n")
+    for text in ("a: !!map word\n", "!!seq word: 1\n", "a: [!!map word]\n"):
+        doc, problems = load(text)
+        assert doc is None and [p.code for p in problems] == ["yaml-syntax"], text
+
+
+def test_a_text_known_as_a_string_keeps_the_anchor_written_on_it():
+    load("word: word\nlist: [word]\n")
+    doc, problems = load("a: &v word\n&k word: 1\nlist: [&i word]\nb: [*v, *k, *i]\n")
+    assert problems == []
+    assert doc["b"] == ["word", "word", "word"]
+    assert doc.value_mark("b") == at(4, 4) and doc["b"].item_mark(1) == at(2, 1)
+
+
+def test_a_non_ascii_text_is_reported_each_time_it_is_read():
+    for _ in range(2):
+        _, problems = load("caf\u00e9: caf\u00e9\nl: [caf\u00e9]\n")
+        assert [(p.code, p.line, p.column) for p in problems] == [
+            ("yaml-non-ascii", 1, 1), ("yaml-non-ascii", 1, 7), ("yaml-non-ascii", 2, 5)]
+
+
 def test_merge_keys_merge_and_explicit_keys_win():
     doc, problems = load("base: &b {p: 1, q: 1}\nuse:\n  <<: *b\n  q: 2\n")
     assert problems == []
