@@ -439,7 +439,7 @@ class _Loader(_BaseLoader):
 
     def _value(self, event, level: int):
         """The value that starts with `event`, a container at nesting `level` if it is one."""
-        kind = event.__class__
+        kind = type(event)
         if kind is _Scalar:
             return self._scalar(event, self._tag(event))
         if kind is _Alias:
@@ -540,7 +540,7 @@ class _Loader(_BaseLoader):
         built = 1  # this mapping and the plain text scalars of it built here
         while True:
             key_event = get()
-            kind = key_event.__class__
+            kind = type(key_event)  # a call the interpreter specialises; reading __class__ is a generic look-up
             if kind is _MapEnd:
                 break
             if (kind is _Scalar and key_event.tag is None and key_event.anchor is None
@@ -586,7 +586,8 @@ class _Loader(_BaseLoader):
                             "the last value is kept", self.mark(key_at),
                             "Remove one of the two entries: the reference parser silently keeps the last.")
             value_event = get()
-            if value_event.__class__ is _Scalar and value_event.tag is None and value_event.anchor is None:
+            value_kind = type(value_event)
+            if value_kind is _Scalar and value_event.tag is None and value_event.anchor is None:
                 value = plain_string(value_event.value)
                 if value is not None:
                     built += 1
@@ -602,12 +603,12 @@ class _Loader(_BaseLoader):
                     else:
                         value = self._scalar(value_event, tag)
                 value_at = value_event.start_mark
-            elif value_event.__class__ is _MapStart and value_event.tag is None and value_event.anchor is None:
+            elif value_kind is _MapStart and value_event.tag is None and value_event.anchor is None:
                 value = self._map(value_event, level + 1)  # what _value would do, one call less
                 value_at = value_event.start_mark
             else:
                 value = self._value(value_event, level + 1)
-                value_at = value_event.start_mark if value_event.__class__ is not _Alias else self._start(value_event)
+                value_at = value_event.start_mark if value_kind is not _Alias else self._start(value_event)
             result[key] = value
             key_line, key_column, value_column = key_at.line, key_at.column, value_at.column
             gap = value_at.line - key_line
@@ -679,7 +680,7 @@ class _Loader(_BaseLoader):
         built = 1
         while True:
             item_event = get()
-            kind = item_event.__class__
+            kind = type(item_event)
             if kind is _SeqEnd:
                 break
             if kind is _Scalar and item_event.tag is None and item_event.anchor is None:
