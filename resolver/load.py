@@ -58,15 +58,16 @@ def paused_gc():
 
 
 # How `Map` and `Seq` keep a position read from their own file: one int, 0-based line and column
-# as libyaml gives them. A Map entry packs the key's line and column, how many lines below it
-# its value starts, and the value's column; a Seq item packs its line and column. A position
-# that does not fit (a column past 1023, a value 256 lines below its key) is kept as `Mark`s.
+# as libyaml gives them. A Map entry packs the key's line and column and the value's line and
+# column (the value's line in full, not as a distance below the key: an alias's value starts at
+# its anchor, often far above the key); a Seq item packs its line and column. A position that
+# does not fit (a column past 1023, a value on a line past 2**22) is kept as `Mark`s.
 _COLUMN_BITS = 10
 _COLUMN_MASK = (1 << _COLUMN_BITS) - 1
-_GAP_BITS = 8
-_GAP_MASK = (1 << _GAP_BITS) - 1
-_GAP_SHIFT = _COLUMN_BITS
-_KEY_COLUMN_SHIFT = _GAP_SHIFT + _GAP_BITS
+_LINE_BITS = 22
+_LINE_MASK = (1 << _LINE_BITS) - 1
+_VALUE_LINE_SHIFT = _COLUMN_BITS
+_KEY_COLUMN_SHIFT = _VALUE_LINE_SHIFT + _LINE_BITS
 _KEY_LINE_SHIFT = _KEY_COLUMN_SHIFT + _COLUMN_BITS
 
 
@@ -165,8 +166,7 @@ class Map(_Placed, dict):
         if entry is None:
             return self.mark
         if entry.__class__ is int:
-            return Mark(self._file, (entry >> _KEY_LINE_SHIFT) + (entry >> _GAP_SHIFT & _GAP_MASK) + 1,
-                        (entry & _COLUMN_MASK) + 1)
+            return Mark(self._file, (entry >> _VALUE_LINE_SHIFT & _LINE_MASK) + 1, (entry & _COLUMN_MASK) + 1)
         return entry[1] or entry[0]
 
     def own_key_mark(self, key) -> Mark | None:
@@ -610,10 +610,10 @@ class _Loader(_BaseLoader):
                 value = self._value(value_event, level + 1)
                 value_at = value_event.start_mark if value_kind is not _Alias else self._start(value_event)
             result[key] = value
-            key_line, key_column, value_column = key_at.line, key_at.column, value_at.column
-            gap = value_at.line - key_line
-            if key_column <= _COLUMN_MASK and value_column <= _COLUMN_MASK and 0 <= gap <= _GAP_MASK:
-                place = key_line << _KEY_LINE_SHIFT | key_column << _KEY_COLUMN_SHIFT | gap << _GAP_SHIFT | value_column
+            key_column, value_line, value_column = key_at.column, value_at.line, value_at.column
+            if key_column <= _COLUMN_MASK and value_column <= _COLUMN_MASK and value_line <= _LINE_MASK:
+                place = (key_at.line << _KEY_LINE_SHIFT | key_column << _KEY_COLUMN_SHIFT
+                         | value_line << _VALUE_LINE_SHIFT | value_column)
             else:
                 place = (self.mark(key_at), self.mark(value_at))
             if duplicate:  # the key keeps its first place in the mapping, with the last one's marks
@@ -632,7 +632,7 @@ class _Loader(_BaseLoader):
         start = len(records)
         try:
             records.fromlist(places)
-        except (TypeError, OverflowError):  # a pair of marks or a Mark among them, or a line past 2**36
+        except (TypeError, OverflowError):  # a pair of marks or a Mark among them, or a key's line past 2**22
             result._place = places[0]
             result._keys = None
             result._at = dict(zip(result, places[1:]))

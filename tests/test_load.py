@@ -96,6 +96,15 @@ def test_positions_far_to_the_right_or_far_below_the_key_are_kept_exactly():
     assert doc.value_mark("far") == at(304, 3)
 
 
+def test_positions_on_lines_past_what_one_packed_int_holds_are_kept_exactly():
+    many = 1 << 22  # load keeps a value's line in 22 bits of a packed int, and a key's line above them
+    doc, _ = load("a: &x top\nb:\n" + "\n" * many + "  v\nc: *x\n" + "\n" * many + "d: w\n")
+    assert doc.value_mark("a") == doc.value_mark("c") == at(1, 4)
+    assert doc.key_mark("b") == at(2, 1) and doc.value_mark("b") == at(many + 3, 3)
+    assert doc.key_mark("c") == at(many + 4, 1)
+    assert doc.key_mark("d") == at(2 * many + 5, 1) and doc.value_mark("d") == at(2 * many + 5, 4)
+
+
 def test_an_alias_gets_the_value_built_for_its_anchor_with_the_anchors_marks():
     doc, problems = load("a: &x {p: 1}\nb: *x\nc: [*x]\n")
     assert problems == []
