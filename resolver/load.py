@@ -213,7 +213,7 @@ class _Shape(dict):
     __slots__ = ("records",)
 
     def __init__(self, records: array, keys: tuple) -> None:
-        super().__init__(zip(keys, range(len(keys))))
+        dict.__init__(self, zip(keys, range(len(keys))))  # not through super(): one made per new shape
         self.records = records
 
 
@@ -534,8 +534,9 @@ class _Loader(_BaseLoader):
         result._file = self.source
         result._place = None
         start = event.start_mark
+        column = start.column
         # the mapping's start, then each key's int or pair of marks in the order of the keys (see Map)
-        places = [start.line << _COLUMN_BITS | start.column if start.column <= _COLUMN_MASK else self.mark(start)]
+        places = [start.line << _COLUMN_BITS | column if column <= _COLUMN_MASK else self.mark(start)]
         merges = []
         built = 1  # this mapping and the plain text scalars of it built here
         while True:
@@ -702,7 +703,8 @@ class _Loader(_BaseLoader):
                 value = self._value(item_event, level + 1)
                 at = self._start(item_event)
             append(value)
-            marks.append(at.line << _COLUMN_BITS | at.column if at.column <= _COLUMN_MASK else self.mark(at))
+            column = at.column
+            marks.append(at.line << _COLUMN_BITS | column if column <= _COLUMN_MASK else self.mark(at))
         self.count += built
         seq._at = tuple(marks)
         return seq
