@@ -67,7 +67,7 @@ _COLUMN_MASK = (1 << _COLUMN_BITS) - 1
 _LINE_BITS = 22
 _LINE_MASK = (1 << _LINE_BITS) - 1
 _VALUE_LINE_SHIFT = _COLUMN_BITS
-_KEY_COLUMN_SHIFT = _VALUE_LINE_SHIFT + _LINE_BITS
+_KEY_COLUMN_SHIFT = _VALUE_LINE_SHIFT + _LINE_BITS  # the key's position above the value's whole
 _KEY_LINE_SHIFT = _KEY_COLUMN_SHIFT + _COLUMN_BITS
 
 
@@ -613,8 +613,9 @@ class _Loader(_BaseLoader):
             result[key] = value
             key_column, value_line, value_column = key_at.column, value_at.line, value_at.column
             if key_column <= _COLUMN_MASK and value_column <= _COLUMN_MASK and value_line <= _LINE_MASK:
-                place = (key_at.line << _KEY_LINE_SHIFT | key_column << _KEY_COLUMN_SHIFT
-                         | value_line << _VALUE_LINE_SHIFT | value_column)
+                # each position packed apart first: small ints, cheaper to shift and join than big ones
+                place = ((key_at.line << _COLUMN_BITS | key_column) << _KEY_COLUMN_SHIFT
+                         | value_line << _COLUMN_BITS | value_column)
             else:
                 place = (self.mark(key_at), self.mark(value_at))
             if duplicate:  # the key keeps its first place in the mapping, with the last one's marks
