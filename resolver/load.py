@@ -61,7 +61,9 @@ def paused_gc():
 # as libyaml gives them. A Map entry packs the key's line and column and the value's line and
 # column (the value's line in full, not as a distance below the key: an alias's value starts at
 # its anchor, often far above the key); a Seq item packs its line and column. A position that
-# does not fit (a column past 1023, a value on a line past 2**22) is kept as `Mark`s.
+# does not fit (a column past 1023, a value on a line past 2**22) is kept as `Mark`s. A Map as
+# loaded keeps its entries' key and value positions apart, as two small ints (see Map): packing
+# them into one big int for every entry of a file costs more than for the few entries asked.
 _COLUMN_BITS = 10
 _COLUMN_MASK = (1 << _COLUMN_BITS) - 1
 _LINE_BITS = 22
@@ -113,7 +115,8 @@ class Map(_Placed, dict):
     As loaded: `_keys` is the `_Shape` of the mapping (its keys in order, shared by every mapping
     of the file written with the same keys) and `_at` where its ints start in the shape's
     `records`, the file's array of them: the mapping's own start (so `_place` stays None until a
-    mark is made), then one int per key; a file repeats a few shapes thousands of times, so an
+    mark is made), then for each key its position and its value's (the two halves of its int,
+    joined when asked for: `_joined`); a file repeats a few shapes thousands of times, so an
     entry costs 8 bytes where a dict of ints by key cost over 60. Built or changed by code
     (`derive`, merge keys, `copy_key_mark`) or with a position an int cannot hold: `_keys` is None
     and `_at` a dict by key.
@@ -133,7 +136,10 @@ class Map(_Placed, dict):
         if shape is None:
             return self._at.get(key)
         index = shape.get(key)
-        return None if index is None else shape.records[self._at + 1 + index]
+        if index is None:
+            return None
+        at = self._at + 1 + 2 * index
+        return _joined(shape.records[at], shape.records[at + 1])
 
     def _start(self):
         shape = self._keys
@@ -142,7 +148,10 @@ class Map(_Placed, dict):
     def _marks_by_key(self) -> dict:
         """The entries' marks by key: `_at` itself, or a new dict for a Map as loaded."""
         shape, at = self._keys, self._at
-        return at if shape is None else dict(zip(shape, shape.records[at + 1:at + 1 + len(shape)]))
+        if shape is None:
+            return at
+        records = shape.records[at + 1:at + 1 + 2 * len(shape)]
+        return dict(zip(shape, map(_joined, records[::2], records[1::2])))
 
     def _entries(self) -> dict:
         """The entries' marks by key, in the form code may change: a Map as loaded turns to it."""
@@ -215,6 +224,12 @@ class _Shape(dict):
     def __init__(self, records: array, keys: tuple) -> None:
         dict.__init__(self, zip(keys, range(len(keys))))  # not through super(): one made per new shape
         self.records = records
+
+
+def _joined(key_place, value_place):
+    """A Map entry's marks (see Map) from its halves as loaded: the key's and the value's packed
+    positions, or a pair of marks and None."""
+    return key_place if value_place is None else key_place << _KEY_COLUMN_SHIFT | value_place
 
 
 def _key_mark(entry, file: str | None) -> Mark | None:
@@ -361,7 +376,7 @@ class _Loader(_BaseLoader):
         self.added = 0
         self.first_alias = None
         # the entries' marks of the mappings (see Map), and their shapes by keys in order
-        self.records = array("Q")
+        self.records = array("I")  # a packed position past 2**32 (a line past 2**22) is kept otherwise
         self.shapes: dict[tuple, _Shape] = {}
         if _breaks_only_libyaml_sees(text):
             self.get_event = _on_editor_lines(self.get_event, text)
@@ -535,7 +550,7 @@ class _Loader(_BaseLoader):
         result._place = None
         start = event.start_mark
         column = start.column
-        # the mapping's start, then each key's int or pair of marks in the order of the keys (see Map)
+        # the mapping's start, then each entry's key and value positions in the order of the keys (see Map)
         places = [start.line << _COLUMN_BITS | column if column <= _COLUMN_MASK else self.mark(start)]
         merges = []
         built = 1  # this mapping and the plain text scalars of it built here
@@ -581,7 +596,8 @@ class _Loader(_BaseLoader):
                 key_at = self._start(key_event)
             duplicate = key in result
             if duplicate:
-                first = _key_mark(places[1 + list(result).index(key)], self.source)
+                first_at = 1 + 2 * list(result).index(key)
+                first = _key_mark(_joined(places[first_at], places[first_at + 1]), self.source)
                 self.report("yaml-duplicate-key",
                             f"duplicate key {key!r} (first at line {first.line}, column {first.column}); "
                             "the last value is kept", self.mark(key_at),
@@ -613,31 +629,29 @@ class _Loader(_BaseLoader):
             result[key] = value
             key_column, value_line, value_column = key_at.column, value_at.line, value_at.column
             if key_column <= _COLUMN_MASK and value_column <= _COLUMN_MASK and value_line <= _LINE_MASK:
-                # each position packed apart first: small ints, cheaper to shift and join than big ones
-                place = ((key_at.line << _COLUMN_BITS | key_column) << _KEY_COLUMN_SHIFT
-                         | value_line << _COLUMN_BITS | value_column)
+                key_place, value_place = key_at.line << _COLUMN_BITS | key_column, value_line << _COLUMN_BITS | value_column
             else:
-                place = (self.mark(key_at), self.mark(value_at))
+                key_place, value_place = (self.mark(key_at), self.mark(value_at)), None
             if duplicate:  # the key keeps its first place in the mapping, with the last one's marks
-                places[1 + list(result).index(key)] = place
+                places[first_at:first_at + 2] = key_place, value_place
             else:
-                places.append(place)
+                places += key_place, value_place
         self.count += built
         self._keep_places(result, places)
         return self._merge(result, merges) if merges else result
 
     def _keep_places(self, result: Map, places: list) -> None:
-        """Give `result` its start and entries' marks (`places`: the start, then one for each key
-        in order) as loaded: added to the file's records, found through the shape of the file's
-        mappings with these keys."""
+        """Give `result` its start and entries' marks (`places`: the start, then two for each key
+        in order, see Map) as loaded: added to the file's records, found through the shape of the
+        file's mappings with these keys."""
         records = self.records
         start = len(records)
         try:
             records.fromlist(places)
-        except (TypeError, OverflowError):  # a pair of marks or a Mark among them, or a key's line past 2**22
+        except (TypeError, OverflowError):  # a pair of marks or a Mark among them, or a line past 2**22
             result._place = places[0]
             result._keys = None
-            result._at = dict(zip(result, places[1:]))
+            result._at = dict(zip(result, map(_joined, places[1::2], places[2::2])))
             return
         keys = tuple(result)
         shape = self.shapes.get(keys)
