@@ -122,21 +122,22 @@ def _make(cls: type, frozen: bool) -> type:
         namespace["__setattr__"] = _refuse_set
         namespace["__delattr__"] = _refuse_delete
     made = type(cls)(cls.__name__, cls.__bases__, namespace)
-    made.__init__ = _init(made, specs)
+    made.__init__ = _init(made, specs, frozen)
     made.__record_compared__ = tuple(spec.name for spec in specs if spec.compare)
     made.__record_shown__ = tuple(spec.name for spec in specs if spec.repr)
     return made
 
 
-def _init(cls: type, specs: list[Field]) -> Callable:
-    """`__init__(self, <the fields>)`: each value handed to its field's setter (`_setter`).
+def _init(cls: type, specs: list[Field], frozen: bool) -> Callable:
+    """`__init__(self, <the fields>)`: each value stored in its field's slot.
 
     Compiling an `__init__` per class cost ~0.2 ms each, a tenth of a one-node run for the ~45
-    records; so one body is compiled per number of fields (`setter0(self, value0)`, ...) and each
-    class gets that code with its field names as the parameters' names (keywords work, and errors
-    name the fields) and its own setters as the function's globals."""
+    records; so one body is compiled per shape (how each field is stored, `_how`) and each class
+    gets that code with its field names as the parameters' names (keywords work, and errors
+    name the fields) and as the names of the attributes it sets, its own setters and factories
+    as the function's globals."""
     optional = False
-    defaults, setters = [], {}
+    defaults, scope = [], {"NOTHING": _NOTHING}
     for index, spec in enumerate(specs):
         if spec.required:
             if optional:
@@ -144,36 +145,63 @@ def _init(cls: type, specs: list[Field]) -> Callable:
         else:
             optional = True
             defaults.append(spec.default if spec.factory is None else _NOTHING)
-        setters[f"setter{index}"] = _setter(cls.__dict__[spec.name].__set__, spec)
-    code = _body(len(specs)).replace(co_varnames=("self", *(spec.name for spec in specs)))
-    function = FunctionType(code, setters, "__init__", tuple(defaults) or None)
+        if spec.converter is not None or spec.validator is not None:
+            scope[f"setter{index}"] = _setter(cls.__dict__[spec.name].__set__, spec)
+        else:
+            scope[f"setter{index}"] = cls.__dict__[spec.name].__set__
+            scope[f"factory{index}"] = spec.factory
+    names = {f"field{index}": spec.name for index, spec in enumerate(specs)}
+    code = _body(tuple(_how(spec, frozen) for spec in specs))
+    code = code.replace(co_varnames=("self", *(spec.name for spec in specs)),
+                        co_names=tuple(names.get(name, name) for name in code.co_names))
+    function = FunctionType(code, scope, "__init__", tuple(defaults) or None)
     function.__qualname__ = f"{cls.__qualname__}.__init__"
     function.__module__ = cls.__module__
     return function
 
 
-_BODIES: dict[int, CodeType] = {}
+# How `__init__` stores one field (`_how`): assigned as an attribute (a mutable record's: the
+# interpreter's own slot store, several times faster than a call), handed to the slot's own setter
+# (a frozen record's, whose `__setattr__` refuses: twice as fast as `object.__setattr__`, which
+# looks the slot up on every call), either of them with its factory's value when none is given,
+# or handed to the converter and validator first (`_setter`).
+_ASSIGN, _ASSIGN_MADE, _STORE, _STORE_MADE, _CONVERT = range(5)
 
 
-def _body(count: int) -> CodeType:
-    """The code of `__init__(self, value0, ...)` calling `setter<i>(self, value<i>)` for each field."""
-    code = _BODIES.get(count)
+def _how(spec: Field, frozen: bool) -> int:
+    if spec.converter is not None or spec.validator is not None:
+        return _CONVERT
+    if frozen:
+        return _STORE if spec.factory is None else _STORE_MADE
+    return _ASSIGN if spec.factory is None else _ASSIGN_MADE
+
+
+_BODIES: dict[tuple[int, ...], CodeType] = {}
+
+
+def _body(shape: tuple[int, ...]) -> CodeType:
+    """The code of `__init__(self, value0, ...)` storing each field as `shape` says (`_how`): in
+    attribute `field<i>` or through `setter<i>`, from `factory<i>()` when it is given NOTHING."""
+    code = _BODIES.get(shape)
     if code is None:
-        parameters = "".join(f", value{i}" for i in range(count))
-        body = "".join(f"    setter{i}(self, value{i})\n" for i in range(count)) or "    pass\n"
+        lines = []
+        for i, how in enumerate(shape):
+            value = f"factory{i}() if value{i} is NOTHING else value{i}" if how in (_ASSIGN_MADE, _STORE_MADE) \
+                else f"value{i}"
+            lines.append(f"    self.field{i} = {value}\n" if how in (_ASSIGN, _ASSIGN_MADE)
+                         else f"    setter{i}(self, {value})\n")
+        parameters = "".join(f", value{i}" for i in range(len(shape)))
         scope: dict[str, Any] = {}
-        exec(compile(f"def __init__(self{parameters}):\n{body}", "<records>", "exec"), scope)
-        code = _BODIES[count] = scope["__init__"].__code__
+        exec(compile(f"def __init__(self{parameters}):\n{''.join(lines) or '    pass'}\n", "<records>", "exec"),
+             scope)
+        code = _BODIES[shape] = scope["__init__"].__code__
     return code
 
 
 def _setter(store: Callable[[Any, Any], None], spec: Field) -> Callable[[Any, Any], None]:
-    """How `__init__` sets one field: the slot's own setter (twice as fast as
-    `object.__setattr__`, which looks the slot up on every call, and the way past a frozen
-    record's refusal), behind the field's factory, converter and validator when it has them."""
+    """How `__init__` sets a field with a converter or a validator: behind its factory, converter
+    and validator, `store` (the slot's own setter)."""
     factory, converter, validator, name = spec.factory, spec.converter, spec.validator, spec.name
-    if factory is None and converter is None and validator is None:
-        return store
 
     def set_field(self, value):
         if value is _NOTHING:
