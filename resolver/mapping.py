@@ -7,7 +7,7 @@ plugins (the reference's precedence: URL, local file, inline script, then plugin
 from __future__ import annotations
 
 import functools
-from typing import Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 from urllib.parse import urlsplit
 
 
@@ -157,11 +157,27 @@ def _with(op: OpDef, implementation: str, inputs: dict) -> OpDef:
 
 
 @records.frozen
-class Mapped:
+class Operation:
+    """One mapped operation (`Mapper.map`), with its definition's settings. Records are shared:
+    between an operation's full and short names, and between the nodes (or relationships) that
+    take it from their type unchanged."""
+
     plugin: str
     operation: str
     executor: str | None
     inputs: dict
+    max_retries: Any = None
+    retry_interval: Any = None
+    timeout: Any = None
+    timeout_recoverable: Any = None
+
+    def as_dict(self) -> dict:
+        return {"plugin": self.plugin, "operation": self.operation, "executor": self.executor,
+                "inputs": self.inputs, "max_retries": self.max_retries, "retry_interval": self.retry_interval,
+                "timeout": self.timeout, "timeout_recoverable": self.timeout_recoverable}
+
+
+NO_OPERATION = Operation(plugin="", operation="", executor=None, inputs={})
 
 
 def _no_file(relative: str) -> bool:
@@ -277,11 +293,13 @@ class Mapper:
             self._outcomes[mapping] = outcome
         return outcome
 
-    def map(self, op: OpDef, *, op_name: str, code: str, context: str, workflow: bool = False) -> Mapped | None:
-        """Map one operation; None (with a problem added) when it cannot be mapped."""
+    def map(self, op: OpDef, *, op_name: str, code: str, context: str, workflow: bool = False) -> Operation | None:
+        """Map one operation; None (with a problem added) when it cannot be mapped. One that names
+        nothing is `NO_OPERATION`: a no-op carries no settings, whatever its definition wrote (as
+        the reference)."""
         mapping = op.implementation
         if not mapping:
-            return Mapped("", "", None, {})
+            return NO_OPERATION
         key, candidates = self.route(mapping)
         if key is not None:
             if "script_path" in op.inputs or "script_source" in op.inputs:
@@ -299,14 +317,15 @@ class Mapper:
             if workflow:
                 inputs = dict(op.inputs)
                 inputs[key] = {"default": mapping, "description": "Workflow script executed by the script plugin"}
-                return Mapped(self.script_plugin, SCRIPT_WORKFLOW, None, inputs)
+                return Operation(self.script_plugin, SCRIPT_WORKFLOW, None, inputs)
             inputs = dict(op.inputs)
             inputs[key] = mapping
-            return Mapped(self.script_plugin, SCRIPT_RUN, op.executor or "auto", inputs)
+            return Operation(self.script_plugin, SCRIPT_RUN, op.executor or "auto", inputs, op.max_retries,
+                             op.retry_interval, op.timeout, op.timeout_recoverable)
         if len(candidates) == 1:
             plugin = candidates[0]
-            return Mapped(plugin, mapping[len(plugin) + 1:], op.executor or self._default_executor(plugin),
-                          dict(op.inputs))
+            return Operation(plugin, mapping[len(plugin) + 1:], op.executor or self._default_executor(plugin),
+                             dict(op.inputs), op.max_retries, op.retry_interval, op.timeout, op.timeout_recoverable)
         if len(candidates) > 1:
             self.problems.add("operation-ambiguous",
                               f"{context}: operation {op_name!r} mapping {mapping!r} matches plugins "

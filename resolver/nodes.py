@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from . import records
 from .hierarchy import ResolvedType, TypeTable, is_contained_in, is_host
 from .load import Map, mark_in, value_mark_in
-from .mapping import Mapper, MappingStrings, OpDef, hashable, merge_with_type, normalise
+from .mapping import NO_OPERATION, Mapper, MappingStrings, OpDef, Operation, hashable, merge_with_type, normalise
 from .merge import Blueprint
 from .problems import Mark, Problems
 from .properties import PropertyChecker
@@ -27,29 +27,6 @@ from .shared import documents
 PLUGIN_KEYS = ("source", "executor", "install", "install_arguments", "package_name", "package_version",
                "supported_platform", "distribution", "distribution_version", "distribution_release",
                "properties_description", "properties")
-
-
-@records.frozen
-class Operation:
-    """One mapped operation. Records are shared: between an operation's full and short names, and
-    between the nodes (or relationships) that take it from their type unchanged."""
-
-    plugin: str
-    operation: str
-    executor: str | None
-    inputs: dict
-    max_retries: Any = None
-    retry_interval: Any = None
-    timeout: Any = None
-    timeout_recoverable: Any = None
-
-    def as_dict(self) -> dict:
-        return {"plugin": self.plugin, "operation": self.operation, "executor": self.executor,
-                "inputs": self.inputs, "max_retries": self.max_retries, "retry_interval": self.retry_interval,
-                "timeout": self.timeout, "timeout_recoverable": self.timeout_recoverable}
-
-
-NO_OPERATION = Operation(plugin="", operation="", executor=None, inputs={})
 
 
 @records.mutable
@@ -394,15 +371,9 @@ class NodeBuilder:
         for pending in to_map:
             full, iface, op_name, key, op, reports = pending
             before = self.problems.reports
-            mapped = self.mapper.map(op, op_name=op_name, code=code, context=f"{context}, interface {iface!r}")
-            if mapped is None or not mapped.plugin:
-                # a no-op carries no settings, whatever its definition wrote (as the reference)
+            operation = self.mapper.map(op, op_name=op_name, code=code, context=f"{context}, interface {iface!r}")
+            if operation is None or not operation.plugin:
                 operation = NO_OPERATION
-            else:
-                operation = Operation(plugin=mapped.plugin, operation=mapped.operation, executor=mapped.executor,
-                                      inputs=mapped.inputs, max_retries=op.max_retries,
-                                      retry_interval=op.retry_interval, timeout=op.timeout,
-                                      timeout_recoverable=op.timeout_recoverable)
             if key is not None and reports == 0 and self.problems.reports == before:
                 self._shared_op[key] = operation
             if result[full] is pending:
