@@ -155,12 +155,15 @@ class NodeBuilder:
         for table in (self.data_types, self.node_types, self.rel_types):
             table.check_all()
 
-    def _normalised(self, raw, mark, where) -> OpDef:
+    def _normalised(self, type_ops: dict, op_name, where) -> OpDef:
+        """The type's operation definition `type_ops[op_name]` normalised, a mapping once per
+        blueprint (its place made only then: the templates of a type meet it again and again)."""
+        raw = type_ops[op_name]
         key = id(raw) if isinstance(raw, dict) else None
         if key is not None and key in self._type_ops:
             return self._type_ops[key][1]
         reports = self.problems.reports
-        op = normalise(raw, mark, self.problems, where)
+        op = normalise(raw, mark_in(type_ops, op_name), self.problems, where)
         if key is not None:  # raw kept alive so that its id stays unique
             self._type_ops[key] = (raw, op, self.problems.reports == reports)
         return op
@@ -277,8 +280,7 @@ class NodeBuilder:
                     if session_key is not None:
                         to_leave[key] = (session_key, type_ops[op_name])
                 before = self.problems.reports
-                type_op = (self._normalised(type_ops[op_name], mark_in(type_ops, op_name), full)
-                           if op_name in type_ops else None)
+                type_op = self._normalised(type_ops, op_name, full) if op_name in type_ops else None
                 tmpl_op = None
                 if op_name in tmpl_ops:
                     tmpl_op = normalise(tmpl_ops[op_name], mark_in(tmpl_ops, op_name), self.problems, full)
@@ -331,7 +333,7 @@ class NodeBuilder:
                     if id(raw) not in self._type_ops:
                         # its record came from the session (`_op_session_key`), which keeps only
                         # those of definitions whose normalising is quiet: so it is here
-                        self._normalised(raw, mark_in(type_ops, op_name), f"{iface}.{op_name}")
+                        self._normalised(type_ops, op_name, f"{iface}.{op_name}")
                     normalised = self._type_ops[id(raw)]
                     if not normalised[2]:
                         return
