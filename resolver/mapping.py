@@ -73,21 +73,18 @@ def normalise(raw, mark: Mark | None, problems: Problems, where: str) -> OpDef:
                      f"operation {where} has executor {executor!r}; use central_deployment_agent or host_agent",
                      _vmark(raw, "executor", mark))
         executor = None
-    values = {}
-    for key, minimum in (("max_retries", -1), ("retry_interval", 0), ("timeout", 0)):
+    values = {}  # the numbers given and sound (most operations give none)
+    for key, minimum in _NUMBERS:
         value = raw.get(key)
         if value is None:
-            values[key] = None
             continue
         # booleans are ints to the reference, so `max_retries: true` is accepted as 1
         if not isinstance(value, (int, float)) or (key == "max_retries" and not isinstance(value, int)):
             problems.add("schema-wrong-type", f"{key} of {where} must be a number, not {value!r}",
                          _vmark(raw, key, mark))
-            values[key] = None
         elif value < minimum:
             problems.add("operation-value-invalid", f"{key} of {where} must be at least {minimum}, not {value}",
                          _vmark(raw, key, mark))
-            values[key] = None
         else:
             values[key] = value
     recoverable = raw.get("timeout_recoverable")
@@ -95,9 +92,14 @@ def normalise(raw, mark: Mark | None, problems: Problems, where: str) -> OpDef:
         problems.add("schema-wrong-type", f"timeout_recoverable of {where} must be a boolean",
                      _vmark(raw, "timeout_recoverable", mark))
         recoverable = None
-    return OpDef(implementation=implementation, inputs=inputs, executor=executor,
-                 max_retries=values["max_retries"], retry_interval=values["retry_interval"],
-                 timeout=values["timeout"], timeout_recoverable=recoverable, mark=mark)
+    # positional (the fields' order): a call by keywords costs half as much again, for every
+    # operation a template writes
+    return OpDef(implementation, inputs, executor, values.get("max_retries"), values.get("retry_interval"),
+                 values.get("timeout"), recoverable, mark)
+
+
+# the numeric settings of an operation, each with its least value
+_NUMBERS = (("max_retries", -1), ("retry_interval", 0), ("timeout", 0))
 
 
 def _vmark(raw, key, fallback):
@@ -143,17 +145,14 @@ def merge_with_type(type_op: OpDef | None, template_op: OpDef | None, missing: l
         value = getattr(template_op, field)
         return value if value is not None else getattr(type_op, field)
 
-    return OpDef(implementation=implementation, inputs=inputs, executor=pick("executor"),
-                 max_retries=pick("max_retries"), retry_interval=pick("retry_interval"),
-                 timeout=pick("timeout"), timeout_recoverable=pick("timeout_recoverable"),
-                 mark=template_op.mark or type_op.mark)
+    return OpDef(implementation, inputs, pick("executor"), pick("max_retries"), pick("retry_interval"),
+                 pick("timeout"), pick("timeout_recoverable"), template_op.mark or type_op.mark)
 
 
 def _with(op: OpDef, implementation: str, inputs: dict) -> OpDef:
-    # records.replace, written out: it is called for most operations of every node
-    return OpDef(implementation=implementation, inputs=inputs, executor=op.executor, max_retries=op.max_retries,
-                 retry_interval=op.retry_interval, timeout=op.timeout, timeout_recoverable=op.timeout_recoverable,
-                 mark=op.mark)
+    # records.replace, written out and positional: it is called for most operations of every node
+    return OpDef(implementation, inputs, op.executor, op.max_retries, op.retry_interval, op.timeout,
+                 op.timeout_recoverable, op.mark)
 
 
 @records.frozen

@@ -210,8 +210,8 @@ class NodeBuilder:
         operations = self._operations(self.node_types, resolved, "interfaces", body.get("interfaces"),
                                       code="operation-unmapped", context=f"node {name!r} of type {type_name!r}",
                                       owner_mark=mark)
-        return Node(id=name, type=type_name, type_hierarchy=resolved.hierarchy, properties=properties,
-                    operations=operations, relationships=[], mark=mark)
+        # positional, as the fields are in order (by keywords: half as much again, for every node)
+        return Node(name, type_name, resolved.hierarchy, properties, operations, [], mark)
 
     def _properties(self, owner: str, resolved: ResolvedType, section: str, given, mark, *, what="node") -> dict:
         """The properties given over the type's schema (`PropertyChecker.merge`)."""
@@ -434,9 +434,8 @@ class NodeBuilder:
             target_ops = self._operations(self.rel_types, resolved, "target_interfaces",
                                           rel.get("target_interfaces"), code="relationship-operation-unmapped",
                                           context=context, owner_mark=mark)
-            node.relationships.append(Relationship(type=rel_type, target_id=target, type_hierarchy=resolved.hierarchy,
-                                                   properties=properties, source_operations=source_ops,
-                                                   target_operations=target_ops, mark=mark))
+            node.relationships.append(Relationship(rel_type, target, resolved.hierarchy, properties, source_ops,
+                                                   target_ops, mark))  # positional, as `Node` in `_node`
 
     def _hint(self, name, section: str) -> str:
         """`_type_hint` for `name`, unknown among the entries of `section`, known by the file
