@@ -110,20 +110,17 @@ def sites(blueprint: Blueprint, model: Model, call_free=frozenset()) -> Iterator
             for capability in capabilities.values():
                 if isinstance(capability, dict):
                     yield capability.get("properties"), NODE, place, node, None
-        op_place = None
-        for op in node.operations.values():
-            if op.inputs and id(op.inputs) not in call_free:
-                if op_place is None:
-                    op_place = _node_place(node, ", operation inputs")
-                yield op.inputs, NODE, op_place, node, None
+        inputs = _inputs_of((node.operations,), call_free)
+        if inputs:
+            op_place = _node_place(node, ", operation inputs")
+            for value in inputs:
+                yield value, NODE, op_place, node, None
         for rel in node.relationships:
-            rel_place = None
-            for ops in (rel.source_operations, rel.target_operations):
-                for op in ops.values():
-                    if op.inputs and id(op.inputs) not in call_free:
-                        if rel_place is None:
-                            rel_place = _relationship_place(rel, node)
-                        yield op.inputs, RELATIONSHIP, rel_place, node, by_id.get(rel.target_id)
+            inputs = _inputs_of((rel.source_operations, rel.target_operations), call_free)
+            if inputs:
+                rel_place, target = _relationship_place(rel, node), by_id.get(rel.target_id)
+                for value in inputs:
+                    yield value, RELATIONSHIP, rel_place, node, target
     for name, output in blueprint.section("outputs").items():
         yield output, OUTPUTS, _entry_place(blueprint, "outputs", "output", name), None, None
     for name, policy in blueprint.section("policies").items():
@@ -134,6 +131,19 @@ def sites(blueprint: Blueprint, model: Model, call_free=frozenset()) -> Iterator
             yield entry, OTHER, _entry_place(blueprint, section, what, name), None, None
     settings = blueprint.scalars.get("deployment_settings")
     yield settings, OTHER, lambda: ("deployment_settings", getattr(settings, "mark", None)), None, None
+
+
+def _inputs_of(groups, call_free) -> list:
+    """The inputs of the operations of `groups` (operations dicts of one site), in order, each
+    once (an operation is met under its full and short names, and the same value at the same
+    site holds the same problems), save those that are empty or in `call_free`."""
+    found = {}
+    for ops in groups:
+        for op in ops.values():
+            inputs = op.inputs
+            if inputs and id(inputs) not in call_free:
+                found[id(inputs)] = inputs
+    return list(found.values())
 
 
 # A site's place (`Site.place`): what a problem says of it and where it is placed.
