@@ -25,6 +25,7 @@ are of the same class and their compared fields are equal; they have no order.
 """
 from __future__ import annotations
 
+import operator
 from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -124,6 +125,7 @@ def _make(cls: type, frozen: bool) -> type:
     made = type(cls)(cls.__name__, cls.__bases__, namespace)
     made.__init__ = _init(made, specs, frozen)
     made.__record_compared__ = tuple(spec.name for spec in specs if spec.compare)
+    made.__record_values__ = _values_of(made.__record_compared__)
     made.__record_shown__ = tuple(spec.name for spec in specs if spec.repr)
     return made
 
@@ -220,8 +222,19 @@ def _repr(self) -> str:
     return f"{type(self).__name__}({shown})"
 
 
+def _values_of(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """A function giving a record's values of the fields `names`, as a tuple: operator.attrgetter
+    (one call reading every field), which gives a lone value for a single name."""
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    if names:
+        one = operator.attrgetter(names[0])
+        return lambda record: (one(record),)
+    return lambda record: ()
+
+
 def _compared(self) -> tuple:
-    return tuple(getattr(self, name) for name in self.__record_compared__)
+    return self.__record_values__(self)
 
 
 def _eq(self, other: object):
