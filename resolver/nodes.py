@@ -134,6 +134,7 @@ class NodeBuilder:
         self._shared_ops: dict[tuple, dict[str, Operation]] = {}
         self._shared_op: dict[tuple, Operation] = {_BLANK: NO_OPERATION}
         self._shared_properties: dict[tuple, dict] = {}
+        self._names: dict[tuple, tuple] = {}  # (interface, id(its operations)) -> (them, `_operation_names`)
 
     # -- plugins --------------------------------------------------------------------------
     def _plugins(self) -> dict[str, dict]:
@@ -313,11 +314,18 @@ class NodeBuilder:
     def _operation_names(self, iface: str, type_ops: dict, in_session: bool) -> list[tuple]:
         """(name, full name, `_definition_key`) of each operation of a type's interface `iface`
         (`type_ops`), in order: made once per session for a type the session resolves once (whose
-        interfaces the memo keeps alive with the type, and derived types share)."""
-        if not in_session or not type_ops:  # an empty one may be a new dict made for this call
-            return _operation_names(iface, type_ops)
-        return self.shared.made(("operation names", iface, id(type_ops)), (type_ops,),
-                                lambda: _operation_names(iface, type_ops))
+        interfaces the memo keeps alive with the type, and derived types share), else once per
+        blueprint."""
+        if not type_ops:  # an empty one may be a new dict made for this call
+            return []
+        if in_session:
+            return self.shared.made(("operation names", iface, id(type_ops)), (type_ops,),
+                                    lambda: _operation_names(iface, type_ops))
+        # else once per blueprint: the templates of a type meet its interfaces again and again
+        made = self._names.get((iface, id(type_ops)))
+        if made is None:  # `type_ops` kept beside its names, so that its id stays unique
+            made = self._names[iface, id(type_ops)] = (type_ops, _operation_names(iface, type_ops))
+        return made[1]
 
     def _share(self, resolved: ResolvedType, group: str, type_ifaces: dict, result: dict) -> None:
         """Leaves `result`, the operations of the session's resolved type `resolved` in `group`,
