@@ -448,6 +448,36 @@ def test_script_operations_run_anywhere(bp):
     assert pairs(node(result.plan, "n")["plugins"]) == [("script", "auto")]
 
 
+def test_each_type_names_its_own_operations(bp):
+    # a type's operation names are made once per blueprint, known by the interface and the
+    # type's operations in it: two types with an interface of one name keep their own
+    result = bp({"blueprint.yaml": blueprint("""\
+        node_types:
+          A:
+            derived_from: cloudify.nodes.Root
+            interfaces:
+              custom: {run: scripts/c.sh}
+          B:
+            derived_from: cloudify.nodes.Root
+            interfaces:
+              custom: {go: scripts/c.sh}
+        node_templates:
+          a:
+            type: A
+            interfaces:
+              custom: {extra: scripts/c.sh}
+          b:
+            type: B
+            interfaces:
+              custom: {extra: scripts/c.sh}
+        """), "scripts/c.sh": ""})
+    assert result.ok, result.problems
+    assert {"custom.run", "custom.extra"} <= set(node(result.plan, "a")["operations"])
+    assert "custom.go" not in node(result.plan, "a")["operations"]
+    assert {"custom.go", "custom.extra"} <= set(node(result.plan, "b")["operations"])
+    assert "custom.run" not in node(result.plan, "b")["operations"]
+
+
 # --- the plugins section (SPEC §3, B1-B2) -----------------------------------------------------
 
 
