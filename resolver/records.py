@@ -123,11 +123,30 @@ def _make(cls: type, frozen: bool) -> type:
         namespace["__setattr__"] = _refuse_set
         namespace["__delattr__"] = _refuse_delete
     made = type(cls)(cls.__name__, cls.__bases__, namespace)
-    made.__init__ = _init(made, specs, frozen)
+    made.__init__ = _first_init(made, specs, frozen)
     made.__record_compared__ = tuple(spec.name for spec in specs if spec.compare)
     made.__record_values__ = _values_of(made.__record_compared__)
     made.__record_shown__ = tuple(spec.name for spec in specs if spec.repr)
     return made
+
+
+def _first_init(cls: type, specs: list[Field], frozen: bool) -> Callable:
+    """The `__init__` of `cls` until its first record is made: it makes the class's own (`_init`),
+    puts it in its place and hands it that record. A short run (a pre-commit hook's) makes a few
+    of the ~45 kinds of record, and compiles the bodies of those alone."""
+    optional = False
+    for spec in specs:  # a fault of the class is told when it is made, not at its first record
+        if spec.required and optional:
+            raise TypeError(f"{cls.__name__}: field {spec.name!r} without a default follows one with a default")
+        optional = optional or not spec.required
+
+    def __init__(self, *args, **kwargs):
+        init = cls.__init__ = _init(cls, specs, frozen)
+        init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__
+    return __init__
 
 
 def _init(cls: type, specs: list[Field], frozen: bool) -> Callable:
@@ -138,19 +157,13 @@ def _init(cls: type, specs: list[Field], frozen: bool) -> Callable:
     gets that code with its field names as the parameters' names (keywords work, and errors
     name the fields) and as the names of the attributes it sets, its own setters and factories
     as the function's globals."""
-    optional = False
     defaults, scope = [], {"NOTHING": _NOTHING}
     for index, spec in enumerate(specs):
-        if spec.required:
-            if optional:
-                raise TypeError(f"{cls.__name__}: field {spec.name!r} without a default follows one with a default")
-        else:
-            optional = True
+        if not spec.required:
             defaults.append(spec.default if spec.factory is None else _NOTHING)
-        if spec.converter is not None or spec.validator is not None:
+        if _how(spec, frozen) == _CALL:
             scope[f"setter{index}"] = _setter(cls.__dict__[spec.name].__set__, spec)
         else:
-            scope[f"setter{index}"] = cls.__dict__[spec.name].__set__
             scope[f"factory{index}"] = spec.factory
     names = {f"field{index}": spec.name for index, spec in enumerate(specs)}
     code = _body(tuple(_how(spec, frozen) for spec in specs))
@@ -162,19 +175,17 @@ def _init(cls: type, specs: list[Field], frozen: bool) -> Callable:
     return function
 
 
-# How `__init__` stores one field (`_how`): assigned as an attribute (a mutable record's: the
-# interpreter's own slot store, several times faster than a call), handed to the slot's own setter
-# (a frozen record's, whose `__setattr__` refuses: twice as fast as `object.__setattr__`, which
-# looks the slot up on every call), either of them with its factory's value when none is given,
-# or handed to the converter and validator first (`_setter`).
-_ASSIGN, _ASSIGN_MADE, _STORE, _STORE_MADE, _CONVERT = range(5)
+# How `__init__` stores one field (`_how`): a mutable record's assigned as an attribute (the
+# interpreter's own slot store, several times faster than a call), from its factory when none is
+# given; a frozen record's (whose `__setattr__` refuses), and one with a converter or a validator,
+# handed to its setter (`_setter`). Every frozen record of as many fields shares one body (each
+# body costs a compile when its first record is made).
+_ASSIGN, _ASSIGN_MADE, _CALL = range(3)
 
 
 def _how(spec: Field, frozen: bool) -> int:
-    if spec.converter is not None or spec.validator is not None:
-        return _CONVERT
-    if frozen:
-        return _STORE if spec.factory is None else _STORE_MADE
+    if frozen or spec.converter is not None or spec.validator is not None:
+        return _CALL
     return _ASSIGN if spec.factory is None else _ASSIGN_MADE
 
 
@@ -183,13 +194,12 @@ _BODIES: dict[tuple[int, ...], CodeType] = {}
 
 def _body(shape: tuple[int, ...]) -> CodeType:
     """The code of `__init__(self, value0, ...)` storing each field as `shape` says (`_how`): in
-    attribute `field<i>` or through `setter<i>`, from `factory<i>()` when it is given NOTHING."""
+    attribute `field<i>` (from `factory<i>()` when it is given NOTHING) or through `setter<i>`."""
     code = _BODIES.get(shape)
     if code is None:
         lines = []
         for i, how in enumerate(shape):
-            value = f"factory{i}() if value{i} is NOTHING else value{i}" if how in (_ASSIGN_MADE, _STORE_MADE) \
-                else f"value{i}"
+            value = f"factory{i}() if value{i} is NOTHING else value{i}" if how == _ASSIGN_MADE else f"value{i}"
             lines.append(f"    self.field{i} = {value}\n" if how in (_ASSIGN, _ASSIGN_MADE)
                          else f"    setter{i}(self, {value})\n")
         parameters = "".join(f", value{i}" for i in range(len(shape)))
@@ -201,9 +211,12 @@ def _body(shape: tuple[int, ...]) -> CodeType:
 
 
 def _setter(store: Callable[[Any, Any], None], spec: Field) -> Callable[[Any, Any], None]:
-    """How `__init__` sets a field with a converter or a validator: behind its factory, converter
-    and validator, `store` (the slot's own setter)."""
+    """How `__init__` hands a field to its setter: the slot's own (`store`: twice as fast as
+    `object.__setattr__`, which looks the slot up on every call, and the way past a frozen
+    record's refusal), behind the field's factory, converter and validator when it has them."""
     factory, converter, validator, name = spec.factory, spec.converter, spec.validator, spec.name
+    if factory is None and converter is None and validator is None:
+        return store
 
     def set_field(self, value):
         if value is _NOTHING:
