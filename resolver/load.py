@@ -232,6 +232,14 @@ def _joined(key_place, value_place):
     return key_place if value_place is None else key_place << _KEY_COLUMN_SHIFT | value_place
 
 
+def _key_spot(entry) -> tuple:
+    """Where the key of an entry (an int or a pair of marks, see Map) is written, 0-based line and
+    column: equal for two entries exactly when they came from the same key in the text."""
+    if entry.__class__ is int:
+        return entry >> _KEY_LINE_SHIFT, entry >> _KEY_COLUMN_SHIFT & _COLUMN_MASK
+    return (entry[0].line - 1, entry[0].column - 1) if entry is not None else (object(),)  # none written: its own
+
+
 def _key_mark(entry, file: str | None) -> Mark | None:
     """The key's mark in a Map entry's marks (see Map)."""
     if entry.__class__ is int:
@@ -378,6 +386,11 @@ class _Loader(_BaseLoader):
         # the entries' marks of the mappings (see Map), and their shapes by keys in order
         self.records = array("I")  # a packed position past 2**32 (a line past 2**22) is kept otherwise
         self.shapes: dict[tuple, _Shape] = {}
+        # id of a mapping built with merge keys -> (that mapping, its entries as merged): a later
+        # merge of it brings them all (see `_merge`); the mapping is held so its id stays its own
+        self.flattened: dict[int, tuple] = {}
+        # where a key that is not text was written with one character or none -> that text
+        self.short_keys: dict[tuple, str] = {}
         if _breaks_only_libyaml_sees(text):
             self.get_event = _on_editor_lines(self.get_event, text)
 
@@ -581,6 +594,8 @@ class _Loader(_BaseLoader):
                     built += 1
                 else:
                     key = self._scalar(key_event, tag)
+                    if len(key_event.value) <= 1:  # a merge tells such keys by their text (see _merge)
+                        self.short_keys[key_event.start_mark.line, key_event.start_mark.column] = key_event.value
                 key_at = key_event.start_mark
             else:
                 key = self._value(key_event, level + 1)
@@ -661,10 +676,23 @@ class _Loader(_BaseLoader):
         result._at = start
 
     def _merge(self, explicit: Map, merges: list) -> Map:
-        """YAML `<<` merge keys: merged entries first (the first mapping naming a key wins), then
-        the explicit keys, which override them."""
+        """YAML `<<` merge keys, as the reference's PyYAML (6.0) merges them.
+
+        The merged entries come first, in the order written: each `<<` in turn, a list's mappings
+        in turn, a mapping that had merge keys of its own with the entries it merged (`_flat`).
+        A key written in one place (met again through an alias) counts once, where it was first
+        met; PyYAML tells such keys apart by the identity of their text, so keys written with the
+        same one character or none (`x`, `1`, `~`, `''`), which Python keeps as one object, count
+        as one too, even a number and a text. Of the other entries with equal keys the last one's
+        value wins, at the place of the first. The explicit keys come last and override them all,
+        also at the place of a merged one. One case differs from PyYAML: a merged mapping that
+        repeats a key of one character brings its last value (PyYAML's first); the repeated key is
+        reported (yaml-duplicate-key).
+        """
         out = Map()
         out._place_like(explicit)
+        entries = out._at
+        flat, met = [], set()
         for value, start in merges:
             if isinstance(value, Seq):
                 sources = [(item, value.item_mark(index)) for index, item in enumerate(value)]
@@ -674,15 +702,33 @@ class _Loader(_BaseLoader):
                 if not isinstance(source, Map):
                     self.report("schema-wrong-type", "a merge key (<<) must name a mapping", mark)
                     continue
-                for key, item in source.items():
-                    if key not in out:
-                        out[key] = item
-                        out._take_marks(key, source)
+                for key, item, entry in self._flat(source):
+                    if key.__class__ is str:
+                        written = key if len(key) <= 1 else _key_spot(entry)
+                    else:
+                        spot = _key_spot(entry)
+                        written = self.short_keys.get(spot, spot)
+                    if written in met:
+                        continue
+                    met.add(written)
+                    flat.append((key, item, entry))
+                    out[key] = item
+                    entries[key] = entry
         for key, value in explicit.items():
-            out.pop(key, None)
+            entry = explicit._entry(key)
+            flat.append((key, value, entry))
             out[key] = value
-            out._at[key] = explicit._entry(key)
+            entries[key] = entry
+        self.flattened[id(out)] = (out, flat)
         return out
+
+    def _flat(self, source: Map) -> list:
+        """The entries a mapping brings to a merge, each (key, value, its entry's marks): those it
+        was built from if it had merge keys (the overridden ones too), else its own."""
+        held = self.flattened.get(id(source))
+        if held is not None and held[0] is source:
+            return held[1]
+        return [(key, item, source._entry(key)) for key, item in source.items()]
 
     def _seq(self, event, level: int) -> Seq:
         if level > self.max_depth:

@@ -177,3 +177,17 @@ node_types:
       cloudify.interfaces.lifecycle:
         create: demo.tasks.{task}
 {extra}"""
+
+
+@pytest.fixture(scope="session")
+def reference_python() -> Path:
+    """A Python with the reference parser (tests/differential.py's `find_reference_python`)."""
+    from tests import differential
+
+    python, why = differential.find_reference_python()
+    if python is None:
+        # `make test` creates .ref; in CI a missing reference is a failure, never a quiet skip
+        if os.environ.get("CI"):
+            pytest.fail(f"no reference parser to compare with: {why} (run `make reference`)")
+        pytest.skip(f"no reference parser to compare with: {why} (run `make reference`)")
+    return python

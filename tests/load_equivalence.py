@@ -7,8 +7,8 @@ the node graph (`yaml.compose`) and constructs the value from it (`yaml.load`), 
 are walked side by side:
 
 - values are equal with exact types (a bool is not an int, an int not a float); a Map stands for a
-  dict and a Seq for a list, with the keys in the same order (in any order for a mapping with `<<`
-  merge keys, which our loader orders as load.py documents); timestamps and binaries stay the text
+  dict and a Seq for a list, with the keys in the same order (merge keys included: see load.py's
+  `_merge`); timestamps and binaries stay the text
   written in ours, as load.py documents, so they are compared with the node's text;
 - every container's own mark, every mapping key's and value's mark and every sequence item's mark
   equal the start of the composed node it came from, 1-based, counted on line feeds as an editor
@@ -41,7 +41,6 @@ from .corpus import CORPUS
 
 # The tags our loader keeps as the text written (see load.py) where PyYAML builds another value.
 TEXT_TAGS = frozenset(("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"))
-MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def corpus_files(sample: int | None = None) -> list[Path]:
@@ -109,8 +108,6 @@ class Walk:
             key = self.loader.construct_object(key_node, deep=True)
             entries[key_node.value if key_node.tag in TEXT_TAGS else key] = (key, key_node, value_node)
         ours_keys, their_keys = [(type(k), k) for k in ours], [(type(k), k) for k in entries]
-        if any(key_node.tag == MERGE_TAG for key_node, _ in node.written):
-            ours_keys, their_keys = set(ours_keys), set(their_keys)  # merged keys come in another order
         if ours_keys != their_keys:
             self.differ(path, f"keys {list(ours)!r} where PyYAML has {list(entries)!r}")
             return
@@ -134,22 +131,6 @@ class Walk:
             self.value(ours[index], theirs[index], item_node, inner)
 
 
-def _keep_written_keys(node, seen: set) -> None:
-    """Remember on each mapping node its entries as written (`written`), before PyYAML's
-    constructor replaces them with the entries its merge keys bring in."""
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        node.written = list(node.value)
-        for key_node, value_node in node.value:
-            _keep_written_keys(key_node, seen)
-            _keep_written_keys(value_node, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _keep_written_keys(item, seen)
-
-
 def _skipped_as_documented(exc: yaml.YAMLError, text: str, source: str, problems: Problems) -> bool:
     """Whether PyYAML refused a mapping key it cannot hash where ours, as load.py documents,
     reports it (schema-wrong-type, at the key) and leaves the entry out."""
@@ -170,8 +151,6 @@ def compare(path: Path) -> list[str]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()  # yaml.compose
-        if node is not None:
-            _keep_written_keys(node, set())
         theirs = loader.construct_document(node) if node is not None else None  # yaml.load
     except yaml.YAMLError as exc:
         if ours is None or _skipped_as_documented(exc, text, source, problems):

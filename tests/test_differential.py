@@ -24,17 +24,6 @@ COUNT = int(os.environ.get("DIFFERENTIAL_COUNT", "150"))
 SEED = os.environ.get("DIFFERENTIAL_SEED", "20261125")
 
 
-@pytest.fixture(scope="session")
-def reference_python() -> Path:
-    python, why = differential.find_reference_python()
-    if python is None:
-        # `make test` creates .ref; in CI a missing reference is a failure, never a quiet skip
-        if os.environ.get("CI"):
-            pytest.fail(f"no reference parser to compare with: {why} (run `make reference`)")
-        pytest.skip(f"no reference parser to compare with: {why} (run `make reference`)")
-    return python
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> list[Case]:
     root = tmp_path_factory.mktemp("generated")

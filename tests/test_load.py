@@ -205,6 +205,75 @@ def test_merge_keys_merge_and_explicit_keys_win():
     assert doc["use"].key_mark("p") == at(1, 11)
 
 
+# Merge keys the reference's PyYAML merges its own way: of two merged mappings naming a key, the
+# last one's value, unless the key is the same written key met twice (an alias) or is written with
+# one character (Python keeps one object for it, and PyYAML tells keys apart by object).
+MERGES = {
+    "explicit key at its merged place": "b: &b {q: 1, p: 1}\nuse: {<<: *b, q: 2}\n",
+    "two merge keys": "a: &a {xx: 1, zz: 1}\nb: &b {xx: 2, yy: 2}\nc: {<<: *a, <<: *b}\nd: {<<: [*a, *b]}\n",
+    "one-character keys": "a: &a {x: 1, z: 1}\nb: &b {x: 2, y: 2}\nc: {<<: *a, <<: *b}\nd: {<<: [*a, *b]}\n",
+    "an anchor merged twice": "a: &a {xx: 1}\nb: &b {xx: 2}\nd: {<<: [*a, *b, *a]}\n",
+    "merged mappings that merged": ("base: &base {xx: 0, k: 0}\na: &a {<<: *base, yy: 1}\nb: &b {xx: 2}\n"
+                                    "c: {<<: [*a, *b]}\ne: {<<: [*b, *a]}\nf: {<<: [*a, *base]}\n"),
+    "an override merged on": ("base: &base {xx: 0, k: 0}\na: &a {<<: *base, xx: 5}\nc: {<<: [*a, *base]}\n"
+                              "d: {<<: [*base, *a], k: 9}\n"),
+    "numbers as keys": "a: &a {1: a, 10: a}\nb: &b {1: b, 10: b}\nc: {<<: [*a, *b]}\n",
+    "a number and a text written alike": "a: &a {1: int, '2': s}\nb: &b {'1': text, 2: int2}\nc: {<<: [*a, *b]}\n",
+    "null keys": "a: &a {~: 1}\nb: &b {null: 2}\nc: {<<: [*a, *b]}\nd: {<<: [*b, *a]}\n",
+    "quoted keys": "a: &a {\"x\": 1, 'yy': 1}\nb: &b {x: 2, yy: 2}\nc: {<<: [*a, *b]}\n",
+}
+
+MERGES_BY_THE_REFERENCE = """
+import json, sys
+from dsl_parser import yaml_loader
+
+def plain(held):
+    value = getattr(held, "value", held)
+    if isinstance(value, dict):
+        return [[plain(key), plain(item)] for key, item in value.items()]
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+cases = json.load(sys.stdin)
+print(json.dumps({name: plain(yaml_loader.load(text, "f.yaml")) for name, text in cases.items()}))
+"""
+
+
+def _as_pairs(value):
+    if isinstance(value, dict):
+        return [[_as_pairs(key), _as_pairs(item)] for key, item in value.items()]
+    if isinstance(value, list):
+        return [_as_pairs(item) for item in value]
+    return value
+
+
+def test_merge_keys_merge_as_the_reference_merges_them(reference_python):
+    import json
+    import subprocess
+
+    done = subprocess.run([str(reference_python), "-c", MERGES_BY_THE_REFERENCE], input=json.dumps(MERGES),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(done.stdout)
+    ours = {}
+    for name, text in MERGES.items():
+        value, problems = load(text)
+        assert problems == [], name
+        ours[name] = json.loads(json.dumps(_as_pairs(value)))  # as JSON carried the reference's
+    assert ours == theirs
+    # and the cases tell the rules apart: the last value wins, or the first where a key is met again
+    assert theirs["two merge keys"][2] == ["c", [["xx", 2], ["zz", 1], ["yy", 2]]]
+    assert theirs["one-character keys"][2] == ["c", [["x", 1], ["z", 1], ["y", 2]]]
+    assert theirs["explicit key at its merged place"][1] == ["use", [["q", 2], ["p", 1]]]
+
+
+def test_merged_keys_keep_the_marks_of_the_entry_whose_value_they_hold():
+    doc, _ = load("a: &a {xx: 1}\nb: &b {xx: 2}\nc: {<<: [*a, *b]}\nd:\n  <<: *a\n  xx: 3\n")
+    assert doc["c"]["xx"] == 2 and doc["c"].key_mark("xx") == at(2, 8) and doc["c"].value_mark("xx") == at(2, 12)
+    assert doc["d"]["xx"] == 3 and doc["d"].key_mark("xx") == at(6, 3)
+
+
 def test_merge_key_naming_a_scalar_is_a_wrong_type():
     _, problems = load("s: &s text\nm:\n  <<: *s\n")
     assert [(p.code, p.line, p.column) for p in problems] == [("schema-wrong-type", 1, 4)]
