@@ -475,3 +475,55 @@ def test_positions_count_line_feeds_as_an_editor_does(text, lines):
     problems = Problems()
     assert load_yaml(broken, "f.yaml", problems) is None
     assert [(p.code, p.line <= broken.count("\n") + 1) for p in problems] == [("yaml-syntax", True)]
+
+
+def _merge_documents(seed: int, count: int) -> dict[str, str]:
+    """`count` YAML documents full of anchors and merge keys: keys from a small pool that holds
+    one-character keys, numbers and nulls written alike, quoted keys; several `<<` in a mapping, a
+    list of aliases, anchored mappings that merge in their turn, explicit keys overriding."""
+    import random
+
+    chance = random.Random(seed)
+    pool = ["x", "y", "xx", "yy", "k", "kk", "1", "10", "'1'", "~", "null", "'x'", '"yy"', "2", "'22'", "22"]
+    same = {"'x'": "x", '"yy"': "yy", "null": "~"}  # written apart, one key: never both in one mapping
+    documents = {}
+    for number in range(count):
+        lines, anchors = [], []
+        for index in range(chance.randint(2, 6)):
+            keys = list({same.get(key, key): key for key in chance.sample(pool, chance.randint(1, 4))}.values())
+            entries = [f"{key}: {chance.randint(0, 99)}" for key in keys]
+            merged = []
+            if anchors and chance.random() < 0.7:
+                for _ in range(chance.randint(1, 3)):
+                    picked = [f"*{chance.choice(anchors)}" for _ in range(chance.randint(1, 3))]
+                    merged.append(f"<<: {picked[0]}" if len(picked) == 1 and chance.random() < 0.5
+                                  else f"<<: [{', '.join(picked)}]")
+            chance.shuffle(merged)
+            body = merged + entries if chance.random() < 0.6 else entries + merged
+            anchor = f"a{index}"
+            anchors.append(anchor)
+            lines.append(f"m{index}: &{anchor} {{{', '.join(body)}}}")
+        documents[f"doc{number}"] = "\n".join(lines) + "\n"
+    return documents
+
+
+def test_generated_merge_keys_merge_as_the_reference_merges_them(reference_python):
+    """Hundreds of generated documents of merge keys, loaded by ours and by the reference's loader."""
+    import json
+    import subprocess
+
+    documents = _merge_documents(seed=20261130, count=400)
+    done = subprocess.run([str(reference_python), "-c", MERGES_BY_THE_REFERENCE], input=json.dumps(documents),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(done.stdout)
+    differ = []
+    for name, text in documents.items():
+        value, problems = load(text)
+        ours = json.loads(json.dumps(_as_pairs(value)))
+        if ours != theirs[name] or problems:
+            differ.append((text, ours, theirs[name], problems))
+    assert not differ, differ[:2]
+    # the generator does write lists of aliases and mappings with several merge keys
+    assert any("<<: [" in text for text in documents.values())
+    assert any(text.count("<<") > text.count("\n") for text in documents.values())
