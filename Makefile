@@ -40,10 +40,12 @@ test: install reference
 	$(PY) -m pytest
 
 # Property-based fuzzing (tests/test_fuzz.py): 3 x 3400 = 10,200 generated and mutated inputs with fresh
-# randomness (make test runs a bounded, derandomized 3 x 40 of them).
+# randomness (make test runs a bounded, derandomized 3 x 40 of them); 5,000 corpus texts with random
+# edits of YAML's syntax, our loader against PyYAML's (make test runs 200 with a fixed seed).
 fuzz: install
 	FUZZ_EXAMPLES=3400 FUZZ_REPORT=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/test_fuzz.py
 	$(PY) -m tests.shape_sweep --corpus 40
+	$(PY) -m tests.load_equivalence --mutants 5000
 
 # 8 processes resolving every corpus blueprint that imports a plugin, online against a loopback
 # marketplace, sharing one cache (make test runs a sample); and many threads in one session.
@@ -58,6 +60,7 @@ conformance: install
 	$(PY) -m tests.conformance
 	SOURCES_STRIDE=1 $(PY) -m pytest -q tests/test_sources_corpus.py
 	$(PY) -m tests.schema_equivalence
+	$(PY) -m tests.load_equivalence
 
 lifecycle-conformance: install reference
 	$(PY) -m tests.lifecycle_conformance --corpus $(CORPUS) $(LIFECYCLE_ARGS)

@@ -23,6 +23,7 @@ code, they are covered by tests/snapshot.py.
 
     python -m tests.load_equivalence              # every file; exit 1 on any difference
     python -m tests.load_equivalence --sample 60  # 60 files spread over the sorted list
+    python -m tests.load_equivalence --mutants 2000 --seed 7  # corpus texts with random edits
 """
 from __future__ import annotations
 
@@ -143,9 +144,12 @@ def _skipped_as_documented(exc: yaml.YAMLError, text: str, source: str, problems
 
 def compare(path: Path) -> list[str]:
     """The differences between our loader's result for the file at `path` and PyYAML's."""
-    source = str(path)
     with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+        return compare_text(handle.read(), str(path))
+
+
+def compare_text(text: str, source: str) -> list[str]:
+    """The differences between our loader's result for `text` and PyYAML's."""
     problems = Problems()
     ours = load_yaml(text, source, problems)
     loader = yaml.SafeLoader(text)
@@ -169,19 +173,60 @@ def compare(path: Path) -> list[str]:
     return walk.differences
 
 
+# What a mutant's edits insert: the characters YAML's syntax turns on, and a few words it types.
+SYNTAX = [":", "-", " ", "  ", "\t", "\n", "\"", "'", "{", "}", "[", "]", "&a", "*a", "!", "!!str ", "|", ">", "#",
+          "%", "@", "`", ",", "?", "<<: ", "~", "yes", "0x1F", "1_000", "0o17", "1:30", ".inf", "2001-12-14", "\\",
+          "\r", "\u2028", "\ufeff", "---\n", "...\n", "=", "null", "\x85"]
+
+
+def mutants(count: int, seed: int, largest: int = 20_000):
+    """`count` corpus texts (files under `largest` bytes), each with one to three random edits:
+    a character or two of YAML's syntax inserted or put in place of others, or a stretch deleted.
+    Yields (name, text)."""
+    import random
+
+    chance = random.Random(seed)
+    files = [path for path in corpus_files() if path.stat().st_size <= largest]
+    for number in range(count):
+        path = chance.choice(files)
+        text = path.read_text(encoding="utf-8")
+        for _ in range(chance.randint(1, 3)):
+            at = chance.randrange(len(text) + 1)
+            kind = chance.random()
+            if kind < 0.4:
+                text = text[:at] + chance.choice(SYNTAX) + text[at:]
+            elif kind < 0.8:
+                text = text[:at] + chance.choice(SYNTAX) + text[at + chance.randint(1, 3):]
+            else:
+                text = text[:at] + text[at + chance.randint(1, 40):]
+        yield f"{path.relative_to(CORPUS)}#mutant{number}", text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.load_equivalence", description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=None, help="that many files spread over the corpus (default: all)")
+    parser.add_argument("--mutants", type=int, default=None, metavar="N",
+                        help="compare N mutants of corpus files instead (random edits of YAML's syntax)")
+    parser.add_argument("--seed", type=int, default=None, help="the mutants' seed (default: a random one, printed)")
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
         print(f"no corpus at {CORPUS}", file=sys.stderr)
         return 2
-    files = corpus_files(args.sample)
     start = time.perf_counter()
-    differences = [difference for path in files for difference in compare(path)]
+    if args.mutants:
+        import random
+
+        seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+        texts = list(mutants(args.mutants, seed))
+        differences = [difference for name, text in texts for difference in compare_text(text, name)]
+        what = f"{len(texts)} mutants (seed {seed})"
+    else:
+        files = corpus_files(args.sample)
+        differences = [difference for path in files for difference in compare(path)]
+        what = f"{len(files)} files"
     for difference in differences[:30]:
         print(f"differ: {difference}")
-    print(f"{len(files)} files in {time.perf_counter() - start:.1f} s; {len(differences)} differences")
+    print(f"{what} in {time.perf_counter() - start:.1f} s; {len(differences)} differences")
     return 1 if differences else 0
 
 

@@ -5,6 +5,7 @@ import pickle
 import re
 
 import pytest
+import yaml
 
 from resolver.limits import Limits
 from resolver.load import MAX_DEPTH, Map, Seq, load_yaml, mark_in, value_mark_in
@@ -408,6 +409,55 @@ def test_a_fault_of_the_text_itself_is_reported_alone_wherever_it_is(text, limit
     assert [(p.code, p.line, p.column) for p in problems] == [("yaml-syntax", line, column)]
 
 # --- against PyYAML, over the corpus ----------------------------------------------------------
+
+
+# Texts libyaml reads and PyYAML's own scanner (the reference's) refuses, and their neighbours both read.
+STRICTER_THAN_LIBYAML = [
+    ("a:\tb\n", (1, 3)),                     # a tab between tokens
+    ("a: b\tc\n", (1, 5)),                   # a tab inside a plain scalar
+    ("a: [b,\tc]\n", (1, 7)),
+    ("a: [b?c]\n", (1, 6)),                   # a question mark inside a plain scalar in a flow collection
+    ("x: 1\na: {k: [1, {b: x?y}]}\n", (2, 17)),
+    ("a: b\n\ufeff# c\nd: e\n", (3, 1)),     # a byte order mark past the start (white space to libyaml)
+]
+READ_BY_BOTH = ["a: \"b\tc\"\n", "a: |\n  x\ty\n", "a: b # c\td\n", "a: b?c\n", "a: [\"b?c\"]\n", "a: [?b]\n",
+                "\ufeffa: b\n", "imports: [plugin:p?version=1]\n".replace("[", "").replace("]", "")]
+
+
+@pytest.mark.parametrize("text, at", STRICTER_THAN_LIBYAML)
+def test_what_the_reference_s_yaml_reader_refuses_is_refused_where_it_refuses_it(text, at):
+    value, problems = load(text)
+    assert value is None and [(p.code, (p.line, p.column)) for p in problems] == [("yaml-syntax", at)]
+    with pytest.raises(yaml.MarkedYAMLError):
+        yaml.load(text, Loader=yaml.SafeLoader)  # the pure-Python reader the reference uses
+    assert yaml.load(text, Loader=yaml.CSafeLoader) is not None  # and libyaml reads it
+
+
+@pytest.mark.parametrize("text", READ_BY_BOTH)
+def test_tabs_question_marks_and_byte_order_marks_where_the_reference_reads_them(text):
+    value, problems = load(text)
+    assert problems == [] and value == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("a: !!int 60 x\n", "'60 x' cannot be read as int"),
+    ("a: !!bool maybe\n", "'maybe' cannot be read as bool"),
+    ("a: !!int ''\n", "'' cannot be read as int"),
+    ("a: !!float abc\n", "'abc' cannot be read as float"),
+    ("a: " + "7" * 5000 + "\n", "cannot be read as int: 5000 digits, more than the 4300 Python reads"),
+])
+def test_a_scalar_its_tag_cannot_build_is_a_syntax_problem_not_a_crash(text, said):
+    value, problems = load(text)
+    assert value is None and [(p.code, p.line, p.column) for p in problems] == [("yaml-syntax", 1, 4)]
+    assert said in problems[0].message and len(problems[0].message) < 200
+
+
+@pytest.mark.skipif(not load_equivalence.CORPUS.is_dir(), reason="no shared corpus beside the checkout")
+def test_corpus_texts_with_random_edits_load_as_pyyaml_loads_them():
+    """200 mutants (`python -m tests.load_equivalence --mutants N` for more): refused by both, or
+    loaded by both into the same values at the same positions; never an exception."""
+    texts = list(load_equivalence.mutants(200, seed=11))
+    assert [difference for name, text in texts for difference in load_equivalence.compare_text(text, name)] == []
 
 
 @pytest.mark.skipif(not load_equivalence.CORPUS.is_dir(), reason="no shared corpus beside the checkout")
