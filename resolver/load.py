@@ -7,8 +7,10 @@ syntax errors, duplicate keys and non-ASCII text become problems.
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
+import re
 import sys
 import threading
 from array import array
@@ -26,6 +28,11 @@ except AttributeError:  # pragma: no cover - libyaml missing
 MAX_DEPTH = DEFAULT_LIMITS.max_depth
 # libyaml's scanner refuses documents nested deeper than this, whatever --max-depth says.
 LIBYAML_DEPTH = 1000
+# A text libyaml refuses, or may read otherwise than PyYAML (_libyaml_may_differ), is read again by
+# PyYAML's own parser (as the reference reads it) up to this many characters; PyYAML's pure-Python
+# scanner takes about 3 s a megabyte, so a bigger text keeps libyaml's reading and message.
+PYYAML_AGAIN_MAX = 256 * 1024
+_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
 
 _gc_lock = threading.Lock()
 _gc_pausers = 0
@@ -371,8 +378,12 @@ class _Loader(_BaseLoader):
     text was composed whole before anything was built.
     """
 
-    def __init__(self, text: str, source: str, limits: Limits) -> None:
+    def __init__(self, text: str, source: str, limits: Limits, events=None) -> None:
+        """`events`: a PyYAML loader to take the events from (its pure-Python scanner and parser,
+        as the reference's), instead of libyaml's."""
         super().__init__(text)
+        if events is not None:
+            self.get_event = events.get_event
         self.text = text
         self.source = source
         self.max_depth = limits.max_depth
@@ -392,9 +403,9 @@ class _Loader(_BaseLoader):
         self.flattened: dict[int, tuple] = {}
         # where a key that is not text was written with one character or none -> that text
         self.short_keys: dict[tuple, str] = {}
-        # (start, end) of each flow collection holding a question mark (see _pyyaml_may_refuse)
+        # (start, end) of each flow collection holding a question mark (see _libyaml_may_differ)
         self.flows_with_question: list[tuple[int, int]] = []
-        if _breaks_only_libyaml_sees(text):
+        if _counted_unlike_an_editor(text):
             self.get_event = _on_editor_lines(self.get_event, text)
 
     def mark(self, start) -> Mark:
@@ -884,9 +895,18 @@ def load_yaml(text: str, source: str, problems: Problems, limits: Limits = DEFAU
 def _load(text: str, source: str, problems: Problems, limits: Limits):
     loader = _Loader(text, source, limits)
     try:
-        value = loader.build()
-        if _pyyaml_may_refuse(text, loader.flows_with_question):
-            _refuse_as_pyyaml_does(text)
+        try:
+            value = loader.build()
+            again = _libyaml_may_differ(text, loader.flows_with_question)
+        except (yaml.scanner.ScannerError, yaml.parser.ParserError):
+            if not _pyyaml_may_read_again(text, limits):
+                raise
+            again = True  # libyaml refuses the text: PyYAML's own parser may not, and says where it does
+        if again and _pyyaml_may_read_again(text, limits):
+            # read as the reference reads it, from PyYAML's own (pure-Python) scanner and parser
+            loader.dispose()
+            loader = _Loader(text, source, limits, events=yaml.SafeLoader(text))
+            value = loader.build()
         _add_found(loader, problems)
         return Map(mark=Mark(source, 1, 1)) if value is None else value
     except _Exceeded as exc:
@@ -895,7 +915,7 @@ def _load(text: str, source: str, problems: Problems, limits: Limits):
         if isinstance(exc, yaml.constructor.ConstructorError):
             _add_found(loader, problems)
         where = exc.problem_mark or exc.context_mark
-        if where is not None and _breaks_only_libyaml_sees(text):
+        if where is not None and _counted_unlike_an_editor(text):
             where = _editor_position(text, where)
         mark = _within_text(text, source, where.line + 1, where.column + 1) if where else Mark(source, 1, 1)
         detail = exc.problem or exc.context or "invalid YAML"
@@ -922,25 +942,47 @@ def _load(text: str, source: str, problems: Problems, limits: Limits):
     return None
 
 
-def _pyyaml_may_refuse(text: str, flows_with_question: list) -> bool:
-    """Whether `text`, which libyaml accepted, holds what PyYAML's own scanner refuses (the
-    reference reads blueprints with it), so that it must be parsed again to know:
+def _pyyaml_may_read_again(text: str, limits: Limits) -> bool:
+    """Whether PyYAML's own parser may read `text` again (see `_load`): at most PYYAML_AGAIN_MAX
+    characters, and flow collections (brackets and braces, counted in quoted texts too) nested no
+    deeper than the limit. Its scanner keeps a possible key open for every open flow collection and
+    revisits them all at each token, so a text nested thousands deep would take it minutes; such a
+    text is refused for its depth anyway (by our limit or libyaml's)."""
+    if len(text) > PYYAML_AGAIN_MAX:
+        return False
+    bound = min(limits.max_depth, LIBYAML_DEPTH)
+    depth = 0
+    for found in _FLOW_BRACKETS.finditer(text):
+        if found.group() in "[{":
+            depth += 1
+            if depth > bound:
+                return False
+        else:
+            depth -= 1
+    return True
+
+
+def _libyaml_may_differ(text: str, flows_with_question: list) -> bool:
+    """Whether `text`, which libyaml read, holds what PyYAML's own scanner and parser (pure Python:
+    the reference reads blueprints with them) may read otherwise, or refuse; such a text is read
+    again from PyYAML's events (see `_load`):
 
     - a tab outside quotes, block texts and comments: libyaml takes it as white space between
       tokens and inside a plain scalar (`key:<tab>value`, `a<tab>b`), as YAML 1.2 does; PyYAML
       takes only spaces there ("found character '\\t' that cannot start any token");
-    - a byte order mark past the start of the text, white space to libyaml, a character of a
-      plain scalar to PyYAML;
+    - a byte order mark past the start of the text: white space to libyaml, a character of a
+      plain scalar to PyYAML (which the reference then refuses as not ASCII);
     - a question mark inside a plain scalar in a flow collection (`[a?b]`): libyaml keeps it in
       the scalar, PyYAML ends the scalar there and reads an explicit key. The loader notes each
       flow collection holding a `?` (`flows_with_question`, start and end in the text); PyYAML
-      parses each of those alone first, a few characters most often, and the whole text only
-      when it refuses one of them (a `%TAG` handle defined outside it, say, is not a fault).
+      parses each of those alone first, a few characters most often.
 
-    Of the corpus's 1,709 YAML files, 2 hold a tab (in a comment or a quoted text) and none the
-    others; PyYAML accepts them all.
+    A tab inside a quoted or block text or a comment is read alike by both, and most tabs are
+    there (scripts written in a block text): only a text with a tab elsewhere is read again
+    (`_tab_outside_texts`). Of the corpus's 1,709 YAML files, 3 hold a tab, each in a block text,
+    and none the others.
     """
-    if "\t" in text or text.find("\ufeff", 1) >= 0:
+    if text.find("\ufeff", 1) >= 0 or ("\t" in text and _tab_outside_texts(text)):
         return True
     for start, end in flows_with_question:
         try:
@@ -951,17 +993,48 @@ def _pyyaml_may_refuse(text: str, flows_with_question: list) -> bool:
     return False
 
 
-def _refuse_as_pyyaml_does(text: str) -> None:
-    """Raise the error PyYAML's own scanner and parser (pure Python, as the reference reads
-    blueprints) find in `text`, if any (see _pyyaml_may_refuse)."""
-    for _ in yaml.parse(text, Loader=yaml.SafeLoader):
-        pass
+_TEXT_STYLES = frozenset("|>'\"")  # the scalars a tab may be inside for PyYAML too: block and quoted
 
 
-def _breaks_only_libyaml_sees(text: str) -> bool:
-    """Whether `text` holds a line break that YAML 1.1 counts and editors do not: NEL (U+0085), the
-    line and paragraph separators (U+2028, U+2029), or a carriage return not followed by a line feed."""
-    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+def _tab_outside_texts(text: str) -> bool:
+    """Whether a tab of `text` lies outside every quoted and block scalar and every comment,
+    where PyYAML may refuse it; libyaml's tokens tell where the scalars are."""
+    starts, spans = [], []  # each scalar token's start; its (start, end, style)
+    scanner = yaml._yaml.CParser(text)
+    try:
+        token = scanner.get_token()
+        while token is not None and type(token) is not yaml.StreamEndToken:
+            if type(token) is yaml.ScalarToken:
+                starts.append(token.start_mark.index)
+                spans.append((token.start_mark.index, token.end_mark.index, token.style))
+            token = scanner.get_token()
+    except yaml.YAMLError:
+        return True
+    finally:
+        scanner.dispose()
+
+    def scalar_at(index: int):
+        found = bisect.bisect_right(starts, index) - 1
+        return spans[found] if found >= 0 and index < spans[found][1] else None
+
+    tab = text.find("\t")
+    while tab >= 0:
+        inside = scalar_at(tab)
+        if inside is None or inside[2] not in _TEXT_STYLES:
+            line = text.rfind("\n", 0, tab) + 1
+            if not any(text[at] == "#" and (at == line or text[at - 1] in " \t") and scalar_at(at) is None
+                       for at in range(line, tab)):
+                return True  # not in a comment either
+        tab = text.find("\t", tab + 1)
+    return False
+
+
+def _counted_unlike_an_editor(text: str) -> bool:
+    """Whether YAML's parsers count the lines and columns of `text` otherwise than an editor: it
+    holds a line break that YAML 1.1 counts and editors do not (NEL U+0085, the line and paragraph
+    separators U+2028 and U+2029, a carriage return not followed by a line feed), or a byte order
+    mark past the start, which they do not count as a column."""
+    if "\x85" in text or "\u2028" in text or "\u2029" in text or text.find("\ufeff", 1) >= 0:
         return True
     return "\r" in text and "\r" in text.replace("\r\n", "")
 
