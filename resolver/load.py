@@ -646,6 +646,7 @@ class _Loader(_BaseLoader):
                 value = plain_string(value_event.value)
                 if value is not None:
                     built += 1
+                    value_at = value_event.start_mark
                 else:
                     value = value_event.value
                     tag = (plain_tag(value) or self._tag(value_event)) if value_event.implicit[0] else _STR
@@ -655,9 +656,12 @@ class _Loader(_BaseLoader):
                         if len(value) <= _SHARED_TEXT_LENGTH:
                             value = _intern(value)
                         built += 1
+                        value_at = value_event.start_mark
                     else:
                         value = self._scalar(value_event, tag)
-                value_at = value_event.start_mark
+                        value_at = value_event.start_mark
+                        if value is None and event.flow_style and not value_event.value:
+                            value_at = self._after_colon(key_event, value_at)
             elif value_kind is _MapStart and value_event.tag is None and value_event.anchor is None:
                 value = self._map(value_event, level + 1)  # what _value would do, one call less
                 value_at = value_event.start_mark
@@ -679,6 +683,17 @@ class _Loader(_BaseLoader):
             self.flows_with_question.append((start.index, key_event.end_mark.index))
         self._keep_places(result, places)
         return self._merge(result, merges) if merges else result
+
+    def _after_colon(self, key_event, at):
+        """Where PyYAML places a value left empty in a flow mapping (`{k: }`): right after its
+        colon, where libyaml places it at the next token (`at`)."""
+        colon = self.text.rfind(":", key_event.end_mark.index, at.index)
+        if colon < 0:
+            return at
+        index = colon + 1
+        line_start = self.text.rfind("\n", 0, index) + 1
+        return yaml.error.Mark(None, index, at.line - self.text.count("\n", index, at.index), index - line_start,
+                               None, None)
 
     def _keep_places(self, result: Map, places: list) -> None:
         """Give `result` its start and entries' marks (`places`: the start, then two for each key

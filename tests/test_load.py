@@ -439,6 +439,16 @@ def test_tabs_question_marks_and_byte_order_marks_where_the_reference_reads_them
     assert problems == [] and value == yaml.load(text, Loader=yaml.SafeLoader)
 
 
+@pytest.mark.parametrize("text", [
+    "a: { k:  }\n", "a: { k: ,x }\n", "a: {k: }\n", "a: [k: ]\n", "a: {k}\n",  # empty values in flow mappings
+    "\ufeffa: 1\nb: [1, 2]\n",  # a byte order mark that starts the text is no column
+    "a: { g: [SELF:, d] }\n",  # libyaml refuses this one
+    "outputs:\n\ufeff custom: 1\n",  # libyaml skips this byte order mark, PyYAML reads it
+])
+def test_values_and_positions_where_libyaml_and_pyyaml_part_are_pyyamls(text):
+    assert load_equivalence.compare_text(text, "f.yaml") == []
+
+
 @pytest.mark.parametrize("text, said", [
     ("a: !!int 60 x\n", "'60 x' cannot be read as int"),
     ("a: !!bool maybe\n", "'maybe' cannot be read as bool"),
