@@ -213,14 +213,6 @@ class Map(_Placed, dict):
                 at[key] = entry
         return out
 
-    def _take_marks(self, key, source: "Map") -> None:
-        """Give `key` the marks it has in `source` (a mapping merged into this one with `<<`)."""
-        entry = source._entry(key)
-        if entry.__class__ is int and source._file == self._file:
-            self._entries()[key] = entry
-        else:
-            self._entries()[key] = (source.key_mark(key), source.value_mark(key))
-
 
 class _Shape(dict):
     """The keys of loaded mappings, in the order written, each to its index among them; with
@@ -910,18 +902,19 @@ def load_yaml(text: str, source: str, problems: Problems, limits: Limits = DEFAU
 def _load(text: str, source: str, problems: Problems, limits: Limits):
     loader = _Loader(text, source, limits)
     try:
+        refused = None
         try:
             value = loader.build()
             again = _libyaml_may_differ(text, loader.flows_with_question)
-        except (yaml.scanner.ScannerError, yaml.parser.ParserError):
-            if not _pyyaml_may_read_again(text, limits):
-                raise
-            again = True  # libyaml refuses the text: PyYAML's own parser may not, and says where it does
+        except (yaml.scanner.ScannerError, yaml.parser.ParserError) as exc:
+            refused, again = exc, True  # PyYAML's own parser may read it, or says where it does not
         if again and _pyyaml_may_read_again(text, limits):
             # read as the reference reads it, from PyYAML's own (pure-Python) scanner and parser
             loader.dispose()
             loader = _Loader(text, source, limits, events=yaml.SafeLoader(text))
             value = loader.build()
+        elif refused is not None:
+            raise refused
         _add_found(loader, problems)
         return Map(mark=Mark(source, 1, 1)) if value is None else value
     except _Exceeded as exc:
