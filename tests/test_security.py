@@ -187,6 +187,22 @@ def case_deep_nesting_100000(base: Path) -> list[str]:
     return _codes(scene.resolve(_blueprint(body="inputs:\n  deep:\n    default: " + "[" * 100_000 + "]" * 100_000 + "\n")))
 
 
+def case_big_text_refused_at_its_end(base: Path) -> list[str]:
+    """A text libyaml refuses is read again by PyYAML's pure-Python parser (as the reference reads
+    it, for its message and position): the biggest it reads again, refused at its very end."""
+    scene = Scene(base)
+    entries = "".join(f"  in{i}:\n    default: {{a: [1, {{b: v{i}}}], c: 'text {i}'}}\n" for i in range(5_000))
+    body = ("inputs:\n" + entries)[:250_000].rsplit("\n", 1)[0] + "\nbroken: [1, 2\n"
+    return _codes(scene.resolve(_blueprint(body=body)))
+
+
+def case_tab_beside_deep_nesting(base: Path) -> list[str]:
+    """A tab makes a text one PyYAML's parser reads again, but not one nested past --max-depth:
+    that parser takes time quadratic in flow nesting."""
+    scene = Scene(base)
+    return _codes(scene.resolve(_blueprint(body="inputs:\n  deep:\n    default:\t" + "[" * 100_000 + "]" * 100_000 + "\n")))
+
+
 def case_deep_block_nesting(base: Path) -> list[str]:
     scene = Scene(base)
     body = "inputs:\n  deep:\n    default:\n" + "".join(" " * (6 + i) + "- \n" for i in range(400))
@@ -361,6 +377,11 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], str, str]] = {
     "recursive_alias": (case_recursive_alias, "an alias inside its own anchor", "yaml-alias-expansion"),
     "deep_nesting_100000": (case_deep_nesting_100000, "100,000-deep flow nesting", "yaml-too-complex"),
     "deep_block_nesting": (case_deep_block_nesting, "400-deep block nesting", "yaml-too-complex"),
+    "big_text_refused_at_its_end": (case_big_text_refused_at_its_end,
+                                    "a 250 KB blueprint refused at its end (read again by PyYAML's parser)",
+                                    "yaml-syntax"),
+    "tab_beside_deep_nesting": (case_tab_beside_deep_nesting, "a tab beside 100,000-deep flow nesting",
+                                "yaml-too-complex"),
     "main_blueprint_of_50_mb": (case_main_blueprint_of_50_mb, "a 50 MB blueprint", "file-too-large"),
     "import_of_50_mb": (case_import_of_50_mb, "an import of a 50 MB file", "file-too-large"),
     "imports_10000": (case_imports_10000, "10,000 imports", "imports-too-many"),
