@@ -30,7 +30,8 @@ MAX_DEPTH = DEFAULT_LIMITS.max_depth
 LIBYAML_DEPTH = 1000
 # A text libyaml refuses, or may read otherwise than PyYAML (_libyaml_may_differ), is read again by
 # PyYAML's own parser (as the reference reads it) up to this many characters; PyYAML's pure-Python
-# scanner takes about 3 s a megabyte, so a bigger text keeps libyaml's reading and message.
+# scanner takes about 6 s a megabyte (1.5 s for the biggest: tests/test_security.py), so a bigger
+# text keeps libyaml's reading and message.
 PYYAML_AGAIN_MAX = 256 * 1024
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
 
