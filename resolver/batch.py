@@ -17,9 +17,11 @@ start with the modules imported, the schemas compiled and the parent's sessions 
 caches already hold what that blueprint read (Cloudify's types, the import rules, the registries'
 listings): a forked worker builds nothing again. A batch too small to pay for a worker's
 start (`MIN_PER_WORKER` blueprints each) starts none. Only what rendering needs comes back from a
-worker, a chunk of results at a time: the import walk's record is left there, and the node graph
-too unless `keep_graph` (the lifecycle plans are computed from it); the plans' values come as plain
-dicts and lists, without the positions the checks read (`_packed`).
+worker, a chunk of results at a time: the import walk's record is left there; the plans' values come
+as plain dicts and lists, without the positions the checks read (`_packed`). A result keeps its node
+graph (`Result.graph`, the node model the lifecycle plans are computed from) only with `keep_graph`,
+whichever process resolved it: a batch's results are otherwise held to the end, and their graphs
+were over a fifth of a -j 1 corpus batch's memory.
 
 This module imports nothing heavy: the CLI imports it to declare `-j`.
 """
@@ -136,7 +138,12 @@ class Batch:
 
     def _here(self, task: tuple[int, str, tuple[str, ...]]):
         key, path, search_paths = task
-        return self.sessions[key].resolve(path, search_paths=search_paths)
+        result = self.sessions[key].resolve(path, search_paths=search_paths)
+        if self.keep_graph or result.graph is None:
+            return result
+        from . import records
+
+        return records.replace(result, graph=None)
 
     def _in_workers(self, tasks: list[tuple[int, str, tuple[str, ...]]], workers: int) -> list:
         import multiprocessing

@@ -189,6 +189,29 @@ def test_a_command_s_batch_leaves_what_it_made_out_of_the_collector_s_sight_and_
     assert all(ok for ok, _ in answers["owns"]["results"])
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("keep_graph", [False, True])
+def test_results_keep_their_node_graph_only_with_keep_graph_whichever_process_resolved_them(tmp_path, jobs,
+                                                                                            keep_graph):
+    count = 1 + 2 * MIN_PER_WORKER  # with -j 2, two workers resolve all but the first
+    tree = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, **{
+        f"b{i}.yaml": blueprint(f"node_templates:\n  n{i}: {{type: cloudify.nodes.Root}}\n")
+        for i in range(count)}})
+    args = _parser().parse_args(["--no-cache", "--no-config", os.fspath(tree / "b0.yaml")])
+    session = session_from(args, "resolver", args.blueprints)
+    batch = Batch(jobs, keep_graph=keep_graph)
+    key = batch.session(session, args, "resolver")
+    for i in range(count):
+        batch.add(key, os.fspath(tree / f"b{i}.yaml"))
+    results = batch.run()
+    assert all(r.ok for r in results) and len(results) == count
+    if keep_graph:
+        assert [list(r.graph.nodes) for r in results] == [[f"n{i}"] for i in range(count)]
+        assert all(r.lifecycle("install") is not None for r in results)
+    else:
+        assert all(r.graph is None for r in results)
+
+
 def test_a_worker_keeps_the_cyclic_collector_off_for_its_batch_as_j1_does():
     probe = ("import gc; from resolver import batch; batch._start_worker([], False); "
              "print(gc.isenabled(), gc.get_freeze_count() > 0)")
