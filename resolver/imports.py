@@ -5,10 +5,10 @@ identified by (canonical location, namespace). Files come from the injected `Loa
 `plugin:` imports and legacy plugin-YAML URLs from the registries. Problems point at
 the import entry that failed, in the file that wrote it.
 
-Besides the files, the walk keeps what a lock file needs (registry/lock.py): every import
-entry answered (`Answer`, before de-duplication) and the sha256 of every text read, keyed as the
-lock names files (`file_key`). With a lock, `plugin:` imports get the locked version and YAML
-file instead of a choice, and every text read is compared with the lock.
+Besides the files, the walk keeps what a lock file needs (registry/lock.py, `Trail`): every
+import entry answered (`Answer`, before de-duplication) and the sha256 of every text read, keyed
+as the lock names files (`file_key`). With a lock, `plugin:` imports get the locked version and
+YAML file instead of a choice, and every text read is compared with the lock.
 
 Registry faults: a registry may raise `RegistryError` from any call. The fault becomes a problem
 with its code at the import, naming the registry: a warning when a later registry answers the
@@ -124,21 +124,96 @@ class SourceFile:
     choice: PluginChoice | None = None
 
 
+class Trail:
+    """What one walk read and answered, in the lock's terms (registry/lock.py): `reads` maps the
+    `file_key` of every text read (main blueprint, imports, plugin YAML) to its sha256, in the
+    order read, the first text read under a key winning; `answers` lists every import entry
+    answered, in walk order.
+
+    The walk keeps the texts, and the files' identities, as it meets them; they are named from
+    the blueprint's folder and hashed when `reads` or `answers` is first asked for, so a resolve
+    that writes no lock (a batch's, a check's) never hashes its texts nor names its files (the
+    sha256 of every text read was 2% of a corpus batch's instructions). Every reader gets the same
+    values: a key is a function of the folder and the identity alone when the folder is absolute
+    (`keys_from`; a walk from a relative folder makes its terms at once, `made`), and a digest
+    one of the text, which the trail holds.
+    """
+
+    __slots__ = ("base", "_reads", "_answers", "_made")
+
+    def __init__(self, base: str = "") -> None:
+        self.base = base  # the main blueprint's folder, which the lock names files from
+        self._reads: list[tuple[str, str]] = []  # (name, text), in the order read
+        self._answers: list[tuple] = []  # (text, importer, resolved, registry, the other fields)
+        self._made: tuple[dict, tuple[Answer, ...]] | None = None
+
+    def read(self, name: str, text: str) -> None:
+        """`text` was read from the file `name`: its identity, or a key `file_key` keeps as it is
+        (a `registry_key`)."""
+        self._reads.append((name, text))
+
+    def answered(self, text: str, importer: str, resolved: str, registry: str | None, **fields) -> None:
+        """An import entry was answered with `text`: `importer` and `resolved` name files by
+        identity, `registry` a registry's location (or None); `fields` are the `Answer`'s others."""
+        self._answers.append((text, importer, resolved, registry, fields))
+
+    @property
+    def reads(self) -> dict[str, str]:
+        return self.made()[0]
+
+    @property
+    def answers(self) -> tuple[Answer, ...]:
+        return self.made()[1]
+
+    def made(self) -> tuple[dict[str, str], tuple[Answer, ...]]:
+        """(`reads`, `answers`), made on the first call (two threads asking at once both make
+        them, equal)."""
+        made = self._made
+        if made is None:
+            key_of = keys_from(self.base)
+            digests: dict[str, str] = {}  # a text imported again (under a namespace, by another file) is hashed once
+
+            def digest(text: str) -> str:
+                found = digests.get(text)
+                if found is None:
+                    found = digests[text] = text_sha256(text)
+                return found
+
+            reads: dict[str, str] = {}
+            for name, text in self._reads:
+                key = key_of(name)
+                if key not in reads:
+                    reads[key] = digest(text)
+            answers = tuple(Answer(importer=key_of(importer), resolved=key_of(resolved), sha256=digest(text),
+                                   registry=key_of(registry) if registry is not None else None, **fields)
+                            for text, importer, resolved, registry, fields in self._answers)
+            made = self._made = (reads, answers)
+        return made
+
+
 @records.frozen
 class Imports:
     """The walk's outcome: files to merge, and what the lock and the folding of problems need.
 
-    `answers` lists every import entry answered, in walk order; `reads` maps the `file_key` of
-    every text read (main blueprint, imports, plugin YAML) to its sha256, in the order read;
-    `failures` the imports that could not be answered, in walk order.
+    `failures` lists the imports that could not be answered, in walk order; `answers` and `reads`
+    what a lock records (`Trail`).
     """
 
     files: tuple[SourceFile, ...]
     dsl_version: str | None
     namespaces_mapping: dict
-    answers: tuple[Answer, ...] = ()
-    reads: dict = records.field(factory=dict)
     failures: tuple[Failure, ...] = ()
+    trail: Trail = records.field(factory=Trail, compare=False, repr=False)
+
+    @property
+    def answers(self) -> tuple[Answer, ...]:
+        """Every import entry answered, in walk order (`Trail.answers`)."""
+        return self.trail.answers
+
+    @property
+    def reads(self) -> dict[str, str]:
+        """The sha256 of every text read by its `file_key`, in the order read (`Trail.reads`)."""
+        return self.trail.reads
 
 
 def text_sha256(text: str) -> str:
@@ -230,9 +305,10 @@ class ParseCache:
         self.memo.clear()
 
     def digest(self, text: str) -> str:
-        """`text_sha256(text)`, worked out once for a text read again and again (the files a
-        batch's blueprints share). The texts are kept as the documents are, at most `max_chars`
-        characters of them; a file's text is most often the very one the loader keeps."""
+        """`text_sha256(text)`, worked out once for a text read again and again (the files that the
+        blueprints of a batch checked against their locks share). The texts are kept as the
+        documents are, at most `max_chars` characters of them; a file's text is most often the very
+        one the loader keeps."""
         digest = self._digests.get(text)
         if digest is None:
             digest = text_sha256(text)
@@ -328,16 +404,17 @@ class ImportWalker:
         self.blueprint_namespaces: dict[str, str] = {}
         self.base = ""
         self.key_of = keys_from(self.base)  # file_key(..., self.base)
-        self.answers: list[Answer] = []
-        self.reads: dict[str, str] = {}
+        self.trail = Trail(self.base)
         self.failed: list[Failure] = []
+        self.checked: set[str] = set()  # with a lock: the keys of the files compared with it
         self.changed: set[str] = set()  # keys of files whose bytes differ from the lock
 
     # -- entry --------------------------------------------------------------------------
     def walk(self, main: Fetched) -> Imports:
         self.base = os.path.dirname(main.identity) if not scheme_of(main.identity) else ""
         self.key_of = keys_from(self.base)
-        self._record(self.key_of(main.identity), main.text, main.shown, None, ())
+        self.trail = Trail(self.base)
+        self._record(main.identity, main.text, main.shown, None, ())
         doc = self._parse(main.text, main.shown, main=True)
         if doc is None:
             return Imports((), None, {})
@@ -388,13 +465,20 @@ class ImportWalker:
                 queue.append(child)
         if not self._type_depth_within(files, limits):
             return self._stopped()
-        return Imports(tuple(files), self.dsl_version, dict(self.blueprint_namespaces), tuple(self.answers),
-                       dict(self.reads), tuple(self.failed))
+        return Imports(tuple(files), self.dsl_version, dict(self.blueprint_namespaces), tuple(self.failed),
+                       self._trail_kept())
 
     def _stopped(self) -> Imports:
         """The outcome of a walk stopped by a limit: nothing to merge, what was read so far."""
-        return Imports((), self.dsl_version, dict(self.blueprint_namespaces), tuple(self.answers),
-                       dict(self.reads), tuple(self.failed))
+        return Imports((), self.dsl_version, dict(self.blueprint_namespaces), tuple(self.failed),
+                       self._trail_kept())
+
+    def _trail_kept(self) -> Trail:
+        """The walk's trail, its lock terms made now when they depend on the working folder (a
+        blueprint named by a relative path, from an injected loader)."""
+        if self.base and not os.path.isabs(self.base):
+            self.trail.made()
+        return self.trail
 
     def _over_nodes(self, source: SourceFile, count: int, limits: Limits) -> int | None:
         """`count` plus the node templates of `source`; None (with the problem) past `max_nodes`."""
@@ -560,34 +644,36 @@ class ImportWalker:
         self._fail(self.problems.add(code, f"cannot resolve import {spec.written!r}: {reason}", spec.mark,
                                      hint=f"Places tried, in order: {places}", chain=current.chain), namespace)
 
-    def _record(self, key: str, text: str, shown: str, mark: Mark | None, chain) -> str:
-        """Keep the sha256 of a text read under its lock key; with a lock, compare it (once per key)."""
+    def _record(self, name: str, text: str, shown: str, mark: Mark | None, chain) -> None:
+        """Keep a text read from the file `name` (`Trail.read`); with a lock, compare its sha256
+        with the lock's (once per key)."""
+        self.trail.read(name, text)
+        if self.lock is None:
+            return
+        key = self.key_of(name)
+        if key in self.checked:
+            return
+        self.checked.add(key)
         digest = self.cache.digest(text)
-        if key in self.reads:
-            return digest
-        self.reads[key] = digest
-        if self.lock is not None:
-            locked = self.lock.files.get(key)
-            if locked is None:
-                # an import's file missing from the lock is reported with its entry (_answer, _plugin)
-                if mark is None:
-                    self.problems.add("lock-missing-entry", f"{shown} is not in the lock {self.lock.shown}", mark,
-                                      chain=chain, hint="Run `resolver lock` again.")
-            elif locked != digest:
-                self.changed.add(key)
-                self.problems.add("lock-mismatch", f"{shown} changed since it was locked (sha256 {digest[:12]}..., "
-                                                   f"the lock {self.lock.shown} has {locked[:12]}...)", mark,
-                                  chain=chain, hint="Restore the file, or run `resolver lock` again if the "
-                                                    "change is meant.")
-        return digest
+        locked = self.lock.files.get(key)
+        if locked is None:
+            # an import's file missing from the lock is reported with its entry (_answer, _plugin)
+            if mark is None:
+                self.problems.add("lock-missing-entry", f"{shown} is not in the lock {self.lock.shown}", mark,
+                                  chain=chain, hint="Run `resolver lock` again.")
+        elif locked != digest:
+            self.changed.add(key)
+            self.problems.add("lock-mismatch", f"{shown} changed since it was locked (sha256 {digest[:12]}..., "
+                                               f"the lock {self.lock.shown} has {locked[:12]}...)", mark,
+                              chain=chain, hint="Restore the file, or run `resolver lock` again if the "
+                                                "change is meant.")
 
     def _source(self, current, spec, namespace, fetched: Fetched, chain, *, plugin=None, yaml_file=None,
                 transform=None, blueprint_id=None, in_catalog=None, key=None, read_file=None,
                 registry=None, choice=None) -> SourceFile | None:
-        key = key or self.key_of(fetched.identity)
         shown = fetched.shown if plugin is None else \
             f"{plugin.package_name} {plugin.version} {read_file} ({fetched.shown})"
-        digest = self._record(key, fetched.text, shown, spec.mark, chain)
+        self._record(key or fetched.identity, fetched.text, shown, spec.mark, chain)
         doc = self._parse(fetched.text, fetched.shown, transform,
                           PLUGIN if plugin is not None else BLUEPRINT)
         if doc is None:
@@ -620,43 +706,47 @@ class ImportWalker:
                                            lambda: apply_namespace(doc, namespace))
             else:
                 doc = apply_namespace(doc, namespace)
-        resolved = self.key_of(f"{plugin.location}/{read_file}") if plugin is not None else key
-        self._answer(current, spec, Answer(
-            written=spec.written, importer=self.key_of(current.identity), namespace=namespace,
-            resolved=resolved, via=fetched.via, sha256=digest,
-            package_name=plugin.package_name if plugin is not None else None,
-            package_version=plugin.version if plugin is not None else None, yaml_file=read_file,
-            registry=self.key_of(registry) if registry is not None else None,
-            types_version=fetched.types_version))
+        self._answer(current, spec, fetched.text, f"{plugin.location}/{read_file}" if plugin is not None
+                     else fetched.identity, registry, written=spec.written, namespace=namespace, via=fetched.via,
+                     package_name=plugin.package_name if plugin is not None else None,
+                     package_version=plugin.version if plugin is not None else None, yaml_file=read_file,
+                     types_version=fetched.types_version)
         return SourceFile(identity=fetched.identity, shown=fetched.shown, namespace=namespace, doc=doc,
                           via=fetched.via, resolved=fetched.resolved, spec=spec, plugin=plugin,
                           yaml_file=yaml_file, is_basic_types=basic, blueprint_id=blueprint_id,
                           in_catalog=in_catalog, chain=chain + (fetched.identity,),
                           types_version=fetched.types_version, choice=choice)
 
-    def _answer(self, current: SourceFile, spec: ImportSpec, answer: Answer) -> None:
-        """Keep an answered import for the lock; with a lock, compare it with the locked entry."""
-        self.answers.append(answer)
-        if self.lock is None or spec.target.startswith(reg.PLUGIN_PREFIX) or answer.importer in self.changed:
-            # a plugin: import under a lock was answered from its entry (see _plugin); the imports of
-            # a changed file are its change, already reported as one lock-mismatch
+    def _answer(self, current: SourceFile, spec: ImportSpec, text: str, resolved: str, registry: str | None,
+                **fields) -> None:
+        """Keep an answered import for the lock (`Trail.answered`: `resolved` names the file read
+        by identity, `fields` are the `Answer`'s others); with a lock, compare it with the locked
+        entry."""
+        self.trail.answered(text, current.identity, resolved, registry, **fields)
+        if self.lock is None or spec.target.startswith(reg.PLUGIN_PREFIX):
+            # a plugin: import under a lock was answered from its entry (see _plugin)
             return
-        locked = self.lock.entry(answer.importer, answer.written)
+        importer = self.key_of(current.identity)
+        if importer in self.changed:
+            return  # the imports of a changed file are its change, already reported as one lock-mismatch
+        locked = self.lock.entry(importer, spec.written)
         if locked is None:
             self.problems.add("lock-missing-entry", f"import {spec.written!r} of {current.shown} is not in the lock "
                                                     f"{self.lock.shown}", spec.mark, chain=current.chain,
                               hint="Run `resolver lock` again if the new import is meant.")
-        elif answer.package_name is not None or locked.package_name is not None:
-            got = (answer.package_name, answer.package_version, answer.yaml_file)
+            return
+        got = (fields["package_name"], fields["package_version"], fields["yaml_file"])
+        if got[0] is not None or locked.package_name is not None:
             want = (locked.package_name, locked.package_version, locked.yaml_file)
             if got != want:
                 self.problems.add("lock-mismatch", f"import {spec.written!r} of {current.shown} now resolves to "
                                                    f"{_describe_plugin(got)}; the lock {self.lock.shown} has "
                                                    f"{_describe_plugin(want)}", spec.mark, chain=current.chain,
                                   hint="Make the locked source available again, or run `resolver lock` again.")
-        elif locked.resolved != answer.resolved:
+        elif locked.resolved != self.key_of(resolved):
             self.problems.add("lock-mismatch", f"import {spec.written!r} of {current.shown} now resolves to "
-                                               f"{answer.resolved}; the lock {self.lock.shown} has {locked.resolved}",
+                                               f"{self.key_of(resolved)}; the lock {self.lock.shown} has "
+                                               f"{locked.resolved}",
                               spec.mark, chain=current.chain,
                               hint="Restore the locked file, or run `resolver lock` again if the change is meant.")
 

@@ -9,9 +9,10 @@ import os
 import pytest
 
 from resolver import MemoryRegistry, Options, Resolver
-from resolver.imports import ParseCache, split_namespace, text_sha256
+from resolver import imports as imports_module
+from resolver.imports import ParseCache, file_key, split_namespace, text_sha256
 from resolver.limits import Limits
-from resolver.sources import FetchError, FileLoader, load_blueprint_catalog, load_import_rules
+from resolver.sources import FetchError, Fetched, FileLoader, load_blueprint_catalog, load_import_rules
 
 from .conftest import BASIC_TYPES, blueprint, node, only, places, write_tree
 
@@ -568,6 +569,58 @@ def test_a_session_works_a_text_digest_out_once_and_for_that_text_alone():
     big = "b: 1\n" * 10  # over the bound: worked out, not kept
     assert cache.digest(big) == text_sha256(big)
     assert big not in cache._digests.keys()
+
+
+def test_a_walk_hashes_its_texts_only_once_its_lock_terms_are_asked_for(tmp_path, monkeypatch):
+    hashed = []
+    monkeypatch.setattr(imports_module, "text_sha256", lambda text: hashed.append(text) or text_sha256(text))
+    root = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "lib/lib.yaml": thing_type("lib.T"),
+                                 "bp/blueprint.yaml": blueprint("", "../lib/lib.yaml", "ns--../lib/lib.yaml")})
+    result = Resolver(search_paths=[root]).resolve(root / "bp" / "blueprint.yaml")
+    assert result.ok, result.problems
+    assert hashed == []  # no lock written or checked: nothing hashed, nothing named for it
+    texts = {name: (root / path).read_text(encoding="utf-8") for name, path in
+             (("blueprint.yaml", "bp/blueprint.yaml"), ("../types.yaml", "types.yaml"),
+              ("../lib/lib.yaml", "lib/lib.yaml"))}
+    assert result.imports.reads == {name: text_sha256(text) for name, text in texts.items()}
+    assert [(a.importer, a.written, a.namespace, a.resolved, a.sha256) for a in result.imports.answers] == [
+        ("blueprint.yaml", "types.yaml", None, "../types.yaml", text_sha256(texts["../types.yaml"])),
+        ("blueprint.yaml", "../lib/lib.yaml", None, "../lib/lib.yaml", text_sha256(texts["../lib/lib.yaml"])),
+        ("blueprint.yaml", "ns--../lib/lib.yaml", "ns", "../lib/lib.yaml", text_sha256(texts["../lib/lib.yaml"]))]
+    assert sorted(hashed) == sorted(texts.values())  # each text once, lib.yaml's read twice included
+    assert result.imports.answers is result.imports.answers  # made once
+
+
+class _RelativeLoader:
+    """Names the main blueprint by a path relative to the working folder, its imports absolute:
+    the lock names the imports relative to that folder, which a later working folder changes."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def fetch(self, ref, parent, dsl_short):
+        path = os.path.join(self.root, "types.yaml") if parent is not None else os.path.relpath(ref)
+        return Fetched(identity=path, shown=path, text=open(path, encoding="utf-8").read(), via="file",
+                       resolved=path)
+
+    def fetch_blueprint(self, blueprint_id):
+        raise FetchError("no catalog")
+
+    def resource_exists(self, base, relative):
+        return False
+
+
+def test_a_walk_from_a_relative_folder_names_its_files_at_once(tmp_path, monkeypatch):
+    root = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "bp/blueprint.yaml": blueprint()})
+    monkeypatch.chdir(root)
+    result = Resolver(loader=_RelativeLoader(str(root))).resolve("bp/blueprint.yaml")
+    assert result.ok, result.problems
+    named_here = file_key(str(root / "types.yaml"), "bp")
+    assert named_here == "../types.yaml"
+    monkeypatch.chdir(root / "bp")  # from here, "bp" names another folder
+    assert file_key(str(root / "types.yaml"), "bp") != named_here
+    assert result.imports.reads == {"bp/blueprint.yaml": text_sha256(blueprint()), named_here: text_sha256(BASIC_TYPES)}
+    assert result.imports.answers[0].resolved == named_here
 
 
 def test_a_transform_works_on_a_kept_load_that_found_nothing(monkeypatch):
