@@ -560,6 +560,44 @@ def test_a_derived_from_chain_across_files_is_bounded(tmp_path, count, extra, to
         ["type-hierarchy-too-deep"] if too_deep else [])
 
 
+def test_the_loader_reads_a_file_as_text_mode_reads_it_within_its_bound(tmp_path):
+    path = tmp_path / "newlines.yaml"
+    path.write_bytes("a: 1\r\nb: \u00e9\rc: 3\n".encode("utf-8"))  # 17 bytes
+    assert FileLoader(limits=Limits(max_file_size=17)).fetch(str(path), None, None).text == \
+        path.read_text(encoding="utf-8")
+    with pytest.raises(FetchError) as refused:
+        FileLoader(limits=Limits(max_file_size=16)).fetch(str(path), None, None)
+    assert refused.value.code == "file-too-large" and "17 bytes" in refused.value.reason
+
+
+def test_a_file_that_grew_after_its_stat_is_read_whole_and_still_bounded(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from resolver import sources
+
+    path = tmp_path / "growing.yaml"
+    path.write_bytes(b"x" * 20)
+    real_fstat = os.fstat
+    # the status taken before the file grew by 5 bytes
+    monkeypatch.setattr(sources.os, "fstat", lambda fd: SimpleNamespace(
+        st_mode=real_fstat(fd).st_mode, st_size=real_fstat(fd).st_size - 5))
+    assert sources._read_bounded(str(path), 100)[0] == b"x" * 20
+    with pytest.raises(sources._TooLarge) as grown:
+        sources._read_bounded(str(path), 17)
+    assert grown.value.size == 18  # read up to one byte past the bound, no further
+
+
+@pytest.mark.skipif(os.name != "posix", reason="open refuses a folder with another error elsewhere")
+def test_the_loader_refuses_a_folder_as_open_refuses_it(tmp_path):
+    from resolver.sources import _read_bounded
+
+    with pytest.raises(IsADirectoryError) as theirs:
+        open(tmp_path, "rb")
+    with pytest.raises(IsADirectoryError) as mine:
+        _read_bounded(str(tmp_path), 0)  # whatever the folder's size
+    assert mine.value.strerror == theirs.value.strerror
+
+
 def test_a_session_works_a_text_digest_out_once_and_for_that_text_alone():
     cache = ParseCache(max_chars=20)
     first, second = "a: 1\n", "a: 2\n"  # as long as each other: only the text tells them apart
