@@ -8,6 +8,8 @@ import textwrap
 
 import pytest
 
+from resolver import Options, Resolver
+
 from .conftest import blueprint, node, only, places, plugin_names
 
 
@@ -590,6 +592,38 @@ def test_get_property_of_an_unknown_node(bp):
                          "  o: {value: {get_property: [nope, x]}}\n  s: {value: {get_attribute: [SELF, x]}}\n"))
     assert sorted(places(result, bp.root)) == [("function-scope-invalid", "blueprint.yaml", 8, 14),
                                                ("node-reference-unknown", "blueprint.yaml", 7, 14)]
+
+
+# --- the plan's operations ---------------------------------------------------------------------
+
+
+def test_the_plan_shows_each_operation_once_and_shares_it_with_no_other_plan(bp):
+    """A plan shows each record of the model once (`plan._Shown`): an operation under its full and
+    its short name, and the operations of templates of one type, are one dict in the plan; a
+    second plan of the same session shares none of them (a caller may change its plan)."""
+    files = nodes_of("""\
+        node_templates:
+          a: {type: cloudify.nodes.Compute}
+          b: {type: cloudify.nodes.Compute}
+          c:
+            type: cloudify.nodes.Compute
+            interfaces:
+              cloudify.interfaces.lifecycle:
+                start: script.tasks.start
+        """)
+    session = Resolver(options=Options())
+    first, second = (bp(files, resolver=session).plan for _ in range(2))
+    assert first == second
+    a, b, c = (node["operations"] for node in first["nodes"])
+    agent = "cloudify.interfaces.cloudify_agent.create"
+    assert a[agent]["operation"] == "cloudify_agent.installer.operations.create"
+    assert a is b and a[agent] is b[agent]
+    assert c[agent] is a[agent] and c["start"] is c["cloudify.interfaces.lifecycle.start"]
+    assert c["start"]["operation"] == "tasks.start"
+    # blank operations are one record, shown once
+    assert a["cloudify.interfaces.lifecycle.stop"] is a["cloudify.interfaces.validation.delete"] is c["stop"]
+    shown = {id(op) for node in first["nodes"] for op in node["operations"].values()}
+    assert not shown & {id(op) for node in second["nodes"] for op in node["operations"].values()}
 
 
 # --- graph: cycles and the install order ------------------------------------------------------
