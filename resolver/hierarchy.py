@@ -100,9 +100,26 @@ class TypeTable:
         """`check` every type, in the section's order, reporting what those checks would. Most
         types derive from one settled already (a section lists a parent before its children): a
         type is then as sound as its parent, without a walk; and a root (most data types) is
-        sound, without one either."""
-        entries, sound = self.entries, self._sound
-        for name, body in entries.items():
+        sound, without one either. A kept document's section merged whole whose types reach a
+        root within it or through parents outside it that are settled sound already (the usual
+        case: a plugin's types derive from Cloudify's) is settled at once, from what the session
+        worked out about it once (`_sound_within`)."""
+        if self.shared is None:
+            self._settle(self.entries.keys(), self.entries.values())
+            return
+        sound = self._sound
+        for held, names, bodies in self.shared.documents(self.section):
+            if held is not None:
+                within = self.shared.made(("types sound within", id(held)), (held,), lambda: _sound_within(held))
+                if within is not None and all(sound.get(parent) for parent in within[0]):
+                    sound.update(within[1])  # none of them reports: nothing to keep in order
+                    continue
+            self._settle(names, bodies)
+
+    def _settle(self, names, bodies) -> None:
+        """`check_all` for entries of the section, in order (`names` with their `bodies`)."""
+        sound = self._sound
+        for name, body in zip(names, bodies):
             if name in sound:
                 continue
             parent = body.get("derived_from") if isinstance(body, Map) else None
@@ -206,6 +223,34 @@ class TypeTable:
                     target.copy_key_mark(op, ops, op)
             merged[iface] = target
         return merged
+
+
+def _sound_within(entries: dict) -> tuple[tuple, dict] | None:
+    """What the types of one section of a document say of their soundness alone: (the parents
+    they name outside it, {every type: True}), which `check` would find too in a merged section
+    holding these very entries when those parents are sound; None when a name or a parent is no
+    string or a chain loops, for `check` to walk and report."""
+    outside: dict = {}
+    settled: dict = {}
+    for name in entries:
+        walked = []
+        current = name
+        while current not in settled:
+            if not isinstance(current, str) or current in walked:
+                return None
+            walked.append(current)
+            body = entries[current]
+            parent = body.get("derived_from") if isinstance(body, Map) else None
+            if parent is None:
+                break
+            if not isinstance(parent, str):
+                return None
+            if parent not in entries:
+                outside[parent] = None
+                break
+            current = parent
+        settled.update(dict.fromkeys(walked, True))
+    return tuple(outside), settled
 
 
 def _inherit_property(parent_schema, schema):

@@ -325,3 +325,43 @@ def test_what_is_read_of_a_kept_types_property_schemas_follows_its_parent(tmp_pa
     alone = {main: _report(Resolver(), root / main) for main in mains}
     assert len({report.replace(main, "") for main, report in alone.items()}) == len(mains)
     _every_order_reports_as_alone(root, mains, alone)
+
+
+# A kept file's types, one listed before its parent and one derived from a type outside the file:
+# the session settles them at once (hierarchy._sound_within) only where that outside type is sound already.
+CHAIN = """\
+node_types:
+  lib.Child:
+    derived_from: lib.Middle
+    properties:
+      size: {type: integer}
+  lib.Middle:
+    derived_from: app.Base
+  lib.Alone: {}
+"""
+
+
+def test_kept_types_are_as_sound_as_the_parents_each_blueprint_gives_them(tmp_path):
+    def main(base: str, *imports: str) -> str:
+        return blueprint(f"node_types:\n{base}node_templates:\n  c: {{type: lib.Child}}\n", *imports)
+
+    root = write_tree(tmp_path, {
+        "types.yaml": BASIC_TYPES,
+        "chain.yaml": CHAIN,
+        "base.yaml": "node_types:\n  app.Base:\n    derived_from: cloudify.nodes.Root\n",
+        "loop.yaml": "node_types:\n  lib.Ping: {derived_from: lib.Pong}\n  lib.Pong: {derived_from: lib.Ping}\n",
+        "defined.yaml": main("  app.Base:\n    derived_from: cloudify.nodes.Root\n", "chain.yaml"),
+        "unknown.yaml": main("  app.Other: {}\n", "chain.yaml"),
+        "cycle.yaml": main("  app.Base:\n    derived_from: lib.Child\n", "chain.yaml"),
+        "broken.yaml": main("  app.Base:\n    derived_from: app.Missing\n", "chain.yaml"),
+        # app.Base comes from a kept file merged after chain.yaml; loop.yaml's types form a cycle
+        "later.yaml": main("  app.Other: {}\n", "loop.yaml", "chain.yaml", "base.yaml"),
+    })
+    mains = ["defined.yaml", "unknown.yaml", "cycle.yaml", "broken.yaml", "later.yaml"]
+    codes = {main: {p.code for p in Resolver().resolve(root / main).problems} for main in mains}
+    # a template of an unsound type is not built: its missing property goes unreported
+    assert codes["unknown.yaml"] == codes["broken.yaml"] == {"type-parent-unknown"}
+    assert "cycle" in codes["cycle.yaml"] and "cycle" in codes["later.yaml"]
+    assert not {"cycle", "type-parent-unknown"} & codes["defined.yaml"]
+    alone = {main: _report(Resolver(), root / main) for main in mains}
+    _every_order_reports_as_alone(root, mains, alone)
