@@ -195,7 +195,8 @@ class Blueprint:
     `pieces` lists, for a section that every file gave only names no earlier file had (the usual
     case), each file's own section (`source.doc[section]`, the very object) with that file, in
     merge order: the merged section is those sections one after the other. A section where a
-    file replaced or added to an entry has no pieces (None).
+    file replaced or added to an entry has no pieces (None), and its `origins` instead: each
+    entry's file, recorded as it is merged (`origins_of` gives them for every section).
     """
 
     dsl_version: str
@@ -211,7 +212,18 @@ class Blueprint:
         return self.sections.get(name, {})
 
     def origin(self, section: str, name: str) -> SourceFile | None:
-        return self.origins.get(section, {}).get(name)
+        return self.origins_of(section).get(name)
+
+    def origins_of(self, section: str) -> dict[str, SourceFile]:
+        """The file each entry of the merged `section` came from, in the section's order. Read
+        off its pieces when first asked (most blueprints never ask of most sections)."""
+        origins = self.origins.get(section)
+        if origins is None:
+            pieces = self.pieces.get(section)
+            origins = _origins(pieces) if pieces else {}
+            if pieces:
+                self.origins[section] = origins
+        return origins
 
     def value_mark(self, section: str, name: str) -> Mark | None:
         """Where the value of entry `name` of `section` is written, in the file it came from."""
@@ -298,18 +310,21 @@ def _merge_section(blueprint: Blueprint, section: str, entries: Map, source: Sou
     target = blueprint.sections.get(section)
     if target is None:  # the first file with this section
         blueprint.sections[section] = dict(entries)
-        blueprint.origins[section] = dict.fromkeys(entries, source)
         blueprint.pieces[section] = [(source, entries)]
         return
+    pieces = blueprint.pieces[section]
     if target.keys().isdisjoint(entries):
         # every name is new here (most sections of most files): the entries are added at once
         target.update(entries)
-        blueprint.origins[section].update(dict.fromkeys(entries, source))
-        pieces = blueprint.pieces[section]
         if pieces is not None:
             pieces.append((source, entries))
+            blueprint.origins.pop(section, None)  # read off the pieces again if asked
+        else:
+            blueprint.origins[section].update(dict.fromkeys(entries, source))
         return
-    blueprint.pieces[section] = None
+    if pieces is not None:  # from here on, each entry's file is recorded as it is merged
+        blueprint.origins[section] = _origins(pieces)
+        blueprint.pieces[section] = None
     origins = blueprint.origins[section]
     for name, body in entries.items():
         if name not in target:
@@ -343,6 +358,14 @@ def _merge_section(blueprint: Blueprint, section: str, entries: Map, source: Sou
                      f"{section} {name!r} is defined in {existing_source.shown} and again in {source.shown}{where}",
                      entries.key_mark(name), chain=source.chain,
                      hint="Keep one definition, or import the second file under a namespace (ns--file.yaml).")
+
+
+def _origins(pieces: list[tuple[SourceFile, Map]]) -> dict[str, SourceFile]:
+    """{entry name: its file} of a section merged from `pieces` (`Blueprint.pieces`), in order."""
+    origins: dict = {}
+    for source, entries in pieces:
+        origins.update(dict.fromkeys(entries, source))
+    return origins
 
 
 def _merge_node_template(existing, incoming):

@@ -448,7 +448,7 @@ class NodeBuilder:
     def _hint(self, name, section: str) -> str:
         """`_type_hint` for `name`, unknown among the entries of `section`, known by the file
         each comes from: a document imported by many blueprints gives them all the same names."""
-        origins = self.bp.origins.get(section, {})
+        origins = self.bp.origins_of(section)
         groups: dict[int, list] = {}
         for known in self.bp.section(section):
             groups.setdefault(id(origins.get(known)), []).append(known)

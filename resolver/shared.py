@@ -196,7 +196,7 @@ class Shared:
         entry's origin."""
         entries = self.blueprint.section(section)
         # merge records the origins beside the entries, in their order
-        origins = self.blueprint.origins.get(section, {})
+        origins = self.blueprint.origins_of(section)
         if len(origins) != len(entries):
             return None
         cut = []

@@ -330,3 +330,25 @@ def test_string_workflows_in_two_files_conflict(bp):
         "more.yaml": "workflows:\n  w: default_workflows.b\n",
     })
     assert places(result, bp.root) == [("merge-conflict", "more.yaml", 2, 3)]
+
+
+def test_each_entry_is_known_by_its_file_with_or_without_pieces():
+    # a section of new names only is kept as its files' pieces, whose origins are read off them
+    # when asked; one where a file replaces an entry records each entry's file as it is merged
+    from resolver.imports import SourceFile
+    from resolver.merge import merge
+
+    def source(name: str, text: str) -> SourceFile:
+        return SourceFile(identity=name, shown=name, namespace=None, doc=load_yaml(text, name, Problems()), via=name,
+                          resolved=name)
+
+    main = source("main.yaml", "node_types:\n  a: {}\ndata_types:\n  d: {}\n")
+    first = source("first.yaml", "node_types:\n  b: {}\n  c: {}\ndata_types:\n  cloudify.e: {}\n")
+    second = source("second.yaml", "node_types:\n  x: {}\ndata_types:\n  cloudify.e: {}\n  f: {}\n")
+    merged = merge([main, first, second], "cloudify_dsl_1_4", Problems(), {})
+    assert merged.pieces["node_types"] is not None and merged.pieces["data_types"] is None
+    assert {name: origin.shown for name, origin in merged.origins_of("node_types").items()} == {
+        "a": "main.yaml", "b": "first.yaml", "c": "first.yaml", "x": "second.yaml"}
+    assert {name: origin.shown for name, origin in merged.origins_of("data_types").items()} == {
+        "d": "main.yaml", "cloudify.e": "second.yaml", "f": "second.yaml"}
+    assert merged.origin("node_types", "c") is first and merged.origin("policies", "p") is None
