@@ -16,8 +16,6 @@ import unicodedata
 from typing import Callable, Iterable, Protocol, Sequence
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-import yaml
-
 from . import records
 from .limits import DEFAULT_LIMITS, Limits
 from .recent import DEFAULT_KEPT_CHARS, FileTexts, settled
@@ -183,6 +181,24 @@ def resource_types_file(ref: str) -> str | None:
     return match.group("file") if match else None
 
 
+def _settings_document(path: str):
+    """The YAML document of a settings file the session is built from (import rules, a blueprint
+    catalog), read as a blueprint is (`load.load_yaml`: PyYAML's reading, through libyaml, within
+    the default limits). Raises ValueError naming the file, line and column when it is not YAML:
+    the command reports it as an error of its options, never as a crash."""
+    from .load import load_yaml
+    from .problems import Problems
+
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    problems = Problems()
+    data = load_yaml(text, path, problems)
+    for problem in problems:
+        if problem.is_error:
+            raise ValueError(f"{problem.file}:{problem.line}:{problem.column}: {problem.message}")
+    return data
+
+
 def load_import_rules(path: str | os.PathLike) -> list[tuple[str, str]]:
     """Read rules in either shape: `rules: [...]` or `import_resolver: {parameters: {rules: [...]}}`.
 
@@ -190,8 +206,7 @@ def load_import_rules(path: str | os.PathLike) -> list[tuple[str, str]]:
     ValueError with a message for a file of the wrong shape.
     """
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+    data = _settings_document(path) or {}
     if isinstance(data, dict) and "import_resolver" in data:
         data = ((data.get("import_resolver") or {}).get("parameters") or {})
     rules = data.get("rules") if isinstance(data, dict) else None
@@ -219,8 +234,7 @@ def load_blueprint_catalog(path: str | os.PathLike) -> dict[str, str]:
     if os.path.isdir(path):
         return {name: os.path.join(path, name, "blueprint.yaml") for name in sorted(os.listdir(path))
                 if os.path.isfile(os.path.join(path, name, "blueprint.yaml"))}
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+    data = _settings_document(path) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of blueprint id to blueprint path")
     base = os.path.dirname(path)

@@ -79,13 +79,17 @@ def test_a_registry_that_is_not_a_folder_exits_2(tree):
 
 
 @pytest.mark.parametrize("option, name", [("--import-rules", "rules.yaml"), ("--import-rules", "absent.yaml"),
-                                          ("--blueprint-catalog", "absent.yaml")],
-                         ids=["malformed-rules", "absent-rules", "absent-catalog"])
+                                          ("--blueprint-catalog", "absent.yaml"), ("--import-rules", "broken.yaml"),
+                                          ("--blueprint-catalog", "broken.yaml")],
+                         ids=["malformed-rules", "absent-rules", "absent-catalog", "rules-not-yaml", "catalog-not-yaml"])
 def test_unusable_configuration_files_exit_2(tree, option, name):
     (tree / "rules.yaml").write_text("rules: not-a-list\n")
+    (tree / "broken.yaml").write_text("rules: [a: b\n")
     completed = run(option, tree / name, tree / "good.yaml")
     assert completed.returncode == 2 and completed.stdout == ""
-    assert completed.stderr.startswith("resolver: error:")
+    assert completed.stderr.startswith("resolver: error:") and "internal error" not in completed.stderr
+    if name == "broken.yaml":  # where the YAML breaks, as a blueprint's problem would say it
+        assert completed.stderr.startswith(f"resolver: error: {tree / name}:2:1: invalid YAML: ")
 
 
 def test_clean_blueprint_exits_0_and_prints_the_plan(tree):

@@ -400,6 +400,23 @@ def test_malformed_rules_files_are_refused(tmp_path, text):
         load_import_rules(tmp_path / "rules.yaml")
 
 
+@pytest.mark.parametrize("read", [load_import_rules, load_blueprint_catalog])
+def test_a_settings_file_that_is_not_yaml_is_refused_with_its_place(tmp_path, read):
+    (tmp_path / "settings.yaml").write_text("# rules\nrules:\n  - {a: b\n")
+    with pytest.raises(ValueError, match=r"settings\.yaml:4:1: invalid YAML: "):
+        read(tmp_path / "settings.yaml")
+
+
+def test_settings_files_are_read_as_pyyaml_reads_them(tmp_path):
+    """Duplicate keys keep the last value (as before, no error), anchors and merge keys work."""
+    (tmp_path / "rules.yaml").write_text("base: &b {'http://x/': 'y/'}\nrules:\n  - *b\n  - {'a:': '/abs/'}\n"
+                                         "  - {'a:': '/last/'}\n")
+    assert load_import_rules(tmp_path / "rules.yaml") == [("http://x/", str(tmp_path / "y") + "/"),
+                                                          ("a:", "/abs/"), ("a:", "/last/")]
+    (tmp_path / "catalog.yaml").write_text("one: a/blueprint.yaml\none: b/blueprint.yaml\n")
+    assert load_blueprint_catalog(tmp_path / "catalog.yaml") == {"one": str(tmp_path / "b" / "blueprint.yaml")}
+
+
 def test_cache_answers_urls_offline(bp, tmp_path):
     from resolver.cache import Cache
 
