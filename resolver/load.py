@@ -143,7 +143,7 @@ class Map(_Placed, dict):
         shape = self._keys
         if shape is None:
             return self._at.get(key)
-        index = shape.get(key)
+        index = shape.index(key)
         if index is None:
             return None
         at = self._at + 1 + 2 * index
@@ -158,8 +158,9 @@ class Map(_Placed, dict):
         shape, at = self._keys, self._at
         if shape is None:
             return at
-        records = shape.records[at + 1:at + 1 + 2 * len(shape)]
-        return dict(zip(shape, map(_joined, records[::2], records[1::2])))
+        keys = shape.keys
+        records = shape.records[at + 1:at + 1 + 2 * len(keys)]
+        return dict(zip(keys, map(_joined, records[::2], records[1::2])))
 
     def _entries(self) -> dict:
         """The entries' marks by key, in the form code may change: a Map as loaded turns to it."""
@@ -215,15 +216,28 @@ class Map(_Placed, dict):
         return out
 
 
-class _Shape(dict):
-    """The keys of loaded mappings, in the order written, each to its index among them; with
-    `records`, the array holding the entries' ints of the file's mappings (see Map)."""
+class _Shape:
+    """The keys of loaded mappings in the order written, shared by every mapping of the file
+    written with the same keys, and `records`, the array holding the entries' ints of the file's
+    mappings (see Map). Where a key is among them is found through a dict made the first time one
+    is asked for (`index`): a file builds a shape for every distinct set of keys it writes, and
+    marks are asked of few of them."""
 
-    __slots__ = ("records",)
+    __slots__ = ("keys", "records", "_indexes")
 
     def __init__(self, records: array, keys: tuple) -> None:
-        dict.__init__(self, zip(keys, range(len(keys))))  # not through super(): one made per new shape
+        self.keys = keys
         self.records = records
+        self._indexes: dict | None = None
+
+    def index(self, key) -> int | None:
+        """Where `key` is among the keys, None when it is not one of them. (Two threads asking at
+        once may both make the dict; they make equal ones.)"""
+        indexes = self._indexes
+        if indexes is None:
+            keys = self.keys
+            indexes = self._indexes = dict(zip(keys, range(len(keys))))
+        return indexes.get(key)
 
 
 def _joined(key_place, value_place):
