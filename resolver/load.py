@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 from array import array
+from itertools import repeat
 
 import yaml
 
@@ -70,8 +71,9 @@ def paused_gc():
 # column (the value's line in full, not as a distance below the key: an alias's value starts at
 # its anchor, often far above the key); a Seq item packs its line and column. A position that
 # does not fit (a column past 1023, a value on a line past 2**22) is kept as `Mark`s. A Map as
-# loaded keeps its entries' key and value positions apart, as two small ints (see Map): packing
-# them into one big int for every entry of a file costs more than for the few entries asked.
+# loaded keeps its own and its entries' lines and columns as libyaml gives them, each an item of
+# its file's array (see Map): packing them into ints for every entry of a file costs more than
+# for the few entries asked.
 _COLUMN_BITS = 10
 _COLUMN_MASK = (1 << _COLUMN_BITS) - 1
 _LINE_BITS = 22
@@ -121,13 +123,14 @@ class Map(_Placed, dict):
     the file `_file`) or a pair (key mark, value mark or None), and are made into `Mark`s only when
     asked for: a blueprint has many more entries than problems. They are kept in one of two forms.
     As loaded: `_keys` is the `_Shape` of the mapping (its keys in order, shared by every mapping
-    of the file written with the same keys) and `_at` where its ints start in the shape's
-    `records`, the file's array of them: the mapping's own start (so `_place` stays None until a
-    mark is made), then for each key its position and its value's (the two halves of its int,
-    joined when asked for: `_joined`); a file repeats a few shapes thousands of times, so an
-    entry costs 8 bytes where a dict of ints by key cost over 60. Built or changed by code
-    (`derive`, merge keys, `copy_key_mark`) or with a position an int cannot hold: `_keys` is None
-    and `_at` a dict by key.
+    of the file written with the same keys) and `_at` where its positions start in the shape's
+    `records`, the file's array of them, each a 0-based line or column as libyaml gives it: the
+    mapping's own start, line and column (so `_place` stays None until a mark is made), then for
+    each key the line and column of the key and of its value, packed into the entry's int only
+    when asked for (`_entry_of`); a file repeats a few shapes thousands of times, so an entry
+    costs 16 bytes where a dict of ints by key cost over 60. Built or changed by code (`derive`,
+    merge keys, `copy_key_mark`) or with a line an array item cannot hold: `_keys` is None and
+    `_at` a dict by key.
     """
 
     __slots__ = ("_place", "_file", "_keys", "_at")
@@ -146,12 +149,15 @@ class Map(_Placed, dict):
         index = shape.index(key)
         if index is None:
             return None
-        at = self._at + 1 + 2 * index
-        return _joined(shape.records[at], shape.records[at + 1])
+        at = self._at + 2 + 4 * index
+        return _entry_of(self._file, *shape.records[at:at + 4])
 
     def _start(self):
         shape = self._keys
-        return None if shape is None else shape.records[self._at]
+        if shape is None:
+            return None
+        at = self._at
+        return _place_of(self._file, shape.records[at], shape.records[at + 1])
 
     def _marks_by_key(self) -> dict:
         """The entries' marks by key: `_at` itself, or a new dict for a Map as loaded."""
@@ -159,8 +165,9 @@ class Map(_Placed, dict):
         if shape is None:
             return at
         keys = shape.keys
-        records = shape.records[at + 1:at + 1 + 2 * len(keys)]
-        return dict(zip(keys, map(_joined, records[::2], records[1::2])))
+        records = shape.records[at + 2:at + 2 + 4 * len(keys)]
+        return dict(zip(keys, map(_entry_of, repeat(self._file), records[::4], records[1::4], records[2::4],
+                                  records[3::4])))
 
     def _entries(self) -> dict:
         """The entries' marks by key, in the form code may change: a Map as loaded turns to it."""
@@ -218,7 +225,7 @@ class Map(_Placed, dict):
 
 class _Shape:
     """The keys of loaded mappings in the order written, shared by every mapping of the file
-    written with the same keys, and `records`, the array holding the entries' ints of the file's
+    written with the same keys, and `records`, the array holding the positions of the file's
     mappings (see Map). Where a key is among them is found through a dict made the first time one
     is asked for (`index`): a file builds a shape for every distinct set of keys it writes, and
     marks are asked of few of them."""
@@ -240,10 +247,17 @@ class _Shape:
         return indexes.get(key)
 
 
-def _joined(key_place, value_place):
-    """A Map entry's marks (see Map) from its halves as loaded: the key's and the value's packed
-    positions, or a pair of marks and None."""
-    return key_place if value_place is None else key_place << _KEY_COLUMN_SHIFT | value_place
+def _entry_of(file: str, key_line: int, key_column: int, value_line: int, value_column: int):
+    """A Map entry's marks (see Map) from the 0-based positions of its key and value in `file`."""
+    if key_column <= _COLUMN_MASK and value_column <= _COLUMN_MASK and value_line <= _LINE_MASK:
+        return (key_line << _KEY_LINE_SHIFT | key_column << _KEY_COLUMN_SHIFT | value_line << _VALUE_LINE_SHIFT
+                | value_column)
+    return Mark(file, key_line + 1, key_column + 1), Mark(file, value_line + 1, value_column + 1)
+
+
+def _place_of(file: str, line: int, column: int):
+    """A container's own place (see _Placed) from its 0-based position in `file`."""
+    return line << _COLUMN_BITS | column if column <= _COLUMN_MASK else Mark(file, line + 1, column + 1)
 
 
 def _key_spot(entry) -> tuple:
@@ -315,9 +329,7 @@ def _placed_seq(start, file: str) -> "Seq":
     start among its entries' ints instead)."""
     container = Seq.__new__(Seq)  # no __init__: every slot is set here or by the caller
     container._file = file
-    column = start.column
-    container._place = (start.line << _COLUMN_BITS | column if column <= _COLUMN_MASK
-                        else Mark(file, start.line + 1, column + 1))
+    container._place = _place_of(file, start.line, start.column)
     return container
 
 
@@ -403,7 +415,7 @@ class _Loader(_BaseLoader):
         self.added = 0
         self.first_alias = None
         # the entries' marks of the mappings (see Map), and their shapes by keys in order
-        self.records = array("I")  # a packed position past 2**32 (a line past 2**22) is kept otherwise
+        self.records = array("I")  # lines and columns; a line past what an item holds is kept otherwise
         self.shapes: dict[tuple, _Shape] = {}
         # id of a mapping built with merge keys -> (that mapping, its entries as merged): a later
         # merge of it brings them all (see `_merge`); the mapping is held so its id stays its own
@@ -592,9 +604,8 @@ class _Loader(_BaseLoader):
         result._file = self.source
         result._place = None
         start = event.start_mark
-        column = start.column
         # the mapping's start, then each entry's key and value positions in the order of the keys (see Map)
-        places = [start.line << _COLUMN_BITS | column if column <= _COLUMN_MASK else self.mark(start)]
+        places = [start.line, start.column]
         merges = []
         built = 1  # this mapping and the plain text scalars of it built here
         while True:
@@ -641,8 +652,8 @@ class _Loader(_BaseLoader):
                 key_at = self._start(key_event)
             duplicate = key in result
             if duplicate:
-                first_at = 1 + 2 * list(result).index(key)
-                first = _key_mark(_joined(places[first_at], places[first_at + 1]), self.source)
+                first_at = 2 + 4 * list(result).index(key)
+                first = Mark(self.source, places[first_at] + 1, places[first_at + 1] + 1)
                 self.report("yaml-duplicate-key",
                             f"duplicate key {key!r} (first at line {first.line}, column {first.column}); "
                             "the last value is kept", self.mark(key_at),
@@ -676,15 +687,10 @@ class _Loader(_BaseLoader):
                 value = self._value(value_event, level + 1)
                 value_at = value_event.start_mark if value_kind is not _Alias else self._start(value_event)
             result[key] = value
-            key_column, value_line, value_column = key_at.column, value_at.line, value_at.column
-            if key_column <= _COLUMN_MASK and value_column <= _COLUMN_MASK and value_line <= _LINE_MASK:
-                key_place, value_place = key_at.line << _COLUMN_BITS | key_column, value_line << _COLUMN_BITS | value_column
-            else:
-                key_place, value_place = (self.mark(key_at), self.mark(value_at)), None
             if duplicate:  # the key keeps its first place in the mapping, with the last one's marks
-                places[first_at:first_at + 2] = key_place, value_place
+                places[first_at:first_at + 4] = key_at.line, key_at.column, value_at.line, value_at.column
             else:
-                places += key_place, value_place
+                places += key_at.line, key_at.column, value_at.line, value_at.column
         self.count += built
         if event.flow_style and self.text.find("?", start.index, key_event.end_mark.index) >= 0:
             self.flows_with_question.append((start.index, key_event.end_mark.index))
@@ -703,17 +709,19 @@ class _Loader(_BaseLoader):
                                None, None)
 
     def _keep_places(self, result: Map, places: list) -> None:
-        """Give `result` its start and entries' marks (`places`: the start, then two for each key
-        in order, see Map) as loaded: added to the file's records, found through the shape of the
-        file's mappings with these keys."""
+        """Give `result` its start and entries' marks (`places`: the start's line and column, then
+        four for each key in order, see Map) as loaded: added to the file's records, found through
+        the shape of the file's mappings with these keys."""
         records = self.records
         start = len(records)
         try:
             records.fromlist(places)
-        except (TypeError, OverflowError):  # a pair of marks or a Mark among them, or a line past 2**22
-            result._place = places[0]
+        except OverflowError:  # a line past what an array item holds (2**32 on most machines)
+            file = self.source
+            result._place = _place_of(file, places[0], places[1])
             result._keys = None
-            result._at = dict(zip(result, map(_joined, places[1::2], places[2::2])))
+            result._at = dict(zip(result, map(_entry_of, repeat(file), places[2::4], places[3::4], places[4::4],
+                                              places[5::4])))
             return
         keys = tuple(result)
         shape = self.shapes.get(keys)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from resolver.limits import Limits
-from resolver.load import MAX_DEPTH, Map, Seq, load_yaml, mark_in, value_mark_in
+from resolver.load import MAX_DEPTH, Map, Seq, _Loader, load_yaml, mark_in, value_mark_in
 from resolver.problems import Mark, Problems
 
 from . import load_equivalence
@@ -104,6 +104,24 @@ def test_positions_on_lines_past_what_one_packed_int_holds_are_kept_exactly():
     assert doc.key_mark("b") == at(2, 1) and doc.value_mark("b") == at(many + 3, 3)
     assert doc.key_mark("c") == at(many + 4, 1)
     assert doc.key_mark("d") == at(2 * many + 5, 1) and doc.value_mark("d") == at(2 * many + 5, 4)
+
+
+def test_positions_too_big_to_pack_stay_exact_when_derived_or_pickled():
+    wide = "{" + ", ".join(f"k{i}: v{i}" for i in range(200)) + "}\n"
+    doc, _ = load(wide)
+    for copy in (doc.derive((key, value, key) for key, value in doc.items()), pickle.loads(pickle.dumps(doc))):
+        assert copy.key_mark("k199") == at(1, wide.index("k199") + 1)
+        assert copy.value_mark("k199") == at(1, wide.index("v199") + 1)
+        assert copy.key_mark("k0") == at(1, 2) and copy.mark == at(1, 1)
+
+
+def test_a_line_past_what_the_array_of_positions_holds_keeps_its_mapping_s_marks_as_marks():
+    loader = _Loader("", "f.yaml", Limits())
+    mapping = Map({"k": "v"}, mark=at(1, 1))  # of f.yaml, as the loader makes it
+    far = 1 << 40  # no array item holds it: the mapping keeps its marks by key instead
+    loader._keep_places(mapping, [far, 0, far, 2, far + 1, 4])
+    assert mapping.mark == at(far + 1, 1)
+    assert mapping.key_mark("k") == at(far + 1, 3) and mapping.value_mark("k") == at(far + 2, 5)
 
 
 def test_an_alias_gets_the_value_built_for_its_anchor_with_the_anchors_marks():
