@@ -600,13 +600,13 @@ class _Loader(_BaseLoader):
         get = self.get_event
         plain_tag = _PLAIN_TAGS.get
         plain_string = _PLAIN_STRINGS.get
-        result = Map.__new__(Map)  # no __init__: every slot is set here or by _keep_places
+        result = Map.__new__(Map)  # no __init__: every slot is set here
         result._file = self.source
         result._place = None
         start = event.start_mark
         # the mapping's start, then each entry's key and value positions in the order of the keys (see Map)
         places = [start.line, start.column]
-        merges = []
+        merges = None  # (value, start) of each merge key (<<), once there is one
         built = 1  # this mapping and the plain text scalars of it built here
         while True:
             key_event = get()
@@ -626,6 +626,8 @@ class _Loader(_BaseLoader):
                         self._anchor(key_event, ("<<", key_event.start_mark, 1, 0))
                     built += 1
                     value_event = get()
+                    if merges is None:
+                        merges = []
                     merges.append((self._value(value_event, level + 1), self._start(value_event)))
                     continue
                 if tag == _STR and key_event.anchor is None:
@@ -694,8 +696,22 @@ class _Loader(_BaseLoader):
         self.count += built
         if event.flow_style and self.text.find("?", start.index, key_event.end_mark.index) >= 0:
             self.flows_with_question.append((start.index, key_event.end_mark.index))
-        self._keep_places(result, places)
-        return self._merge(result, merges) if merges else result
+        # the positions join the file's records, found through the shape of the file's mappings
+        # with these keys (see Map): done here, not in a method, as it is for every mapping
+        records = self.records
+        at = len(records)
+        try:
+            records.fromlist(places)
+        except OverflowError:  # a line past what an array item holds (2**32 on most machines)
+            self._keep_marks_by_key(result, places)
+        else:
+            keys = tuple(result)
+            shape = self.shapes.get(keys)
+            if shape is None:
+                shape = self.shapes[keys] = _Shape(records, keys)
+            result._keys = shape
+            result._at = at
+        return result if merges is None else self._merge(result, merges)
 
     def _after_colon(self, key_event, at):
         """Where PyYAML places a value left empty in a flow mapping (`{k: }`): right after its
@@ -708,27 +724,14 @@ class _Loader(_BaseLoader):
         return yaml.error.Mark(None, index, at.line - self.text.count("\n", index, at.index), index - line_start,
                                None, None)
 
-    def _keep_places(self, result: Map, places: list) -> None:
-        """Give `result` its start and entries' marks (`places`: the start's line and column, then
-        four for each key in order, see Map) as loaded: added to the file's records, found through
-        the shape of the file's mappings with these keys."""
-        records = self.records
-        start = len(records)
-        try:
-            records.fromlist(places)
-        except OverflowError:  # a line past what an array item holds (2**32 on most machines)
-            file = self.source
-            result._place = _place_of(file, places[0], places[1])
-            result._keys = None
-            result._at = dict(zip(result, map(_entry_of, repeat(file), places[2::4], places[3::4], places[4::4],
-                                              places[5::4])))
-            return
-        keys = tuple(result)
-        shape = self.shapes.get(keys)
-        if shape is None:
-            shape = self.shapes[keys] = _Shape(records, keys)
-        result._keys = shape
-        result._at = start
+    def _keep_marks_by_key(self, result: Map, places: list) -> None:
+        """Give `result` its start and entries' marks by key, from `places` (the start's line and
+        column, then four for each key in order, see Map) that its file's records cannot hold."""
+        file = self.source
+        result._place = _place_of(file, places[0], places[1])
+        result._keys = None
+        result._at = dict(zip(result, map(_entry_of, repeat(file), places[2::4], places[3::4], places[4::4],
+                                          places[5::4])))
 
     def _merge(self, explicit: Map, merges: list) -> Map:
         """YAML `<<` merge keys, as the reference's PyYAML (6.0) merges them.

@@ -119,7 +119,7 @@ def test_a_line_past_what_the_array_of_positions_holds_keeps_its_mapping_s_marks
     loader = _Loader("", "f.yaml", Limits())
     mapping = Map({"k": "v"}, mark=at(1, 1))  # of f.yaml, as the loader makes it
     far = 1 << 40  # no array item holds it: the mapping keeps its marks by key instead
-    loader._keep_places(mapping, [far, 0, far, 2, far + 1, 4])
+    loader._keep_marks_by_key(mapping, [far, 0, far, 2, far + 1, 4])
     assert mapping.mark == at(far + 1, 1)
     assert mapping.key_mark("k") == at(far + 1, 3) and mapping.value_mark("k") == at(far + 2, 5)
 
