@@ -366,6 +366,11 @@ _BUILDING = object()  # what an anchor names while the value it is on is built
 _PLAIN_TAGS: dict[str, str] = {}
 _PLAIN_TAGS_MAX = 20_000
 _PLAIN_TAG_LENGTH = 64
+# The first characters of the plain texts some implicit resolver may type (YAML 1.1's booleans,
+# numbers, null, timestamps, merge and value keys); any other plain text is a string. (A resolver
+# registered for any first character, None, would leave no text to pass over.)
+_RESOLVED_FIRST = (frozenset(first for first in _BaseLoader.yaml_implicit_resolvers if first is not None)
+                   if None not in _BaseLoader.yaml_implicit_resolvers else None)
 # The texts among those that resolve to a string and are ASCII, each to its interned self. A scalar
 # without tag or anchor whose text is here is that string in any style (quoted, it is a string
 # too), so one look-up stands for resolving the tag, testing for non-ASCII and interning. Only a
@@ -539,7 +544,12 @@ class _Loader(_BaseLoader):
         text = event.value
         tag = _PLAIN_TAGS.get(text)
         if tag is None:
-            tag = self.resolve(yaml.ScalarNode, text, event.implicit)
+            # a text no implicit resolver can claim (by its first character) is a string: what
+            # `resolve` answers, without its look-ups (most long texts, never kept in _PLAIN_TAGS)
+            if text and _RESOLVED_FIRST is not None and text[0] not in _RESOLVED_FIRST:
+                tag = _STR
+            else:
+                tag = self.resolve(yaml.ScalarNode, text, event.implicit)
             if len(text) <= _PLAIN_TAG_LENGTH:
                 if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
                     _PLAIN_TAGS.clear()

@@ -183,6 +183,18 @@ def test_scalars_keep_their_yaml_types():
     assert doc == {"i": 3, "f": 1.5, "b": True, "n": None, "s": "3"}
 
 
+def test_long_plain_texts_are_typed_as_pyyaml_types_them_whatever_their_first_character():
+    # texts past what load._PLAIN_TAGS keeps are typed afresh each time; most (a first character
+    # no implicit resolver claims) are strings without asking the resolver, the others are asked
+    digits, sexagesimal = "1" * 80, "1:" * 40 + "1"
+    texts = {"a": "A" + "x" * 80, "t": "T" + "x" * 80, "d": digits, "m": "-" + digits, "s": sexagesimal,
+             "f": digits + ".5", "n": "N" + "o" * 79}
+    doc, problems = load("".join(f"{key}: {text}\n" for key, text in texts.items()))
+    assert not problems
+    assert doc == yaml.load("".join(f"{key}: {text}\n" for key, text in texts.items()), Loader=yaml.SafeLoader)
+    assert [type(doc[key]) for key in texts] == [str, str, int, int, int, float, str]
+
+
 # A text once read as a plain string is kept for the process (load._PLAIN_STRINGS) and read back
 # without resolving its tag: each test learns the text first, then writes it where it is not that.
 
