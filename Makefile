@@ -11,7 +11,7 @@ REF := .ref
 REF_STAMP := $(REF)/.installed
 REF_PACKAGES := cloudify-common==7.0.5 networkx pyyaml packaging==24.1
 
-.PHONY: install reference run test conformance lifecycle-conformance differential-long bench fuzz concurrency security-table clean
+.PHONY: install reference run test conformance lifecycle-conformance differential-long bench bench-instructions fuzz concurrency security-table clean
 
 install: $(STAMP)
 
@@ -77,6 +77,11 @@ differential-long: install reference
 # BENCH_ARGS=--quick for a run of a few minutes; python -m bench.run --help for every option.
 bench: install reference $(BENCH_STAMP)
 	$(PY) -m bench.run --corpus $(CORPUS) $(BENCH_ARGS)
+
+# The corpus batch and its floor in instructions (valgrind's cachegrind), a measure the host's load
+# cannot move: INSTR_ARGS="--stride 1" for the whole corpus (a few minutes), default every 4th row.
+bench-instructions: install
+	$(PY) -m bench.instructions --corpus $(CORPUS) $(INSTR_ARGS)
 
 $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]' --config-settings editable_mode=compat 2>/dev/null \

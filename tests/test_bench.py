@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+
+import pytest
 
 from bench import blueprints
 from bench.report import goals
@@ -84,3 +87,28 @@ def test_the_best_of_a_batch_s_rounds_is_the_shortest_that_finished():
     assert _best_first([slow, failed, quick]) is quick
     assert _best_first([failed, slow]) is slow
     assert _best_first([Run("error"), failed]) is failed  # none finished: the last, with its status
+
+
+def test_the_instruction_count_is_read_from_cachegrind_s_report():
+    from bench.instructions import instructions_of
+
+    report = "==12== Cachegrind, a cache profiler\n==12==\n==12== I   refs:      7,550,116,309\n"
+    assert instructions_of(report) == 7_550_116_309
+    with pytest.raises(ValueError):
+        instructions_of("==12== Memcheck, a memory error detector\n")
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="bench.instructions counts with valgrind, not installed")
+def test_the_instruction_counts_of_a_small_batch_and_its_floor():
+    from bench.instructions import batch_rows, measure
+
+    from .corpus import CORPUS
+
+    if not (CORPUS / "MANIFEST.tsv").exists():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    rows = len(batch_rows(CORPUS, 400))  # 4 blueprints: a few seconds under valgrind
+    figures = measure(CORPUS, 400)
+    assert figures["rows"] == rows and 0 < figures["accepted"] <= rows and figures["files"] >= rows
+    # the start is in both; each side does more than start, and the ratio is of what is left
+    assert 0 < figures["start"] < min(figures["batch"], figures["floor"])
+    assert figures["ratio"] == (figures["batch"] - figures["start"]) / (figures["floor"] - figures["start"])
