@@ -369,6 +369,7 @@ _PLAIN_TAG_LENGTH = 64
 # The first characters of the plain texts some implicit resolver may type (YAML 1.1's booleans,
 # numbers, null, timestamps, merge and value keys); any other plain text is a string. (A resolver
 # registered for any first character, None, would leave no text to pass over.)
+_IMPLICIT = (True, False)  # a plain scalar's `implicit`, as `resolve` takes it
 _RESOLVED_FIRST = (frozenset(first for first in _BaseLoader.yaml_implicit_resolvers if first is not None)
                    if None not in _BaseLoader.yaml_implicit_resolvers else None)
 # The texts among those that resolve to a string and are ASCII, each to its interned self. A scalar
@@ -539,7 +540,10 @@ class _Loader(_BaseLoader):
         tag = event.tag
         if tag is not None and tag != "!":
             return tag
-        if not event.implicit[0]:
+        # PyYAML's parser makes a scalar tagged with the non-specific `!` implicit, as libyaml does,
+        # but for an empty one (`key: !`) which libyaml leaves not implicit: PyYAML types its text
+        # (the empty text: null)
+        if tag is None and not event.implicit[0]:
             return _STR
         text = event.value
         tag = _PLAIN_TAGS.get(text)
@@ -549,7 +553,7 @@ class _Loader(_BaseLoader):
             if text and _RESOLVED_FIRST is not None and text[0] not in _RESOLVED_FIRST:
                 tag = _STR
             else:
-                tag = self.resolve(yaml.ScalarNode, text, event.implicit)
+                tag = self.resolve(yaml.ScalarNode, text, _IMPLICIT)
             if len(text) <= _PLAIN_TAG_LENGTH:
                 if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
                     _PLAIN_TAGS.clear()
@@ -1021,12 +1025,19 @@ def _libyaml_may_differ(text: str, flows_with_question: list) -> bool:
       flow collection holding a `?` (`flows_with_question`, start and end in the text); PyYAML
       parses each of those alone first, a few characters most often.
 
+    - a tag holding `,`, `[` or `]` (`[!, x]`, `[!a,b]`): PyYAML reads those as characters of the
+      tag anywhere, libyaml ends a tag at them inside a flow collection. A text with a flow
+      collection and such a run after a `!` where a token may start (a quoted string's `' !,'`
+      too) is read again; in the corpus, none.
+
     A tab inside a quoted or block text or a comment is read alike by both, and most tabs are
     there (scripts written in a block text): only a text with a tab elsewhere is read again
     (`_tab_outside_texts`). Of the corpus's 1,709 YAML files, 3 hold a tab, each in a block text,
     and none the others.
     """
     if text.find("\ufeff", 1) >= 0 or ("\t" in text and _tab_outside_texts(text)):
+        return True
+    if ("[" in text or "{" in text) and _TAG_WITH_FLOW_INDICATOR.search(text) is not None:
         return True
     for start, end in flows_with_question:
         try:
@@ -1036,6 +1047,11 @@ def _libyaml_may_differ(text: str, flows_with_question: list) -> bool:
             return True
     return False
 
+
+# A `!` where a token may start (the text's start, after white space or a flow indicator: within a
+# plain scalar it is a character), and the characters PyYAML's scanner takes into a tag (YAML's URI
+# characters) up to a `,`, `[` or `]`, which libyaml does not take into a tag inside a flow collection.
+_TAG_WITH_FLOW_INDICATOR = re.compile(r"(?<![^\s\[\]{},])![-;/?:@&=+$_.!~*'()%\w]*[,\[\]]")
 
 _TEXT_STYLES = frozenset("|>'\"")  # the scalars a tab may be inside for PyYAML too: block and quoted
 

@@ -474,6 +474,8 @@ def test_tabs_question_marks_and_byte_order_marks_where_the_reference_reads_them
     "\ufeffa: 1\nb: [1, 2]\n",  # a byte order mark that starts the text is no column
     "a: { g: [SELF:, d] }\n",  # libyaml refuses this one
     "outputs:\n\ufeff custom: 1\n",  # libyaml skips this byte order mark, PyYAML reads it
+    "a: !\n", "a: [x, !]\n", "{a: !}\n",  # empty with the non-specific tag: null to PyYAML, '' to libyaml
+    "a: [!, ! 1]\n", "a: [!a,b]\n", "a: {k: !x]}\n",  # PyYAML takes , [ ] into a tag, libyaml in flows not
 ])
 def test_values_and_positions_where_libyaml_and_pyyaml_part_are_pyyamls(text):
     assert load_equivalence.compare_text(text, "f.yaml") == []
