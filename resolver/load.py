@@ -1037,7 +1037,7 @@ def _libyaml_may_differ(text: str, flows_with_question: list) -> bool:
     """
     if text.find("\ufeff", 1) >= 0 or ("\t" in text and _tab_outside_texts(text)):
         return True
-    if ("[" in text or "{" in text) and _TAG_WITH_FLOW_INDICATOR.search(text) is not None:
+    if "!" in text and ("[" in text or "{" in text) and _flow_tag_read_apart(text):
         return True
     for start, end in flows_with_question:
         try:
@@ -1048,10 +1048,22 @@ def _libyaml_may_differ(text: str, flows_with_question: list) -> bool:
     return False
 
 
-# A `!` where a token may start (the text's start, after white space or a flow indicator: within a
-# plain scalar it is a character), and the characters PyYAML's scanner takes into a tag (YAML's URI
-# characters) up to a `,`, `[` or `]`, which libyaml does not take into a tag inside a flow collection.
-_TAG_WITH_FLOW_INDICATOR = re.compile(r"(?<![^\s\[\]{},])![-;/?:@&=+$_.!~*'()%\w]*[,\[\]]")
+# A `!` and the characters PyYAML's scanner takes into a tag (YAML's URI characters) up to a `,`, `[`
+# or `]`, which libyaml does not take into a tag inside a flow collection (`_flow_tag_read_apart`).
+# Written to start with the `!` itself, which the regex engine finds at the speed of a plain search.
+_TAG_WITH_FLOW_INDICATOR = re.compile(r"![-;/?:@&=+$_.!~*'()%\w]*[,\[\]]")
+_TOKEN_BEFORE = frozenset(" \t\r\n[]{},")  # what may precede a token's start, a tag's included
+
+def _flow_tag_read_apart(text: str) -> bool:
+    """Whether `text` has a tag holding a `,`, `[` or `]` (see `_libyaml_may_differ`): such a run
+    after a `!` where a token may start (the text's start, after white space or a flow indicator;
+    within a plain scalar a `!` is a character)."""
+    for found in _TAG_WITH_FLOW_INDICATOR.finditer(text):
+        at = found.start()
+        if at == 0 or text[at - 1] in _TOKEN_BEFORE:
+            return True
+    return False
+
 
 _TEXT_STYLES = frozenset("|>'\"")  # the scalars a tab may be inside for PyYAML too: block and quoted
 
