@@ -194,7 +194,8 @@ def _settings_document(path: str):
     problems = Problems()
     data = load_yaml(text, path, problems)
     for problem in problems:
-        if problem.is_error:
+        # non-ASCII text is a fault in a blueprint (the reference refuses it), not in a URL or a path
+        if problem.is_error and problem.code != "yaml-non-ascii":
             raise ValueError(f"{problem.file}:{problem.line}:{problem.column}: {problem.message}")
     return data
 

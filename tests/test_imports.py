@@ -417,6 +417,13 @@ def test_settings_files_are_read_as_pyyaml_reads_them(tmp_path):
     assert load_blueprint_catalog(tmp_path / "catalog.yaml") == {"one": str(tmp_path / "b" / "blueprint.yaml")}
 
 
+def test_settings_files_may_name_urls_and_paths_that_are_not_ascii(tmp_path):
+    (tmp_path / "rules.yaml").write_text("rules:\n  - {'http://x/é/': '/données/'}\n", encoding="utf-8")
+    assert load_import_rules(tmp_path / "rules.yaml") == [("http://x/é/", "/données/")]
+    (tmp_path / "catalog.yaml").write_text("über: ü/blueprint.yaml\n", encoding="utf-8")
+    assert load_blueprint_catalog(tmp_path / "catalog.yaml") == {"über": str(tmp_path / "ü" / "blueprint.yaml")}
+
+
 def test_cache_answers_urls_offline(bp, tmp_path):
     from resolver.cache import Cache
 
