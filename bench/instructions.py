@@ -19,7 +19,6 @@ Exit status 0; 2 without valgrind or the corpus.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -28,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from .run import corpus_rows, corpus_task
 
 REPO = Path(__file__).resolve().parents[1]
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
@@ -42,11 +43,8 @@ def instructions_of(report: str) -> int:
 
 
 def batch_rows(corpus: Path, stride: int) -> list:
-    """Every `stride`th corpus row as bench/side.py's corpus batch takes them: [path, [search path]]."""
-    with open(corpus / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [[os.fspath(corpus / row["path"]), [os.fspath(corpus / row["cwd"])] if row["cwd"] else []]
-            for row in rows[::stride]]
+    """Every `stride`th corpus row as bench/side.py's corpus batch takes them (`run.corpus_task`)."""
+    return [corpus_task(corpus, row) for row in corpus_rows(corpus)[::stride]]
 
 
 class Counter:

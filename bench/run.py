@@ -232,19 +232,14 @@ class Bench:
 
     def corpus(self) -> list[Case]:
         corpus = self.args.corpus
-        with open(corpus / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-        def task(row: dict) -> list:
-            return [os.fspath(corpus / row["path"]), [os.fspath(corpus / row["cwd"])] if row["cwd"] else []]
-
+        rows = corpus_rows(corpus)
         step = max(1, len(rows) // self.args.corpus_sample)
         sample = rows[::step][:self.args.corpus_sample]
         cases = []
 
         fresh = Case("corpus, fresh session per blueprint", "corpus")
         fresh.runs["resolver"] = self.side("resolver", {"case": "corpus-fresh", "corpus": os.fspath(corpus),
-                                                        "rows": [task(row) for row in sample]})
+                                                        "rows": [corpus_task(corpus, row) for row in sample]})
         lists = fresh.runs["resolver"].answer.get("lists", [])
         fresh.runs["floor"] = self.side("floor", {"case": "file-lists", "lists": lists})
         fresh.runs["reference"] = self.reference_corpus(corpus, sample)
@@ -263,7 +258,7 @@ class Bench:
         # A batch is one run of a few seconds, where other work on the machine shows most: each side
         # runs BATCH_ROUNDS times, in turn (-j 1, the floor, -j N, then again), and the best counts.
         batch_rows = rows[::self.args.corpus_stride]
-        tasks = [task(row) for row in batch_rows]
+        tasks = [corpus_task(corpus, row) for row in batch_rows]
         batches = {jobs: Case(f"corpus, one batch -j {jobs} ({len(batch_rows)} blueprints)", "corpus")
                    for jobs in sorted({1, self.args.cores})}
         rounds: dict[tuple[int, str], list[Run]] = {}
@@ -322,6 +317,17 @@ class Bench:
         ref = case.runs["reference"].answer
         return (f"per-blueprint times summed over the {count} blueprints the reference finished; accepted of the "
                 f"whole sample: resolver {ours}" + (f", reference {ref['ok']} of {ref['done']}" if ref else ""))
+
+
+def corpus_rows(corpus: Path) -> list[dict]:
+    """The rows of the corpus's MANIFEST.tsv."""
+    with open(corpus / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def corpus_task(corpus: Path, row: dict) -> list:
+    """A corpus row as bench/side.py's corpus cases take it: [blueprint path, [its search path]]."""
+    return [os.fspath(corpus / row["path"]), [os.fspath(corpus / row["cwd"])] if row["cwd"] else []]
 
 
 def _best_first(runs: list[Run]) -> Run:
