@@ -7,7 +7,8 @@ SIDE `resolver` (this project), spec `case`:
                 `Limits` (the largest cases pass the defaults, as users would raise them);
   corpus-fresh  {"corpus", "rows": [[path, [search path...]]...]}: a fresh `Resolver` per blueprint
                 (`times` of each, `lists` of the files each read);
-  corpus-batch  {"corpus", "rows", "jobs"}: one batch (resolver.batch) with `jobs` processes; with
+  corpus-batch  {"corpus", "rows", "jobs"}: one batch (resolver.batch) with `jobs` processes, each
+                result taken and let go as the command line does (Batch.results); with
                 one, the distinct files read too.
 SIDE `floor` (PyYAML's C loader, each file read and loaded once), spec `case`:
   files         {"files", "repeat"};
@@ -100,10 +101,16 @@ def resolver_corpus_batch(spec: dict) -> dict:
     key = batch.session(session, args, "bench")
     for path, search in spec["rows"]:
         batch.add(key, path, search)
-    results = batch.run()
-    answer = {"first": time.perf_counter() - STARTED, "ok": sum(r.ok for r in results)}
-    if all(r.imports is not None for r in results):  # resolved here (-j 1): which files were read
-        answer["files"] = sorted({path for result in results for path in files_read(result)})
+    ok, files, all_here = 0, set(), True
+    for result in batch.results():  # as the command line has them: each let go once it is counted
+        ok += result.ok
+        if result.imports is None:  # resolved by a worker, which keeps the import walk's record
+            all_here = False
+        else:
+            files.update(files_read(result))
+    answer = {"first": time.perf_counter() - STARTED, "ok": ok}
+    if all_here:  # resolved here (-j 1): which files were read
+        answer["files"] = sorted(files)
     return answer
 
 

@@ -10,7 +10,7 @@ does not show.
     key = batch.session(session, args, "resolver")  # after cli.session_from(args, ...) built it
     for path in args.blueprints:
         batch.add(key, path)
-    results = batch.run()
+    results = batch.run()            # or, one at a time: for result in batch.results(): ...
 
 The parent resolves the first blueprint itself, so that on Linux the workers, forked from it,
 start with the modules imported, the schemas compiled and the parent's sessions themselves, whose
@@ -20,7 +20,7 @@ start (`MIN_PER_WORKER` blueprints each) starts none. Only what rendering needs 
 worker, a chunk of results at a time: the import walk's record is left there; the plans' values come
 as plain dicts and lists, without the positions the checks read (`_packed`). A result keeps its node
 graph (`Result.graph`, the node model the lifecycle plans are computed from) only with `keep_graph`,
-whichever process resolved it: a batch's results are otherwise held to the end, and their graphs
+whichever process resolved it: a caller of `run()` holds every result to the end, and their graphs
 were over a fifth of a -j 1 corpus batch's memory.
 
 This module imports nothing heavy: the CLI imports it to declare `-j`.
@@ -63,6 +63,21 @@ def _jobs(text: str) -> int:
     return value
 
 
+class Verdicts:
+    """`results` passed through one by one, remembering whether every one was ok: the exit status
+    of a command that prints each result as it comes and keeps none."""
+
+    def __init__(self, results) -> None:
+        self._results = results
+        self.ok = True
+
+    def __iter__(self):
+        for result in self._results:
+            if not result.ok:
+                self.ok = False
+            yield result
+
+
 class Recipe:
     """How a worker process builds a session equal to the parent's: `cli.session_from` over a
     copy of the parsed options, with the project config already applied, so no config is looked
@@ -85,11 +100,12 @@ class Recipe:
 
 class Batch:
     """Blueprints to resolve, each with a session; `run()` resolves them with up to `jobs`
-    processes and returns their `Result`s in the order they were added."""
+    processes and returns their `Result`s in the order they were added, `results()` gives them
+    in that order one by one as they are made."""
 
     def __init__(self, jobs: int | None = None, *, keep_graph: bool = False, owns_process: bool = False) -> None:
         """`owns_process`: the caller is a command that renders the results and exits (the CLI, the
-        hook), so what a batch resolved here makes lasts to the end of the process: it is moved out
+        hook), so what a batch's sessions keep lasts to the end of the process: it is moved out
         of the cyclic collector's sight (`gc.freeze`) rather than scanned once the batch is over. A
         library caller leaves it False; its process's collector is not touched."""
         self.jobs = jobs or default_jobs()
@@ -111,30 +127,40 @@ class Batch:
         self.tasks.append((key, path, tuple(map(os.fspath, search_paths))))
 
     def run(self) -> list:
+        """Every result, in the order the paths were added (`results()` as a list)."""
+        return list(self.results())
+
+    def results(self):
+        """The results one by one, in the order the paths were added, each given as soon as it
+        and every one before it are resolved. A caller that renders each and lets it go (the CLI,
+        the hook) holds one result at a time at -j 1, where `run()` holds the whole batch's (a
+        -j 1 corpus batch: 130 MB against 100 MB; rendered to JSON at once, 710 MB). Closing
+        the iterator early stops the workers."""
         if not self.tasks:
-            return []
+            return
         from .load import paused_gc
 
-        results = [self._here(self.tasks[0])]
+        yield self._here(self.tasks[0])
         rest = self.tasks[1:]
         workers = min(self.jobs, len(rest) // MIN_PER_WORKER)
         # Each resolve pauses the cyclic collector (load.paused_gc); between two of them it would
-        # run, and every few blueprints scan the whole heap, which the session's parse cache and
-        # the results already made (here, or unpickled from the workers) keep growing: about a
-        # tenth of a corpus batch. Resolving makes next to no cycles (the corpus batch leaves some
-        # 10,000 objects for the collector), so the collector stays paused for the whole batch.
-        # Once it is back, its first collection scans everything the batch made (a corpus batch:
-        # ~400,000 objects), which a process that only prints and exits can spare.
+        # run, and every few blueprints scan the whole heap, which the session's parse cache (and
+        # whatever results the caller keeps) keep growing: about a tenth of a corpus batch.
+        # Resolving makes next to no cycles (the corpus batch leaves some 10,000 objects for the
+        # collector), so the collector stays paused for the whole batch, the caller's rendering
+        # between two results included. Once it is back, its first collection would scan
+        # everything the batch made (a corpus batch: ~400,000 objects), which a process that only
+        # prints and exits can spare.
         with paused_gc():
             if workers <= 1:
-                results.extend(map(self._here, rest))
+                for task in rest:
+                    yield self._here(task)
             else:
-                results.extend(self._in_workers(rest, workers))
+                yield from self._in_workers(rest, workers)
             if self.owns_process:
                 import gc
 
                 gc.freeze()
-        return results
 
     def _here(self, task: tuple[int, str, tuple[str, ...]]):
         key, path, search_paths = task
@@ -145,7 +171,9 @@ class Batch:
 
         return records.replace(result, graph=None)
 
-    def _in_workers(self, tasks: list[tuple[int, str, tuple[str, ...]]], workers: int) -> list:
+    def _in_workers(self, tasks: list[tuple[int, str, tuple[str, ...]]], workers: int):
+        """The results of `tasks`, in order, resolved by `workers` processes: each chunk's as soon
+        as every chunk before it has come back."""
         import multiprocessing
         import threading
         from multiprocessing.connection import wait
@@ -161,7 +189,8 @@ class Batch:
         # a forked worker finds the parent's sessions in this module's globals (a spawned one builds
         # its own from the recipes)
         _forked_sessions = self.sessions if method == "fork" else None
-        chunks: list = [None] * len(schedule.chunks)
+        ready: dict[int, list] = {}  # a chunk's results, until every chunk before it is given out
+        next_out = 0  # the first chunk not given out yet
         pipes, processes, busy = [], [], {}  # busy: a worker's pipe -> (worker, the chunk it resolves)
         done = False
         try:
@@ -197,8 +226,11 @@ class Batch:
                                            "blueprints after it") from None
                     if sent[:1] != _RESULTS:
                         raise RuntimeError(sent[1:].decode("utf-8", "replace"))
-                    chunks[index] = _unpacked(memoryview(sent)[1:])
-                    give(worker)
+                    ready[index] = _unpacked(memoryview(sent)[1:])
+                    give(worker)  # before the caller gets anything: the worker goes on meanwhile
+                    while next_out in ready:
+                        yield from ready.pop(next_out)
+                        next_out += 1
             done = True
         finally:
             _forked_sessions = None
@@ -208,7 +240,6 @@ class Batch:
                 if not done:  # a failure or Ctrl-C: the others' work is not wanted
                     process.terminate()
                 process.join()
-        return [result for chunk in chunks for result in chunk]
 
 
 class _Schedule:

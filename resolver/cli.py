@@ -12,7 +12,7 @@ import os
 import sys
 
 from . import __version__
-from .batch import Batch, add_jobs_option
+from .batch import Batch, Verdicts, add_jobs_option
 
 
 SUBCOMMANDS = ("lock", "registry", "lifecycle", "diff")
@@ -288,7 +288,7 @@ def _main(argv=None) -> int:
     session = session_from(args, "resolver", args.blueprints)
     if session is None:
         return 2
-    from .report import PICTURES, render, use_color
+    from .report import PICTURES, render_pieces, use_color
 
     if args.format in PICTURES and len(args.blueprints) != 1:
         print(f"resolver: error: -f {args.format} draws one blueprint; {len(args.blueprints)} were given",
@@ -298,14 +298,32 @@ def _main(argv=None) -> int:
     key = batch.session(session, args, "resolver")
     for path in args.blueprints:
         batch.add(key, path)
-    results = batch.run()
     from .pictures import PictureError
 
+    # each result printed as it comes and let go (report.render_pieces): a batch holds one at a time
+    verdicts = Verdicts(batch.results())
     try:
-        out = render(args.format, results, color=use_color(sys.stdout), explain=args.explain,
-                     lifecycle=args.lifecycle)
+        for piece in render_pieces(args.format, verdicts, color=use_color(sys.stdout), explain=args.explain,
+                                   lifecycle=args.lifecycle):
+            sys.stdout.write(piece)
+        sys.stdout.flush()
     except PictureError as exc:
         print(f"resolver: error: {exc.message}\n  hint: {exc.hint}", file=sys.stderr)
         return 2
-    sys.stdout.write(out)
-    return 0 if all(r.ok for r in results) else 1
+    except BrokenPipeError:
+        return reader_gone()
+    return 0 if verdicts.ok else 1
+
+
+# The exit status of a command whose reader went away, as a process killed by SIGPIPE has it.
+BROKEN_PIPE_STATUS = 141
+
+
+def reader_gone() -> int:
+    """What a command does when the reader of its output went away (`resolver ... | head`): it
+    stops, quietly, with BROKEN_PIPE_STATUS. The rest of its output goes nowhere, so the flush at
+    the interpreter's exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return BROKEN_PIPE_STATUS

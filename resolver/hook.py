@@ -26,8 +26,8 @@ from collections import deque
 from typing import Iterable, Sequence
 
 from . import __version__
-from .batch import Batch, add_jobs_option
-from .cli import HelpFormatter, add_session_options, internal_errors, session_from
+from .batch import Batch, Verdicts, add_jobs_option
+from .cli import HelpFormatter, add_session_options, internal_errors, reader_gone, session_from
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
@@ -308,13 +308,13 @@ def _config_groups(args) -> list[tuple[argparse.Namespace, list[str]]]:
     return [(copy.copy(args), members) for _, members in group_by_config(files)]
 
 
-def _render(results, fmt: str) -> str:
+def _problems_only(results):
+    """Each result without its plan and graph, as it comes: the hook prints problems, never a plan,
+    and holds no plan while the batch goes on."""
     from . import records
 
-    from .report import render, use_color
-
-    results = [records.replace(r, plan=None, graph=None) for r in results]  # problems only, never a plan
-    return render(fmt, results, color=use_color(sys.stdout))
+    for result in results:
+        yield records.replace(result, plan=None, graph=None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -354,11 +354,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
             if real not in resolved:
                 resolved.add(real)
                 batch.add(key, path)
-    results = batch.run()
-    output = _render(results, args.format)
-    if output:
-        sys.stdout.write(output)
-    return 0 if all(r.ok for r in results) else 1
+    from .report import render_pieces, use_color
+
+    verdicts = Verdicts(_problems_only(batch.results()))
+    try:
+        for piece in render_pieces(args.format, verdicts, color=use_color(sys.stdout)):
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return reader_gone()
+    return 0 if verdicts.ok else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

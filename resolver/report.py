@@ -1,6 +1,7 @@
 """Reporters: render results; they compute nothing and decide no exit code.
 
-Four formats, each a function from a sequence of `Result`s to the text to print:
+Four formats, each a function from a sequence of `Result`s to the text to print (`render` picks one;
+`render_pieces` gives its text a result at a time, for a batch printed as it is resolved):
 
 - `to_text`: `path:line:col: severity code message`, then indented `hint:` and `via:` lines, then a
   summary of each plan;
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 PROBLEM_FORMATS = ("text", "json", "sarif", "github")
 FORMATS = PROBLEM_FORMATS + ("dot", "mermaid", "svg")
@@ -88,18 +89,43 @@ def render(fmt: str, results, *, color: bool = False, explain: bool = False, lif
     """Render `results` in `fmt` (one of FORMATS). `explain` adds the version choice to text;
     `lifecycle` the install and uninstall plans to JSON. A picture format takes one result, whose
     problems (if any) are rendered as text instead, since a blueprint with errors has no graph."""
+    return "".join(render_pieces(fmt, results, color=color, explain=explain, lifecycle=lifecycle))
+
+
+def render_pieces(fmt: str, results: Iterable, *, color: bool = False, explain: bool = False,
+                  lifecycle: bool = False) -> Iterator[str]:
+    """`render`'s text in pieces, each made as `results` (any iterable: `Batch.results()`) gives
+    the result it is of, so a caller that prints each piece holds no result after its piece:
+    a batch's output costs the memory of one result's, not of all of them at once. The pieces
+    joined are `render`'s text, byte for byte. A SARIF log is one piece, at the end, since its
+    rules are the codes of every result: until then it keeps each result's problems only."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return _pieces(fmt, results, color, explain, lifecycle)
+
+
+def _pieces(fmt: str, results: Iterable, color: bool, explain: bool, lifecycle: bool) -> Iterator[str]:
     if fmt in PICTURES:
         (result,) = results
-        return to_text(results, color=color, show_plan=False) if result.plan is None else to_picture(fmt, result)
-    if fmt == "json":
-        return to_json(results, lifecycle)
-    if fmt == "sarif":
-        return to_sarif(results)
-    if fmt == "github":
-        return to_github(results)
-    if fmt == "text":
-        return to_text(results, color=color, explain=explain)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        yield to_text([result], color=color, show_plan=False) if result.plan is None else to_picture(fmt, result)
+    elif fmt == "json":
+        yield from _json_pieces(results, lifecycle)
+    elif fmt == "sarif":
+        yield to_sarif([_Problems(r.blueprint, r.problems) for r in results])
+    else:
+        for result in results:
+            piece = to_github([result]) if fmt == "github" else to_text([result], color=color, explain=explain)
+            if piece:
+                yield piece
+
+
+class _Problems:
+    """What the SARIF log needs of a result to the end: its blueprint and problems, not its plan."""
+
+    __slots__ = ("blueprint", "problems")
+
+    def __init__(self, blueprint: str, problems) -> None:
+        self.blueprint, self.problems = blueprint, problems
 
 
 # -- text ----------------------------------------------------------------------------------------
@@ -221,15 +247,15 @@ def problem_dict(problem) -> dict:
 
 def report_dict(results, lifecycle: bool = False) -> dict:
     """The resolver-report document; `lifecycle` adds each plan's install and uninstall plans."""
-    return {
-        "format": REPORT_FORMAT,
-        "version": REPORT_VERSION,
-        "results": [
-            {"blueprint": r.blueprint, "ok": r.ok, "problems": [problem_dict(p) for p in r.problems],
-             "plan": _with_lifecycle(r) if lifecycle and r.plan is not None else r.plan}
-            for r in results
-        ],
-    }
+    return {"format": REPORT_FORMAT, "version": REPORT_VERSION,
+            "results": [_result_dict(r, lifecycle) for r in results]}
+
+
+def _result_dict(result, lifecycle: bool) -> dict:
+    """One result as the report's `results` show it."""
+    plan = _with_lifecycle(result) if lifecycle and result.plan is not None else result.plan
+    return {"blueprint": result.blueprint, "ok": result.ok, "problems": [problem_dict(p) for p in result.problems],
+            "plan": plan}
 
 
 def _with_lifecycle(result) -> dict:
@@ -239,7 +265,27 @@ def _with_lifecycle(result) -> dict:
 
 
 def to_json(results, lifecycle: bool = False) -> str:
-    return json.dumps(report_dict(results, lifecycle), indent=2, ensure_ascii=False) + "\n"
+    """`json.dumps(report_dict(results, lifecycle), indent=2, ensure_ascii=False)` and a newline."""
+    return "".join(_json_pieces(results, lifecycle))
+
+
+# json.dumps's text of a result inside the report: at the depth of the `results` list's items
+_ITEM_INDENT = "\n    "
+
+
+def _json_pieces(results: Iterable, lifecycle: bool) -> Iterator[str]:
+    """`to_json`'s text, a piece for each result as it comes: the document's head (as json.dumps
+    writes the report with no result, up to the `results` list's `[`), each result dumped alone
+    and moved to the depth json.dumps gives the list's items (its text has no newline but those
+    json.dumps put between values: a newline inside a string is written `\\n`), then the end."""
+    empty = json.dumps(report_dict(()), indent=2, ensure_ascii=False)  # ... "results": []\n}
+    head, tail = empty[:-len("]\n}")], "\n  ]\n}\n"
+    first = True
+    for result in results:
+        text = json.dumps(_result_dict(result, lifecycle), indent=2, ensure_ascii=False)
+        yield (head if first else ",") + _ITEM_INDENT + text.replace("\n", _ITEM_INDENT)
+        first = False
+    yield empty + "\n" if first else tail
 
 
 def to_picture(fmt: str, result) -> str:

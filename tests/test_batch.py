@@ -353,3 +353,53 @@ def test_a_worker_that_fails_or_dies_stops_the_batch_with_the_reason(tmp_path, h
     if how == "exit":  # the first blueprint of the chunk it was on is named
         named = done.stdout.split("while resolving ", 1)[1].split(" or the blueprints after it")[0]
         assert named in paths[1:] and paths.index(named) <= paths.index(paths[-2])
+
+
+def _small_batch(tmp_path, jobs: int, count: int = 1 + 2 * MIN_PER_WORKER):
+    """A batch of `count` one-node blueprints (with -j 2, two workers resolve all but the first),
+    and a list of the paths its session was asked to resolve in this process."""
+    tree = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, **{
+        f"b{i}.yaml": blueprint(f"node_templates:\n  n{i}: {{type: cloudify.nodes.Root}}\n")
+        for i in range(count)}})
+    args = _parser().parse_args(["--no-cache", "--no-config", os.fspath(tree / "b0.yaml")])
+    session = session_from(args, "resolver", args.blueprints)
+    asked: list[str] = []
+    resolve = session.resolve
+
+    def counted(path, **kwargs):
+        asked.append(os.path.basename(path))
+        return resolve(path, **kwargs)
+
+    session.resolve = counted
+    batch = Batch(jobs)
+    key = batch.session(session, args, "resolver")
+    for i in range(count):
+        batch.add(key, os.fspath(tree / f"b{i}.yaml"))
+    return batch, asked
+
+
+def test_results_come_one_by_one_each_resolved_when_it_is_asked_for(tmp_path):
+    batch, asked = _small_batch(tmp_path, jobs=1)
+    results = batch.results()
+    assert asked == []  # nothing is resolved before the first result is asked for
+    first, second = next(results), next(results)
+    assert [first.blueprint, second.blueprint] == [batch.tasks[0][1], batch.tasks[1][1]]
+    assert asked == ["b0.yaml", "b1.yaml"]
+    rest = list(results)
+    assert [r.blueprint for r in rest] == [path for _, path, _ in batch.tasks[2:]]
+    assert [(r.ok, r.plan) for r in [first, second, *rest]] == [(r.ok, r.plan) for r in batch.run()]
+
+
+def test_results_from_workers_come_in_order_and_closing_early_stops_the_workers(tmp_path):
+    import multiprocessing
+
+    batch, asked = _small_batch(tmp_path, jobs=2)
+    results = batch.results()
+    taken = [next(results) for _ in range(3)]  # the parent's, then the first worker's
+    assert [r.blueprint for r in taken] == [path for _, path, _ in batch.tasks[:3]]
+    assert asked == ["b0.yaml"] and taken[1].imports is None  # the others came from the workers
+    results.close()
+    assert multiprocessing.active_children() == []
+    again = batch.run()  # a batch runs again from the start, with new workers
+    assert [(r.blueprint, r.ok, r.plan) for r in again[:3]] == [(r.blueprint, r.ok, r.plan) for r in taken]
+    assert len(again) == len(batch.tasks) and multiprocessing.active_children() == []

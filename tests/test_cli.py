@@ -92,6 +92,19 @@ def test_unusable_configuration_files_exit_2(tree, option, name):
         assert completed.stderr.startswith(f"resolver: error: {tree / name}:2:1: invalid YAML: ")
 
 
+@pytest.mark.parametrize("module, args", [("resolver", ["good.yaml", "bad.yaml"]),
+                                          ("resolver.hook", ["--no-config", "bad.yaml", "warned.yaml"])])
+def test_a_reader_that_goes_away_stops_the_command_quietly_with_141(tree, module, args):
+    """`resolver ... | head`: the output is printed as the batch goes; once its reader is gone the
+    command stops with the status a process killed by SIGPIPE has, and no traceback."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    process = subprocess.Popen([sys.executable, "-m", module, "-j", "1", *args], cwd=tree, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)
+    process.stdout.close()  # the reader goes away before anything is printed
+    stderr = process.stderr.read().decode()
+    assert (process.wait(timeout=60), stderr) == (141, "")
+
+
 def test_clean_blueprint_exits_0_and_prints_the_plan(tree):
     completed = run("good.yaml", cwd=tree)
     assert completed.returncode == 0, completed.stdout

@@ -404,3 +404,49 @@ def test_reporters_do_not_decide_exit_codes(tree):
         relaxed, strict = run("-f", fmt, "warned.yaml", cwd=tree), run("-f", fmt, "--strict", "warned.yaml", cwd=tree)
         assert (relaxed.returncode, strict.returncode) == (0, 1)
         assert relaxed.stdout == strict.stdout and "yaml-duplicate-key" in relaxed.stdout
+
+
+# --- a batch rendered as it is resolved ---------------------------------------------------------
+
+
+class Counted:
+    """An iterable of results that counts how many were taken from it."""
+
+    def __init__(self, results) -> None:
+        self.results, self.taken = list(results), 0
+
+    def __iter__(self):
+        for one in self.results:
+            self.taken += 1
+            yield one
+
+
+def test_the_json_report_in_pieces_is_what_json_dumps_writes_of_the_whole_report(tree):
+    odd = result(problem(message='a "quoted"\nmultiline message: é, \u2028 and a tab\t'), blueprint="données.yaml")
+    results = resolve("good.yaml", "bad.yaml", "warned.yaml", "chained.yaml", "missing.yaml") + [odd]
+    for chosen in ([], results[:1], results[1:2], results):
+        for lifecycle in (False, True):
+            whole = json.dumps(report.report_dict(chosen, lifecycle), indent=2, ensure_ascii=False) + "\n"
+            assert report.to_json(chosen, lifecycle) == whole
+    assert "lifecycle" in json.loads(report.to_json(results[:1], lifecycle=True))["results"][0]["plan"]
+
+
+@pytest.mark.parametrize("fmt", report.PROBLEM_FORMATS)
+def test_render_pieces_take_one_result_at_a_time_and_join_into_render_s_text(tree, fmt):
+    results = resolve("good.yaml", "bad.yaml", "warned.yaml", "chained.yaml")
+    source = Counted(results)
+    pieces = report.render_pieces(fmt, source, explain=True)
+    first = next(pieces)
+    # github prints problems only (good.yaml has none); a SARIF log's rules are every code met, so
+    # it is the one format written at the end
+    taken_for_the_first = {"text": 1, "json": 1, "github": 2, "sarif": len(results)}
+    assert source.taken == taken_for_the_first[fmt]
+    assert first + "".join(pieces) == report.render(fmt, results, explain=True)
+    assert source.taken == len(results)
+
+
+def test_render_pieces_refuse_an_unknown_format_before_taking_any_result():
+    source = Counted([result(problem())])
+    with pytest.raises(ValueError):
+        report.render_pieces("xml", source)
+    assert source.taken == 0
