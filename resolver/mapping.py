@@ -22,9 +22,14 @@ SCRIPT_RUN = "script_runner.tasks.run"
 SCRIPT_WORKFLOW = "script_runner.tasks.execute_workflow"
 
 
-@records.frozen
+@records.mutable
 class OpDef:
-    """An operation definition normalised to the seven keys (None = not given)."""
+    """An operation definition normalised to the seven keys (None = not given).
+
+    Never changed once made, yet a mutable record: a frozen record stores each field through a
+    call to its slot (some 600 instructions, ten times a plain store), and a batch makes an
+    OpDef and an `Operation` for most operations of every blueprint (a frozen pair cost ~0.7%
+    of the corpus batch)."""
 
     implementation: str = ""
     inputs: dict = records.field(factory=dict)
@@ -155,11 +160,12 @@ def _with(op: OpDef, implementation: str, inputs: dict) -> OpDef:
                  op.timeout_recoverable, op.mark)
 
 
-@records.frozen
+@records.mutable
 class Operation:
     """One mapped operation (`Mapper.map`), with its definition's settings. Records are shared:
     between an operation's full and short names, and between the nodes (or relationships) that
-    take it from their type unchanged."""
+    take it from their type unchanged, so nothing may set a field once it is made (mutable for
+    speed alone, as `OpDef`)."""
 
     plugin: str
     operation: str
