@@ -5,6 +5,7 @@ detailed path on every document; and its detailed errors worked out without json
 The whole corpus, with mutants, is `python -m tests.schema_equivalence`; here a sample of it."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from resolver import schema
 from resolver.load import load_yaml
 from resolver.problems import Problems
 
-from . import schema_equivalence
+from . import schema_checks, schema_equivalence
 from .conftest import BASIC_TYPES, REPO, blueprint, write_tree
 from .test_startup import imported_by
 
@@ -110,10 +111,9 @@ def test_a_declared_entry_without_a_check_is_not_judged_as_an_undeclared_one():
     assert not check({"count": "2"})
 
 
-def test_mappings_with_the_same_keys_are_judged_by_their_own_values(monkeypatch):
-    # a mapping check plans its value checks once per set of keys; the values, and the names
-    # check of keys that are equal but of other classes (1 and True), are still judged each time
-    monkeypatch.setattr(schema, "_MAX_PLANS", 3)
+def test_mappings_with_the_same_keys_are_judged_by_their_own_values():
+    # a type test remembers the classes it admitted; the values, and the names check of keys
+    # that are equal but of other classes (1 and True), are still judged each time
     closed = {"$id": "https://resolver.invalid/closed.json", "type": "object", "required": ["name"],
               "properties": {"name": {"type": "string"}, "count": {"type": "integer"}, "free": {}},
               "additionalProperties": False}
@@ -127,6 +127,34 @@ def test_mappings_with_the_same_keys_are_judged_by_their_own_values(monkeypatch)
                 "propertyNames": {"type": "integer"}}
     check = schema._Compiler({numbered["$id"]: numbered}).compile(numbered, numbered["$id"], full=False)
     assert [check({1: "x"}), check({True: "x"}), check({1.0: "x"}), check({1: "x"})] == [True, False, False, True]
+
+
+def test_the_kept_checks_module_is_the_one_the_schemas_make_now():
+    # after a schema edit: python -m tests.schema_checks --write
+    assert schema_checks.main(["--check"]) == 0
+
+
+def test_a_schema_file_other_than_the_kept_modules_is_compiled_as_read(tmp_path, monkeypatch):
+    # the kept module is for the schemas it was made from: an edited file (here, the plugin YAML's
+    # unknown keys allowed) is compiled from what it says, not judged by the kept checks
+    edited = json.loads(schema.schema_path(schema.PLUGIN).read_text(encoding="utf-8"))
+    edited["additionalProperties"] = True
+    (tmp_path / "plugin.schema.json").write_text(json.dumps(edited), encoding="utf-8")
+    shipped = schema.schema_path
+    monkeypatch.setattr(schema, "schema_path",
+                        lambda kind: tmp_path / "plugin.schema.json" if kind == schema.PLUGIN else shipped(kind))
+    doc = load_yaml("plugins:\n  p: {executor: host_agent}\nnode_templates: {}\n", "file.yaml", Problems())
+    schema.fast_checks.cache_clear()
+    try:
+        checks = schema.fast_checks()
+        assert checks[schema.PLUGIN].__code__.co_filename == "<schema checks>"  # compiled here
+        assert checks[schema.PLUGIN](doc)
+        assert not checks[schema.BLUEPRINT](load_yaml("bogus: 1\n", "file.yaml", Problems()))
+    finally:
+        monkeypatch.undo()
+        schema.fast_checks.cache_clear()
+    assert not schema.fast_checks()[schema.PLUGIN](doc)
+    assert schema.fast_checks()[schema.PLUGIN].__code__.co_filename.endswith("_schema_checks.py")
 
 
 def test_a_resolve_imports_no_jsonschema_for_a_clean_blueprint_nor_a_faulty_one(tmp_path):
