@@ -20,956 +20,850 @@ classes33 = set()
 admits34 = _admitting(('array', 'null'), classes33)
 classes40 = set()
 admits41 = _admitting(('integer', 'null'), classes40)
-known43 = frozenset({'rows'})
 def mapping42(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known43.issuperset(value): return False
-    if 'rows' in value:
-        item = value['rows']
-        if not (type(item) in classes40 or admits41(item)): return False
+    for key, item in value.items():
+        if key == 'rows':
+            if not (type(item) in classes40 or admits41(item)): return False
+        else:
+            return False
     return True
 
-known45 = frozenset({'constraints', 'default', 'description', 'display', 'display_label', 'hidden', 'item_type', 'required', 'type'})
-def mapping44(value):
+def mapping43(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known45.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'required' in value:
-        item = value['required']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'item_type' in value:
-        item = value['item_type']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'constraints' in value:
-        item = value['constraints']
-        if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes2.issuperset(map(type, item)) or all(map(admits3, item))))): return False
-    if 'display_label' in value:
-        item = value['display_label']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'hidden' in value:
-        item = value['hidden']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'display' in value:
-        item = value['display']
-        if not mapping42(item): return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'default':
+            pass
+        elif key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'required':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'item_type':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'constraints':
+            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes2.issuperset(map(type, item)) or all(map(admits3, item))))): return False
+        elif key == 'display_label':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'hidden':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'display':
+            if not mapping42(item): return False
+        else:
+            return False
     return True
 
-classes47 = set()
-admits48 = _admitting(('string',), classes47)
-def mapping49(value):
+classes45 = set()
+admits46 = _admitting(('string',), classes45)
+def mapping47(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping44, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping43, value.values())): return False
     return True
 
-known73 = frozenset({'description', 'display_label', 'type', 'value'})
+def mapping70(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'display_label':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'value':
+            pass
+        else:
+            return False
+    return True
+
 def mapping72(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known73.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'display_label' in value:
-        item = value['display_label']
-        if not (type(item) in classes8 or admits9(item)): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping70, value.values())): return False
+    return True
+
+def mapping73(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes2 or admits3(value))
+    if 'executor' not in value: return False
+    for key, item in value.items():
+        if key == 'executor':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'source':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'install':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'install_arguments':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'package_name':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'package_version':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'supported_platform':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'distribution':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'distribution_version':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'distribution_release':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'properties_description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'properties':
+            if not mapping72(item): return False
+        else:
+            return False
     return True
 
 def mapping75(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping72, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping73, value.values())): return False
     return True
 
-known77 = frozenset({'distribution', 'distribution_release', 'distribution_version', 'executor', 'install', 'install_arguments', 'package_name', 'package_version', 'properties', 'properties_description', 'source', 'supported_platform'})
-def mapping76(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes2 or admits3(value))
-    if 'executor' not in value: return False
-    if not known77.issuperset(value): return False
-    if 'executor' in value:
-        item = value['executor']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'source' in value:
-        item = value['source']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'install' in value:
-        item = value['install']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'install_arguments' in value:
-        item = value['install_arguments']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'package_name' in value:
-        item = value['package_name']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'package_version' in value:
-        item = value['package_version']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'supported_platform' in value:
-        item = value['supported_platform']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'distribution' in value:
-        item = value['distribution']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'distribution_version' in value:
-        item = value['distribution_version']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'distribution_release' in value:
-        item = value['distribution_release']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'properties_description' in value:
-        item = value['properties_description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not mapping75(item): return False
-    return True
-
-def mapping79(value):
+def mapping89(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping76, value.values())): return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'default':
+            pass
+        elif key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'required':
+            if not (type(item) in classes28 or admits29(item)): return False
+        else:
+            return False
     return True
 
-known94 = frozenset({'default', 'description', 'required', 'type'})
-def mapping93(value):
+def mapping91(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known94.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'required' in value:
-        item = value['required']
-        if not (type(item) in classes28 or admits29(item)): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping89, value.values())): return False
     return True
 
-def mapping96(value):
+classes98 = set()
+admits99 = _admitting(('string', 'object', 'null'), classes98)
+def mapping106(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping93, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping43, value.values())): return False
     return True
 
-classes103 = set()
-admits104 = _admitting(('string', 'object', 'null'), classes103)
-def mapping111(value):
+classes111 = set()
+admits112 = _admitting(('integer', 'boolean', 'null'), classes111)
+classes115 = set()
+admits116 = _admitting(('number', 'boolean', 'null'), classes115)
+def mapping121(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes98 or admits99(value))
+    for key, item in value.items():
+        if key == 'implementation':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'inputs':
+            if not mapping106(item): return False
+        elif key == 'executor':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'max_retries':
+            if not (type(item) in classes111 or admits112(item)): return False
+        elif key == 'retry_interval':
+            if not (type(item) in classes115 or admits116(item)): return False
+        elif key == 'timeout':
+            if not (type(item) in classes115 or admits116(item)): return False
+        elif key == 'timeout_recoverable':
+            if not (type(item) in classes28 or admits29(item)): return False
+        else:
+            return False
+    return True
+
+def mapping123(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping44, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping121, value.values())): return False
     return True
 
-classes116 = set()
-admits117 = _admitting(('integer', 'boolean', 'null'), classes116)
-classes120 = set()
-admits121 = _admitting(('number', 'boolean', 'null'), classes120)
-known127 = frozenset({'executor', 'implementation', 'inputs', 'max_retries', 'retry_interval', 'timeout', 'timeout_recoverable'})
+def mapping125(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping123, value.values())): return False
+    return True
+
 def mapping126(value):
     if not isinstance(value, dict):
-        return (type(value) in classes103 or admits104(value))
-    if not known127.issuperset(value): return False
-    if 'implementation' in value:
-        item = value['implementation']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'inputs' in value:
-        item = value['inputs']
-        if not mapping111(item): return False
-    if 'executor' in value:
-        item = value['executor']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'max_retries' in value:
-        item = value['max_retries']
-        if not (type(item) in classes116 or admits117(item)): return False
-    if 'retry_interval' in value:
-        item = value['retry_interval']
-        if not (type(item) in classes120 or admits121(item)): return False
-    if 'timeout' in value:
-        item = value['timeout']
-        if not (type(item) in classes120 or admits121(item)): return False
-    if 'timeout_recoverable' in value:
-        item = value['timeout_recoverable']
-        if not (type(item) in classes28 or admits29(item)): return False
+        return (type(value) in classes2 or admits3(value))
+    for key, item in value.items():
+        if key == 'derived_from':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'properties':
+            if not mapping91(item): return False
+        elif key == 'runtime_properties':
+            if not mapping91(item): return False
+        elif key == 'interfaces':
+            if not mapping125(item): return False
+        else:
+            return False
     return True
 
-def mapping129(value):
+def mapping128(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
     if not all(map(mapping126, value.values())): return False
     return True
 
-def mapping131(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping129, value.values())): return False
-    return True
-
-known133 = frozenset({'derived_from', 'interfaces', 'properties', 'runtime_properties'})
-def mapping132(value):
+def mapping137(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
-    if not known133.issuperset(value): return False
-    if 'derived_from' in value:
-        item = value['derived_from']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not mapping96(item): return False
-    if 'runtime_properties' in value:
-        item = value['runtime_properties']
-        if not mapping96(item): return False
-    if 'interfaces' in value:
-        item = value['interfaces']
-        if not mapping131(item): return False
+    for key, item in value.items():
+        if key == 'derived_from':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'properties':
+            if not mapping91(item): return False
+        elif key == 'source_interfaces':
+            if not mapping125(item): return False
+        elif key == 'target_interfaces':
+            if not mapping125(item): return False
+        else:
+            return False
     return True
 
-def mapping135(value):
+def mapping139(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping132, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping137, value.values())): return False
     return True
 
-known145 = frozenset({'derived_from', 'properties', 'source_interfaces', 'target_interfaces'})
-def mapping144(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes2 or admits3(value))
-    if not known145.issuperset(value): return False
-    if 'derived_from' in value:
-        item = value['derived_from']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not mapping96(item): return False
-    if 'source_interfaces' in value:
-        item = value['source_interfaces']
-        if not mapping131(item): return False
-    if 'target_interfaces' in value:
-        item = value['target_interfaces']
-        if not mapping131(item): return False
-    return True
-
-def mapping147(value):
+def mapping148(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping144, value.values())): return False
+    for key, item in value.items():
+        if key == 'derived_from':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'version':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'properties':
+            if not mapping91(item): return False
+        else:
+            return False
     return True
 
-known157 = frozenset({'derived_from', 'description', 'properties', 'version'})
-def mapping156(value):
+def mapping150(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known157.issuperset(value): return False
-    if 'derived_from' in value:
-        item = value['derived_from']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'version' in value:
-        item = value['version']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not mapping96(item): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping148, value.values())): return False
     return True
 
-def mapping159(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping156, value.values())): return False
-    return True
-
-classes169 = set()
-admits170 = _admitting(('integer',), classes169)
-known172 = frozenset({'deploy'})
-def mapping171(value):
+classes160 = set()
+admits161 = _admitting(('integer',), classes160)
+def mapping162(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'deploy' not in value: return False
-    if not known172.issuperset(value): return False
-    if 'deploy' in value:
-        item = value['deploy']
-        if not (type(item) in classes169 or admits170(item)): return False
+    for key, item in value.items():
+        if key == 'deploy':
+            if not (type(item) in classes160 or admits161(item)): return False
+        else:
+            return False
     return True
 
-classes179 = set()
-admits180 = _admitting(('integer', 'boolean', 'object', 'null'), classes179)
-classes183 = set()
-admits184 = _admitting(('integer', 'boolean', 'string', 'object', 'null'), classes183)
-known186 = frozenset({'default_instances', 'max_instances', 'min_instances'})
-def mapping185(value):
+classes169 = set()
+admits170 = _admitting(('integer', 'boolean', 'object', 'null'), classes169)
+classes173 = set()
+admits174 = _admitting(('integer', 'boolean', 'string', 'object', 'null'), classes173)
+def mapping175(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known186.issuperset(value): return False
-    if 'default_instances' in value:
-        item = value['default_instances']
-        if not (type(item) in classes179 or admits180(item)): return False
-    if 'min_instances' in value:
-        item = value['min_instances']
-        if not (type(item) in classes179 or admits180(item)): return False
-    if 'max_instances' in value:
-        item = value['max_instances']
-        if not (type(item) in classes183 or admits184(item)): return False
+    for key, item in value.items():
+        if key == 'default_instances':
+            if not (type(item) in classes169 or admits170(item)): return False
+        elif key == 'min_instances':
+            if not (type(item) in classes169 or admits170(item)): return False
+        elif key == 'max_instances':
+            if not (type(item) in classes173 or admits174(item)): return False
+        else:
+            return False
     return True
 
-known188 = frozenset({'properties'})
-def mapping187(value):
+def mapping176(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known188.issuperset(value): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not mapping185(item): return False
+    for key, item in value.items():
+        if key == 'properties':
+            if not mapping175(item): return False
+        else:
+            return False
     return True
 
-known190 = frozenset({'scalable'})
-def mapping189(value):
+def mapping177(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known190.issuperset(value): return False
-    if 'scalable' in value:
-        item = value['scalable']
-        if not mapping187(item): return False
+    for key, item in value.items():
+        if key == 'scalable':
+            if not mapping176(item): return False
+        else:
+            return False
     return True
 
-known204 = frozenset({'executor', 'implementation', 'inputs', 'max_retries', 'retry_interval', 'timeout', 'timeout_recoverable'})
-def mapping203(value):
+def mapping190(value):
     if not isinstance(value, dict):
-        return (type(value) in classes103 or admits104(value))
-    if not known204.issuperset(value): return False
-    if 'implementation' in value:
-        item = value['implementation']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'inputs' in value:
-        item = value['inputs']
-        if not (type(item) in classes17 or admits18(item)): return False
-    if 'executor' in value:
-        item = value['executor']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'max_retries' in value:
-        item = value['max_retries']
-        if not (type(item) in classes116 or admits117(item)): return False
-    if 'retry_interval' in value:
-        item = value['retry_interval']
-        if not (type(item) in classes120 or admits121(item)): return False
-    if 'timeout' in value:
-        item = value['timeout']
-        if not (type(item) in classes120 or admits121(item)): return False
-    if 'timeout_recoverable' in value:
-        item = value['timeout_recoverable']
-        if not (type(item) in classes28 or admits29(item)): return False
+        return (type(value) in classes98 or admits99(value))
+    for key, item in value.items():
+        if key == 'implementation':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'inputs':
+            if not (type(item) in classes17 or admits18(item)): return False
+        elif key == 'executor':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'max_retries':
+            if not (type(item) in classes111 or admits112(item)): return False
+        elif key == 'retry_interval':
+            if not (type(item) in classes115 or admits116(item)): return False
+        elif key == 'timeout':
+            if not (type(item) in classes115 or admits116(item)): return False
+        elif key == 'timeout_recoverable':
+            if not (type(item) in classes28 or admits29(item)): return False
+        else:
+            return False
     return True
 
-def mapping206(value):
+def mapping192(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping203, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping190, value.values())): return False
     return True
 
-def mapping208(value):
+def mapping194(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping206, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping192, value.values())): return False
     return True
 
-known219 = frozenset({'properties', 'source_interfaces', 'target', 'target_interfaces', 'type'})
-def mapping218(value):
+def mapping204(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     if 'type' not in value: return False
     if 'target' not in value: return False
-    if not known219.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'target' in value:
-        item = value['target']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not (type(item) in classes17 or admits18(item)): return False
-    if 'source_interfaces' in value:
-        item = value['source_interfaces']
-        if not mapping208(item): return False
-    if 'target_interfaces' in value:
-        item = value['target_interfaces']
-        if not mapping208(item): return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'target':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'properties':
+            if not (type(item) in classes17 or admits18(item)): return False
+        elif key == 'source_interfaces':
+            if not mapping194(item): return False
+        elif key == 'target_interfaces':
+            if not mapping194(item): return False
+        else:
+            return False
     return True
 
-known221 = frozenset({'capabilities', 'instances', 'interfaces', 'properties', 'relationships', 'type'})
-def mapping220(value):
+def mapping205(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
-    if not known221.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not (type(item) in classes17 or admits18(item)): return False
-    if 'instances' in value:
-        item = value['instances']
-        if not mapping171(item): return False
-    if 'capabilities' in value:
-        item = value['capabilities']
-        if not mapping189(item): return False
-    if 'interfaces' in value:
-        item = value['interfaces']
-        if not mapping208(item): return False
-    if 'relationships' in value:
-        item = value['relationships']
-        if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or all(map(mapping218, item)))): return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'properties':
+            if not (type(item) in classes17 or admits18(item)): return False
+        elif key == 'instances':
+            if not mapping162(item): return False
+        elif key == 'capabilities':
+            if not mapping177(item): return False
+        elif key == 'interfaces':
+            if not mapping194(item): return False
+        elif key == 'relationships':
+            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or all(map(mapping204, item)))): return False
+        else:
+            return False
     return True
 
-texts225 = frozenset({'relationships'})
-def check227(value):
-    return (isinstance(value, str) and value in texts225)
+texts209 = frozenset({'relationships'})
+def check211(value):
+    return (isinstance(value, str) and value in texts209)
 
-def mapping226(value):
+def mapping210(value):
     if not isinstance(value, dict):
         return True
-    if not all(map(check227, value)): return False
+    if not all(map(check211, value)): return False
     return True
 
-def mapping229(value):
+def mapping213(value):
     if not isinstance(value, dict):
         return True
     if 'type' not in value: return False
     return True
 
-def check232(value):
-    return (mapping220(value) and (True if mapping226(value) else mapping229(value)))
+def check216(value):
+    return (mapping205(value) and (True if mapping210(value) else mapping213(value)))
 
-def mapping231(value):
+def mapping215(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(check232, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(check216, value.values())): return False
     return True
 
-classes237 = set()
-admits238 = _admitting(('string', 'object'), classes237)
-known250 = frozenset({'constraints', 'default', 'description', 'item_type', 'required', 'type'})
-def mapping249(value):
+classes221 = set()
+admits222 = _admitting(('string', 'object'), classes221)
+def mapping233(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known250.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'required' in value:
-        item = value['required']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'item_type' in value:
-        item = value['item_type']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'constraints' in value:
-        item = value['constraints']
-        if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes2.issuperset(map(type, item)) or all(map(admits3, item))))): return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'default':
+            pass
+        elif key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'required':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'item_type':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'constraints':
+            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes2.issuperset(map(type, item)) or all(map(admits3, item))))): return False
+        else:
+            return False
     return True
 
-def mapping252(value):
+def mapping235(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping249, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping233, value.values())): return False
     return True
 
-known262 = frozenset({'available', 'node_instances_active', 'node_types_required'})
-def mapping261(value):
+def mapping244(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known262.issuperset(value): return False
-    if 'available' in value:
-        item = value['available']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'node_instances_active' in value:
-        item = value['node_instances_active']
-        if not (type(item) in classes33 or admits34(item)): return False
-    if 'node_types_required' in value:
-        item = value['node_types_required']
-        if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes47.issuperset(map(type, item)) or all(map(admits48, item))))): return False
+    for key, item in value.items():
+        if key == 'available':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'node_instances_active':
+            if not (type(item) in classes33 or admits34(item)): return False
+        elif key == 'node_types_required':
+            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+        else:
+            return False
     return True
 
-known264 = frozenset({'availability_rules', 'is_cascading', 'mapping', 'parameters'})
-def mapping263(value):
+def mapping245(value):
     if not isinstance(value, dict):
-        return (type(value) in classes237 or admits238(value))
-    if not known264.issuperset(value): return False
-    if 'mapping' in value:
-        item = value['mapping']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'parameters' in value:
-        item = value['parameters']
-        if not mapping252(item): return False
-    if 'is_cascading' in value:
-        item = value['is_cascading']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'availability_rules' in value:
-        item = value['availability_rules']
-        if not mapping261(item): return False
+        return (type(value) in classes221 or admits222(value))
+    for key, item in value.items():
+        if key == 'mapping':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'parameters':
+            if not mapping235(item): return False
+        elif key == 'is_cascading':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'availability_rules':
+            if not mapping244(item): return False
+        else:
+            return False
     return True
 
-def mapping266(value):
+def mapping247(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping263, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping245, value.values())): return False
+    return True
+
+classes254 = set()
+admits255 = _admitting(('string', 'number', 'boolean', 'array', 'object'), classes254)
+def mapping256(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if 'value' not in value: return False
+    for key, item in value.items():
+        if key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'value':
+            if not (type(item) in classes254 or admits255(item)): return False
+        else:
+            return False
+    return True
+
+def mapping258(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping256, value.values())): return False
+    return True
+
+def mapping265(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if 'value' not in value: return False
+    for key, item in value.items():
+        if key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'value':
+            if not (type(item) in classes254 or admits255(item)): return False
+        else:
+            return False
+    return True
+
+def mapping267(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping265, value.values())): return False
     return True
 
 classes273 = set()
-admits274 = _admitting(('string', 'number', 'boolean', 'array', 'object'), classes273)
-known276 = frozenset({'description', 'value'})
-def mapping275(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if 'value' not in value: return False
-    if not known276.issuperset(value): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'value' in value:
-        item = value['value']
-        if not (type(item) in classes273 or admits274(item)): return False
-    return True
-
-def mapping278(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping275, value.values())): return False
-    return True
-
-known286 = frozenset({'description', 'value'})
+admits274 = _admitting(('array',), classes273)
 def mapping285(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if 'value' not in value: return False
-    if not known286.issuperset(value): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'value' in value:
-        item = value['value']
-        if not (type(item) in classes273 or admits274(item)): return False
+    if 'type' not in value: return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'parameters':
+            if not (type(item) in classes17 or admits18(item)): return False
+        else:
+            return False
+    return True
+
+def mapping287(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping285, value.values())): return False
     return True
 
 def mapping288(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping285, value.values())): return False
+    if 'type' not in value: return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'properties':
+            if not (type(item) in classes17 or admits18(item)): return False
+        elif key == 'triggers':
+            if not mapping287(item): return False
+        else:
+            return False
     return True
 
-classes294 = set()
-admits295 = _admitting(('array',), classes294)
-known307 = frozenset({'parameters', 'type'})
-def mapping306(value):
+def mapping290(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping288, value.values())): return False
+    return True
+
+def mapping291(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if 'members' not in value: return False
+    for key, item in value.items():
+        if key == 'members':
+            if not ((type(item) in classes273 or admits274(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+        elif key == 'policies':
+            if not mapping290(item): return False
+        else:
+            return False
+    return True
+
+def mapping293(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping291, value.values())): return False
+    return True
+
+def mapping301(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'type' not in value: return False
-    if not known307.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'parameters' in value:
-        item = value['parameters']
-        if not (type(item) in classes17 or admits18(item)): return False
+    if 'targets' not in value: return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'properties':
+            if not mapping175(item): return False
+        elif key == 'targets':
+            if not ((type(item) in classes273 or admits274(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+        else:
+            return False
+    return True
+
+def mapping303(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping301, value.values())): return False
     return True
 
 def mapping309(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping306, value.values())): return False
+    if 'source' not in value: return False
+    for key, item in value.items():
+        if key == 'source':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'properties':
+            if not mapping91(item): return False
+        else:
+            return False
     return True
 
-known311 = frozenset({'properties', 'triggers', 'type'})
-def mapping310(value):
+def mapping311(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if 'type' not in value: return False
-    if not known311.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not (type(item) in classes17 or admits18(item)): return False
-    if 'triggers' in value:
-        item = value['triggers']
-        if not mapping309(item): return False
-    return True
-
-def mapping313(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping310, value.values())): return False
-    return True
-
-known315 = frozenset({'members', 'policies'})
-def mapping314(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if 'members' not in value: return False
-    if not known315.issuperset(value): return False
-    if 'members' in value:
-        item = value['members']
-        if not ((type(item) in classes294 or admits295(item)) and (not isinstance(item, list) or (classes47.issuperset(map(type, item)) or all(map(admits48, item))))): return False
-    if 'policies' in value:
-        item = value['policies']
-        if not mapping313(item): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping309, value.values())): return False
     return True
 
 def mapping317(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping314, value.values())): return False
+    if 'source' not in value: return False
+    for key, item in value.items():
+        if key == 'source':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'parameters':
+            if not mapping91(item): return False
+        else:
+            return False
     return True
 
-known326 = frozenset({'properties', 'targets', 'type'})
+def mapping319(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping317, value.values())): return False
+    return True
+
 def mapping325(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if 'type' not in value: return False
-    if 'targets' not in value: return False
-    if not known326.issuperset(value): return False
-    if 'type' in value:
-        item = value['type']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not mapping185(item): return False
-    if 'targets' in value:
-        item = value['targets']
-        if not ((type(item) in classes294 or admits295(item)) and (not isinstance(item, list) or (classes47.issuperset(map(type, item)) or all(map(admits48, item))))): return False
+    if 'values' not in value: return False
+    for key, item in value.items():
+        if key == 'values':
+            if not ((type(item) in classes273 or admits274(item)) and (not isinstance(item, list) or (classes221.issuperset(map(type, item)) or all(map(admits222, item))))): return False
+        else:
+            return False
     return True
 
-def mapping328(value):
+def mapping327(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
     if not all(map(mapping325, value.values())): return False
     return True
 
-known335 = frozenset({'properties', 'source'})
-def mapping334(value):
+def mapping333(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if 'source' not in value: return False
-    if not known335.issuperset(value): return False
-    if 'source' in value:
-        item = value['source']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'properties' in value:
-        item = value['properties']
-        if not mapping96(item): return False
+    if 'values' not in value: return False
+    for key, item in value.items():
+        if key == 'values':
+            if not ((type(item) in classes273 or admits274(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+        else:
+            return False
     return True
 
-def mapping337(value):
+def mapping335(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping334, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping333, value.values())): return False
     return True
 
-known344 = frozenset({'parameters', 'source'})
-def mapping343(value):
+def mapping340(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if 'source' not in value: return False
-    if not known344.issuperset(value): return False
-    if 'source' in value:
-        item = value['source']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'parameters' in value:
-        item = value['parameters']
-        if not mapping96(item): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
     return True
 
-def mapping346(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping343, value.values())): return False
-    return True
-
-known353 = frozenset({'values'})
 def mapping352(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if 'values' not in value: return False
-    if not known353.issuperset(value): return False
-    if 'values' in value:
-        item = value['values']
-        if not ((type(item) in classes294 or admits295(item)) and (not isinstance(item, list) or (classes237.issuperset(map(type, item)) or all(map(admits238, item))))): return False
-    return True
-
-def mapping355(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping352, value.values())): return False
-    return True
-
-known362 = frozenset({'values'})
-def mapping361(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if 'values' not in value: return False
-    if not known362.issuperset(value): return False
-    if 'values' in value:
-        item = value['values']
-        if not ((type(item) in classes294 or admits295(item)) and (not isinstance(item, list) or (classes47.issuperset(map(type, item)) or all(map(admits48, item))))): return False
+    for key, item in value.items():
+        if key == 'force':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'is_dry_run':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'wait_after_fail':
+            if not (type(item) in classes40 or admits41(item)): return False
+        elif key == 'allow_custom_parameters':
+            if not (type(item) in classes28 or admits29(item)): return False
+        else:
+            return False
     return True
 
 def mapping364(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping361, value.values())): return False
-    return True
-
-def mapping369(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    return True
-
-known382 = frozenset({'allow_custom_parameters', 'force', 'is_dry_run', 'wait_after_fail'})
-def mapping381(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not known382.issuperset(value): return False
-    if 'force' in value:
-        item = value['force']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'is_dry_run' in value:
-        item = value['is_dry_run']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'wait_after_fail' in value:
-        item = value['wait_after_fail']
-        if not (type(item) in classes40 or admits41(item)): return False
-    if 'allow_custom_parameters' in value:
-        item = value['allow_custom_parameters']
-        if not (type(item) in classes28 or admits29(item)): return False
-    return True
-
-known395 = frozenset({'count', 'default_enabled', 'execution_arguments', 'recurrence', 'since', 'slip', 'stop_after_fail', 'timezone', 'until', 'weekdays', 'workflow', 'workflow_parameters'})
-def mapping394(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
     if 'workflow' not in value: return False
     if 'since' not in value: return False
-    if not known395.issuperset(value): return False
-    if 'workflow' in value:
-        item = value['workflow']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'execution_arguments' in value:
-        item = value['execution_arguments']
-        if not mapping381(item): return False
-    if 'workflow_parameters' in value:
-        item = value['workflow_parameters']
-        if not (type(item) in classes17 or admits18(item)): return False
-    if 'since' in value:
-        item = value['since']
-        if not (type(item) in classes47 or admits48(item)): return False
-    if 'until' in value:
-        item = value['until']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'recurrence' in value:
-        item = value['recurrence']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'timezone' in value:
-        item = value['timezone']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'weekdays' in value:
-        item = value['weekdays']
-        if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes47.issuperset(map(type, item)) or all(map(admits48, item))))): return False
-    if 'count' in value:
-        item = value['count']
-        if not (type(item) in classes40 or admits41(item)): return False
-    if 'default_enabled' in value:
-        item = value['default_enabled']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'stop_after_fail' in value:
-        item = value['stop_after_fail']
-        if not (type(item) in classes28 or admits29(item)): return False
-    if 'slip' in value:
-        item = value['slip']
-        if not (type(item) in classes40 or admits41(item)): return False
+    for key, item in value.items():
+        if key == 'workflow':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'execution_arguments':
+            if not mapping352(item): return False
+        elif key == 'workflow_parameters':
+            if not (type(item) in classes17 or admits18(item)): return False
+        elif key == 'since':
+            if not (type(item) in classes45 or admits46(item)): return False
+        elif key == 'until':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'recurrence':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'timezone':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'weekdays':
+            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+        elif key == 'count':
+            if not (type(item) in classes40 or admits41(item)): return False
+        elif key == 'default_enabled':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'stop_after_fail':
+            if not (type(item) in classes28 or admits29(item)): return False
+        elif key == 'slip':
+            if not (type(item) in classes40 or admits41(item)): return False
+        else:
+            return False
     return True
 
-def mapping397(value):
+def mapping366(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
-    if not all(map(mapping394, value.values())): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping364, value.values())): return False
     return True
 
-known402 = frozenset({'default_groups', 'default_schedules', 'display_name', 'id_template'})
-def mapping401(value):
+def mapping370(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not known402.issuperset(value): return False
-    if 'default_schedules' in value:
-        item = value['default_schedules']
-        if not mapping397(item): return False
-    if 'default_groups' in value:
-        item = value['default_groups']
-        if not (type(item) in classes33 or admits34(item)): return False
-    if 'id_template' in value:
-        item = value['id_template']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'display_name' in value:
-        item = value['display_name']
-        if not (type(item) in classes103 or admits104(item)): return False
+    for key, item in value.items():
+        if key == 'default_schedules':
+            if not mapping366(item): return False
+        elif key == 'default_groups':
+            if not (type(item) in classes33 or admits34(item)): return False
+        elif key == 'id_template':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'display_name':
+            if not (type(item) in classes98 or admits99(item)): return False
+        else:
+            return False
     return True
 
-def mapping410(value):
+def mapping378(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if not (classes47.issuperset(map(type, value)) or all(map(admits48, value))): return False
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
     if not (classes8.issuperset(map(type, value.values())) or all(map(admits9, value.values()))): return False
     return True
 
-known412 = frozenset({'blueprint_labels', 'capabilities', 'data_types', 'deployment_settings', 'description', 'dsl_definitions', 'groups', 'imported_blueprints', 'imports', 'inputs', 'labels', 'metadata', 'namespaces_mapping', 'node_templates', 'node_types', 'outputs', 'plugins', 'policies', 'policy_triggers', 'policy_types', 'relationships', 'resource_tags', 'tosca_definitions_version', 'workflows'})
-def mapping411(value):
+def mapping379(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
-    if not known412.issuperset(value): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'dsl_definitions' in value:
-        item = value['dsl_definitions']
-        if not (type(item) in classes13 or admits14(item)): return False
-    if 'metadata' in value:
-        item = value['metadata']
-        if not (type(item) in classes17 or admits18(item)): return False
-    if 'inputs' in value:
-        item = value['inputs']
-        if not mapping49(item): return False
-    if 'plugins' in value:
-        item = value['plugins']
-        if not mapping79(item): return False
-    if 'node_types' in value:
-        item = value['node_types']
-        if not mapping135(item): return False
-    if 'relationships' in value:
-        item = value['relationships']
-        if not mapping147(item): return False
-    if 'data_types' in value:
-        item = value['data_types']
-        if not mapping159(item): return False
-    if 'node_templates' in value:
-        item = value['node_templates']
-        if not mapping231(item): return False
-    if 'workflows' in value:
-        item = value['workflows']
-        if not mapping266(item): return False
-    if 'outputs' in value:
-        item = value['outputs']
-        if not mapping278(item): return False
-    if 'capabilities' in value:
-        item = value['capabilities']
-        if not mapping288(item): return False
-    if 'groups' in value:
-        item = value['groups']
-        if not mapping317(item): return False
-    if 'policies' in value:
-        item = value['policies']
-        if not mapping328(item): return False
-    if 'policy_types' in value:
-        item = value['policy_types']
-        if not mapping337(item): return False
-    if 'policy_triggers' in value:
-        item = value['policy_triggers']
-        if not mapping346(item): return False
-    if 'labels' in value:
-        item = value['labels']
-        if not mapping355(item): return False
-    if 'blueprint_labels' in value:
-        item = value['blueprint_labels']
-        if not mapping364(item): return False
-    if 'resource_tags' in value:
-        item = value['resource_tags']
-        if not mapping369(item): return False
-    if 'deployment_settings' in value:
-        item = value['deployment_settings']
-        if not mapping401(item): return False
-    if 'imported_blueprints' in value:
-        item = value['imported_blueprints']
-        if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes47.issuperset(map(type, item)) or all(map(admits48, item))))): return False
-    if 'namespaces_mapping' in value:
-        item = value['namespaces_mapping']
-        if not mapping410(item): return False
+    for key, item in value.items():
+        if key == 'tosca_definitions_version':
+            pass
+        elif key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'imports':
+            pass
+        elif key == 'dsl_definitions':
+            if not (type(item) in classes13 or admits14(item)): return False
+        elif key == 'metadata':
+            if not (type(item) in classes17 or admits18(item)): return False
+        elif key == 'inputs':
+            if not mapping47(item): return False
+        elif key == 'plugins':
+            if not mapping75(item): return False
+        elif key == 'node_types':
+            if not mapping128(item): return False
+        elif key == 'relationships':
+            if not mapping139(item): return False
+        elif key == 'data_types':
+            if not mapping150(item): return False
+        elif key == 'node_templates':
+            if not mapping215(item): return False
+        elif key == 'workflows':
+            if not mapping247(item): return False
+        elif key == 'outputs':
+            if not mapping258(item): return False
+        elif key == 'capabilities':
+            if not mapping267(item): return False
+        elif key == 'groups':
+            if not mapping293(item): return False
+        elif key == 'policies':
+            if not mapping303(item): return False
+        elif key == 'policy_types':
+            if not mapping311(item): return False
+        elif key == 'policy_triggers':
+            if not mapping319(item): return False
+        elif key == 'labels':
+            if not mapping327(item): return False
+        elif key == 'blueprint_labels':
+            if not mapping335(item): return False
+        elif key == 'resource_tags':
+            if not mapping340(item): return False
+        elif key == 'deployment_settings':
+            if not mapping370(item): return False
+        elif key == 'imported_blueprints':
+            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+        elif key == 'namespaces_mapping':
+            if not mapping378(item): return False
+        else:
+            return False
     return True
 
-known426 = frozenset({'blueprint_labels', 'data_types', 'description', 'dsl_definitions', 'labels', 'node_types', 'plugins', 'relationships', 'resource_tags', 'tosca_definitions_version', 'workflows'})
-def mapping425(value):
+def mapping392(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
-    if not known426.issuperset(value): return False
-    if 'description' in value:
-        item = value['description']
-        if not (type(item) in classes8 or admits9(item)): return False
-    if 'dsl_definitions' in value:
-        item = value['dsl_definitions']
-        if not (type(item) in classes13 or admits14(item)): return False
-    if 'plugins' in value:
-        item = value['plugins']
-        if not mapping79(item): return False
-    if 'node_types' in value:
-        item = value['node_types']
-        if not mapping135(item): return False
-    if 'relationships' in value:
-        item = value['relationships']
-        if not mapping147(item): return False
-    if 'data_types' in value:
-        item = value['data_types']
-        if not mapping159(item): return False
-    if 'workflows' in value:
-        item = value['workflows']
-        if not mapping266(item): return False
-    if 'labels' in value:
-        item = value['labels']
-        if not mapping355(item): return False
-    if 'blueprint_labels' in value:
-        item = value['blueprint_labels']
-        if not mapping364(item): return False
-    if 'resource_tags' in value:
-        item = value['resource_tags']
-        if not mapping369(item): return False
+    for key, item in value.items():
+        if key == 'tosca_definitions_version':
+            pass
+        elif key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'dsl_definitions':
+            if not (type(item) in classes13 or admits14(item)): return False
+        elif key == 'plugins':
+            if not mapping75(item): return False
+        elif key == 'node_types':
+            if not mapping128(item): return False
+        elif key == 'relationships':
+            if not mapping139(item): return False
+        elif key == 'data_types':
+            if not mapping150(item): return False
+        elif key == 'workflows':
+            if not mapping247(item): return False
+        elif key == 'labels':
+            if not mapping327(item): return False
+        elif key == 'blueprint_labels':
+            if not mapping335(item): return False
+        elif key == 'resource_tags':
+            if not mapping340(item): return False
+        else:
+            return False
     return True
 
 
-CHECKS = {'blueprint': mapping411, 'plugin': mapping425}
+CHECKS = {'blueprint': mapping379, 'plugin': mapping392}

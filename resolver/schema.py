@@ -458,21 +458,32 @@ class _Compiler:
                 lines.append(f"    if len(value) > {most!r}: return False")
             for name in required:
                 lines.append(f"    if {_literal(name)} not in value: return False")
-            if closed:
-                lines.append(f"    if not {self._constant('known', _names(declared))}.issuperset(value): "
-                             "return False")
             if names is not None:
                 lines.append(f"    if not {self._every(names)('value')}: return False")
-            lines += self._values(declared, checked, other)
+            lines += self._values(declared, checked, other, closed)
             lines.append("    return True")
         self.source.append("\n".join(lines) + "\n")
         return _calling(function)
 
-    def _values(self, declared: dict, checked: dict, other: _Code | None) -> list[str]:
+    def _values(self, declared: dict, checked: dict, other: _Code | None, closed: bool) -> list[str]:
         """The lines of a mapping's function that check its values: a declared name's by its own
-        check (even none), any other's by `other`."""
+        check (even none), any other's by `other`, or refused when the mapping is `closed`."""
+        if closed and not declared:
+            return ["    if value: return False"]
+        if closed or (other is not None and declared):
+            # A mapping holds few of the names its schema declares: each of its keys is compared
+            # with them in turn, cheaper than looking each declared name up in it.
+            lines = ["    for key, item in value.items():"]
+            for name, code in declared.items():
+                lines.append(f"        {'if' if len(lines) == 1 else 'elif'} key == {_literal(name)}:")
+                lines.append(f"            if not {code.expression('item')}: return False" if code is not None
+                             else "            pass")
+            lines.append("        else:")
+            lines.append("            return False" if closed
+                         else f"            if not {other.expression('item')}: return False")
+            return lines
         if other is None:
-            # only declared names have values to check: each looked up (most are absent)
+            # only declared names have values to check: each looked up
             lines = []
             for name, code in checked.items():
                 key = _literal(name)
@@ -480,15 +491,7 @@ class _Compiler:
                           f"        item = value[{key}]",
                           f"        if not {code.expression('item')}: return False"]
             return lines
-        if not declared:
-            return [f"    if not {self._every(other)('value.values()')}: return False"]
-        lines = ["    for key, item in value.items():"]
-        for name, code in declared.items():
-            lines += [f"        {'if' if len(lines) == 1 else 'elif'} key == {_literal(name)}:",
-                      f"            if not {code.expression('item') if code is not None else 'True'}: return False"]
-        lines += ["        else:",
-                  f"            if not {other.expression('item')}: return False"]
-        return lines
+        return [f"    if not {self._every(other)('value.values()')}: return False"]
 
     def _enum_code(self, allowed: list) -> _Code:
         """jsonschema's `equal` against strings and null: a string equals only an equal string, null

@@ -111,6 +111,17 @@ def test_a_declared_entry_without_a_check_is_not_judged_as_an_undeclared_one():
     assert not check({"count": "2"})
 
 
+def test_a_closed_mapping_refuses_every_name_it_does_not_declare():
+    # its keys are compared with the declared names one by one: a key of another class equals none
+    empty = {"$id": "https://resolver.invalid/empty.json", "type": "object", "additionalProperties": False}
+    check = schema._Compiler({empty["$id"]: empty}).compile(empty, empty["$id"], full=False)
+    assert [check({}), check({"a": 1}), check({None: 1})] == [True, False, False]
+    named = dict(empty, **{"$id": "https://resolver.invalid/named.json", "properties": {"1": {}, "a": {}}})
+    check = schema._Compiler({named["$id"]: named}).compile(named, named["$id"], full=False)
+    assert [check({"1": 0, "a": 0}), check({1: 0}), check({"a": 0, "b": 0}), check({True: 0})] == \
+        [True, False, False, False]
+
+
 def test_mappings_with_the_same_keys_are_judged_by_their_own_values():
     # a type test remembers the classes it admitted; the values, and the names check of keys
     # that are equal but of other classes (1 and True), are still judged each time
