@@ -122,65 +122,72 @@ class Map(_Placed, dict):
     `mark` is the mapping's own `Mark`. Each entry's marks are kept as one int (both positions, in
     the file `_file`) or a pair (key mark, value mark or None), and are made into `Mark`s only when
     asked for: a blueprint has many more entries than problems. They are kept in one of two forms.
-    As loaded: `_keys` is the `_Shape` of the mapping (its keys in order, shared by every mapping
-    of the file written with the same keys) and `_at` where its positions start in the shape's
-    `records`, the file's array of them, each a 0-based line or column as libyaml gives it: the
-    mapping's own start, line and column (so `_place` stays None until a mark is made), then for
-    each key the line and column of the key and of its value, packed into the entry's int only
-    when asked for (`_entry_of`); a file repeats a few shapes thousands of times, so an entry
-    costs 16 bytes where a dict of ints by key cost over 60. Built or changed by code (`derive`,
-    merge keys, `copy_key_mark`) or with a line an array item cannot hold: `_keys` is None and
-    `_at` a dict by key.
+    As loaded: `_keys` holds the mapping's keys in the order loaded and `_at` where its positions
+    start in `_records`, its file's array of them, each a 0-based line or column as libyaml gives
+    it: the mapping's own start, line and column (so `_place` stays None until a mark is made),
+    then for each key the line and column of the key and of its value, packed into the entry's int
+    only when asked for (`_entry_of`), so an entry costs 16 bytes where a dict of ints by key cost
+    over 60. `_keys` is a tuple until a mark of an entry is first asked for, then a dict of each
+    key's place among them: most mappings are never asked, and a dict once asked keeps the look-up
+    of a big mapping's every key linear. Being the keys as loaded, not read from the mapping when
+    asked, they stay right when code changes the mapping afterwards: a key added has no marks, a
+    key removed leaves the others theirs. Built or changed by code (`derive`, merge keys,
+    `copy_key_mark`) or with a line an array item cannot hold: `_keys` and `_records` are None
+    and `_at` a dict by key.
     """
 
-    __slots__ = ("_place", "_file", "_keys", "_at")
+    __slots__ = ("_place", "_file", "_keys", "_at", "_records")
 
     def __init__(self, *args, mark: Mark | None = None) -> None:
         super().__init__(*args)
         self.mark = mark
-        self._keys: _Shape | None = None
+        self._keys: tuple | dict | None = None
         self._at: dict | int = {}
+        self._records: array | None = None
 
     def _entry(self, key):
         """The int or pair of marks kept for `key`, None when there is none."""
-        shape = self._keys
-        if shape is None:
+        places = self._keys
+        if places is None:
             return self._at.get(key)
-        index = shape.index(key)
+        if places.__class__ is tuple:  # the first mark asked of this mapping's entries (see Map)
+            places = self._keys = dict(zip(places, range(len(places))))
+        index = places.get(key)
         if index is None:
             return None
         at = self._at + 2 + 4 * index
-        return _entry_of(self._file, *shape.records[at:at + 4])
+        return _entry_of(self._file, *self._records[at:at + 4])
 
     def _start(self):
-        shape = self._keys
-        if shape is None:
+        records = self._records
+        if records is None:
             return None
         at = self._at
-        return _place_of(self._file, shape.records[at], shape.records[at + 1])
+        return _place_of(self._file, records[at], records[at + 1])
 
     def _marks_by_key(self) -> dict:
         """The entries' marks by key: `_at` itself, or a new dict for a Map as loaded."""
-        shape, at = self._keys, self._at
-        if shape is None:
+        keys, at = self._keys, self._at
+        if keys is None:
             return at
-        keys = shape.keys
-        records = shape.records[at + 2:at + 2 + 4 * len(keys)]
+        records = self._records[at + 2:at + 2 + 4 * len(keys)]
         return dict(zip(keys, map(_entry_of, repeat(self._file), records[::4], records[1::4], records[2::4],
                                   records[3::4])))
 
     def _entries(self) -> dict:
-        """The entries' marks by key, in the form code may change: a Map as loaded turns to it."""
+        """The entries' marks by key, in the form code may change: a Map as loaded turns to it,
+        keeping its own start."""
         if self._keys is not None:
+            self._place = self._place if self._place is not None else self._start()
             self._at = self._marks_by_key()
-            self._keys = None
+            self._keys = self._records = None
         return self._at
 
     def __getstate__(self):
         """Pickled (a batch's workers send back plans holding Maps) with the marks of its own
         entries by key, not its file's whole array of them."""
         return None, {"_place": self._place if self._place is not None else self._start(), "_file": self._file,
-                      "_keys": None, "_at": self._marks_by_key()}
+                      "_keys": None, "_at": self._marks_by_key(), "_records": None}
 
     def key_mark(self, key) -> Mark | None:
         entry = self._entry(key)
@@ -221,30 +228,6 @@ class Map(_Placed, dict):
             if entry is not None:
                 at[key] = entry
         return out
-
-
-class _Shape:
-    """The keys of loaded mappings in the order written, shared by every mapping of the file
-    written with the same keys, and `records`, the array holding the positions of the file's
-    mappings (see Map). Where a key is among them is found through a dict made the first time one
-    is asked for (`index`): a file builds a shape for every distinct set of keys it writes, and
-    marks are asked of few of them."""
-
-    __slots__ = ("keys", "records", "_indexes")
-
-    def __init__(self, records: array, keys: tuple) -> None:
-        self.keys = keys
-        self.records = records
-        self._indexes: dict | None = None
-
-    def index(self, key) -> int | None:
-        """Where `key` is among the keys, None when it is not one of them. (Two threads asking at
-        once may both make the dict; they make equal ones.)"""
-        indexes = self._indexes
-        if indexes is None:
-            keys = self.keys
-            indexes = self._indexes = dict(zip(keys, range(len(keys))))
-        return indexes.get(key)
 
 
 def _entry_of(file: str, key_line: int, key_column: int, value_line: int, value_column: int):
@@ -420,9 +403,8 @@ class _Loader(_BaseLoader):
         self.deepest = 0  # the deepest nesting reached since the innermost open anchor began
         self.added = 0
         self.first_alias = None
-        # the entries' marks of the mappings (see Map), and their shapes by keys in order
+        # the positions of the mappings and their entries (see Map)
         self.records = array("I")  # lines and columns; a line past what an item holds is kept otherwise
-        self.shapes: dict[tuple, _Shape] = {}
         # id of a mapping built with merge keys -> (that mapping, its entries as merged): a later
         # merge of it brings them all (see `_merge`); the mapping is held so its id stays its own
         self.flattened: dict[int, tuple] = {}
@@ -710,8 +692,8 @@ class _Loader(_BaseLoader):
         self.count += built
         if event.flow_style and self.text.find("?", start.index, key_event.end_mark.index) >= 0:
             self.flows_with_question.append((start.index, key_event.end_mark.index))
-        # the positions join the file's records, found through the shape of the file's mappings
-        # with these keys (see Map): done here, not in a method, as it is for every mapping
+        # the positions join the file's records (see Map): done here, not in a method, as it is
+        # for every mapping
         records = self.records
         at = len(records)
         try:
@@ -719,12 +701,9 @@ class _Loader(_BaseLoader):
         except OverflowError:  # a line past what an array item holds (2**32 on most machines)
             self._keep_marks_by_key(result, places)
         else:
-            keys = tuple(result)
-            shape = self.shapes.get(keys)
-            if shape is None:
-                shape = self.shapes[keys] = _Shape(records, keys)
-            result._keys = shape
+            result._keys = tuple(result)
             result._at = at
+            result._records = records
         return result if merges is None else self._merge(result, merges)
 
     def _after_colon(self, key_event, at):
@@ -743,7 +722,7 @@ class _Loader(_BaseLoader):
         column, then four for each key in order, see Map) that its file's records cannot hold."""
         file = self.source
         result._place = _place_of(file, places[0], places[1])
-        result._keys = None
+        result._keys = result._records = None
         result._at = dict(zip(result, map(_entry_of, repeat(file), places[2::4], places[3::4], places[4::4],
                                           places[5::4])))
 

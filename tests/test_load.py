@@ -142,6 +142,38 @@ def test_copy_key_mark_takes_the_key_from_another_file_and_keeps_the_value_mark(
     own.copy_key_mark("new", other, "op")
     assert own.own_key_mark("new") == own.value_mark("new") == Mark("other.yaml", 2, 3)
     assert own.own_key_mark("missing") is None
+    assert own.mark == Mark("own.yaml", 1, 1)  # the mapping keeps its own start, as loaded
+
+
+def test_a_loaded_mapping_changed_by_code_keeps_the_marks_of_the_keys_it_was_loaded_with():
+    # a loaded mapping finds its entries' marks through the keys it was loaded with, not the keys
+    # it holds when asked: each change below would move the others' places among its keys
+    text = "a: 1\nb: 2\nc: 3\nd: 4\n"
+    for asked_first in (False, True):  # the look-up made before the change, or after it
+        doc, _ = load(text)
+        if asked_first:
+            assert doc.key_mark("d") == at(4, 1)
+        del doc["a"]
+        doc["e"] = 5
+        doc.pop("b")
+        doc["a"] = 0
+        doc.update(f=6)
+        assert list(doc) == ["c", "d", "e", "a", "f"]
+        assert doc.key_mark("c") == at(3, 1) and doc.value_mark("d") == at(4, 4)
+        assert doc.own_key_mark("e") is None and doc.key_mark("f") == doc.mark == at(1, 1)
+        assert doc.key_mark("a") == at(1, 1)  # its value is code's, its key was written there
+        renamed = doc.derive((key, value, key) for key, value in doc.items())
+        assert renamed.key_mark("d") == at(4, 1) and renamed.own_key_mark("e") is None
+        copy = pickle.loads(pickle.dumps(doc))
+        assert copy.key_mark("c") == at(3, 1) and copy.own_key_mark("f") is None and copy.mark == at(1, 1)
+
+
+def test_a_big_loaded_mapping_gives_every_key_its_marks_asked_in_any_order():
+    keys = [f"k{i}" for i in range(300)]
+    doc, _ = load("".join(f"{key}: v\n" for key in keys))
+    for line, key in reversed(list(enumerate(keys, 1))):
+        assert doc.key_mark(key) == at(line, 1) and doc.value_mark(key) == at(line, len(key) + 3)
+    assert doc.own_key_mark("k300") is None
 
 
 def test_joined_sequences_keep_the_files_of_their_items():
