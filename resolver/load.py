@@ -372,7 +372,7 @@ _MapEnd = yaml.MappingEndEvent
 _SeqEnd = yaml.SequenceEndEvent
 
 
-class _Loader(_BaseLoader):
+class _Loader:
     """Builds Map, Seq and scalars straight from libyaml's events, in one pass over the text.
 
     No node graph is composed first: each event is turned into its value as it comes and then
@@ -384,14 +384,18 @@ class _Loader(_BaseLoader):
     the whole text is read; a fault the text itself has (syntax, an undefined or duplicate
     anchor) is reported before a limit crossed or a value refused earlier in it, as when the
     text was composed whole before anything was built.
+
+    PyYAML's loader (`parser`: libyaml's parser, its resolver and its scalar constructors) is held,
+    not inherited from: an attribute of an instance of a class built on libyaml's parser (a Cython
+    type) is read through a generic look-up, several times slower than a plain instance's, and the
+    walk reads the loader's attributes for every container.
     """
 
     def __init__(self, text: str, source: str, limits: Limits, events=None) -> None:
         """`events`: a PyYAML loader to take the events from (its pure-Python scanner and parser,
         as the reference's), instead of libyaml's."""
-        super().__init__(text)
-        if events is not None:
-            self.get_event = events.get_event
+        self.parser = _BaseLoader(text)
+        self.get_event = (events or self.parser).get_event
         self.text = text
         self.source = source
         self.max_depth = limits.max_depth
@@ -414,6 +418,9 @@ class _Loader(_BaseLoader):
         self.flows_with_question: list[tuple[int, int]] = []
         if _counted_unlike_an_editor(text):
             self.get_event = _on_editor_lines(self.get_event, text)
+
+    def dispose(self) -> None:
+        self.parser.dispose()
 
     def mark(self, start) -> Mark:
         """The `Mark` of a libyaml position (0-based)."""
@@ -535,7 +542,7 @@ class _Loader(_BaseLoader):
             if text and _RESOLVED_FIRST is not None and text[0] not in _RESOLVED_FIRST:
                 tag = _STR
             else:
-                tag = self.resolve(yaml.ScalarNode, text, _IMPLICIT)
+                tag = self.parser.resolve(yaml.ScalarNode, text, _IMPLICIT)
             if len(text) <= _PLAIN_TAG_LENGTH:
                 if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
                     _PLAIN_TAGS.clear()
@@ -555,7 +562,8 @@ class _Loader(_BaseLoader):
                 self._non_ascii(event, value)
         elif tag in _SCALARS:
             try:
-                value = _SCALARS[tag](self, yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style))
+                node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+                value = _SCALARS[tag](self.parser, node)
             except (ValueError, KeyError, IndexError, OverflowError) as exc:
                 # a text tagged as what it cannot be (`!!int 60 x`, `!!bool maybe`), or an integer
                 # longer than Python converts: PyYAML's constructor raises, ours reports it

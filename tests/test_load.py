@@ -115,6 +115,18 @@ def test_positions_too_big_to_pack_stay_exact_when_derived_or_pickled():
         assert copy.key_mark("k0") == at(1, 2) and copy.mark == at(1, 1)
 
 
+def test_the_loader_holds_pyyaml_s_loader_rather_than_being_one():
+    # an instance of a class built on libyaml's parser (a Cython type) has its attributes read
+    # through a generic look-up, several times slower: the loader reads its own for every container
+    loader = _Loader("a: 1\n", "f.yaml", Limits())
+    assert not isinstance(loader, yaml._yaml.CParser) and isinstance(loader.parser, yaml._yaml.CParser)
+    loader.dispose()
+    # PyYAML's own events (the reference's reading) still go through libyaml's resolver and constructors
+    pure = _Loader("a: 0x1f\nb: yes\n", "f.yaml", Limits(), events=yaml.SafeLoader("a: 0x1f\nb: yes\n"))
+    assert pure.build() == {"a": 31, "b": True}
+    pure.dispose()
+
+
 def test_a_line_past_what_the_array_of_positions_holds_keeps_its_mapping_s_marks_as_marks():
     loader = _Loader("", "f.yaml", Limits())
     mapping = Map({"k": "v"}, mark=at(1, 1))  # of f.yaml, as the loader makes it
