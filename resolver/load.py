@@ -364,12 +364,20 @@ _PLAIN_STRINGS: dict[str, str] = {}
 # is kept once (interned) instead of once per place it is written.
 _SHARED_TEXT_LENGTH = 64
 _intern = sys.intern
+# Their look-ups, made once: reading `.get` of a dict makes a new bound method each time, which
+# cost more than the look-up itself when made for every mapping. (Both dicts are cleared, never
+# replaced, so these stay theirs.)
+_plain_tag = _PLAIN_TAGS.get
+_plain_string = _PLAIN_STRINGS.get
 
 _Scalar = yaml.ScalarEvent
 _Alias = yaml.AliasEvent
 _MapStart = yaml.MappingStartEvent
 _MapEnd = yaml.MappingEndEvent
 _SeqEnd = yaml.SequenceEndEvent
+
+
+_new_map = Map.__new__  # a Map without __init__ (see _map); reading it from the class is a generic look-up
 
 
 class _Loader:
@@ -535,7 +543,7 @@ class _Loader:
         if tag is None and not event.implicit[0]:
             return _STR
         text = event.value
-        tag = _PLAIN_TAGS.get(text)
+        tag = _plain_tag(text)
         if tag is None:
             # a text no implicit resolver can claim (by its first character) is a string: what
             # `resolve` answers, without its look-ups (most long texts, never kept in _PLAIN_TAGS)
@@ -602,9 +610,9 @@ class _Loader:
         if level > self.deepest:
             self.deepest = level
         get = self.get_event
-        plain_tag = _PLAIN_TAGS.get
-        plain_string = _PLAIN_STRINGS.get
-        result = Map.__new__(Map)  # no __init__: every slot is set here
+        plain_tag = _plain_tag
+        plain_string = _plain_string
+        result = _new_map(Map)  # no __init__: every slot is set here
         result._file = self.source
         result._place = None
         start = event.start_mark
@@ -806,10 +814,10 @@ class _Loader:
                 break
             if kind is _Scalar and item_event.tag is None and item_event.anchor is None:
                 text = item_event.value
-                value = _PLAIN_STRINGS.get(text)
+                value = _plain_string(text)
                 if value is not None:
                     built += 1
-                elif not item_event.implicit[0] or (_PLAIN_TAGS.get(text) or self._tag(item_event)) == _STR:
+                elif not item_event.implicit[0] or (_plain_tag(text) or self._tag(item_event)) == _STR:
                     value = text
                     if not value.isascii():
                         self._non_ascii(item_event, value)

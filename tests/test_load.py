@@ -243,6 +243,15 @@ def test_long_plain_texts_are_typed_as_pyyaml_types_them_whatever_their_first_ch
 # without resolving its tag: each test learns the text first, then writes it where it is not that.
 
 
+def test_the_known_texts_are_looked_up_in_the_dicts_the_loader_fills_and_clears():
+    # the loader looks them up through their `get`s, taken once: a dict put in their place would
+    # be filled and cleared while the look-ups still read the old one
+    from resolver import load as module
+
+    assert module._plain_tag.__self__ is module._PLAIN_TAGS
+    assert module._plain_string.__self__ is module._PLAIN_STRINGS
+
+
 def test_a_text_known_as_a_string_is_not_one_when_plain_it_resolves_otherwise():
     load("a: '3'\nb: \"yes\"\n")  # strings when quoted, never learned as plain strings
     doc, _ = load("3: 3\nb: yes\nc: [3, yes]\n")
