@@ -288,7 +288,7 @@ def _main(argv=None) -> int:
     session = session_from(args, "resolver", args.blueprints)
     if session is None:
         return 2
-    from .report import PICTURES, render_pieces, use_color
+    from .report import PICTURES, use_color
 
     if args.format in PICTURES and len(args.blueprints) != 1:
         print(f"resolver: error: -f {args.format} draws one blueprint; {len(args.blueprints)} were given",
@@ -300,16 +300,26 @@ def _main(argv=None) -> int:
         batch.add(key, path)
     from .pictures import PictureError
 
-    # each result printed as it comes and let go (report.render_pieces): a batch holds one at a time
-    verdicts = Verdicts(batch.results())
     try:
-        for piece in render_pieces(args.format, verdicts, color=use_color(sys.stdout), explain=args.explain,
-                                   lifecycle=args.lifecycle):
-            sys.stdout.write(piece)
-        sys.stdout.flush()
+        return print_results(batch.results(), args.format, color=use_color(sys.stdout), explain=args.explain,
+                             lifecycle=args.lifecycle)
     except PictureError as exc:
         print(f"resolver: error: {exc.message}\n  hint: {exc.hint}", file=sys.stderr)
         return 2
+
+
+def print_results(results, fmt: str, **options) -> int:
+    """Print `results` (an iterable: `Batch.results()`) in `fmt` to stdout, each result's text as it
+    comes, the result let go after it (`report.render_pieces`; `options` are its own), and return
+    the exit status: 0 when every result is ok, 1 when one is not, BROKEN_PIPE_STATUS when the reader
+    went away."""
+    from .report import render_pieces
+
+    verdicts = Verdicts(results)
+    try:
+        for piece in render_pieces(fmt, verdicts, **options):
+            sys.stdout.write(piece)
+        sys.stdout.flush()
     except BrokenPipeError:
         return reader_gone()
     return 0 if verdicts.ok else 1

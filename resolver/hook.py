@@ -26,8 +26,8 @@ from collections import deque
 from typing import Iterable, Sequence
 
 from . import __version__
-from .batch import Batch, Verdicts, add_jobs_option
-from .cli import HelpFormatter, add_session_options, internal_errors, reader_gone, session_from
+from .batch import Batch, add_jobs_option
+from .cli import HelpFormatter, add_session_options, internal_errors, print_results, session_from
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
@@ -354,16 +354,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
             if real not in resolved:
                 resolved.add(real)
                 batch.add(key, path)
-    from .report import render_pieces, use_color
+    from .report import use_color
 
-    verdicts = Verdicts(_problems_only(batch.results()))
-    try:
-        for piece in render_pieces(args.format, verdicts, color=use_color(sys.stdout)):
-            sys.stdout.write(piece)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        return reader_gone()
-    return 0 if verdicts.ok else 1
+    return print_results(_problems_only(batch.results()), args.format, color=use_color(sys.stdout))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -111,21 +111,15 @@ def _pieces(fmt: str, results: Iterable, color: bool, explain: bool, lifecycle: 
     elif fmt == "json":
         yield from _json_pieces(results, lifecycle)
     elif fmt == "sarif":
-        yield to_sarif([_Problems(r.blueprint, r.problems) for r in results])
+        from . import records
+
+        # each result's problems kept to the end, not its plan, graph or import record
+        yield to_sarif([records.replace(r, plan=None, graph=None, imports=None) for r in results])
     else:
         for result in results:
             piece = to_github([result]) if fmt == "github" else to_text([result], color=color, explain=explain)
             if piece:
                 yield piece
-
-
-class _Problems:
-    """What the SARIF log needs of a result to the end: its blueprint and problems, not its plan."""
-
-    __slots__ = ("blueprint", "problems")
-
-    def __init__(self, blueprint: str, problems) -> None:
-        self.blueprint, self.problems = blueprint, problems
 
 
 # -- text ----------------------------------------------------------------------------------------
