@@ -397,3 +397,18 @@ def test_a_blueprint_s_document_is_shared_once_it_is_asked_for_again_an_import_s
     assert cache.parse("a: 1\n", "one.yaml") is first and cache.holds(first[0])
     other = cache.parse("a: 1\n", "other.yaml")  # the same text shown as another file: another document
     assert other[0] is not first[0] and cache.holds(other[0])
+
+
+def test_blueprints_parsed_once_are_kept_within_a_share_of_the_bound_imports_up_to_all_of_it():
+    """A stream of blueprints, each read once, keeps only the last few documents (a sixteenth of
+    the bound), where imports may fill the whole bound: a batch's heap does not grow with every
+    blueprint it has resolved."""
+    from resolver.imports import ONCE_SHARE, ParseCache
+
+    text = "a: 1\n" + "#" * 95 + "\n"  # 101 characters
+    cache = ParseCache(max_chars=ONCE_SHARE * 2 * len(text))
+    blueprints = [cache.parse(text, f"bp{index}.yaml", main=True) for index in range(10)]
+    assert len(cache) == 2 and cache.held == 2 * len(text)
+    assert cache.parse(text, "bp9.yaml", main=True) is blueprints[9]  # the last ones are still found
+    imports = [cache.parse(text, f"lib{index}.yaml") for index in range(10)]
+    assert len(cache) == 12 and all(cache.holds(doc) for doc, _ in imports)
