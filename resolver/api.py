@@ -47,7 +47,8 @@ class Options:
     parse_cache_chars: how much parsed YAML a session keeps for the blueprints after the first,
         counted in characters of text (the most recently used files are kept; 8 Mi by default, just
         over what the whole corpus reads; 0 keeps nothing), and as much of the texts read. Files
-        shared by many blueprints stay parsed: past the bound, blueprints read once go first.
+        shared by many blueprints stay parsed: past the bound, blueprints read once go first,
+        and they hold a sixteenth of it at most (a batch's heap does not grow with its length).
     """
 
     strict: bool = False
