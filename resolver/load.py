@@ -127,11 +127,11 @@ class Map(_Placed, dict):
     it: the mapping's own start, line and column (so `_place` stays None until a mark is made),
     then for each key the line and column of the key and of its value, packed into the entry's int
     only when asked for (`_entry_of`), so an entry costs 16 bytes where a dict of ints by key cost
-    over 60. `_keys` is a tuple until a mark of an entry is first asked for, then a dict of each
-    key's place among them: most mappings are never asked, and a dict once asked keeps the look-up
-    of a big mapping's every key linear. Being the keys as loaded, not read from the mapping when
-    asked, they stay right when code changes the mapping afterwards: a key added has no marks, a
-    key removed leaves the others theirs. Built or changed by code (`derive`, merge keys,
+    over 60. `_keys` is a tuple until a mark of an entry is first asked for, then a dict of where
+    each key's four positions start in `_records`: most mappings are never asked, and a dict once
+    asked keeps the look-up of a big mapping's every key linear. Being the keys as loaded, not read
+    from the mapping when asked, they stay right when code changes the mapping afterwards: a key
+    added has no marks, a key removed leaves the others theirs. Built or changed by code (`derive`, merge keys,
     `copy_key_mark`) or with a line an array item cannot hold: `_keys` and `_records` are None
     and `_at` a dict by key.
     """
@@ -151,12 +151,14 @@ class Map(_Placed, dict):
         if places is None:
             return self._at.get(key)
         if places.__class__ is tuple:  # the first mark asked of this mapping's entries (see Map)
-            places = self._keys = dict(zip(places, range(len(places))))
-        index = places.get(key)
-        if index is None:
+            first = self._at + 2
+            places = self._keys = dict(zip(places, range(first, first + 4 * len(places), 4)))
+        at = places.get(key)
+        if at is None:
             return None
-        at = self._at + 2 + 4 * index
-        return _entry_of(self._file, *self._records[at:at + 4])
+        # read one by one: a slice of the array, unpacked into the call, made two objects more
+        records = self._records
+        return _entry_of(self._file, records[at], records[at + 1], records[at + 2], records[at + 3])
 
     def _start(self):
         records = self._records
