@@ -79,7 +79,8 @@ bench: install reference $(BENCH_STAMP)
 	$(PY) -m bench.run --corpus $(CORPUS) $(BENCH_ARGS)
 
 # The corpus batch and its floor in instructions (valgrind's cachegrind), a measure the host's load
-# cannot move: INSTR_ARGS="--stride 1" for the whole corpus (a few minutes), default every 4th row.
+# cannot move: the whole corpus, as `make bench` times it (about 3 minutes); INSTR_ARGS="--stride 4" for every
+# 4th row (about 1.5 minutes; it under-weighs the per-blueprint work: ratio 1.19 where the whole corpus gives 1.39).
 bench-instructions: install
 	$(PY) -m bench.instructions --corpus $(CORPUS) $(INSTR_ARGS)
 

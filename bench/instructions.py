@@ -1,6 +1,6 @@
 """Instructions, not seconds: the corpus batch and its floor counted by valgrind, side by side.
 
-    python -m bench.instructions [--corpus DIR] [--stride 4]     (make bench-instructions)
+    python -m bench.instructions [--corpus DIR] [--stride 1]     (make bench-instructions)
 
 Wall-clock times on a shared machine move by tens of percent between runs of the same code; the
 number of instructions a process executes hardly moves (a change that only moves objects about in
@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Instructions of the corpus batch and of its floor (valgrind).")
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus",
                         help="the shared corpus (default: %(default)s)")
-    parser.add_argument("--stride", type=int, default=4, help="every Nth corpus row goes into the batch (default: 4)")
+    parser.add_argument("--stride", type=int, default=1,
+                        help="every Nth corpus row goes into the batch (default: 1, the batch `make bench` times)")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("bench.instructions: error: valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
