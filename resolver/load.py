@@ -131,9 +131,9 @@ class Map(_Placed, dict):
     each key's four positions start in `_records`: most mappings are never asked, and a dict once
     asked keeps the look-up of a big mapping's every key linear. Being the keys as loaded, not read
     from the mapping when asked, they stay right when code changes the mapping afterwards: a key
-    added has no marks, a key removed leaves the others theirs. Built or changed by code (`derive`, merge keys,
-    `copy_key_mark`) or with a line an array item cannot hold: `_keys` and `_records` are None
-    and `_at` a dict by key.
+    added has no marks, a key removed leaves the others theirs. Built or changed by code
+    (`derive`, merge keys, `copy_key_mark`) or with a line an array item cannot hold: `_keys` and
+    `_records` are None and `_at` a dict by key.
     """
 
     __slots__ = ("_place", "_file", "_keys", "_at", "_records")
