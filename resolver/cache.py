@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from typing import Optional
 
@@ -31,6 +32,28 @@ def default_root() -> str:
     env = os.environ.get(ENV_VAR)
     if env:
         return os.path.abspath(env)
+    return _linux_cache_root() or _platform_cache_root()
+
+
+def _linux_cache_root() -> str | None:
+    """The folder platformdirs names on Linux, from the environment alone: `$XDG_CACHE_HOME/resolver`
+    when that is an absolute path, else `$HOME/.cache/resolver`. None elsewhere (Android, macOS,
+    Windows) and when HOME is unset or relative (platformdirs then asks the password database):
+    platformdirs answers those. Importing it is about 10 ms (tempfile, shutil, random come
+    with it), a tenth of a hook's run on a small blueprint; tests/test_api.py holds the two
+    answers equal."""
+    if not sys.platform.startswith("linux") or hasattr(sys, "getandroidapilevel"):
+        return None
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return os.path.join(xdg, "resolver")
+    home = os.environ.get("HOME")
+    if not home or not os.path.isabs(home):
+        return None
+    return os.path.join(home.rstrip("/") + "/.cache", "resolver")
+
+
+def _platform_cache_root() -> str:
     import platformdirs
 
     return platformdirs.user_cache_dir("resolver", appauthor=False)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import resolver
 
 from .conftest import BASIC_TYPES, REPO, blueprint, write_tree
@@ -15,13 +17,15 @@ from .conftest import BASIC_TYPES, REPO, blueprint, write_tree
 HEAVY = ("networkx", "jsonschema", "referencing", "yaml", "packaging")
 
 
-def imported_by(code: str, cwd=REPO) -> tuple[str, set[str]]:
-    """Run `code` in a fresh interpreter; its stdout, and the top-level packages imported by then."""
+def imported_by(code: str, cwd=REPO, environ=None) -> tuple[str, set[str]]:
+    """Run `code` in a fresh interpreter (in `environ`, else this process's environment); its
+    stdout, and the top-level packages imported by then."""
     probe = code + textwrap.dedent("""
         import sys as _sys
         _sys.stderr.write("\\nMODULES " + __import__("json").dumps(sorted(_sys.modules)) + "\\n")
         """)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    environ = os.environ if environ is None else environ
+    env = dict(environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), environ.get("PYTHONPATH")])))
     done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
     marker = done.stderr.rindex("MODULES ")
     modules = json.loads(done.stderr[marker + len("MODULES "):])
@@ -85,6 +89,42 @@ def test_an_offline_run_of_the_command_opens_no_socket_module(tmp_path):
     assert not modules & {"socket", "ssl", "http", "_ssl"}
     # the lock's digests of a few KB come from CPython's own sha256, without loading OpenSSL
     assert "_hashlib" not in modules
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the cache folder is worked out without "
+                    "platformdirs on Linux alone; elsewhere platformdirs answers")
+@pytest.mark.parametrize("xdg, home", [("/x/cache", "/home/u"), ("/x/cache/", "/home/u"), ("relative/cache", "/home/u"),
+                                       ("", "/home/u"), (None, "/home/u/"), (None, "/"), (None, "relative"), (None, None)])
+def test_the_default_cache_folder_is_the_one_platformdirs_names(monkeypatch, xdg, home):
+    """On Linux the folder comes from XDG_CACHE_HOME and HOME as platformdirs reads them, or from
+    platformdirs itself where they do not settle it (no HOME, a relative one)."""
+    import platformdirs
+
+    from resolver import cache
+
+    monkeypatch.delenv(cache.ENV_VAR, raising=False)
+    for name, value in (("XDG_CACHE_HOME", xdg), ("HOME", home)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    expected = platformdirs.user_cache_dir("resolver", appauthor=False)
+    assert cache.default_root() == expected
+    settled = cache._linux_cache_root()
+    assert (settled is not None) == (os.path.isabs(xdg or "") or os.path.isabs(home or ""))
+    assert settled in (None, expected)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="platformdirs is left out on Linux alone")
+def test_a_run_with_the_default_cache_folder_imports_no_platformdirs(tmp_path):
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
+                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n")})
+    environ = {name: value for name, value in os.environ.items() if name not in ("RESOLVER_CACHE", "XDG_CACHE_HOME")}
+    environ["HOME"] = os.fspath(tmp_path / "home")
+    out, modules = imported_by(run_main("-f", "json", os.fspath(tmp_path / "blueprint.yaml")), cwd=tmp_path,
+                               environ=environ)
+    assert json.loads(out)["results"][0]["ok"] is True
+    assert "platformdirs" not in modules
 
 
 def test_digests_are_sha256_before_and_after_the_switch_to_openssl(monkeypatch):
