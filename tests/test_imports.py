@@ -653,6 +653,27 @@ def test_a_walk_hashes_its_texts_only_once_its_lock_terms_are_asked_for(tmp_path
     assert result.imports.answers is result.imports.answers  # made once
 
 
+def test_a_walk_hashes_a_text_too_long_to_hold_as_it_meets_it_and_holds_only_its_digest(tmp_path, monkeypatch):
+    root = write_tree(tmp_path, {"types.yaml": BASIC_TYPES, "lib/lib.yaml": thing_type("lib.T"),
+                                 "bp/blueprint.yaml": blueprint("", "../lib/lib.yaml")})
+    texts = {name: (root / path).read_text(encoding="utf-8") for name, path in
+             (("blueprint.yaml", "bp/blueprint.yaml"), ("../types.yaml", "types.yaml"),
+              ("../lib/lib.yaml", "lib/lib.yaml"))}
+    longest = max(map(len, texts.values()))
+    monkeypatch.setattr(imports_module, "HELD_TEXT", longest - 1)  # the longest text alone is over it
+    hashed = []
+    monkeypatch.setattr(imports_module, "text_sha256", lambda text: hashed.append(text) or text_sha256(text))
+    result = Resolver(search_paths=[root]).resolve(root / "bp" / "blueprint.yaml")
+    assert result.ok, result.problems
+    long_text = next(text for text in texts.values() if len(text) == longest)
+    assert hashed == [long_text] * hashed.count(long_text) != []  # the long one at once, the others not yet
+    held = [entry[1] for entry in result.imports.trail._reads] + [entry[0] for entry in result.imports.trail._answers]
+    assert long_text not in held and all(not isinstance(kept, str) or len(kept) < longest for kept in held)
+    assert result.imports.reads == {name: text_sha256(text) for name, text in texts.items()}
+    assert {a.resolved: a.sha256 for a in result.imports.answers} == {
+        name: text_sha256(text) for name, text in texts.items() if name != "blueprint.yaml"}
+
+
 class _RelativeLoader:
     """Names the main blueprint by a path relative to the working folder, its imports absolute:
     the lock names the imports relative to that folder, which a later working folder changes."""
