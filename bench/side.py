@@ -63,16 +63,31 @@ def files_read(result) -> list[str]:
     """The local files a resolve parsed (the import walk's files), for the floor to read too: a file
     imported by path is known by its path; a plugin YAML from a registry folder (`plugin:name`)
     by the path it was read from, which the walk shows."""
+    return local_files(names_read(result))
+
+
+def names_read(result) -> list[tuple[str, ...]]:
+    """What `files_read` needs of a result, taken without looking at the disk: the names each file
+    the walk read goes by (for the blueprint alone when there was no walk). A timed batch takes
+    these as it goes and asks the disk (`local_files`) once its clock has stopped."""
     if result.imports is None:
-        return [os.path.abspath(result.blueprint)] if os.path.isfile(result.blueprint) else []
-    return [path for path in (_local(f) for f in result.imports.files) if path is not None]
+        return [(result.blueprint,)]
+    return [(file.identity, file.shown) for file in result.imports.files]
 
 
-def _local(file) -> str | None:
-    for path in (file.identity, file.shown):
-        if os.path.isabs(path) and os.path.isfile(path):
-            return path
-    return None
+def local_files(names) -> list[str]:
+    """Of each file's names (`names_read`), the first that is an absolute path to a file, made
+    absolute when the file is named by a relative path alone (a blueprint that was not walked)."""
+    found = []
+    for written in names:
+        if len(written) == 1:
+            if os.path.isfile(written[0]):
+                found.append(os.path.abspath(written[0]))
+            continue
+        path = next((path for path in written if os.path.isabs(path) and os.path.isfile(path)), None)
+        if path is not None:
+            found.append(path)
+    return found
 
 
 def resolver_corpus_fresh(spec: dict) -> dict:
@@ -101,16 +116,16 @@ def resolver_corpus_batch(spec: dict) -> dict:
     key = batch.session(session, args, "bench")
     for path, search in spec["rows"]:
         batch.add(key, path, search)
-    ok, files, all_here = 0, set(), True
+    ok, names, all_here = 0, set(), True
     for result in batch.results():  # as the command line has them: each let go once it is counted
         ok += result.ok
         if result.imports is None:  # resolved by a worker, which keeps the import walk's record
             all_here = False
         else:
-            files.update(files_read(result))
+            names.update(names_read(result))
     answer = {"first": time.perf_counter() - STARTED, "ok": ok}
-    if all_here:  # resolved here (-j 1): which files were read
-        answer["files"] = sorted(files)
+    if all_here:  # resolved here (-j 1): which files were read, found on disk once the clock stopped
+        answer["files"] = sorted(set(local_files(names)))
     return answer
 
 

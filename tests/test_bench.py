@@ -112,3 +112,20 @@ def test_the_instruction_counts_of_a_small_batch_and_its_floor():
     # the start is in both; each side does more than start, and the ratio is of what is left
     assert 0 < figures["start"] < min(figures["batch"], figures["floor"])
     assert figures["ratio"] == (figures["batch"] - figures["start"]) / (figures["floor"] - figures["start"])
+
+
+def test_a_timed_batch_names_the_files_its_results_read_once_its_clock_has_stopped():
+    from bench.run import corpus_rows, corpus_task
+    from bench.side import corpus_session, resolver_corpus_batch
+
+    from .corpus import CORPUS
+
+    if not (CORPUS / "MANIFEST.tsv").exists():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    tasks = [corpus_task(CORPUS, row) for row in corpus_rows(CORPUS)[:40:8]]
+    answer = resolver_corpus_batch({"corpus": os.fspath(CORPUS), "rows": tasks, "jobs": 1})
+    read = set()
+    for path, search in tasks:
+        read.update(files_read(corpus_session(os.fspath(CORPUS)).resolve(path, search_paths=search)))
+    assert answer["files"] == sorted(read) and len(read) > len(tasks)
+    assert all(os.path.isabs(path) and os.path.isfile(path) for path in answer["files"])
