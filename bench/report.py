@@ -113,6 +113,7 @@ def render_markdown(cases, info: dict, args, plot_note: str) -> str:
 
 
 DEPENDENCIES_CASE = "import yaml, json, argparse, packaging"  # bench/run.py DEPENDENCIES
+INSTALLED_VERSION_CASE = "resolver --version (the installed script)"
 
 
 def goals(cases, args) -> list[str]:
@@ -146,14 +147,18 @@ def goals(cases, args) -> list[str]:
     base = wall("python -c pass", "resolver")
     lines = [verdict(quotient(wall("one-node blueprint, end to end", "resolver"), base), 3,
                      "one-node blueprint end to end / `python -c pass`"),
-             verdict(quotient(wall("resolver --version", "resolver"), base), 1.3, "`resolver --version` / `python -c pass`")]
-    # The floors no code of ours goes below, beside the two start-up goals
+             verdict(quotient(wall("python -m resolver --version", "resolver"), base), 1.3,
+                     "`python -m resolver --version` / `python -c pass`"),
+             verdict(quotient(wall(INSTALLED_VERSION_CASE, "resolver"), base), 1.3,
+                     "`resolver --version`, the installed script / `python -c pass`")]
+    # The floors no code of ours goes below, beside the start-up goals
     empty, needed = wall("python -m (an empty module)", "resolver"), wall(DEPENDENCIES_CASE, "resolver")
-    version, one = wall("resolver --version", "resolver"), wall("one-node blueprint, end to end", "resolver")
+    version, one = wall("python -m resolver --version", "resolver"), wall("one-node blueprint, end to end", "resolver")
     if base and empty and needed and version and one:
         lines.append(f"  - floors here: `python -m` of an empty module / `python -c pass` {empty / base:.2f}, "
-                     f"`resolver --version` / that {version / empty:.2f}; the import of yaml, json, argparse and "
-                     f"packaging / `python -c pass` {needed / base:.2f}, the one-node run / that {one / needed:.2f}")
+                     f"`python -m resolver --version` / that {version / empty:.2f}; the import of yaml, json, "
+                     f"argparse and packaging / `python -c pass` {needed / base:.2f}, the one-node run / that "
+                     f"{one / needed:.2f}")
     for size in (100, 300):
         lines.append(verdict(quotient(first(f"{size} nodes", "reference"), first(f"{size} nodes", "resolver")), 20,
                              f"reference / resolver at {size} nodes, first call in a fresh process", "{:.1f}", True))

@@ -12,7 +12,8 @@ Every case runs each side in a fresh process, measured from outside (wall-clock)
 one job pays them; `warm`: the best later run in the same process).
 
 Cases: start-up (`python -c pass`, `python -m` of an empty module (bench/empty.py, the floor of
-any `python -m` command), `python -m resolver --version`, the import of the dependencies a
+any `python -m` command), `python -m resolver --version` and the installed script's `resolver
+--version`, the import of the dependencies a
 one-node run needs, a one-node blueprint end to end; best of several processes); synthetic blueprints of `--sizes` nodes (bench/blueprints.py); a
 500-node relationship chain, a 200-node relationship cycle, 1,000 imported files; the corpus
 resolved blueprint by blueprint with a fresh session each (a sample of `--corpus-sample` rows,
@@ -46,7 +47,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import blueprints, reference
-from .report import render_markdown, write_plot
+from .report import INSTALLED_VERSION_CASE, render_markdown, write_plot
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
@@ -171,6 +172,11 @@ class Bench:
 
     # -- cases ---------------------------------------------------------------------------------------
 
+    def script(self, name: str) -> str | None:
+        """The console script `name` installed beside this interpreter, if there is one."""
+        path = self.python.parent / name
+        return os.fspath(path) if path.is_file() and os.access(path, os.X_OK) else None
+
     def startup(self) -> list[Case]:
         one = blueprints.generate(self.root, 1, self.args.seed)
         ours_e2e = [self.python, "-m", "resolver", "--no-cache", "--no-config", "-r", self.registry, one.path]
@@ -179,7 +185,9 @@ class Bench:
             "python -c pass": {"reference": [self.ref_python, "-c", "pass"] if self.ref_python else None,
                                "resolver": [self.python, "-c", "pass"], "floor": [self.python, "-c", "pass"]},
             "python -m (an empty module)": {"resolver": [self.python, "-m", "bench.empty"]},
-            "resolver --version": {"resolver": [self.python, "-m", "resolver", "--version"]},
+            "python -m resolver --version": {"resolver": [self.python, "-m", "resolver", "--version"]},
+            # the script pip installs beside the interpreter, as users, hooks and CI scripts run it
+            INSTALLED_VERSION_CASE: {"resolver": [self.script("resolver"), "--version"] if self.script("resolver") else None},
             "import yaml, json, argparse, packaging": {"resolver": [self.python, "-c", DEPENDENCIES]},
             "one-node blueprint, end to end": {
                 "reference": ([self.ref_python, "-c", reference.BLUEPRINT_DRIVER,

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from bench import blueprints
-from bench.report import goals
+from bench.report import INSTALLED_VERSION_CASE, goals
 from bench.run import Case, Run, measured
 from bench.side import files_read
 from resolver import Resolver
@@ -68,16 +68,17 @@ def test_goals_are_judged_from_the_measured_numbers():
     def case(name, **runs):
         return Case(name, "startup", runs={side: Run("ok", wall=wall) for side, wall in runs.items()})
 
-    cases = [case("python -c pass", resolver=0.02), case("resolver --version", resolver=0.03),
-             case("one-node blueprint, end to end", resolver=0.05)]
+    cases = [case("python -c pass", resolver=0.02), case("python -m resolver --version", resolver=0.03),
+             case(INSTALLED_VERSION_CASE, resolver=0.024), case("one-node blueprint, end to end", resolver=0.05)]
 
     class Args:
         cores = 2
 
     lines = goals(cases, Args())
     assert lines[0] == "- one-node blueprint end to end / `python -c pass`: 2.50 (met, goal ≤ 3)"
-    assert lines[1] == "- `resolver --version` / `python -c pass`: 1.50 (not met, goal ≤ 1.3)"
-    assert all(line.endswith("not measured in this run") for line in lines[2:])
+    assert lines[1] == "- `python -m resolver --version` / `python -c pass`: 1.50 (not met, goal ≤ 1.3)"
+    assert lines[2] == "- `resolver --version`, the installed script / `python -c pass`: 1.20 (met, goal ≤ 1.3)"
+    assert all(line.endswith("not measured in this run") for line in lines[3:])
 
 
 def test_the_best_of_a_batch_s_rounds_is_the_shortest_that_finished():

@@ -56,6 +56,32 @@ def test_version_imports_nothing_heavy():
     assert not modules & {*HEAVY, "attr", "attrs", "argparse"}
 
 
+def test_the_installed_script_s_version_imports_nothing_heavy():
+    """The `resolver` script pip writes calls command.main: `--version` without argparse."""
+    code = textwrap.dedent("""
+        import sys
+        from resolver.command import main
+        status = main(["--version"])
+        """)
+    out, modules = imported_by(code)
+    assert out == f"resolver {resolver.__version__}\n"
+    assert not modules & {*HEAVY, "attr", "attrs", "argparse"}
+
+
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "resolver")
+
+
+@pytest.mark.skipif(not os.path.isfile(SCRIPT), reason="resolver is not installed beside this interpreter "
+                    "(make install puts its script in .venv/bin)")
+def test_the_installed_script_answers_version_and_runs_the_command(tmp_path):
+    done = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, f"resolver {resolver.__version__}\n")
+    done = subprocess.run([SCRIPT, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "--jobs" in done.stdout  # anything else is cli.py's
+    done = subprocess.run([SCRIPT, "--no-such-option"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "usage: resolver" in done.stderr
+
+
 def test_help_imports_no_yaml_schema_or_graph_library():
     out, modules = imported_by(run_main("--help"))
     assert "--jobs" in out and "--registry" in out
