@@ -33,8 +33,10 @@ from .peak import peak_mb  # noqa: E402 - after the clock starts, as cheap as it
 
 
 def resolver_blueprint(spec: dict) -> dict:
-    from resolver import Options, Resolver
+    from resolver import Options, Resolver, heap
     from resolver.limits import Limits
+
+    heap.claim()  # the process is the job's, as the command's is (Batch(owns_process=True))
 
     options = Options(limits=Limits(**spec["limits"]))
     runs, result = [], None

@@ -106,11 +106,16 @@ class Batch:
     def __init__(self, jobs: int | None = None, *, keep_graph: bool = False, owns_process: bool = False) -> None:
         """`owns_process`: the caller is a command that renders the results and exits (the CLI, the
         hook), so what a batch's sessions keep lasts to the end of the process: it is moved out
-        of the cyclic collector's sight (`gc.freeze`) rather than scanned once the batch is over. A
-        library caller leaves it False; its process's collector is not touched."""
+        of the cyclic collector's sight (`gc.freeze`) rather than scanned once the batch is over,
+        and glibc's malloc gives big blocks back as they are freed (`heap.claim`). A library
+        caller leaves it False; its process's collector and allocator are not touched."""
         self.jobs = jobs or default_jobs()
         self.keep_graph = keep_graph
         self.owns_process = owns_process
+        if owns_process:  # big blocks freed back to the system as they go (heap.py)
+            from . import heap
+
+            heap.claim()
         self.sessions: list = []
         self.recipes: list[Recipe] = []
         self.tasks: list[tuple[int, str, tuple[str, ...]]] = []

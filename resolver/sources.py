@@ -16,7 +16,7 @@ import unicodedata
 from typing import Callable, Iterable, Protocol, Sequence
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from . import records
+from . import heap, records
 from .limits import DEFAULT_LIMITS, Limits
 from .recent import DEFAULT_KEPT_CHARS, FileTexts, settled
 
@@ -698,6 +698,7 @@ class FileLoader:
         text = self._texts.get(path)
         if text is None:
             data, status = _read_bounded(path, self.limits.max_file_size)
+            heap.big_file(len(data))  # before its blocks are freed (heap.py)
             # as text mode reads it: universal newlines, so a CRLF file gives the text (and sha256) it always did
             text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
             self._texts.keep(path, text, status)

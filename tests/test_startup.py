@@ -182,3 +182,28 @@ def test_lifecycle_plans_import_no_graph_library(tmp_path):
     install = result["plan"]["lifecycle"]["install"]
     assert install["tasks"] and sorted(t for step in install["steps"] for t in step) == [t["id"] for t in install["tasks"]]
     assert "networkx" not in modules
+
+
+GLIBC = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else False
+
+
+@pytest.mark.parametrize("claimed, size, applied", [(True, 2 << 20, True), (True, 4096, None), (False, 2 << 20, None)])
+def test_malloc_s_threshold_is_fixed_only_in_a_claimed_process_reading_a_big_file(tmp_path, claimed, size, applied):
+    """heap.py: the command's process (Batch(owns_process=True) claims it) fixes glibc's mmap
+    threshold when it first reads a file of a MiB or more; small files, or a library caller's
+    process, import no ctypes and change nothing."""
+    padding = "".join(f"# {'x' * 78}\n" for _ in range(size // 80))  # a big file is mostly comments here
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
+                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n") + padding})
+    code = textwrap.dedent(f"""
+        from resolver import heap, resolve
+        from resolver.batch import Batch
+        if {claimed!r}:
+            Batch(1, owns_process=True)
+        result = resolve({os.fspath(tmp_path / "blueprint.yaml")!r})
+        print(result.ok, heap.applied)
+        """)
+    out, modules = imported_by(code)
+    expected = applied if GLIBC or applied is None else False  # elsewhere: tried, and nothing to fix
+    assert out == f"True {expected}\n"
+    assert ("ctypes" in modules) == (applied is not None and sys.platform.startswith("linux"))
