@@ -8,7 +8,6 @@ resolved, 1 when one has problems, 2 on a usage or environment error (such as no
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from .lifecycle import WORKFLOWS, lifecycle_of
@@ -123,7 +122,11 @@ def main(argv=None) -> int:
         results.append((result, plan.as_dict() if plan is not None else None))
     status = 0 if all(r.ok for r, _ in results) else 1
     if args.format == "json":
-        sys.stdout.write(json.dumps(lifecycle_report(results, args.workflow), indent=2, ensure_ascii=False) + "\n")
+        from .jsontext import pieces
+
+        for piece in pieces(lifecycle_report(results, args.workflow)):
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
     elif args.format in PICTURES:
         (result, plan), = results
         if plan is None:

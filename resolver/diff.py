@@ -130,7 +130,9 @@ def to_text(changes: list[Change], old: str, new: str) -> str:
 def to_json(changes: list[Change], old: str, new: str) -> str:
     document = {"format": DIFF_FORMAT, "version": DIFF_VERSION, "old": old, "new": new,
                 "changed": bool(changes), "changes": [c.as_dict() for c in changes]}
-    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    from .jsontext import dumps
+
+    return dumps(document) + "\n"
 
 
 def _side(session, path: str):

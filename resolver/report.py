@@ -14,7 +14,6 @@ identifies files) is shown relative to the current folder when under it, like `P
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Iterable, Iterator, Mapping
@@ -264,20 +263,23 @@ def to_json(results, lifecycle: bool = False) -> str:
 
 
 # json.dumps's text of a result inside the report: at the depth of the `results` list's items
-_ITEM_INDENT = "\n    "
+_ITEM_LEVEL = 2
+_ITEM_INDENT = "\n" + "  " * _ITEM_LEVEL
 
 
 def _json_pieces(results: Iterable, lifecycle: bool) -> Iterator[str]:
-    """`to_json`'s text, a piece for each result as it comes: the document's head (as json.dumps
-    writes the report with no result, up to the `results` list's `[`), each result dumped alone
-    and moved to the depth json.dumps gives the list's items (its text has no newline but those
-    json.dumps put between values: a newline inside a string is written `\\n`), then the end."""
-    empty = json.dumps(report_dict(()), indent=2, ensure_ascii=False)  # ... "results": []\n}
+    """`to_json`'s text in pieces, as the results come: the document's head (as json.dumps
+    writes the report with no result, up to the `results` list's `[`), each result written at the
+    depth json.dumps gives the list's items, in pieces as it is written (jsontext.py: a big
+    plan's text is never held whole), then the end."""
+    from . import jsontext
+
+    empty = jsontext.dumps(report_dict(()))  # ... "results": []\n}
     head, tail = empty[:-len("]\n}")], "\n  ]\n}\n"
     first = True
     for result in results:
-        text = json.dumps(_result_dict(result, lifecycle), indent=2, ensure_ascii=False)
-        yield (head if first else ",") + _ITEM_INDENT + text.replace("\n", _ITEM_INDENT)
+        yield (head if first else ",") + _ITEM_INDENT
+        yield from jsontext.pieces(_result_dict(result, lifecycle), _ITEM_LEVEL)
         first = False
     yield empty + "\n" if first else tail
 
@@ -380,7 +382,9 @@ def sarif_dict(results, codes=None, version: str | None = None) -> dict:
 
 
 def to_sarif(results) -> str:
-    return json.dumps(sarif_dict(results), indent=2, ensure_ascii=False) + "\n"
+    from . import jsontext
+
+    return jsontext.dumps(sarif_dict(results)) + "\n"
 
 
 # -- github --------------------------------------------------------------------------------------
