@@ -249,7 +249,7 @@ def test_the_manifest_names_the_console_script():
     (entry,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert entry["id"] == "resolver" and entry["entry"] == "resolver-hook"
     assert entry["language"] == "python" and entry["types"] == ["yaml"] and entry["require_serial"] is True
-    assert "resolver-hook = resolver.hook:main" in (REPO / "setup.cfg").read_text()
+    assert "resolver-hook = resolver.command:hook" in (REPO / "setup.cfg").read_text()  # command.py: --version, then hook.main
 
 
 # --- the real thing: pre-commit installs this repository as a hook and runs it ----------------------

@@ -56,30 +56,33 @@ def test_version_imports_nothing_heavy():
     assert not modules & {*HEAVY, "attr", "attrs", "argparse"}
 
 
-def test_the_installed_script_s_version_imports_nothing_heavy():
-    """The `resolver` script pip writes calls command.main: `--version` without argparse."""
-    code = textwrap.dedent("""
-        import sys
-        from resolver.command import main
-        status = main(["--version"])
+@pytest.mark.parametrize("entry, prog", [("main", "resolver"), ("hook", "resolver-hook")])
+def test_the_installed_scripts_version_imports_nothing_heavy(entry, prog):
+    """The `resolver` and `resolver-hook` scripts pip writes call command.main and command.hook:
+    `--version` without argparse."""
+    code = textwrap.dedent(f"""
+        from resolver.command import {entry}
+        status = {entry}(["--version"])
         """)
     out, modules = imported_by(code)
-    assert out == f"resolver {resolver.__version__}\n"
+    assert out == f"{prog} {resolver.__version__}\n"
     assert not modules & {*HEAVY, "attr", "attrs", "argparse"}
 
 
-SCRIPT = os.path.join(os.path.dirname(sys.executable), "resolver")
+SCRIPTS = os.path.dirname(sys.executable)
 
 
-@pytest.mark.skipif(not os.path.isfile(SCRIPT), reason="resolver is not installed beside this interpreter "
-                    "(make install puts its script in .venv/bin)")
-def test_the_installed_script_answers_version_and_runs_the_command(tmp_path):
-    done = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stdout) == (0, f"resolver {resolver.__version__}\n")
-    done = subprocess.run([SCRIPT, "--help"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and "--jobs" in done.stdout  # anything else is cli.py's
-    done = subprocess.run([SCRIPT, "--no-such-option"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "usage: resolver" in done.stderr
+@pytest.mark.parametrize("prog", ["resolver", "resolver-hook"])
+@pytest.mark.skipif(not os.path.isfile(os.path.join(SCRIPTS, "resolver")), reason="resolver is not installed "
+                    "beside this interpreter (make install puts its scripts in .venv/bin)")
+def test_the_installed_scripts_answer_version_and_run_the_command(tmp_path, prog):
+    script = os.path.join(SCRIPTS, prog)
+    done = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, f"{prog} {resolver.__version__}\n")
+    done = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "--jobs" in done.stdout  # anything else is the command's own
+    done = subprocess.run([script, "--no-such-option"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"usage: {prog}" in done.stderr
 
 
 def test_help_imports_no_yaml_schema_or_graph_library():
