@@ -78,6 +78,8 @@ class Scene:
         self.session = self.new_session()
         self.allowed = [self.project, CORPUS, REPO / "resolver", REPO / "schemas", REPO / "resolver.egg-info",
                         sys.prefix, sys.base_prefix, os.path.dirname(os.__file__)]
+        if sys.pycache_prefix:  # PYTHONPYCACHEPREFIX: a module imported lazily reads its bytecode there
+            self.allowed.append(sys.pycache_prefix)
         self.import_path = {os.path.abspath(entry or os.curdir) for entry in sys.path}
 
     def new_session(self) -> Resolver:
