@@ -33,7 +33,7 @@ import binascii
 import functools
 import json
 import numbers
-from pathlib import Path
+import os
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
@@ -52,7 +52,7 @@ _YAML_KINDS = {"object": "a mapping", "array": "a list", "string": "a string", "
                "number": "a number", "boolean": "a boolean", "null": "empty"}
 
 
-def schema_path(kind: str) -> Path:
+def schema_path(kind: str) -> str:
     """The file of schema `kind`: in the checkout the package runs from (editable installs too),
     else where the wheel installed it (`<prefix>/share/resolver/schemas`, as the distribution's
     RECORD says, or beside the package for `pip install --target`).
@@ -63,27 +63,32 @@ def schema_path(kind: str) -> Path:
     Raises FileNotFoundError when it is nowhere (a broken installation).
     """
     name = SCHEMA_FILES[kind]
-    root = Path(__file__).resolve().parent.parent
-    in_checkout = root / "schemas" / name
-    if in_checkout.is_file():
+    root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    in_checkout = os.path.join(root, "schemas", name)
+    if os.path.isfile(in_checkout):
         return in_checkout
     import importlib.metadata
 
     candidates = [in_checkout]
     try:
-        candidates += [Path(entry.locate()).resolve() for entry in importlib.metadata.files("resolver") or ()
+        candidates += [os.path.realpath(entry.locate()) for entry in importlib.metadata.files("resolver") or ()
                        if entry.name == name and entry.parent.name == "schemas"]
     except importlib.metadata.PackageNotFoundError:
         pass
-    candidates.append(root / "share" / "resolver" / "schemas" / name)
+    candidates.append(os.path.join(root, "share", "resolver", "schemas", name))
     for candidate in candidates[1:]:
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             return candidate
-    raise FileNotFoundError(f"schema {name} not found; looked in: {', '.join(map(str, candidates))}")
+    raise FileNotFoundError(f"schema {name} not found; looked in: {', '.join(candidates)}")
+
+
+def _read_bytes(path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def load_schema(kind: str) -> dict:
-    return json.loads(schema_path(kind).read_text(encoding="utf-8"))
+    return json.loads(_read_bytes(schema_path(kind)).decode("utf-8"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -238,7 +243,7 @@ def fast_checks() -> dict[str, Check]:
     Raises ValueError when a schema uses a keyword the compiler does not know, so a schema edit
     cannot make the fast path judge differently from jsonschema without a test failing.
     """
-    texts = {kind: schema_path(kind).read_bytes() for kind in SCHEMA_FILES}
+    texts = {kind: _read_bytes(schema_path(kind)) for kind in SCHEMA_FILES}
     from . import _schema_checks as kept
 
     if kept.SCHEMAS == _fingerprints(texts):

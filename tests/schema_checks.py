@@ -23,7 +23,7 @@ MODULE = Path(schema.__file__).resolve().parent / "_schema_checks.py"
 
 
 def generated() -> str:
-    return schema.checks_module({kind: schema.schema_path(kind).read_bytes() for kind in schema.SCHEMA_FILES})
+    return schema.checks_module({kind: Path(schema.schema_path(kind)).read_bytes() for kind in schema.SCHEMA_FILES})
 
 
 def main(argv=None) -> int:

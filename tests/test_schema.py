@@ -50,7 +50,7 @@ def test_the_schemas_are_valid_2020_12_schemas(kind):
     document = schema.load_schema(kind)
     assert document["$schema"] == DRAFT_2020_12
     Draft202012Validator.check_schema(document)
-    assert schema.schema_path(kind) == REPO / "schemas" / schema.SCHEMA_FILES[kind]
+    assert schema.schema_path(kind) == str(REPO / "schemas" / schema.SCHEMA_FILES[kind])
 
 
 def test_every_reference_resolves_through_a_registry_of_the_two_schemas():

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -148,7 +149,7 @@ def test_the_kept_checks_module_is_the_one_the_schemas_make_now():
 def test_a_schema_file_other_than_the_kept_modules_is_compiled_as_read(tmp_path, monkeypatch):
     # the kept module is for the schemas it was made from: an edited file (here, the plugin YAML's
     # unknown keys allowed) is compiled from what it says, not judged by the kept checks
-    edited = json.loads(schema.schema_path(schema.PLUGIN).read_text(encoding="utf-8"))
+    edited = json.loads(Path(schema.schema_path(schema.PLUGIN)).read_text(encoding="utf-8"))
     edited["additionalProperties"] = True
     (tmp_path / "plugin.schema.json").write_text(json.dumps(edited), encoding="utf-8")
     shipped = schema.schema_path
@@ -195,7 +196,7 @@ def test_the_schemas_are_found_in_the_checkout_without_asking_the_installed_dist
         raise AssertionError("the distribution's RECORD was read")
 
     monkeypatch.setattr(importlib.metadata, "files", refused)
-    assert schema.schema_path(schema.PLUGIN) == REPO / "schemas" / "plugin.schema.json"
+    assert schema.schema_path(schema.PLUGIN) == str(REPO / "schemas" / "plugin.schema.json")
 
 
 def test_an_installation_without_a_checkout_reads_the_installed_schemas(tmp_path):
