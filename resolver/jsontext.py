@@ -90,6 +90,8 @@ class _Writer:
         return indents[level]
 
     def text(self, value, level: int) -> str:
+        # the scalars written here as `_key` writes a key's text (unquoted), inline: every value
+        # of a report passes here, most of them scalars
         if isinstance(value, str):
             return encode_basestring(value)
         if value is None:
