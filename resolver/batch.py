@@ -301,6 +301,9 @@ def _start_worker(recipes: list[Recipe], keep_graph: bool) -> None:
 
     gc.freeze()
     gc.disable()
+    from . import heap
+
+    heap.claim()  # the worker is the command's too, forked or spawned (heap.py)
     _recipes, _keep_graph = recipes, keep_graph
     _sessions.clear()
 

@@ -213,12 +213,13 @@ def test_results_keep_their_node_graph_only_with_keep_graph_whichever_process_re
 
 
 def test_a_worker_keeps_the_cyclic_collector_off_for_its_batch_as_j1_does():
-    probe = ("import gc; from resolver import batch; batch._start_worker([], False); "
-             "print(gc.isenabled(), gc.get_freeze_count() > 0)")
+    """... and claims its process for heap.py as the command's (a spawned worker has no Batch)."""
+    probe = ("import gc; from resolver import batch, heap; batch._start_worker([], False); "
+             "print(gc.isenabled(), gc.get_freeze_count() > 0, heap._claimed)")
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True"]
+    assert done.stdout.split() == ["False", "True", "True"]
 
 
 def test_a_worker_sends_the_plan_as_plain_values_with_what_it_shared_still_shared(tmp_path):
