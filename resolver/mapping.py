@@ -7,7 +7,7 @@ plugins (the reference's precedence: URL, local file, inline script, then plugin
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 
@@ -343,8 +343,11 @@ class Mapper:
         return None
 
 
-class _Reading(NamedTuple):
-    """What `Mapper.route` reads of a mapping string's text alone, whatever the blueprint."""
+@records.frozen
+class _Reading:
+    """What `Mapper.route` reads of a mapping string's text alone, whatever the blueprint. (A
+    record, not a NamedTuple: typing compiles a NamedTuple's every annotation when the module is
+    imported, a run's start.)"""
 
     heads: tuple[str, ...]  # the text before each of its dots, the names a plugin prefixing it may have
     is_url: bool

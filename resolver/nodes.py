@@ -13,7 +13,7 @@ import functools
 import heapq
 import operator
 import sys
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import records
 from .hierarchy import ResolvedType, TypeTable, is_contained_in, is_host
@@ -76,8 +76,10 @@ class Model:
     mapper: Mapper | None = None
 
 
-class _Pending(NamedTuple):
-    """One operation of a template on its way to a record (`NodeBuilder._map_all`)."""
+@records.mutable
+class _Pending:
+    """One operation of a template on its way to a record (`NodeBuilder._map_all`). (A record,
+    not a NamedTuple: typing compiles a NamedTuple's every annotation at import, a run's start.)"""
 
     full: str  # interface.operation
     iface: str
@@ -379,7 +381,8 @@ class NodeBuilder:
         """Maps the operations `to_map`, in order, each into `result` in place of its `_Pending`
         (unless a later operation of the same full name took that place)."""
         for pending in to_map:
-            full, iface, op_name, key, op, reports = pending
+            full, iface, op_name, key, op, reports = (pending.full, pending.iface, pending.op_name, pending.key,
+                                                      pending.op, pending.reports)
             before = self.problems.reports
             operation = self.mapper.map(op, op_name=op_name, code=code, context=f"{context}, interface {iface!r}")
             if operation is None or not operation.plugin:

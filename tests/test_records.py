@@ -97,3 +97,67 @@ def test_a_default_before_a_required_field_is_refused():
         class Wrong:
             a: int = 1
             b: int
+
+
+# --- the kept __init__ bodies (resolver/_record_bodies.py) ------------------------------------------
+
+
+def test_the_kept_bodies_module_is_the_one_the_record_classes_make_now():
+    from . import record_bodies
+
+    # after adding a record class of a new shape: python -m tests.record_bodies --write
+    assert record_bodies.main(["--check"]) == 0
+    shapes = {record_bodies.shape_of(cls) for cls in record_bodies.record_classes()}
+    assert shapes == set(records._kept_bodies()) and len(shapes) > 10
+
+
+def test_each_kept_body_is_what_compiling_its_source_makes():
+    for shape, (source, code) in records._kept_bodies().items():
+        assert source == records.body_source(shape)
+        scope = {}
+        exec(compile(source, "<records>", "exec"), scope)
+        fresh = scope["__init__"].__code__
+        assert (code.co_code, code.co_consts, code.co_names, code.co_varnames, code.co_argcount) == \
+            (fresh.co_code, fresh.co_consts, fresh.co_names, fresh.co_varnames, fresh.co_argcount), shape
+
+
+def test_a_kept_body_of_another_source_is_not_used(monkeypatch):
+    """A stale module (the generator changed since it was written) is slow, never wrong."""
+    shape = (records._ASSIGN,) * 3
+    scope = {}
+    exec(compile("def __init__(self, value0, value1, value2):\n    pass\n", "<stale>", "exec"), scope)
+    monkeypatch.setattr(records, "_KEPT", {shape: ("an older source", scope["__init__"].__code__)})
+    monkeypatch.setattr(records, "_BODIES", {})
+
+    @records.mutable
+    class Three:
+        a: int
+        b: int
+        c: int = 3
+
+    made = Three(1, b=2)
+    assert (made.a, made.b, made.c) == (1, 2, 3)
+    assert records._BODIES[shape].co_filename == "<records>"  # compiled, not the stale body
+
+
+def test_a_run_of_the_command_compiles_no_record_body(tmp_path):
+    """Every record a one-node run makes gets its __init__ body from the kept module."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    from .conftest import BASIC_TYPES, REPO, blueprint, write_tree
+
+    write_tree(tmp_path, {"types.yaml": BASIC_TYPES,
+                          "blueprint.yaml": blueprint("node_templates:\n  vm: {type: cloudify.nodes.Compute}\n")})
+    code = textwrap.dedent(f"""
+        import os
+        from resolver import records, resolve
+        result = resolve({str(tmp_path / "blueprint.yaml")!r})
+        files = {{os.path.basename(code.co_filename) for code in records._BODIES.values()}}
+        print(result.ok, len(records._BODIES) > 5, sorted(files))
+        """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout == "True True ['_record_bodies.py']\n", done.stderr
