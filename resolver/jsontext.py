@@ -14,6 +14,8 @@ one item of them (a node of a plan) is held as text at a time.
 The same types as `json` (a dict, list or tuple subclass as its base; keys str, int, float, bool
 or None; anything else a TypeError), the same order of keys, the same floats (`NaN`, `Infinity`).
 A value that contains itself is not detected as `json` detects it: the plans written here cannot.
+Nesting costs one frame a level, as in json's encoder: what json.dumps writes under the recursion
+limit (some 980 levels), this writes too.
 """
 from __future__ import annotations
 
@@ -107,32 +109,40 @@ class _Writer:
         if isinstance(value, (list, tuple)):
             if not value:
                 return "[]"
+            pairs = False
         elif isinstance(value, dict):
             if not value:
                 return "{}"
+            pairs = True
         else:
             raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
-        if len(value) < MEMO_MIN_ITEMS or level >= 1024:
-            return self._container(value, level)
-        key = id(value) << 10 | level
-        seen = self._seen
-        known = seen.get(key)
-        if known.__class__ is str:
-            return known
-        text = self._container(value, level)
-        if len(seen) >= MEMO_MAX:
-            seen.clear()
-        seen[key] = 1 if known is None else text  # kept from the second meeting on
-        return text
-
-    def _container(self, value, level: int) -> str:
-        inner = self._indent(level + 1)
-        text = self.text
-        if isinstance(value, dict):
-            items = [(encode_basestring(key) if isinstance(key, str) else _key(key)) + ": " + text(item, level + 1)
-                     for key, item in value.items()]
-            return "{" + inner + ("," + inner).join(items) + self._indent(level) + "}"
-        return "[" + inner + ("," + inner).join([text(item, level + 1) for item in value]) + self._indent(level) + "]"
+        memo = len(value) >= MEMO_MIN_ITEMS and level < 1024
+        if memo:
+            key = id(value) << 10 | level
+            known = self._seen.get(key)
+            if known.__class__ is str:
+                return known
+        # the container's text, made here rather than in a method or a comprehension of its own:
+        # one frame for each level of nesting, so a document nested as deep as json writes it
+        # (some 980 levels under the default recursion limit) is written here too
+        deeper = level + 1
+        inner = self._indent(deeper)
+        parts = []
+        add = parts.append
+        if pairs:
+            for name, item in value.items():
+                add((encode_basestring(name) if isinstance(name, str) else _key(name)) + ": " + self.text(item, deeper))
+            made = "{" + inner + ("," + inner).join(parts) + self._indent(level) + "}"
+        else:
+            for item in value:
+                add(self.text(item, deeper))
+            made = "[" + inner + ("," + inner).join(parts) + self._indent(level) + "]"
+        if memo:
+            seen = self._seen
+            if len(seen) >= MEMO_MAX:
+                seen.clear()
+            seen[key] = 1 if known is None else made  # kept from the second meeting on
+        return made
 
     def stream(self, value, level: int, depth: int) -> Iterator[str]:
         """`text(value, level)` in pieces: a container's items one by one down `depth` levels."""

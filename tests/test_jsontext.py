@@ -130,3 +130,14 @@ def test_the_report_of_corpus_plans_is_what_json_dumps_writes(tmp_path):
     planned = [r for r in results if r.plan is not None][:6]
     whole = json.dumps(report.report_dict(planned, lifecycle=True), indent=2, ensure_ascii=False) + "\n"
     assert report.to_json(planned, lifecycle=True) == whole
+
+
+def test_a_value_nested_as_deep_as_json_writes_it_is_written():
+    """One frame per level of nesting, as json's encoder about: a blueprint loaded with a raised
+    --max-depth (libyaml reads up to 1,000 levels) is written where json.dumps wrote it."""
+    value = 1
+    for _ in range(800):
+        value = {"a": [value]} if len(str(_)) == 2 else {"a": value}
+    document = {"results": [{"plan": {"nodes": [{"operations": {"create": {"inputs": {"x": value}}}}]}}]}
+    assert jsontext.dumps(document) == reference(document)
+    assert "".join(jsontext.pieces(document, 2)) == reference(document, 2)
