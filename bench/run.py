@@ -179,6 +179,7 @@ class Bench:
 
     def startup(self) -> list[Case]:
         one = blueprints.generate(self.root, 1, self.args.seed)
+        script = self.script("resolver")
         ours_e2e = [self.python, "-m", "resolver", "--no-cache", "--no-config", "-r", self.registry, one.path]
         floor_spec = json.dumps({"case": "files", "files": self.files_of(one), "repeat": 1})
         commands = {
@@ -187,7 +188,7 @@ class Bench:
             "python -m (an empty module)": {"resolver": [self.python, "-m", "bench.empty"]},
             "python -m resolver --version": {"resolver": [self.python, "-m", "resolver", "--version"]},
             # the script pip installs beside the interpreter, as users, hooks and CI scripts run it
-            INSTALLED_VERSION_CASE: {"resolver": [self.script("resolver"), "--version"] if self.script("resolver") else None},
+            INSTALLED_VERSION_CASE: {"resolver": [script, "--version"] if script else None},
             "import yaml, json, argparse, packaging": {"resolver": [self.python, "-c", DEPENDENCIES]},
             "one-node blueprint, end to end": {
                 "reference": ([self.ref_python, "-c", reference.BLUEPRINT_DRIVER,

@@ -12,8 +12,6 @@ module is slow, never wrong.
 """
 from __future__ import annotations
 
-import argparse
-import difflib
 import importlib
 import pkgutil
 import sys
@@ -21,6 +19,8 @@ from pathlib import Path
 
 import resolver
 from resolver import records
+
+from . import kept_module
 
 MODULE = Path(records.__file__).resolve().parent / "_record_bodies.py"
 
@@ -48,25 +48,7 @@ def generated() -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.record_bodies",
-                                     description="Print, check or write resolver/_record_bodies.py.")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="exit 1 (printing a diff) when the module is stale")
-    mode.add_argument("--write", action="store_true", help="write the module again")
-    args = parser.parse_args(argv)
-    text = generated()
-    if args.write:
-        MODULE.write_text(text, encoding="utf-8")
-        return 0
-    if args.check:
-        kept = MODULE.read_text(encoding="utf-8") if MODULE.is_file() else ""
-        if kept == text:
-            return 0
-        sys.stdout.writelines(difflib.unified_diff(kept.splitlines(True), text.splitlines(True),
-                                                   str(MODULE), "generated"))
-        return 1
-    sys.stdout.write(text)
-    return 0
+    return kept_module.main(argv, prog="python -m tests.record_bodies", module=MODULE, generated=generated)
 
 
 if __name__ == "__main__":
