@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from . import records
+from .namespaces import NAMESPACE_DELIMITER
 from .problems import Problem
 
 FOLLOWS = frozenset((
@@ -27,7 +28,6 @@ FOLLOWS = frozenset((
     "policy-trigger-unknown", "script-plugin-missing", "host-agent-without-host",
 ))
 NAMES_SHOWN = 10
-NAMESPACE_DELIMITER = "--"
 
 
 def fold(problems: Iterable[Problem], failures: Sequence) -> list[Problem]:

@@ -39,6 +39,8 @@ _IMPORTS_KEY = re.compile(_TOP_KEY.format("imports"), re.M)
 _DSL_VALUE = re.compile(_TOP_KEY.format("tosca_definitions_version") + r"[ \t]*['\"]?cloudify_dsl_(\d+_\d+)", re.M)
 # `plugin:x`, `blueprint:x`, `http://...`, `resource:...`: anything with a scheme is not a relative file
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# namespaces.NAMESPACE_DELIMITER: the hook tells blueprints and fragments apart by these patterns,
+# without importing the loader (and YAML) that namespaces.py needs
 _NAMESPACE_DELIMITER = "--"
 
 
@@ -140,7 +142,8 @@ def _import_entries_by_lines(text: str) -> list[str]:
 
 
 def _relative_target(written: str) -> str | None:
-    """The file part of an import that names a local file, else None."""
+    """The file part of an import that names a local file, else None (the namespace split off as
+    namespaces.split_namespace splits it)."""
     head, sep, tail = written.rpartition(_NAMESPACE_DELIMITER)
     if sep and head and "/" not in head and ":" not in head:
         written = tail

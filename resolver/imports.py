@@ -31,6 +31,7 @@ from .backcompat import derive_plugin_1_3
 from .cache import sha256
 from .limits import DEFAULT_LIMITS, Limits
 from .load import Map, Seq, load_yaml
+from .namespaces import NAMESPACE_DELIMITER, apply_namespace, join_namespaces, split_namespace
 from .codes import WARNING
 from .problems import Mark, Problem, Problems
 from .recent import DEFAULT_KEPT_CHARS, Recent
@@ -39,7 +40,6 @@ from .shared import SessionMemo
 from .sources import FetchError, Fetched, Loader, relative_below, scheme_of
 from .versions import SUPPORTED, at_least, rank, short
 
-NAMESPACE_DELIMITER = "--"
 BLUEPRINT_PREFIX = "blueprint:"
 REGISTRY_KEY_PREFIX = "registry:"
 # Registry faults about the source as a whole: asking it again for the next import cannot help.
@@ -407,14 +407,6 @@ class ParseCache:
         return len(self._docs) + len(self._once)
 
 
-def split_namespace(ref: str) -> tuple[str | None, str]:
-    """`ns--target` -> (ns, target). The delimiter counts only before any path or scheme."""
-    head, sep, tail = ref.rpartition(NAMESPACE_DELIMITER)
-    if not sep or not head or "/" in head or ":" in head:
-        return None, ref
-    return head, tail
-
-
 def is_basic_types(doc) -> bool:
     node_types = doc.get("node_types") if isinstance(doc, Map) else None
     return isinstance(node_types, dict) and "cloudify.nodes.Root" in node_types
@@ -644,7 +636,7 @@ class ImportWalker:
 
     # -- one entry ----------------------------------------------------------------------
     def _resolve(self, current: SourceFile, spec: ImportSpec) -> SourceFile | None:
-        namespace = _join_ns(current.namespace, spec.namespace)
+        namespace = join_namespaces(current.namespace, spec.namespace)
         target = spec.target
         if target.startswith(BLUEPRINT_PREFIX):
             return self._blueprint(current, spec, namespace)
@@ -729,8 +721,6 @@ class ImportWalker:
         if spec.properties is not None:
             doc = self._apply_properties(doc, spec)
         if namespace:
-            from .merge import apply_namespace
-
             if self.cache.holds(doc):
                 # the same kept document under the same namespace: one copy for the whole session
                 # (a namespaced copy is never changed either)
@@ -1100,12 +1090,6 @@ def _chain_length(name: str, parents: dict, lengths: dict, bound: int) -> int:
         total += 1
         lengths[step] = total
     return lengths.get(name, total)
-
-
-def _join_ns(parent: str | None, own: str | None) -> str | None:
-    if parent and own:
-        return f"{parent}{NAMESPACE_DELIMITER}{own}"
-    return parent or own
 
 
 def _describe_plugin(triple) -> str:

@@ -1,7 +1,8 @@
 """The core: one blueprint through every stage, with no I/O of its own.
 
 Stages, in order (each a module): load (YAML with positions) -> imports (walk, registry
-look-ups, cycles) -> merge (namespaces, conflicts) -> hierarchy (derived_from, interface
+look-ups, cycles; each `ns--` import's names prefixed as it is read: namespaces) -> merge (sections
+combined, conflicts) -> hierarchy (derived_from, interface
 inheritance) -> mapping and nodes (operations -> plugin function / script / no-op,
 relationships, hosts, plugin lists, workflows) -> graph (cycles and install order by graphlib;
 the networkx graph built when read) -> plan. Files come from the injected loader, plugins from the injected registries.

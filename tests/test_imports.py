@@ -10,7 +10,8 @@ import pytest
 
 from resolver import MemoryRegistry, Options, Resolver
 from resolver import imports as imports_module
-from resolver.imports import ParseCache, file_key, split_namespace, text_sha256
+from resolver.imports import ParseCache, file_key, text_sha256
+from resolver.namespaces import split_namespace
 from resolver.limits import Limits
 from resolver.sources import FetchError, Fetched, FileLoader, load_blueprint_catalog, load_import_rules
 

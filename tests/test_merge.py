@@ -9,7 +9,7 @@ import re
 import pytest
 
 from resolver.load import load_yaml
-from resolver.merge import apply_namespace
+from resolver.namespaces import apply_namespace
 from resolver.problems import Problems
 
 from .conftest import blueprint, node, only, places
