@@ -297,7 +297,8 @@ _CONSTRAINTS = {
     "length": lambda v, a: _length(v) == a,
     "min_length": lambda v, a: _length(v) >= a,
     "max_length": lambda v, a: _length(v) <= a,
-    "pattern": lambda v, a: isinstance(v, str) and re.fullmatch(a, v) is not None,
+    # as the reference's `re.match`: anchored at the start only, so `^a` admits 'abc'
+    "pattern": lambda v, a: isinstance(v, str) and re.match(a, v) is not None,
 }
 
 

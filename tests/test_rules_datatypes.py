@@ -183,6 +183,20 @@ def test_a_null_input_default(bp, schema, expected):
     assert codes(bp({"blueprint.yaml": blueprint(body)})) == expected
 
 
+@pytest.mark.parametrize("pattern, value, expected", [
+    # the reference matches a pattern from the value's start (re.match), not the whole value
+    ("^a", "abc", []),
+    ("ab", "abc", []),
+    ("abc", "abc", []),
+    ("b", "abc", ["input-constraint-violated"]),
+    ("c$", "abc", ["input-constraint-violated"]),
+    ("^abcd", "abc", ["input-constraint-violated"]),
+])
+def test_a_pattern_constraint_matches_from_the_start(bp, pattern, value, expected):
+    body = f"inputs:\n  k:\n    type: string\n    constraints: [{{pattern: '{pattern}'}}]\n    default: {value}\n"
+    assert codes(bp({"blueprint.yaml": blueprint(body)})) == expected
+
+
 @pytest.mark.parametrize("body, expected", [
     # a data-typed schema property without a default is filled from its data type, whose null
     # integer default is then a fault -- in a data type, and in a node type no template uses
