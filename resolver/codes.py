@@ -105,6 +105,8 @@ CODES: dict[str, Code] = _table(
     ("external-resource-function", ERROR, 219, "use_external_resource is given as an intrinsic function."),
     ("cycle", ERROR, 100, "Definitions or relationships form a cycle."),
     ("input-constraint-violated", ERROR, None, "An input's default violates one of its constraints."),
+    ("input-default-object-type", ERROR, None, "An input of an object-based type (node_id, deployment_id, ..., or a list of them) has a default, which the reference refuses when it parses."),
+    ("input-constraint-type-invalid", ERROR, None, "An input with a default has a constraint that asks the manager (name_pattern, filter_id, labels, tenants, deployment_id) on a type it is not for."),
     ("function-scope-invalid", ERROR, None, "SELF, SOURCE or TARGET is used where it has no meaning."),
     ("property-reference-unknown", ERROR, None, "get_property names a property the node does not have."),
     ("function-arguments-invalid", ERROR, None, "An intrinsic function's arguments have the wrong shape or name nothing it knows."),

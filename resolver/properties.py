@@ -257,8 +257,34 @@ def _value_mark(container, key, fallback):
     return (value_mark_in(container, key) if isinstance(container, Map) else None) or fallback
 
 
+# The operators that ask the manager (the reference's data-based constraints), each with the types it
+# is for: never judged against a value when a blueprint is parsed. valid_values is one only on the
+# types listed for it; on the others it is judged as any operator is.
+DATA_BASED = {
+    "filter_id": ("deployment_id", "blueprint_id"),
+    "labels": ("deployment_id", "blueprint_id"),
+    "tenants": ("deployment_id", "blueprint_id"),
+    "name_pattern": ("deployment_id", "blueprint_id", "secret_key", "capability_value", "scaling_group", "node_id",
+                     "node_type", "node_instance", "operation_name"),
+    "deployment_id": ("capability_value", "scaling_group", "node_id", "node_type", "node_instance", "operation_name"),
+}
+DATA_BASED_VALID_VALUES = ("capability_value", "scaling_group", "node_id", "node_type", "node_instance",
+                           "operation_name")
+
+
+def operators_of(constraints) -> list[str]:
+    """The operator of each well-formed constraint of `constraints`, in order."""
+    out = []
+    for constraint in constraints if isinstance(constraints, list) else ():
+        operators = [key for key in constraint if key != "error_message"] if isinstance(constraint, dict) else []
+        if operators:
+            out.append(operators[0])
+    return out
+
+
 def constraint_fault(value, constraints) -> str | None:
-    """The first constraint (as text) that `value` violates; None when all hold or cannot be judged."""
+    """The first constraint (as text) that `value` violates; None when all hold or cannot be judged
+    (data-based operators, which ask the manager, among them)."""
     if not isinstance(constraints, list) or is_function(value):
         return None
     for constraint in constraints:

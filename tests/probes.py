@@ -274,9 +274,9 @@ def labels(p: Probe) -> str:
 def constraints(p: Probe) -> str:
     roll = p.rng.random()
     inputs = p.section("inputs")
-    if roll < 0.5:
+    if roll < 0.35:
         constraint = {p.pick(("min_length", "max_length", "valid_values", "pattern", "greater_than")):
-                      p.pick((2, ["a", "b"], "^a", 1))}
+                      p.pick((2, ["a", "b"], "^a", "b", 1))}
         if p.chance(0.5):
             constraint["error_message"] = p.pick(("too short", 3))
         schema = {"type": p.pick(("string", "integer")), "constraints": [constraint]}
@@ -284,7 +284,42 @@ def constraints(p: Probe) -> str:
             schema["default"] = p.pick(("abc", 5, {"get_input": "inp_a"}, {"concat": ["a"]}, "a"))
         inputs[p.fresh("probe_in")] = schema
         return "constraints: input constraint"
+    if roll < 0.5:
+        return _list_input(p)
+    if roll < 0.6:
+        return _asking_input(p)
     return _data_type_values(p)
+
+
+def _list_input(p: Probe) -> str:
+    """A list input with an item_type (or not), constraints and a default: the reference judges
+    each item, reads a null default's items, and refuses a default of object-based items."""
+    schema: dict = {"type": "list"}
+    if p.chance(0.8):
+        schema["item_type"] = p.pick(("string", "integer", "list", "dict", "node_id", "deployment_id"))
+    if p.chance(0.7):
+        operator = p.pick(("min_length", "max_length", "valid_values", "pattern", "greater_than", "labels"))
+        argument = {"valid_values": ["a", "b", 1], "pattern": "^a", "labels": ["x"]}.get(operator, 1)
+        schema["constraints"] = [{operator: argument}]
+    schema["default"] = p.pick(([], ["a", "b"], ["ab", "c"], [1, 3], [["a", "b"], ["c"]], [{"a": 1}], None,
+                                [{"get_input": "inp_a"}]))
+    p.section("inputs")[p.fresh("probe_in")] = schema
+    return "constraints: list input"
+
+
+def _asking_input(p: Probe) -> str:
+    """An input whose constraint asks the manager (or of an object-based type), with a default or not."""
+    type_name = p.pick(("string", "integer", "node_id", "deployment_id", "blueprint_id", None))
+    schema: dict = {} if type_name is None else {"type": type_name}
+    if p.chance(0.7):
+        operator = p.pick(("name_pattern", "filter_id", "labels", "tenants", "deployment_id", "valid_values"))
+        argument = {"name_pattern": {"starts_with": "a"}, "labels": ["x"], "tenants": ["t"],
+                    "valid_values": ["a", "b"]}.get(operator, "f")
+        schema["constraints"] = [{operator: argument}]
+    if p.chance(0.6):
+        schema["default"] = p.pick(("a", "abc", 1, None))
+    p.section("inputs")[p.fresh("probe_in")] = schema
+    return "constraints: input asking the manager"
 
 
 def _data_type_values(p: Probe) -> str:

@@ -197,6 +197,43 @@ def test_a_pattern_constraint_matches_from_the_start(bp, pattern, value, expecte
     assert codes(bp({"blueprint.yaml": blueprint(body)})) == expected
 
 
+@pytest.mark.parametrize("schema, expected", [
+    # a list with an item_type: the reference judges each item, not the list
+    ("{type: list, item_type: string, constraints: [{max_length: 2}], default: [aaa, b]}",
+     ["input-constraint-violated"]),
+    ("{type: list, item_type: string, constraints: [{valid_values: [a, b]}], default: [a, b]}", []),
+    ("{type: list, item_type: string, constraints: [{min_length: 1}], default: []}", []),
+    ("{type: list, item_type: integer, constraints: [{greater_than: 1}], default: [2, 3]}", []),
+    ("{type: list, item_type: integer, constraints: [{greater_than: 1}], default: [2, 1]}",
+     ["input-constraint-violated"]),
+    ("{type: list, item_type: list, constraints: [{min_length: 2}], default: [[a, b], [c]]}",
+     ["input-constraint-violated"]),
+    # ... the list itself, without an item_type
+    ("{type: list, constraints: [{min_length: 3}], default: [a, b]}", ["input-constraint-violated"]),
+    # ... which it cannot read when it is null
+    ("{type: list, item_type: string, default: null}", ["property-type-mismatch"]),
+    # a value of an object-based type is checked against the manager: refused while parsing
+    ("{type: node_id, default: x}", ["input-default-object-type"]),
+    ("{type: node_id, default: null}", ["input-default-object-type"]),
+    ("{type: list, item_type: node_id, default: [x]}", ["input-default-object-type"]),
+    ("{type: list, item_type: deployment_id, default: []}", []),
+    ("{type: deployment_id}", []),
+    # an operator that asks the manager, on a type it is not for, with a default to judge
+    ("{type: string, constraints: [{name_pattern: {starts_with: a}}], default: abc}",
+     ["input-constraint-type-invalid"]),
+    ("{type: string, constraints: [{name_pattern: {starts_with: a}}]}", []),
+    ("{type: integer, constraints: [{deployment_id: x}], default: 1}", ["input-constraint-type-invalid"]),
+    ("{type: list, item_type: string, constraints: [{labels: [a]}], default: [a]}",
+     ["input-constraint-type-invalid"]),
+    ("{type: list, item_type: string, constraints: [{labels: [a]}], default: []}", []),
+    ("{type: blueprint_id, constraints: [{name_pattern: {starts_with: a}}]}", []),
+])
+def test_an_input_default_is_judged_as_the_reference_judges_it(bp, schema, expected):
+    # each row's verdict was the reference's (cloudify-common 7.0.5, parse_from_path)
+    body = "inputs:\n  k: " + schema + "\n"
+    assert codes(bp({"blueprint.yaml": blueprint(body, version="cloudify_dsl_1_5")})) == expected
+
+
 @pytest.mark.parametrize("body, expected", [
     # a data-typed schema property without a default is filled from its data type, whose null
     # integer default is then a fault -- in a data type, and in a node type no template uses

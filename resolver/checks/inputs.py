@@ -1,6 +1,6 @@
 """Blueprint inputs: hidden inputs need a default, display hints only on textareas, and a
-default must match its type and its constraints (codes 105, and those of codes.py's input rows).
-Defaults that are functions, and item types, are judged in checks/constraints.py.
+default must match its type (codes 105, and those of codes.py's input rows). Its constraints, its
+items' types and defaults that are functions are judged in checks/constraints.py.
 
 Workflow parameters' defaults are judged against their types as input defaults are (105, 106,
 107), and only so: the reference checks neither their constraints nor their item types."""
@@ -11,7 +11,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import PropertyChecker, constraint_fault, may_be_at_fault
+from ..properties import PropertyChecker, may_be_at_fault
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
@@ -51,10 +51,6 @@ def _parameters(workflow, body, data_types, problems: Problems) -> None:
 
 def _default(name: str, schema: dict, checker: PropertyChecker | None, problems: Problems) -> None:
     default, type_name = schema["default"], schema.get("type")
-    # a null default is no default to the reference's type check; its constraints still judge it
+    # a null default is no default to the reference's type check (its constraints still judge it)
     if checker is not None and default is not None and may_be_at_fault(default, type_name):
         checker.value(name, name, default, type_name, value_mark_in(schema, "default"), what="input")
-    fault = constraint_fault(default, schema.get("constraints"))
-    if fault:
-        problems.add("input-constraint-violated", f"default of input {name!r} ({default!r}) violates constraint {fault}",
-                     value_mark_in(schema, "default"))
