@@ -4,7 +4,7 @@ from numbers import Number
 
 from .schema import _admitting
 
-SCHEMAS = {'blueprint': (37059, 288737111), 'plugin': (1454, 3059140957)}
+SCHEMAS = {'blueprint': (37154, 1771927632), 'plugin': (1454, 3059140957)}
 
 classes2 = set()
 admits3 = _admitting(('object',), classes2)
@@ -270,7 +270,7 @@ def mapping150(value):
     return True
 
 classes160 = set()
-admits161 = _admitting(('integer',), classes160)
+admits161 = _admitting(('integer', 'boolean'), classes160)
 def mapping162(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))

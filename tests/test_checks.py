@@ -72,6 +72,17 @@ def test_scalable_numbers_that_are_functions_or_unbounded_pass(bp):
     assert result.ok, codes(result)
 
 
+@pytest.mark.parametrize("deploy, expected", [
+    # the reference reads a boolean as a number here (Python's bool is an int): true is 1 instance
+    ("true", []), ("false", []), ("2", []),
+    ("-1", ["instances-deploy-negative"]), ("x", ["schema-wrong-type"]), ("1.5", ["schema-wrong-type"]),
+])
+def test_instances_deploy(bp, deploy, expected):
+    body = NODES.replace("    type: cloudify.nodes.Compute\n",
+                         f"    type: cloudify.nodes.Compute\n    instances: {{deploy: {deploy}}}\n")
+    assert codes(bp({"blueprint.yaml": blueprint(body)})) == expected
+
+
 def test_deploy_and_scalable_together(bp):
     body = NODES.replace("    type: cloudify.nodes.Compute\n",
                          "    type: cloudify.nodes.Compute\n    instances: {deploy: 2}\n    capabilities:\n"

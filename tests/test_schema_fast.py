@@ -45,7 +45,7 @@ OPERATION = "node_types:\n  T:\n    interfaces:\n      i:\n        op: {%s}\n"
     (OPERATION % "timeout: '2'", ["schema-wrong-type"]),
     (OPERATION % "executor: nowhere", []),  # enum is for editors
     (OPERATION % "executor: 5", ["schema-wrong-type"]),
-    ("node_templates:\n  n: {type: T, instances: {deploy: true}}\n", ["schema-wrong-type"]),  # a bool is no integer
+    ("node_templates:\n  n: {type: T, instances: {deploy: true}}\n", []),  # the schema admits booleans here too
     ("node_templates:\n  n: {type: T, instances: {deploy: 1.0}}\n", ["schema-wrong-type"]),
     ("node_templates:\n  n: {type: T, instances: {deploy: -1}}\n", []),
     ("node_templates:\n  n: {type: T, instances: {}}\n", ["schema-missing-key"]),
