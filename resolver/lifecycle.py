@@ -228,7 +228,8 @@ def _evaluate(value: Any, inputs: dict) -> Any:
 
 
 def _count(value: Any, default: int = 1) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
+    # a boolean counts as the reference counts it (Python's bool is an int): false is none, true one
+    return int(value) if isinstance(value, int) and value >= 0 else default
 
 
 def _input_values(blueprint, given: dict | None) -> dict:

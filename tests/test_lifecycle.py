@@ -97,6 +97,17 @@ def test_instances_follow_the_naming_rules(session):
                 {t.id for t in plan.tasks}
 
 
+def test_a_boolean_deploy_counts_as_the_reference_counts_it(session, tmp_path):
+    # the reference's prepare_deployment_plan makes no instance of `none` (false) and one of `one` (true)
+    path = tmp_path / "blueprint.yaml"
+    path.write_text("tosca_definitions_version: cloudify_dsl_1_4\nnode_types:\n  T: {}\nnode_templates:\n"
+                    "  none: {type: T, instances: {deploy: false}}\n  one: {type: T, instances: {deploy: true}}\n",
+                    encoding="utf-8")
+    result = session.resolve(path)
+    assert result.ok, result.problems
+    assert [i.id for i in result.lifecycle("install").instances] == ["one"]
+
+
 def test_inputs_change_instance_counts(session):
     result = session.resolve(FIXTURES / "instances.yaml")
     plan = result.lifecycle("install", {"db_count": 1})
