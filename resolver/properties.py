@@ -258,8 +258,8 @@ def _value_mark(container, key, fallback):
 
 
 # The operators that ask the manager (the reference's data-based constraints), each with the types it
-# is for: never judged against a value when a blueprint is parsed. valid_values is one only on the
-# types listed for it; on the others it is judged as any operator is.
+# is for: never judged against a value when a blueprint is parsed. (valid_values asks the manager
+# too, but only on object-based types, whose defaults the reference refuses before any constraint.)
 DATA_BASED = {
     "filter_id": ("deployment_id", "blueprint_id"),
     "labels": ("deployment_id", "blueprint_id"),
@@ -268,18 +268,12 @@ DATA_BASED = {
                      "node_type", "node_instance", "operation_name"),
     "deployment_id": ("capability_value", "scaling_group", "node_id", "node_type", "node_instance", "operation_name"),
 }
-DATA_BASED_VALID_VALUES = ("capability_value", "scaling_group", "node_id", "node_type", "node_instance",
-                           "operation_name")
-
-
-def operators_of(constraints) -> list[str]:
-    """The operator of each well-formed constraint of `constraints`, in order."""
-    out = []
-    for constraint in constraints if isinstance(constraints, list) else ():
-        operators = [key for key in constraint if key != "error_message"] if isinstance(constraint, dict) else []
-        if operators:
-            out.append(operators[0])
-    return out
+def operator_of(constraint) -> str | None:
+    """The operator of one constraint: its first key but `error_message` (the reference reads the
+    first one only); None for a constraint that is no mapping or names none."""
+    if not isinstance(constraint, dict):
+        return None
+    return next((key for key in constraint if key != "error_message"), None)
 
 
 def constraint_fault(value, constraints) -> str | None:
@@ -288,10 +282,9 @@ def constraint_fault(value, constraints) -> str | None:
     if not isinstance(constraints, list) or is_function(value):
         return None
     for constraint in constraints:
-        operators = [key for key in constraint if key != "error_message"] if isinstance(constraint, dict) else []
-        if not operators:
+        operator = operator_of(constraint)
+        if operator is None:
             continue
-        operator = operators[0]
         argument = constraint[operator]
         check = _CONSTRAINTS.get(operator)
         shape = CONSTRAINT_ARGUMENTS.get(operator)

@@ -20,7 +20,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import DATA_BASED, constraint_fault, matches, operators_of
+from ..properties import DATA_BASED, constraint_fault, matches, operator_of
 from ..versions import OBJECT_TYPES, PRIMITIVE_TYPES
 from .functions import call_of
 
@@ -50,9 +50,9 @@ def _default(name, schema: dict, problems: Problems) -> None:
             problems.add("property-type-mismatch",
                          f"input {name!r}: item {wrong[0]!r} of the default is not of item_type {item_type}",
                          value_mark_in(schema, "default"))
-        values, value_type = default, item_type
+        values, value_type, per_item = default, item_type, True
     else:
-        values, value_type = [default], type_name
+        values, value_type, per_item = [default], type_name, False
     if not values:
         return  # an empty list: no item to judge
     if constraints and any(call_of(value) is not None for value in values):
@@ -61,7 +61,6 @@ def _default(name, schema: dict, problems: Problems) -> None:
                      value_mark_in(schema, "default"),
                      hint="Give a literal default, or drop the constraints.")
         return
-    per_item = values is default
     if value_type in OBJECT_TYPES:
         of = f"a list of {value_type}" if per_item else f"of type {value_type}"
         problems.add("input-default-object-type",
@@ -77,7 +76,8 @@ def _default(name, schema: dict, problems: Problems) -> None:
                          else f"default of input {name!r} ({value!r}) violates constraint {fault}",
                          value_mark_in(schema, "default"))
             return
-    asking = next((operator for operator in operators_of(constraints) if operator in DATA_BASED), None)
+    operators = map(operator_of, constraints if isinstance(constraints, list) else ())
+    asking = next((operator for operator in operators if operator in DATA_BASED), None)
     if asking is not None:
         problems.add("input-constraint-type-invalid",
                      f"input {name!r}: constraint {asking} is for the types {', '.join(DATA_BASED[asking])}, "

@@ -13,7 +13,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import CONSTRAINT_ARGUMENTS
+from ..properties import CONSTRAINT_ARGUMENTS, operator_of
 from ..versions import TYPE_NAMES, at_least, type_minimum
 from .shapes import misshapen, named, unknown_keys
 from .versions import gate
@@ -105,10 +105,9 @@ class _Schemas:
                 gate(self.problems, self.version, "a constraint's error_message", "cloudify_dsl_1_5",
                      mark_in(constraints, index))
                 continue
-            operators = [key for key in constraint if key != "error_message"]
-            if not operators:
+            operator = operator_of(constraint)
+            if operator is None:
                 continue
-            operator = operators[0]  # the reference reads the first operator only
             argument = constraint[operator]
             shape = CONSTRAINT_ARGUMENTS.get(operator)
             if shape is None:
