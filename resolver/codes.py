@@ -133,6 +133,13 @@ CODES: dict[str, Code] = _table(
      "depends_on_lifecycle_operation has no 'operation' property."),
     ("lifecycle-dependency-unknown-operation", ERROR, 216,
      "depends_on_lifecycle_operation names an operation the target template does not define."),
+    # what a manager refuses when it creates a deployment (checks/deployment.py): the upload succeeds
+    ("deployment-relationship-unsupported", WARNING, None,
+     "A relationship's type derives from none of depends_on, connected_to and contained_in: a manager refuses to create a deployment."),
+    ("deployment-connection-type-invalid", WARNING, None,
+     "A relationship's connection_type is neither all_to_all nor all_to_one: a manager refuses to create a deployment."),
+    ("deployment-all-to-one-in-group", WARNING, None,
+     "An all_to_one relationship joins two nodes of one scaling group: a manager refuses to create a deployment."),
     # groups and policies
     ("group-member-unknown", ERROR, 40, "A group member is neither a node template nor a group."),
     ("policy-type-unknown", ERROR, 41, "A group policy's type is not defined."),

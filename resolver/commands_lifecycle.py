@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .lifecycle import WORKFLOWS, lifecycle_of
+from . import records
+from .lifecycle import WORKFLOWS, lifecycle_of, refusals
+from .problems import sort_key
 
 LIFECYCLE_FORMAT = "resolver-lifecycle"
 LIFECYCLE_VERSION = 1
@@ -98,6 +100,17 @@ def read_inputs(path: str | None) -> dict:
     return data
 
 
+def refused(result, inputs: dict):
+    """`result` with the reasons a manager would refuse to create its deployment with these
+    inputs as errors, in place of the deployment-* warnings the resolve gave for the defaults;
+    as it was when it would not (or has no plan)."""
+    reasons = refusals(result, inputs)
+    if not reasons:
+        return result
+    kept = [p for p in result.problems if not p.code.startswith("deployment-")]
+    return records.replace(result, problems=tuple(sorted(kept + reasons, key=sort_key)))
+
+
 def main(argv=None) -> int:
     from .cli import session_from
     from .pictures import PictureError
@@ -119,6 +132,8 @@ def main(argv=None) -> int:
     for path in args.blueprints:
         result = session.resolve(path)
         plan = lifecycle_of(result, args.workflow, inputs)
+        if plan is None:
+            result = refused(result, inputs)
         results.append((result, plan.as_dict() if plan is not None else None))
     status = 0 if all(r.ok for r, _ in results) else 1
     if args.format == "json":

@@ -76,7 +76,8 @@ def _keyed(old: dict, new: dict, added: str, removed: str, changed: str | None) 
 
 def diff_plans(old: dict, new: dict, old_lifecycles: dict | None = None,
                new_lifecycles: dict | None = None) -> list[Change]:
-    """The changes from `old` to `new` (plans as api.Result.plan); lifecycles: workflow -> as_dict()."""
+    """The changes from `old` to `new` (plans as api.Result.plan); lifecycles: workflow -> as_dict(),
+    or None where a manager would refuse the deployment."""
     old_nodes = {n["id"]: n for n in old["nodes"]}
     new_nodes = {n["id"]: n for n in new["nodes"]}
     changes = _keyed({k: n["type"] for k, n in old_nodes.items()}, {k: n["type"] for k, n in new_nodes.items()},
@@ -92,8 +93,9 @@ def diff_plans(old: dict, new: dict, old_lifecycles: dict | None = None,
     for workflow in ("install", "uninstall"):
         if old_lifecycles is None or new_lifecycles is None:
             continue
-        before = {tuple(p) for p in old_lifecycles[workflow]["order"]}
-        after = {tuple(p) for p in new_lifecycles[workflow]["order"]}
+        # a plan a manager would not deploy (None) runs nothing: every pair of the other is a change
+        before = {tuple(p) for p in (old_lifecycles[workflow] or {"order": ()})["order"]}
+        after = {tuple(p) for p in (new_lifecycles[workflow] or {"order": ()})["order"]}
         if before != after:
             changes.append(Change(f"{workflow}-order-changed", workflow,
                                   [list(p) for p in sorted(before - after)], [list(p) for p in sorted(after - before)]))
@@ -175,7 +177,8 @@ def main(argv=None) -> int:
         sys.stderr.write(problems_text(failed, show_plan=False))
         print(f"resolver diff: error: {', '.join(r.blueprint for r in failed)}: cannot be resolved", file=sys.stderr)
         return 2
-    lifecycles = [{w: lifecycle_of(r, w).as_dict() for w in WORKFLOWS} for r in results]
+    plans = [{w: lifecycle_of(r, w) for w in WORKFLOWS} for r in results]
+    lifecycles = [{w: plan.as_dict() if plan is not None else None for w, plan in side.items()} for side in plans]
     changes = diff_plans(results[0].plan, results[1].plan, *lifecycles)
     render = to_json if args.format == "json" else to_text
     sys.stdout.write(render(changes, args.old, args.new))

@@ -37,13 +37,14 @@ import graphlib
 from typing import Any, Iterable, Sequence
 
 from . import records
+from .checks.deployment import (collapsed, container, deploy_count, evaluate, faults, groups_outward,
+                                input_values, scaling_groups)
 from .graph import lexicographic_order
 
 WORKFLOWS = ("install", "uninstall")
 
 CONTAINED_IN = "cloudify.relationships.contained_in"
 COMPUTE = "cloudify.nodes.Compute"
-SCALING_POLICY = "cloudify.policies.scaling"
 LIFECYCLE = "cloudify.interfaces.lifecycle."
 RELATIONSHIP_LIFECYCLE = "cloudify.interfaces.relationship_lifecycle."
 # Agent install methods whose agent is started by the workflow after `create`, and those whose
@@ -206,92 +207,6 @@ def _first_tasks(events: dict[Any, set], tasks: dict) -> list[tuple[str, str]]:
 # -- the model's view ---------------------------------------------------------------------------
 
 
-def _evaluate(value: Any, inputs: dict) -> Any:
-    """`get_input` replaced by the input's value (with attribute paths); other values as given."""
-    if isinstance(value, dict):
-        if set(value) == {"get_input"}:
-            ref = value["get_input"]
-            path = ref if isinstance(ref, list) else [ref]
-            if not path or not isinstance(path[0], str) or path[0] not in inputs:
-                return value
-            found = _evaluate(inputs[path[0]], inputs)
-            for step in path[1:]:
-                try:
-                    found = found[step]
-                except (KeyError, IndexError, TypeError):
-                    return value
-            return found
-        return {key: _evaluate(item, inputs) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_evaluate(item, inputs) for item in value]
-    return value
-
-
-def _count(value: Any, default: int = 1) -> int:
-    # a boolean counts as the reference counts it (Python's bool is an int): false is none, true one
-    return int(value) if isinstance(value, int) and value >= 0 else default
-
-
-def _input_values(blueprint, given: dict | None) -> dict:
-    values = {}
-    for name, definition in (blueprint.section("inputs") or {}).items():
-        if isinstance(definition, dict) and "default" in definition:
-            values[name] = definition["default"]
-    values.update(given or {})
-    return values
-
-
-def _deploy_count(template: Any, inputs: dict) -> int:
-    if not isinstance(template, dict):
-        return 1
-    capabilities = _evaluate(template.get("capabilities"), inputs)
-    if isinstance(capabilities, dict):
-        scalable = capabilities.get("scalable")
-        props = scalable.get("properties") if isinstance(scalable, dict) else None
-        if isinstance(props, dict) and "default_instances" in props:
-            return _count(props["default_instances"])
-    instances = _evaluate(template.get("instances"), inputs)
-    if isinstance(instances, dict) and "deploy" in instances:
-        return _count(instances["deploy"])
-    return 1
-
-
-def _scaling_groups(blueprint, inputs: dict) -> tuple[dict[str, int], dict[str, list[str]]]:
-    """(group -> default instances, member -> the scaling groups listing it directly)."""
-    sizes: dict[str, int] = {}
-    for policy in (blueprint.section("policies") or {}).values():
-        if not isinstance(policy, dict) or policy.get("type") != SCALING_POLICY:
-            continue
-        props = _evaluate(policy.get("properties") or {}, inputs)
-        size = _count(props.get("default_instances", 1)) if isinstance(props, dict) else 1
-        for target in policy.get("targets") or ():
-            if isinstance(target, str):
-                sizes[target] = size
-    parents: dict[str, list[str]] = {}
-    for name, group in (blueprint.section("groups") or {}).items():
-        if name not in sizes or not isinstance(group, dict):
-            continue
-        for member in group.get("members") or ():
-            if isinstance(member, str):
-                parents.setdefault(member, []).append(name)
-    return sizes, parents
-
-
-def _collapsed(node) -> list:
-    """The node's relationships, one per target node (the last declared), in that one's order."""
-    last = {}
-    for position, rel in enumerate(node.relationships):
-        last[rel.target_id] = (position, rel)
-    return [rel for _, rel in sorted(last.values(), key=lambda pair: pair[0])]
-
-
-def _container(node) -> str | None:
-    for rel in _collapsed(node):
-        if CONTAINED_IN in rel.type_hierarchy:
-            return rel.target_id
-    return None
-
-
 @records.mutable
 class _Made:
     key: str
@@ -300,35 +215,23 @@ class _Made:
     groups: dict  # scaling group -> the identity of its instance this instance lies in
 
 
-def _groups_outward(node_id: str, parents: dict[str, list[str]]) -> list[str]:
-    """Scaling groups containing the node, outermost first."""
-    chain: list[str] = []
-    frontier = list(parents.get(node_id, ()))
-    while frontier:
-        group = frontier.pop(0)
-        if group not in chain:
-            chain.append(group)
-            frontier.extend(parents.get(group, ()))
-    return list(reversed(chain))
-
-
 def make_instances(model, blueprint, inputs: dict) -> list[_Made]:
     """Every node instance, containers first, in creation order."""
     templates = blueprint.section("node_templates") or {}
     by_id = {node.id: node for node in model.nodes}
-    sizes, parents = _scaling_groups(blueprint, inputs)
-    containers = {node.id: _container(node) for node in model.nodes}
+    sizes, parents = scaling_groups(blueprint, inputs)
+    containers = {node.id: container(node) for node in model.nodes}
     position = {node.id: i for i, node in enumerate(model.nodes)}
     made: list[_Made] = []
     of_node: dict[str, list[_Made]] = {}
     # containers first; of the nodes ready, the first declared
     inside = {node_id: [c] if c in by_id else [] for node_id, c in containers.items()}
     for node_id in lexicographic_order(inside, key=position.__getitem__):
-        container = containers[node_id] if containers[node_id] in by_id else None
-        inherited = set(_groups_outward(container, parents)) if container else set()
-        own = [g for g in _groups_outward(node_id, parents) if g not in inherited]
-        count = _deploy_count(templates.get(node_id), inputs)
-        hosts = of_node.get(container, []) if container else [None]
+        holder = containers[node_id] if containers[node_id] in by_id else None
+        inherited = set(groups_outward(holder, parents)) if holder else set()
+        own = [g for g in groups_outward(node_id, parents) if g not in inherited]
+        own_count = deploy_count(templates.get(node_id), inputs)
+        hosts = of_node.get(holder, []) if holder else [None]
         for host in hosts:
             base = dict(host.groups) if host else {}
             for indices in itertools.product(*(range(sizes[g]) for g in own)):
@@ -337,7 +240,7 @@ def make_instances(model, blueprint, inputs: dict) -> list[_Made]:
                 for group, index in zip(own, indices):
                     identity += (group, index)
                     groups[group] = identity
-                for _ in range(count):
+                for _ in range(own_count):
                     instance = _Made(f"{node_id}#{len(of_node.get(node_id, []))}", node_id,
                                      host.key if host else None, groups)
                     made.append(instance)
@@ -373,14 +276,14 @@ class _Builder:
     def __init__(self, model, blueprint, workflow: str, inputs: dict | None) -> None:
         self.workflow = workflow
         self.install = workflow == "install"
-        self.inputs = _input_values(blueprint, inputs)
+        self.inputs = input_values(blueprint, inputs)
         self.nodes = {node.id: node for node in model.nodes}
         self.made = make_instances(model, blueprint, self.inputs)
         self.of_node: dict[str, list[_Made]] = {}
         for inst in self.made:
             self.of_node.setdefault(inst.node, []).append(inst)
         self.labels = instance_labels((m.key, m.node, m.host) for m in self.made)
-        self.links = {m.key: [(rel, t) for rel in _collapsed(self.nodes[m.node])
+        self.links = {m.key: [(rel, t) for rel in collapsed(self.nodes[m.node])
                               for t in _targets(m, rel, self.of_node)] for m in self.made}
         self.tasks: dict[str, Task] = {}
         self.events: dict[Any, set] = {}  # what each task or instance event comes before
@@ -427,7 +330,7 @@ class _Builder:
         if COMPUTE not in node.type_hierarchy:
             return []
         names = ["cloudify.interfaces.host.get_state"]
-        method = _install_method(_evaluate(node.properties, self.inputs))
+        method = _install_method(evaluate(node.properties, self.inputs))
         if method != "none":
             if self._has(node, "cloudify.interfaces.worker_installer.install"):
                 names += ["cloudify.interfaces.worker_installer.install", "cloudify.interfaces.worker_installer.start"]
@@ -443,7 +346,7 @@ class _Builder:
         if COMPUTE not in node.type_hierarchy:
             return []
         names = ["cloudify.interfaces.monitoring_agent.stop", "cloudify.interfaces.monitoring_agent.uninstall"]
-        method = _install_method(_evaluate(node.properties, self.inputs))
+        method = _install_method(evaluate(node.properties, self.inputs))
         if method != "none":
             if method in AGENT_SCRIPT_METHODS:
                 names += ["cloudify.interfaces.cloudify_agent.stop_amqp", "cloudify.interfaces.cloudify_agent.delete"]
@@ -530,8 +433,29 @@ def build_lifecycle(model, blueprint, workflow: str, inputs: dict | None = None)
 
 
 def lifecycle_of(result, workflow: str, inputs: dict | None = None) -> Lifecycle | None:
-    """`build_lifecycle` for an `api.Result`; None when the result has no plan (it is not ok)."""
+    """`build_lifecycle` for an `api.Result`; None when the result has no plan (it is not ok), or
+    when a manager would refuse to create a deployment of it with these inputs (`refusals` says
+    why; with the default inputs, so do the result's deployment-* warnings)."""
     graph = getattr(result, "graph", None)
     if result.plan is None or graph is None or "model" not in graph.graph:
         return None
-    return build_lifecycle(graph.graph["model"], graph.graph["blueprint"], workflow, inputs)
+    model, blueprint = graph.graph["model"], graph.graph["blueprint"]
+    if workflow in WORKFLOWS and faults(model, blueprint, input_values(blueprint, inputs)):
+        return None
+    return build_lifecycle(model, blueprint, workflow, inputs)
+
+
+def refusals(result, inputs: dict | None = None) -> list:
+    """Why a manager would refuse to create a deployment of `result` with these `inputs` (over
+    the defaults), as error problems (checks/deployment.py); empty when it would not, or when the
+    result has no plan."""
+    from .problems import Problems
+
+    graph = getattr(result, "graph", None)
+    if result.plan is None or graph is None or "model" not in graph.graph:
+        return []
+    model, blueprint = graph.graph["model"], graph.graph["blueprint"]
+    problems = Problems()
+    for code, message, mark, hint in faults(model, blueprint, input_values(blueprint, inputs)):
+        problems.add(code, message, mark, hint=hint, severity="error")
+    return list(problems)

@@ -254,7 +254,8 @@ def _result_dict(result, lifecycle: bool) -> dict:
 def _with_lifecycle(result) -> dict:
     from .lifecycle import WORKFLOWS
 
-    return dict(result.plan, lifecycle={w: result.lifecycle(w).as_dict() for w in WORKFLOWS})
+    plans = {w: result.lifecycle(w) for w in WORKFLOWS}  # None where a manager would refuse the deployment
+    return dict(result.plan, lifecycle={w: plan.as_dict() if plan is not None else None for w, plan in plans.items()})
 
 
 def to_json(results, lifecycle: bool = False) -> str:

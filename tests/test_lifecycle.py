@@ -16,8 +16,10 @@ import jsonschema
 import networkx as nx
 import pytest
 
+from resolver import Options, Resolver
 from resolver.cli import main as cli_main
-from resolver.lifecycle import WORKFLOWS
+from resolver.lifecycle import WORKFLOWS, refusals
+from tests import lifecycle_differential
 from tests.conformance import DEFAULT_CORPUS, load_rows, make_session
 from tests.lifecycle_conformance import compare, job_of, ours_for
 from tests.reference_lifecycle import job_for, project, run_jobs
@@ -180,3 +182,113 @@ def test_cli_refuses_a_bad_inputs_file(tmp_path, capsys):
                      str(FIXTURES / "groups.yaml")])
     assert code == 2
     assert "inputs must be a mapping" in capsys.readouterr().err
+
+
+# -- deployments a manager refuses (checks/deployment.py) ---------------------------------------
+
+CODES = REPO / "fixtures" / "codes"
+REFUSED = {"deployment-relationship-unsupported": "UnsupportedRelationship",
+           "deployment-connection-type-invalid": "IllegalConnectedToConnectionType",
+           "deployment-all-to-one-in-group": "UnsupportedAllToOneInGroup"}
+
+
+def _all_to_one_outside_group(tmp_path: Path) -> Path:
+    """The all_to_one fixture of deployment-all-to-one-in-group with the group holding only db's host."""
+    text = (CODES / "deployment-all-to-one-in-group" / "blueprint.yaml").read_text(encoding="utf-8")
+    text = text.replace("  app:\n    type: cloudify.nodes.WebServer\n    relationships:\n"
+                        "      - type: cloudify.relationships.contained_in\n        target: vm\n",
+                        "  app:\n    type: cloudify.nodes.WebServer\n    relationships:\n")
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "blueprint.yaml").write_text(text.replace("../_shared/types.yaml", str(CODES / "_shared" / "types.yaml")),
+                                           encoding="utf-8")
+    return folder / "blueprint.yaml"
+
+
+def test_deployment_refusals_are_the_references(tmp_path):
+    # each fixture parses in the reference and fails in its prepare_deployment_plan with the
+    # exception our code names; the same all_to_one with only the target in the group deploys
+    outside = _all_to_one_outside_group(tmp_path)
+    jobs = [job_for(code, CODES / code / "blueprint.yaml", cwd=tmp_path, resources=tmp_path) for code in REFUSED]
+    jobs.append(job_for("outside", outside, cwd=tmp_path, resources=tmp_path))
+    answers = run_jobs(jobs, timeout=600)
+    session = Resolver(options=Options(allow_outside=True))
+    for code, exception in REFUSED.items():
+        answer = answers[code]
+        assert not answer["ok"] and answer["stage"] == "prepare", answer
+        assert answer["error"].split(":")[0] == exception
+        result = session.resolve(CODES / code / "blueprint.yaml")
+        assert result.ok and [p.code for p in result.problems] == [code]  # a warning: the upload succeeds
+        assert result.lifecycle("install") is None and result.lifecycle("uninstall") is None
+        assert [p.code for p in refusals(result)] == [code]
+        assert all(p.is_error for p in refusals(result))
+    assert answers["outside"]["ok"], answers["outside"]
+    result = session.resolve(outside)
+    assert result.ok and not result.problems and not refusals(result)
+    plan = result.lifecycle("install")
+    theirs = project(answers["outside"], "install")
+    assert compare({"tasks": {t.id: t.as_dict() for t in plan.tasks}, "order": plan.order}, theirs) == []
+
+
+def test_inputs_decide_a_refusal(tmp_path):
+    # connection_type from an input: judged with the default when resolving, with the given value
+    # when planning
+    path = tmp_path / "blueprint.yaml"
+    path.write_text(f"tosca_definitions_version: cloudify_dsl_1_4\nimports: [{CODES / '_shared' / 'types.yaml'}]\n"
+                    "inputs:\n  how: {default: all_to_all}\nnode_templates:\n  db: {type: cloudify.nodes.DBMS}\n"
+                    "  app:\n    type: cloudify.nodes.WebServer\n    relationships:\n"
+                    "      - {type: cloudify.relationships.connected_to, target: db,\n"
+                    "         properties: {connection_type: {get_input: how}}}\n", encoding="utf-8")
+    result = Resolver(options=Options(allow_outside=True)).resolve(path)
+    assert result.ok and not result.problems
+    assert result.lifecycle("install") is not None
+    assert result.lifecycle("install", {"how": "some"}) is None
+    assert [p.code for p in refusals(result, {"how": "some"})] == ["deployment-connection-type-invalid"]
+
+
+def test_cli_lifecycle_reports_a_refused_deployment(capsys):
+    fixture = CODES / "deployment-relationship-unsupported" / "blueprint.yaml"
+    code = cli_main(["lifecycle", "install", "-f", "json", "--no-cache", "--no-config", str(fixture)])
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, SCHEMA)
+    assert code == 1
+    (entry,) = document["results"]
+    assert entry["ok"] is False and entry["install"] is None
+    assert [(p["code"], p["severity"]) for p in entry["problems"]] == [("deployment-relationship-unsupported", "error")]
+    # the plan command resolves it (a warning) and says there is no lifecycle to show
+    code = cli_main(["-f", "json", "--lifecycle", "--no-cache", "--no-config", str(fixture)])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["results"][0]["plan"]["lifecycle"] == {"install": None, "uninstall": None}
+    jsonschema.validate(report, json.loads((REPO / "schemas" / "report.schema.json").read_text(encoding="utf-8")))
+
+
+def test_generated_blueprints_plan_as_the_reference(tmp_path):
+    # tests/lifecycle_differential.py on a fixed sample: scaling probes (instances, groups and
+    # their policies) over generated node and relationship chains; `make lifecycle-differential`
+    # runs more
+    outcomes = lifecycle_differential.run(tmp_path, 60, "ci", jobs=2)
+    assert [o for o in outcomes if o.status == "differs"] == []
+    statuses = {o.status for o in outcomes}
+    assert "identical" in statuses  # the sample plans something, else it compares nothing
+    assert sum(o.tasks for o in outcomes) > 100
+
+
+def test_corpus_deployments_are_refused_as_the_reference_refuses_them(session):
+    # the oracle prepared a deployment of every corpus blueprint it accepted, with the inputs it
+    # supplied: those it prepared we must not refuse; of those it could not, the ones refused for
+    # a reason of checks/deployment.py we must refuse for that reason
+    rows = [row for row in load_rows(DEFAULT_CORPUS) if row.oracle.get("status") in ("ok", "prepare_error")]
+    wrong, refused = [], 0
+    for row in rows:
+        result = session.resolve(DEFAULT_CORPUS / row.path,
+                                 search_paths=[DEFAULT_CORPUS / row.cwd] if row.cwd else ())
+        ours = sorted(p.code for p in refusals(result, row.oracle.get("inputs_supplied") or {}))
+        error = row.oracle.get("error") or {}
+        expected = [code for code, name in REFUSED.items()
+                    if row.oracle["status"] == "prepare_error" and error.get("class") == name]
+        refused += bool(expected)
+        if ours != expected:
+            wrong.append((row.id, ours, expected))
+    assert wrong == []
+    assert len(rows) > 900 and refused >= 1  # the corpus holds such a blueprint: the test can fail

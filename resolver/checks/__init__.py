@@ -12,12 +12,12 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from . import (constraints, definitions, functions, groups, hosts, inputs, labels, lifecycle, operations, plugins,
+from . import (constraints, definitions, deployment, functions, groups, hosts, inputs, labels, lifecycle, operations, plugins,
                policies, scaling, schedules, schemas, templates, versions, workflows)
 
 RULES = (plugins.check, versions.check, schemas.check, operations.check, inputs.check, templates.check,
          hosts.check, workflows.check, definitions.check, constraints.check, groups.check, policies.check,
-         scaling.check, lifecycle.check, labels.check, schedules.check, functions.check)
+         scaling.check, lifecycle.check, deployment.check, labels.check, schedules.check, functions.check)
 
 
 def check_all(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
