@@ -605,7 +605,7 @@ class ImportWalker:
                                       mark)
                     continue
                 (written, properties), = entry.items()
-                if self.dsl_version and not at_least(self.dsl_version, "cloudify_dsl_1_5"):
+                if properties is not None and self.dsl_version and not at_least(self.dsl_version, "cloudify_dsl_1_5"):
                     self.problems.add("feature-version",
                                       f"import properties are not supported in {self.dsl_version}; "
                                       "they were added in cloudify_dsl_1_5", mark)

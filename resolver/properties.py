@@ -68,6 +68,9 @@ class PropertyChecker:
     def __init__(self, data_types, problems: Problems) -> None:
         self.data_types = data_types  # hierarchy.TypeTable of data types
         self.problems = problems
+        # the data types being completed, outermost first: one met again inside itself (a cycle
+        # through property types, which checks/definitions.py reports) is left as it is
+        self._open: list[str] = []
 
     def merge(self, owner: str, schema: dict, given, mark: Mark | None, *, what: str = "node") -> dict:
         given = given if isinstance(given, dict) else {}
@@ -146,8 +149,14 @@ class PropertyChecker:
                     self.problems.add("property-unknown",
                                       f"{what} {owner!r}: property '{path}.{key}' is not part of data type "
                                       f"{type_name}", _key_mark(value, key, mark))
-        return self._complete(owner, path + ".", value, given, layers, resolved.properties, mark, what, missing,
-                              nulls)
+        if type_name in self._open:
+            return value
+        self._open.append(type_name)
+        try:
+            return self._complete(owner, path + ".", value, given, layers, resolved.properties, mark, what, missing,
+                                  nulls)
+        finally:
+            self._open.pop()
 
     def _complete(self, owner, prefix, value, given, layers, schema, mark, what, missing, nulls, *, required=True):
         """Every property of `schema` from `value` (written by the user when `given`), else from

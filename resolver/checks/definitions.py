@@ -10,7 +10,7 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import PropertyChecker, may_be_at_fault
+from ..properties import TYPE_NAMES, PropertyChecker, may_be_at_fault
 from .shapes import misshapen
 
 SCHEMAS = (("node_types", "properties"), ("relationships", "properties"), ("data_types", "properties"),
@@ -20,6 +20,7 @@ SCHEMAS = (("node_types", "properties"), ("relationships", "properties"), ("data
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     if model.data_types is None:
         return
+    _property_cycles(blueprint.section("data_types"), problems)
     for section, key in SCHEMAS:
         shared.each(("definitions", key), section, model.data_types, problems,
                     lambda name, body, data_types, into: _defaults(data_types, section, key, name, body, into))
@@ -50,3 +51,51 @@ def _defaults(data_types, section: str, key: str, name, body, problems: Problems
 
 _WHAT = {"node_types": "node type", "relationships": "relationship type", "data_types": "data type",
          "policy_types": "policy type", "policy_triggers": "policy trigger"}
+
+
+def _property_cycles(data_types: dict, problems: Problems) -> None:
+    """Data types that contain themselves: a property typed with the data type itself, or with
+    one that leads back to it through its own properties' types or its derived_from (code 100, as
+    the reference's element graph finds it; a cycle of derived_from alone is hierarchy.py's)."""
+    edges: dict = {}  # data type -> [(next data type, through a property?)]
+    for name, body in data_types.items():
+        if not isinstance(body, dict):
+            continue
+        out = []
+        parent = body.get("derived_from")
+        if isinstance(parent, str) and parent in data_types:
+            out.append((parent, None))
+        properties = body.get("properties")
+        for prop, definition in (properties.items() if isinstance(properties, dict) else ()):
+            type_name = definition.get("type") if isinstance(definition, dict) else None
+            if isinstance(type_name, str) and type_name in data_types and type_name not in TYPE_NAMES:
+                out.append((type_name, prop))  # (a primitive's name is the primitive, data type or not)
+        if out:
+            edges[name] = out
+    state: dict = {}  # name -> 1 on the path, 2 done
+    for start in edges:
+        if start in state:
+            continue
+        path: list = [(start, None)]  # (data type, the property that led to it)
+        stack = [iter(edges.get(start, ()))]
+        state[start] = 1
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                state[path.pop()[0]] = 2
+                continue
+            target, prop = step
+            if state.get(target) == 1:
+                names = [n for n, _ in path]
+                cycle = path[names.index(target):] + [(target, prop)]
+                if any(p is not None for _, p in cycle[1:]):  # a derived_from cycle alone is reported already
+                    shown = " --> ".join(n if p is None else f"{p} --> {n}" for n, p in cycle[1:])
+                    problems.add("cycle", f"data type {target!r} contains itself: {target} --> {shown}",
+                                 mark_in(data_types, target),
+                                 hint="A data type cannot hold a property of its own type, directly or through others.")
+                continue
+            if target not in state:
+                state[target] = 1
+                path.append((target, prop))
+                stack.append(iter(edges.get(target, ())))

@@ -29,7 +29,8 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
             target = templates.get(rel.get("target"))
             interfaces = target.get("interfaces") if isinstance(target, dict) else None
             lifecycle = interfaces.get("cloudify.interfaces.lifecycle") if isinstance(interfaces, dict) else None
-            if not isinstance(lifecycle, dict) or operation not in lifecycle:
+            # a mapping or list (a function, say) names no operation: the reference's look-up misses too
+            if not isinstance(lifecycle, dict) or isinstance(operation, (dict, list)) or operation not in lifecycle:
                 problems.add("lifecycle-dependency-unknown-operation",
                              f"node {name!r}: target {rel.get('target')!r} does not define lifecycle operation "
                              f"{operation!r} in its template", value_mark_in(props, "operation") or mark_in(rels, index),

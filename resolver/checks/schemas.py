@@ -62,7 +62,7 @@ class _Schemas:
         if allowed is not None:
             unknown_keys(self.problems, definition, allowed, owner, "schema")
         for key, minimum in self.gated:
-            if key in definition:
+            if definition.get(key) is not None:  # a null value stands for no key (checks/versions.py)
                 what = "'required' in a schema" if key == "required" else f"{key!r} in a schema"
                 gate(self.problems, self.version, what, minimum, mark_in(definition, key))
         constraints = definition.get("constraints")

@@ -35,21 +35,24 @@ def gate(problems: Problems, version: str, what: str, minimum: str, mark) -> Non
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     version = blueprint.dsl_version
-    if "description" in blueprint.scalars:
-        origin = next(f for f in blueprint.files if "description" in f.doc)
+    # a gate counts a key whose value is not null, as the reference's elements do (`{}` and ''
+    # included): a null value stands for no key
+    if blueprint.scalars.get("description") is not None:
+        origin = next(f for f in blueprint.files if f.doc.get("description") is not None)
         gate(problems, version, "description", "cloudify_dsl_1_2", origin.doc.key_mark("description"))
-    if "dsl_definitions" in blueprint.main.doc:
+    if blueprint.main.doc.get("dsl_definitions") is not None:
         gate(problems, version, "dsl_definitions", "cloudify_dsl_1_2", blueprint.main.doc.key_mark("dsl_definitions"))
     # what a version has already is not looked for (the marks would be made for nothing)
     for section, minimum in SECTIONS:
-        if blueprint.section(section) and not at_least(version, minimum):
-            first = next(iter(blueprint.section(section)))
-            gate(problems, version, section, minimum, blueprint.mark(section, first))
+        if not at_least(version, minimum):
+            origin = next((f for f in blueprint.files if f.doc.get(section) is not None), None)
+            if origin is not None:
+                gate(problems, version, section, minimum, origin.doc.key_mark(section))
     plugin_gates = _plugin_gates(version)
     for body in blueprint.section("plugins").values() if plugin_gates else ():
         for key in body if isinstance(body, dict) else ():
             # an unknown key is reported by checks/plugins.py
-            if key in plugin_gates:
+            if key in plugin_gates and body[key] is not None:
                 gate(problems, version, f"plugin key {key!r}", plugin_gates[key], mark_in(body, key))
     operation_keys = not at_least(version, OPERATION_KEYS_SINCE)
     for section, groups in (("node_types", ("interfaces",)),
@@ -68,11 +71,11 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
                 for group in ("source_interfaces", "target_interfaces"):
                     _operation_keys(rel.get(group) if isinstance(rel, dict) else None, version, problems)
         capabilities = body.get("capabilities")
-        if scalable and isinstance(capabilities, dict) and "scalable" in capabilities:
+        if scalable and isinstance(capabilities, dict) and capabilities.get("scalable") is not None:
             gate(problems, version, "capabilities.scalable", SCALABLE_SINCE, mark_in(capabilities, "scalable"))
     if not at_least(version, AVAILABILITY_RULES_SINCE):
         for workflow in blueprint.section("workflows").values():
-            if isinstance(workflow, dict) and "availability_rules" in workflow:
+            if isinstance(workflow, dict) and workflow.get("availability_rules") is not None:
                 gate(problems, version, "availability_rules", AVAILABILITY_RULES_SINCE,
                      mark_in(workflow, "availability_rules"))
 
@@ -93,5 +96,5 @@ def _operation_keys(interfaces, version: str, problems: Problems) -> None:
     for ops in interfaces.values() if isinstance(interfaces, dict) else ():
         for raw in ops.values() if isinstance(ops, dict) else ():
             for key in OPERATION_KEYS:
-                if isinstance(raw, dict) and key in raw:
+                if isinstance(raw, dict) and raw.get(key) is not None:
                     gate(problems, version, key, OPERATION_KEYS_SINCE, mark_in(raw, key))

@@ -1,0 +1,141 @@
+"""Rules found by reading the reference's element code rule by rule, each case judged by the
+reference itself in this run.
+
+Every case is a small tree of files (`main.yaml` and what it imports). The reference
+(cloudify-common 7.0.5's `parse_from_path`, from `.ref`, in one subprocess for all cases) and we
+must agree on the verdict; where the reference refuses, we must refuse with the code given. The
+cases are the ones where we once differed: null values that the reference's version gates skip
+while `{}` and '' count, data types that contain themselves through their properties, a
+depends_on_lifecycle_operation naming its operation with a function, and the others below.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from resolver import Options, Resolver
+
+T = "node_types: {cloudify.nodes.Root: {}}\n"
+P = "plugins: {p: {executor: central_deployment_agent, install: false}}\n"
+LIFECYCLE_TYPES = """node_types:
+  cloudify.nodes.Root:
+    interfaces:
+      cloudify.interfaces.lifecycle: {create: {}, configure: {}}
+relationships:
+  cloudify.relationships.depends_on: {}
+  cloudify.relationships.depends_on_lifecycle_operation:
+    derived_from: cloudify.relationships.depends_on
+    properties: {operation: {default: ''}}
+"""
+
+
+def _v(version: str, body: str) -> str:
+    return f"tosca_definitions_version: cloudify_dsl_{version}\n{body}"
+
+
+def _lifecycle_operation(value: str) -> dict:
+    return {"t.yaml": LIFECYCLE_TYPES, "main.yaml": _v("1_4", f"""imports: [t.yaml]
+node_templates:
+  m:
+    type: cloudify.nodes.Root
+    interfaces: {{cloudify.interfaces.lifecycle: {{create: {{}}}}}}
+  n:
+    type: cloudify.nodes.Root
+    relationships:
+      - {{type: cloudify.relationships.depends_on_lifecycle_operation, target: m, properties: {{operation: {value}}}}}
+""")}
+
+
+# name -> (files, the code we report when the reference refuses; None when it accepts)
+CASES: dict[str, tuple[dict[str, str], str | None]] = {
+    # a version gate counts a key whose value is not null: null stands for no key, {} and '' count
+    "description null below 1_2": ({"main.yaml": _v("1_1", "description:\n")}, None),
+    "dsl_definitions null below 1_2": ({"main.yaml": _v("1_1", "dsl_definitions:\n")}, None),
+    "required null below 1_2": ({"main.yaml": _v("1_1", "node_types: {t: {properties: {a: {required: }}}}\n")}, None),
+    "display_label null below 1_3": ({"main.yaml": _v("1_2", "inputs: {a: {display_label: }}\n")}, None),
+    "hidden null below 1_3": ({"main.yaml": _v("1_2", "inputs: {a: {hidden: }}\n")}, None),
+    "item_type null below 1_4": ({"main.yaml": _v("1_3", "inputs: {a: {type: list, item_type: }}\n")}, None),
+    "availability_rules null below 1_4": (
+        {"main.yaml": _v("1_3", P + "workflows: {w: {mapping: p.a.b, availability_rules: }}\n")}, None),
+    "import properties null below 1_5": ({"main.yaml": _v("1_4", "imports: [{t.yaml: null}]\n"), "t.yaml": T}, None),
+    "plugin package_name null below 1_2": (
+        {"main.yaml": _v("1_1", "plugins: {q: {executor: central_deployment_agent, source: x, package_name: }}\n")},
+        None),
+    "data_types empty below 1_2": ({"main.yaml": _v("1_1", "data_types: {}\n")}, "feature-version"),
+    "resource_tags empty below 1_3": ({"main.yaml": _v("1_2", "resource_tags: {}\n")}, "feature-version"),
+    "policies empty below 1_3": ({"main.yaml": _v("1_2", "policies: {}\n")}, "feature-version"),
+    "data_types in an import below 1_2": (
+        {"main.yaml": _v("1_1", "imports: [d.yaml]\n"), "d.yaml": "data_types: {d: {properties: {a: {}}}}\n"},
+        "feature-version"),
+    # data types containing themselves through property types (and derived_from)
+    "data type property of its own type": (
+        {"main.yaml": _v("1_3", "data_types: {x: {properties: {a: {type: x}}}}\n")}, "cycle"),
+    "data types containing each other": (
+        {"main.yaml": _v("1_3", "data_types: {x: {properties: {a: {type: y}}}, y: {properties: {b: {type: x}}}}\n")},
+        "cycle"),
+    "data type derived from one holding it": (
+        {"main.yaml": _v("1_3", "data_types: {x: {derived_from: y}, y: {properties: {b: {type: x}}}}\n")}, "cycle"),
+    "data type holding one derived from it": (
+        {"main.yaml": _v("1_3", "data_types: {x: {properties: {a: {type: z}}}, z: {derived_from: x}}\n")}, "cycle"),
+    "data type holding another, no cycle": (
+        {"main.yaml": _v("1_3", "data_types: {x: {properties: {a: {type: y, required: false}}}, "
+                                "y: {properties: {b: {type: string, default: s}}}}\n")}, None),
+    # depends_on_lifecycle_operation's operation written as a function or a list names no operation
+    "lifecycle operation as a function": (_lifecycle_operation("{get_input: o}"),
+                                          "lifecycle-dependency-unknown-operation"),
+    "lifecycle operation as a list": (_lifecycle_operation("[create]"), "lifecycle-dependency-unknown-operation"),
+    "lifecycle operation named": (_lifecycle_operation("create"), None),
+}
+
+DRIVER = r"""
+import json, sys
+from dsl_parser.parser import parse_from_path
+for path in sys.argv[1:]:
+    try:
+        parse_from_path(path)
+        print(json.dumps({"path": path, "ok": True}))
+    except Exception as exc:
+        print(json.dumps({"path": path, "ok": False, "error": type(exc).__name__ + ": " + str(exc)[:300]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("audit")
+    out = {}
+    for index, (name, (files, _)) in enumerate(CASES.items()):
+        folder = root / f"case{index}"
+        folder.mkdir()
+        for relative, text in files.items():
+            (folder / relative).write_text(text, encoding="utf-8")
+        out[name] = folder / "main.yaml"
+    return out
+
+
+@pytest.fixture(scope="module")
+def verdicts(written, reference_python) -> dict[str, dict]:
+    """The reference's verdict on every case, from one process."""
+    done = subprocess.run([str(reference_python), "-c", DRIVER, *map(str, written.values())],
+                          capture_output=True, text=True, timeout=600)
+    by_path = {}
+    for line in done.stdout.splitlines():
+        answer = json.loads(line)
+        by_path[answer["path"]] = answer
+    return {name: by_path.get(str(path), {"ok": None, "error": done.stderr[-300:]}) for name, path in written.items()}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_verdict_is_the_references(name, written, verdicts):
+    _, code = CASES[name]
+    theirs = verdicts[name]
+    assert theirs["ok"] is (code is None), f"the reference: {theirs}; the case expects {code or 'acceptance'}"
+    result = Resolver(options=Options(allow_outside=True)).resolve(written[name])
+    errors = [p.code for p in result.problems if p.is_error]
+    assert "internal-error" not in errors
+    if code is None:
+        assert result.ok, result.problems
+    else:
+        assert not result.ok and code in errors, result.problems
