@@ -656,7 +656,8 @@ def _plugin_entries(names, bodies) -> dict[str, dict]:
         if not isinstance(body, dict):
             continue
         plugin = {key: body.get(key) for key in PLUGIN_KEYS}
-        plugin["install"] = body.get("install", True)
+        install = body.get("install")
+        plugin["install"] = True if install is None else install  # null: installed, as the reference reads it
         plugin["properties"] = body.get("properties") or {}
         plugin["name"] = name
         out[name] = plugin

@@ -88,6 +88,45 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
                                           "lifecycle-dependency-unknown-operation"),
     "lifecycle operation as a list": (_lifecycle_operation("[create]"), "lifecycle-dependency-unknown-operation"),
     "lifecycle operation named": (_lifecycle_operation("create"), None),
+    # a plugin whose install is null is installed (PluginInstall.parse): it needs a source
+    "plugin install null without source": (
+        {"main.yaml": _v("1_4", "plugins: {q: {executor: central_deployment_agent, install: null}}\n")},
+        "plugin-source-missing"),
+    "plugin install null with source": (
+        {"main.yaml": _v("1_4", "plugins: {q: {executor: central_deployment_agent, install: null, source: x}}\n")},
+        None),
+    # any capabilities beside instances.deploy, even {} or a null scalable; capabilities gated whole
+    "capabilities empty beside deploy": (
+        {"main.yaml": _v("1_4", T + "node_templates: {n: {type: cloudify.nodes.Root, instances: {deploy: 1}, "
+                                    "capabilities: {}}}\n")}, "instances-and-scalable"),
+    "scalable null beside deploy": (
+        {"main.yaml": _v("1_4", T + "node_templates: {n: {type: cloudify.nodes.Root, instances: {deploy: 1}, "
+                                    "capabilities: {scalable: null}}}\n")}, "instances-and-scalable"),
+    "capabilities null beside deploy": (
+        {"main.yaml": _v("1_4", T + "node_templates: {n: {type: cloudify.nodes.Root, instances: {deploy: 1}, "
+                                    "capabilities: null}}\n")}, None),
+    "capabilities empty below 1_3": (
+        {"main.yaml": _v("1_2", T + "node_templates: {n: {type: cloudify.nodes.Root, capabilities: {}}}\n")},
+        "feature-version"),
+    # a property schema that is null: the reference finds no default element in it
+    "node type property schema null": ({"main.yaml": _v("1_4", "node_types: {t: {properties: {a: null}}}\n")},
+                                       "schema-wrong-type"),
+    "relationship property schema null": (
+        {"main.yaml": _v("1_4", "relationships: {r: {properties: {a: null}}}\n")}, "schema-wrong-type"),
+    "data type property schema null": ({"main.yaml": _v("1_4", "data_types: {d: {properties: {a: null}}}\n")},
+                                       "schema-wrong-type"),
+    "node type property schema empty": ({"main.yaml": _v("1_4", "node_types: {t: {properties: {a: {}}}}\n")}, None),
+    # a node type's runtime_properties (1_5) are property schemas: types, version gates, defaults
+    "runtime property schema null": (
+        {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: null}}}\n")}, "schema-wrong-type"),
+    "runtime property type unknown": (
+        {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: nosuch}}}}\n")},
+        "type-name-illegal"),
+    "runtime property default of the wrong type": (
+        {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: x}}}}\n")},
+        "property-type-mismatch"),
+    "runtime property default of its type": (
+        {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }
 
 DRIVER = r"""

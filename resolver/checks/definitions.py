@@ -13,7 +13,7 @@ from ..shared import Shared
 from ..properties import TYPE_NAMES, PropertyChecker, may_be_at_fault
 from .shapes import misshapen
 
-SCHEMAS = (("node_types", "properties"), ("relationships", "properties"), ("data_types", "properties"),
+SCHEMAS = (("node_types", "properties"), ("node_types", "runtime_properties"), ("relationships", "properties"), ("data_types", "properties"),
            ("policy_types", "properties"), ("policy_triggers", "parameters"))
 
 

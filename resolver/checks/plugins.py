@@ -34,7 +34,8 @@ def _declaration(blueprint: Blueprint, name, body, problems: Problems) -> None:
         problems.add("plugin-executor-invalid",
                      f"plugin {name!r} has executor {executor!r}; use central_deployment_agent or host_agent",
                      value_mark_in(body, "executor"))
-    if body.get("install", True) and not body.get("source") and not body.get("package_name"):
+    install = body.get("install")
+    if (install is None or install) and not body.get("source") and not body.get("package_name"):  # null: installed
         problems.add("plugin-source-missing",
                      f"plugin {name!r} is to be installed but declares neither source nor package_name",
                      blueprint.mark("plugins", name),

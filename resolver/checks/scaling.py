@@ -33,10 +33,13 @@ def _check_instances(name: str, body: dict, problems: Problems) -> None:
         if isinstance(deploy, int) and not isinstance(deploy, bool) and deploy < 0:
             problems.add("instances-deploy-negative", f"node {name!r}: instances.deploy must not be negative",
                          value_mark_in(instances, "deploy"))
-        if isinstance(scalable, dict):
+        # the reference refuses any capabilities beside a deploy count, even empty ones (not null)
+        if capabilities is not None and deploy is not None:
+            where = (mark_in(capabilities, "scalable") if isinstance(capabilities, dict) and "scalable" in capabilities
+                     else mark_in(body, "capabilities"))
             problems.add("instances-and-scalable",
                          f"node {name!r} sets both instances.deploy and capabilities.scalable",
-                         mark_in(capabilities, "scalable"), hint="Keep capabilities.scalable only.")
+                         where, hint="Keep capabilities.scalable only.")
     if isinstance(scalable, dict) and isinstance(scalable.get("properties"), dict):
         _check_numbers(f"node {name!r}", scalable["properties"], mark_in(scalable, "properties"), problems)
 

@@ -41,10 +41,15 @@ class _Schemas:
         self.problems = problems
         self.gated, self.item_types = _gates(version)
 
-    def properties(self, schema, owner: str, allowed) -> None:
+    def properties(self, schema, owner: str, allowed, *, null_refused: bool = True) -> None:
         if not isinstance(schema, dict):
             return
         for prop, definition in schema.items():
+            if definition is None and null_refused:
+                # the reference builds a property's default from its schema, and finds none in null
+                self.problems.add("schema-wrong-type", f"{owner} property {prop!r} has a null schema",
+                                  mark_in(schema, prop), hint="Write {} for a property with no type and no default.")
+                continue
             self.one(definition, lambda: f"{owner} property {prop!r}", allowed)
 
     def operation_inputs(self, interfaces, owner: str) -> None:
@@ -138,6 +143,8 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
             if isinstance(body, dict):
                 schemas = _Schemas(version, data_types, into)
                 schemas.properties(body.get("properties"), f"{what} {name!r}", None)
+                if "runtime_properties" in body:  # a node type's (DSL 1_5), schemas as its properties'
+                    schemas.properties(body["runtime_properties"], f"{what} {name!r} runtime", None)
                 for group in groups:
                     schemas.operation_inputs(body.get(group), f"{what} {name!r}")
         return run
@@ -145,7 +152,7 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     def workflow(name, body, data_types, into: Problems) -> None:
         if isinstance(body, dict):
             _Schemas(version, data_types, into).properties(body.get("parameters"), f"workflow {name!r}",
-                                                           PARAMETER_KEYS)
+                                                           PARAMETER_KEYS, null_refused=False)
 
     # the findings about one definition depend on it, the DSL version and the data types alone
     what = ("schemas", version)

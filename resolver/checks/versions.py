@@ -47,7 +47,10 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
         if not at_least(version, minimum):
             origin = next((f for f in blueprint.files if f.doc.get(section) is not None), None)
             if origin is not None:
-                gate(problems, version, section, minimum, origin.doc.key_mark(section))
+                written = origin.doc[section]
+                first = next(iter(written), None) if isinstance(written, dict) else None
+                gate(problems, version, section, minimum,
+                     mark_in(written, first) if first is not None else origin.doc.key_mark(section))
     plugin_gates = _plugin_gates(version)
     for body in blueprint.section("plugins").values() if plugin_gates else ():
         for key in body if isinstance(body, dict) else ():
@@ -71,8 +74,11 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
                 for group in ("source_interfaces", "target_interfaces"):
                     _operation_keys(rel.get(group) if isinstance(rel, dict) else None, version, problems)
         capabilities = body.get("capabilities")
-        if scalable and isinstance(capabilities, dict) and capabilities.get("scalable") is not None:
-            gate(problems, version, "capabilities.scalable", SCALABLE_SINCE, mark_in(capabilities, "scalable"))
+        if scalable and capabilities is not None:  # the reference gates capabilities whole
+            if isinstance(capabilities, dict) and "scalable" in capabilities:
+                gate(problems, version, "capabilities.scalable", SCALABLE_SINCE, mark_in(capabilities, "scalable"))
+            else:
+                gate(problems, version, "capabilities", SCALABLE_SINCE, mark_in(body, "capabilities"))
     if not at_least(version, AVAILABILITY_RULES_SINCE):
         for workflow in blueprint.section("workflows").values():
             if isinstance(workflow, dict) and workflow.get("availability_rules") is not None:
