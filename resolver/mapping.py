@@ -79,7 +79,7 @@ def normalise(raw, mark: Mark | None, problems: Problems, where: str) -> OpDef:
                      _vmark(raw, "executor", mark))
         executor = None
     values = {}  # the numbers given and sound (most operations give none)
-    for key, minimum in _NUMBERS:
+    for key, minimum in NUMBERS:
         value = raw.get(key)
         if value is None:
             continue
@@ -104,7 +104,7 @@ def normalise(raw, mark: Mark | None, problems: Problems, where: str) -> OpDef:
 
 
 # the numeric settings of an operation, each with its least value
-_NUMBERS = (("max_retries", -1), ("retry_interval", 0), ("timeout", 0))
+NUMBERS = (("max_retries", -1), ("retry_interval", 0), ("timeout", 0))  # an operation setting -> its least value
 
 
 def _vmark(raw, key, fallback):

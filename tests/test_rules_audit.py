@@ -125,6 +125,55 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "runtime property default of the wrong type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: x}}}}\n")},
         "property-type-mismatch"),
+    # the input schemas of type operations are read as blueprint inputs, used or not
+    "type operation input default of the wrong type": (
+        {"main.yaml": _v("1_4", P + "node_types: {t: {interfaces: {i: {op: {implementation: p.a, "
+                                    "inputs: {x: {type: integer, default: abc}}}}}}}\n")}, "property-type-mismatch"),
+    "relationship operation input default of the wrong type": (
+        {"main.yaml": _v("1_4", P + "relationships: {r: {source_interfaces: {i: {op: {implementation: p.a, "
+                                    "inputs: {x: {type: integer, default: '5'}}}}}}}\n")}, "property-type-mismatch"),
+    "type operation input default missing a data type's property": (
+        {"main.yaml": _v("1_4", P + "data_types: {d: {properties: {a: {type: string}}}}\n"
+                                    "node_types: {t: {interfaces: {i: {op: {implementation: p.a, "
+                                    "inputs: {x: {type: d, default: {}}}}}}}}\n")}, "property-missing"),
+    "type operation input hidden and required": (
+        {"main.yaml": _v("1_4", P + "node_types: {t: {interfaces: {i: {op: {implementation: p.a, "
+                                    "inputs: {x: {hidden: true}}}}}}}\n")}, "input-hidden-required"),
+    "type operation input display on a string": (
+        {"main.yaml": _v("1_5", P + "node_types: {t: {interfaces: {i: {op: {implementation: p.a, "
+                                    "inputs: {x: {type: string, default: a, display: {rows: 2}}}}}}}}\n")},
+        "input-display-invalid"),
+    "type operation input default of its type": (
+        {"main.yaml": _v("1_4", P + "node_types: {t: {interfaces: {i: {op: {implementation: p.a, "
+                                    "inputs: {x: {type: integer, default: 5}}}}}}}\n")}, None),
+    # operation settings out of range in a node type nobody uses, or in an ancestor's overridden operation
+    "unused node type max_retries below -1": (
+        {"main.yaml": _v("1_4", "node_types: {t: {interfaces: {i: {op: {max_retries: -2}}}}}\n")},
+        "operation-value-invalid"),
+    "unused node type negative timeout": (
+        {"main.yaml": _v("1_4", "node_types: {t: {interfaces: {i: {op: {timeout: -1}}}}}\n")},
+        "operation-value-invalid"),
+    "overridden ancestor operation with negative retry_interval": (
+        {"main.yaml": _v("1_4", P + "node_types: {t0: {interfaces: {i: {op: {implementation: p.a, "
+                                    "retry_interval: -1}}}}, t: {derived_from: t0, interfaces: {i: {op: p.b}}}}\n"
+                                    "node_templates: {n: {type: t}}\n")}, "operation-value-invalid"),
+    # every operation of every relationship type is mapped: scripts and ambiguous mappings too
+    "unused relationship type script with script_path": (
+        {"main.yaml": _v("1_4", "plugins: {script: {executor: central_deployment_agent, install: false}}\n"
+                                "relationships: {r: {source_interfaces: {i: {op: {implementation: x.sh, "
+                                "inputs: {script_path: {default: a}}}}}}}\n"), "x.sh": "#!/bin/sh\n"},
+        "script-path-reserved"),
+    "unused relationship type script without a script plugin": (
+        {"main.yaml": _v("1_4", P + "relationships: {r: {target_interfaces: {i: {op: x.sh}}}}\n"), "x.sh": "#!/bin/sh\n"},
+        "script-plugin-missing"),
+    "unused relationship type ambiguous mapping": (
+        {"main.yaml": _v("1_4", "plugins: {p: {executor: central_deployment_agent, install: false}, "
+                                "p.x: {executor: central_deployment_agent, install: false}}\n"
+                                "relationships: {r: {source_interfaces: {i: {op: p.x.y}}}}\n")}, "operation-ambiguous"),
+    "unused relationship type script with a script plugin": (
+        {"main.yaml": _v("1_4", "plugins: {script: {executor: central_deployment_agent, install: false}}\n"
+                                "relationships: {r: {source_interfaces: {i: {op: x.sh}}}}\n"), "x.sh": "#!/bin/sh\n"},
+        None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }
@@ -178,3 +227,18 @@ def test_verdict_is_the_references(name, written, verdicts):
         assert result.ok, result.problems
     else:
         assert not result.ok and code in errors, result.problems
+
+
+def test_a_used_relationship_types_fault_is_reported_once(tmp_path):
+    # the node builder reports it for the template, the type's own mapping for the type: one
+    # problem at that place, not two
+    (tmp_path / "main.yaml").write_text(_v("1_4", P + """node_types: {t: {}}
+relationships: {r: {source_interfaces: {i: {op: nowhere.a.b, op2: p.x.y}}}}
+node_templates:
+  m: {type: t}
+  n: {type: t, relationships: [{type: r, target: m}]}
+""").replace("plugins: {p:", "plugins: {p.x: {executor: central_deployment_agent, install: false}, p:"),
+                                        encoding="utf-8")
+    result = Resolver(options=Options(allow_outside=True)).resolve(tmp_path / "main.yaml")
+    codes = sorted(p.code for p in result.problems if p.is_error)
+    assert codes == ["operation-ambiguous", "relationship-operation-unmapped"]

@@ -24,11 +24,6 @@ node_types:
     interfaces:
       lib.ops:
         fetch: other--scripts/fetch.sh
-  lib.Faulty:
-    derived_from: cloudify.nodes.Root
-    interfaces:
-      lib.ops:
-        run: {implementation: tools.tasks.run, max_retries: -2}
 relationships:
   lib.Link:
     derived_from: cloudify.relationships.connected_to
@@ -44,6 +39,18 @@ workflows:
     mapping: tools.workflows.grow
     parameters:
       size: {type: lib.Size, default: {cpus: 1}}
+"""
+
+
+# A node type whose operation is faulty in itself: reported by every blueprint that imports it,
+# used or not, as the reference validates every operation it reads.
+FAULTY = """\
+node_types:
+  lib.Faulty:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      lib.ops:
+        run: {implementation: tools.tasks.run, max_retries: -2}
 """
 
 
@@ -65,6 +72,7 @@ def _blueprint(executor: str, *, remote: bool = False, namespace: bool = False, 
     others from their type one by one."""
     imports = ["../types.yaml", "../lib.yaml"] + (["other--blueprint:other"] if namespace else [])
     imports += ["../loose.yaml"] if loose else []
+    imports += ["../faulty.yaml"] if faulty else []
     own = ", interfaces: {lib.ops: {extra: tools.tasks.extra}}" if overrides else ""
     node = ("r: {type: lib.Remote" if remote else "a: {type: lib.App") + own
     memory = ", memory: {type: integer, default: 2}" if size else ""
@@ -87,6 +95,7 @@ FILES = {
     "types.yaml": BASIC_TYPES,
     "lib.yaml": LIB,
     "loose.yaml": LOOSE,
+    "faulty.yaml": FAULTY,
     "catalog/other/blueprint.yaml": "tosca_definitions_version: cloudify_dsl_1_4\nnode_templates: {}\n",
     "central/blueprint.yaml": _blueprint("central_deployment_agent"),
     # the plugin's default executor differs

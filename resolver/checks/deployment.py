@@ -113,24 +113,25 @@ def has_instances(node_id: str, nodes: dict, templates: dict, sizes: dict[str, i
 # -- instance counts, as the reference reads them (the lifecycle plan's too) ----------------------
 
 
-def evaluate(value: Any, inputs: dict) -> Any:
-    """`get_input` replaced by the input's value (with attribute paths); other values as given."""
+def evaluate(value: Any, inputs: dict, _within: frozenset = frozenset()) -> Any:
+    """`get_input` replaced by the input's value (with attribute paths); other values as given,
+    and so is a `get_input` met again inside the value of the input it names."""
     if isinstance(value, dict):
         if set(value) == {"get_input"}:
             ref = value["get_input"]
             path = ref if isinstance(ref, list) else [ref]
-            if not path or not isinstance(path[0], str) or path[0] not in inputs:
+            if not path or not isinstance(path[0], str) or path[0] not in inputs or path[0] in _within:
                 return value
-            found = evaluate(inputs[path[0]], inputs)
+            found = evaluate(inputs[path[0]], inputs, _within | {path[0]})
             for step in path[1:]:
                 try:
                     found = found[step]
                 except (KeyError, IndexError, TypeError):
                     return value
             return found
-        return {key: evaluate(item, inputs) for key, item in value.items()}
+        return {key: evaluate(item, inputs, _within) for key, item in value.items()}
     if isinstance(value, list):
-        return [evaluate(item, inputs) for item in value]
+        return [evaluate(item, inputs, _within) for item in value]
     return value
 
 
@@ -173,14 +174,16 @@ def scaling_groups(blueprint: Blueprint, inputs: dict) -> tuple[dict[str, int], 
             continue
         props = evaluate(policy.get("properties") or {}, inputs)
         size = count(props.get("default_instances", 1)) if isinstance(props, dict) else 1
-        for target in policy.get("targets") or ():
+        targets = policy.get("targets")
+        for target in targets if isinstance(targets, list) else ():
             if isinstance(target, str):
                 sizes[target] = size
     parents: dict[str, list[str]] = {}
     for name, group in (blueprint.section("groups") or {}).items():
         if name not in sizes or not isinstance(group, dict):
             continue
-        for member in group.get("members") or ():
+        members = group.get("members")
+        for member in members if isinstance(members, list) else ():
             if isinstance(member, str):
                 parents.setdefault(member, []).append(name)
     return sizes, parents

@@ -18,22 +18,48 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     inputs = blueprint.section("inputs")
     checker = PropertyChecker(model.data_types, problems) if model.data_types is not None else None
     for name, schema in inputs.items():
-        if not isinstance(schema, dict):
-            continue
-        if schema.get("hidden") and schema.get("required", True) and "default" not in schema:
-            problems.add("input-hidden-required", f"input {name!r} is hidden and required, so it needs a default",
-                         mark_in(inputs, name) or blueprint.mark("inputs", name),  # made only for a problem
-                         hint="Give it a default, or make it required: false or not hidden.")
-        if schema.get("display") and schema.get("type") != "textarea":
-            problems.add("input-display-invalid",
-                         f"input {name!r}: display hints are only for type textarea, not {schema.get('type')!r}",
-                         mark_in(schema, "display"))
-        if "default" in schema:
-            _default(name, schema, checker, problems)
+        if isinstance(schema, dict):
+            _schema("input", inputs, name, schema, checker, problems,
+                    lambda name=name: mark_in(inputs, name) or blueprint.mark("inputs", name))
     if checker is None:
         return
     # a workflow's parameters are judged by it and the data types they name alone
     shared.each(("workflow parameters",), "workflows", model.data_types, problems, _parameters)
+    # the input schemas of the operations of every node and relationship type, used or not: the
+    # reference reads them as blueprint inputs (`NodeTypeOperationInputs` is its `Inputs`)
+    for section, groups in (("node_types", ("interfaces",)),
+                            ("relationships", ("source_interfaces", "target_interfaces"))):
+        shared.each(("operation input schemas",), section, model.data_types, problems,
+                    lambda name, body, data_types, into, groups=groups: _operation_inputs(body, groups, data_types,
+                                                                                          into))
+
+
+def _schema(what: str, inputs: dict, name, schema: dict, checker: PropertyChecker | None, problems: Problems,
+            place) -> None:
+    """One input schema (`inputs[name]`): hidden needs a default, display only on a textarea, the
+    default of its type. `place()` is the schema's mark, made only for a problem."""
+    if schema.get("hidden") and schema.get("required", True) and "default" not in schema:
+        problems.add("input-hidden-required", f"{what} {name!r} is hidden and required, so it needs a default",
+                     place(), hint="Give it a default, or make it required: false or not hidden.")
+    if schema.get("display") and schema.get("type") != "textarea":
+        problems.add("input-display-invalid",
+                     f"{what} {name!r}: display hints are only for type textarea, not {schema.get('type')!r}",
+                     mark_in(schema, "display"))
+    if "default" in schema:
+        _default(name, schema, checker, problems, what)
+
+
+def _operation_inputs(body, groups: tuple, data_types, problems: Problems) -> None:
+    checker = PropertyChecker(data_types, problems)
+    for group in groups:
+        interfaces = body.get(group) if isinstance(body, dict) else None
+        for iface, ops in interfaces.items() if isinstance(interfaces, dict) else ():
+            for op_name, raw in ops.items() if isinstance(ops, dict) else ():
+                inputs = raw.get("inputs") if isinstance(raw, dict) else None
+                for name, schema in inputs.items() if isinstance(inputs, dict) else ():
+                    if isinstance(schema, dict):
+                        _schema(f"operation '{iface}.{op_name}' input", inputs, name, schema, checker, problems,
+                                lambda inputs=inputs, name=name: mark_in(inputs, name))
 
 
 def _parameters(workflow, body, data_types, problems: Problems) -> None:
@@ -49,8 +75,8 @@ def _parameters(workflow, body, data_types, problems: Problems) -> None:
                           what=f"workflow {workflow!r} parameter")
 
 
-def _default(name: str, schema: dict, checker: PropertyChecker | None, problems: Problems) -> None:
+def _default(name: str, schema: dict, checker: PropertyChecker | None, problems: Problems, what: str = "input") -> None:
     default, type_name = schema["default"], schema.get("type")
     # a null default is no default to the reference's type check (its constraints still judge it)
     if checker is not None and default is not None and may_be_at_fault(default, type_name):
-        checker.value(name, name, default, type_name, value_mark_in(schema, "default"), what="input")
+        checker.value(name, name, default, type_name, value_mark_in(schema, "default"), what=what)

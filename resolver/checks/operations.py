@@ -1,10 +1,11 @@
-"""Operations of types, used or not: an executor that is not an executor, and relationship-type
-operations that map to nothing (the reference maps every operation of every relationship type
+"""Operations of types, used or not: an executor that is not an executor, retries, retry interval or
+timeout below their least value (the reference validates every element it reads, whether a
+template uses the type or not), and relationship-type operations that map to nothing (the reference maps every operation of every relationship type
 when it parses the blueprint; node types' are judged where templates use them)."""
 from __future__ import annotations
 
 from ..load import mark_in, value_mark_in
-from ..mapping import EXECUTORS, heads, normalise
+from ..mapping import EXECUTORS, NUMBERS, heads, normalise
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
@@ -15,20 +16,30 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     for section, what, groups in (("node_types", "node type", ("interfaces",)),
                                   ("relationships", "relationship type", ("source_interfaces", "target_interfaces"))):
         # a definition's executors are judged by it alone
-        shared.each(("operation executors",), section, None, problems,
-                    lambda name, body, _, into: _executors(what, groups, name, body, into))
+        shared.each(("operation settings",), section, None, problems,
+                    lambda name, body, _, into: _settings(what, groups, name, body, into))
     if model.mapper is not None and model.relationship_types is not None:
         _relationship_type_mappings(blueprint, model, problems, shared)
 
 
-def _executors(what: str, groups: tuple, name, body, problems: Problems) -> None:
+def _settings(what: str, groups: tuple, name, body, problems: Problems) -> None:
     for group in groups:
         for iface, op_name, raw in _operations(body, group):
-            executor = raw.get("executor") if isinstance(raw, dict) else None
+            if not isinstance(raw, dict):
+                continue
+            executor = raw.get("executor")
             if executor is not None and executor not in EXECUTORS:
                 problems.add("operation-executor-invalid",
                              f"{what} {name!r}: operation '{iface}.{op_name}' has executor {executor!r}",
                              value_mark_in(raw, "executor"))
+            for key, minimum in NUMBERS:
+                value = raw.get(key)
+                # (a value of another type is the schema's to report; the words are mapping.normalise's,
+                # so that a used type's operation, which it judges too, is reported once)
+                if isinstance(value, (int, float)) and value < minimum:
+                    problems.add("operation-value-invalid",
+                                 f"{key} of {iface}.{op_name} must be at least {minimum}, not {value}",
+                                 value_mark_in(raw, key))
 
 
 def _operations(body, group: str):
@@ -39,9 +50,16 @@ def _operations(body, group: str):
             yield iface, op_name, raw
 
 
+TYPE_MAPPING_CODES = frozenset(("relationship-operation-unmapped", "script-plugin-missing", "script-path-reserved",
+                                "operation-ambiguous"))
+
+
 def _relationship_type_mappings(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
-    # Scripts and executors are judged where a template uses the type; here only the mappings
-    # that name nothing are faults, so the mapper reports into a scratch collector.
+    # Executors are judged where a template uses the type; here the mappings that name no
+    # declared plugin (unmapped, or scripts: a script plugin missing, script_path among the
+    # inputs) or several (ambiguous), as the reference maps every operation of every relationship
+    # type. The mapper reports into a scratch collector, whose other findings are dropped, and a
+    # fault the node builder already reported at the same place (a used type's) is not repeated.
     quiet = Problems()
     mapper = model.mapper.sharing_probes(quiet)
     types = model.relationship_types
@@ -62,7 +80,9 @@ def _relationship_type_mappings(blueprint: Blueprint, model: Model, problems: Pr
             if types.check(name):
                 mapper.map(op, op_name=op_name, code="relationship-operation-unmapped",
                            context=f"relationship type {name!r}")
-    problems.extend(p for p in quiet if p.code == "relationship-operation-unmapped")
+    reported = {(p.code, p.file, p.line, p.column) for p in problems if p.code in TYPE_MAPPING_CODES}
+    problems.extend(p for p in quiet
+                    if p.code in TYPE_MAPPING_CODES and (p.code, p.file, p.line, p.column) not in reported)
 
 
 def _definitions(shared: Shared | None, names, bodies) -> tuple[list, list]:
@@ -86,10 +106,10 @@ def _definitions(shared: Shared | None, names, bodies) -> tuple[list, list]:
 
 
 def _unnamed(operations, mapper) -> tuple:
-    """The `operations` whose mappings name none of `mapper`'s declared plugins. One that names a
-    declared plugin names something, whether it runs a script or that plugin's function (and the
-    file probe, the costly part, is not needed to know)."""
-    return tuple(entry for entry in operations if not mapper.candidates(entry[2].implementation))
+    """The `operations` whose mappings name none of `mapper`'s declared plugins, or several. One
+    that names one declared plugin names something, whether it runs a script or that plugin's
+    function (and the file probe, the costly part, is not needed to know)."""
+    return tuple(entry for entry in operations if len(mapper.candidates(entry[2].implementation)) != 1)
 
 
 class _Kept:
