@@ -4,7 +4,7 @@ from numbers import Number
 
 from .schema import _admitting
 
-SCHEMAS = {'blueprint': (37154, 1771927632), 'plugin': (1454, 3059140957)}
+SCHEMAS = {'blueprint': (37245, 791331526), 'plugin': (1454, 3059140957)}
 
 classes2 = set()
 admits3 = _admitting(('object',), classes2)
@@ -19,7 +19,7 @@ admits29 = _admitting(('boolean', 'null'), classes28)
 classes33 = set()
 admits34 = _admitting(('array', 'null'), classes33)
 classes40 = set()
-admits41 = _admitting(('integer', 'null'), classes40)
+admits41 = _admitting(('integer', 'boolean', 'null'), classes40)
 def mapping42(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
@@ -160,11 +160,9 @@ def mapping106(value):
     if not all(map(mapping43, value.values())): return False
     return True
 
-classes111 = set()
-admits112 = _admitting(('integer', 'boolean', 'null'), classes111)
-classes115 = set()
-admits116 = _admitting(('number', 'boolean', 'null'), classes115)
-def mapping121(value):
+classes113 = set()
+admits114 = _admitting(('number', 'boolean', 'null'), classes113)
+def mapping119(value):
     if not isinstance(value, dict):
         return (type(value) in classes98 or admits99(value))
     for key, item in value.items():
@@ -175,15 +173,22 @@ def mapping121(value):
         elif key == 'executor':
             if not (type(item) in classes8 or admits9(item)): return False
         elif key == 'max_retries':
-            if not (type(item) in classes111 or admits112(item)): return False
+            if not (type(item) in classes40 or admits41(item)): return False
         elif key == 'retry_interval':
-            if not (type(item) in classes115 or admits116(item)): return False
+            if not (type(item) in classes113 or admits114(item)): return False
         elif key == 'timeout':
-            if not (type(item) in classes115 or admits116(item)): return False
+            if not (type(item) in classes113 or admits114(item)): return False
         elif key == 'timeout_recoverable':
             if not (type(item) in classes28 or admits29(item)): return False
         else:
             return False
+    return True
+
+def mapping121(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping119, value.values())): return False
     return True
 
 def mapping123(value):
@@ -193,14 +198,7 @@ def mapping123(value):
     if not all(map(mapping121, value.values())): return False
     return True
 
-def mapping125(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping123, value.values())): return False
-    return True
-
-def mapping126(value):
+def mapping124(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     for key, item in value.items():
@@ -211,19 +209,19 @@ def mapping126(value):
         elif key == 'runtime_properties':
             if not mapping91(item): return False
         elif key == 'interfaces':
-            if not mapping125(item): return False
+            if not mapping123(item): return False
         else:
             return False
     return True
 
-def mapping128(value):
+def mapping126(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping126, value.values())): return False
+    if not all(map(mapping124, value.values())): return False
     return True
 
-def mapping137(value):
+def mapping135(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     for key, item in value.items():
@@ -232,21 +230,21 @@ def mapping137(value):
         elif key == 'properties':
             if not mapping91(item): return False
         elif key == 'source_interfaces':
-            if not mapping125(item): return False
+            if not mapping123(item): return False
         elif key == 'target_interfaces':
-            if not mapping125(item): return False
+            if not mapping123(item): return False
         else:
             return False
     return True
 
-def mapping139(value):
+def mapping137(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping137, value.values())): return False
+    if not all(map(mapping135, value.values())): return False
     return True
 
-def mapping148(value):
+def mapping146(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     for key, item in value.items():
@@ -262,65 +260,65 @@ def mapping148(value):
             return False
     return True
 
-def mapping150(value):
+def mapping148(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping148, value.values())): return False
+    if not all(map(mapping146, value.values())): return False
     return True
 
-classes160 = set()
-admits161 = _admitting(('integer', 'boolean'), classes160)
-def mapping162(value):
+classes158 = set()
+admits159 = _admitting(('integer', 'boolean'), classes158)
+def mapping160(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'deploy' not in value: return False
     for key, item in value.items():
         if key == 'deploy':
-            if not (type(item) in classes160 or admits161(item)): return False
+            if not (type(item) in classes158 or admits159(item)): return False
         else:
             return False
     return True
 
-classes169 = set()
-admits170 = _admitting(('integer', 'boolean', 'object', 'null'), classes169)
-classes173 = set()
-admits174 = _admitting(('integer', 'boolean', 'string', 'object', 'null'), classes173)
-def mapping175(value):
+classes167 = set()
+admits168 = _admitting(('integer', 'boolean', 'object', 'null'), classes167)
+classes171 = set()
+admits172 = _admitting(('integer', 'boolean', 'string', 'object', 'null'), classes171)
+def mapping173(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     for key, item in value.items():
         if key == 'default_instances':
-            if not (type(item) in classes169 or admits170(item)): return False
+            if not (type(item) in classes167 or admits168(item)): return False
         elif key == 'min_instances':
-            if not (type(item) in classes169 or admits170(item)): return False
+            if not (type(item) in classes167 or admits168(item)): return False
         elif key == 'max_instances':
-            if not (type(item) in classes173 or admits174(item)): return False
+            if not (type(item) in classes171 or admits172(item)): return False
         else:
             return False
     return True
 
-def mapping176(value):
+def mapping174(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     for key, item in value.items():
         if key == 'properties':
-            if not mapping175(item): return False
+            if not mapping173(item): return False
         else:
             return False
     return True
 
-def mapping177(value):
+def mapping175(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     for key, item in value.items():
         if key == 'scalable':
-            if not mapping176(item): return False
+            if not mapping174(item): return False
         else:
             return False
     return True
 
-def mapping190(value):
+def mapping188(value):
     if not isinstance(value, dict):
         return (type(value) in classes98 or admits99(value))
     for key, item in value.items():
@@ -331,15 +329,22 @@ def mapping190(value):
         elif key == 'executor':
             if not (type(item) in classes8 or admits9(item)): return False
         elif key == 'max_retries':
-            if not (type(item) in classes111 or admits112(item)): return False
+            if not (type(item) in classes40 or admits41(item)): return False
         elif key == 'retry_interval':
-            if not (type(item) in classes115 or admits116(item)): return False
+            if not (type(item) in classes113 or admits114(item)): return False
         elif key == 'timeout':
-            if not (type(item) in classes115 or admits116(item)): return False
+            if not (type(item) in classes113 or admits114(item)): return False
         elif key == 'timeout_recoverable':
             if not (type(item) in classes28 or admits29(item)): return False
         else:
             return False
+    return True
+
+def mapping190(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping188, value.values())): return False
     return True
 
 def mapping192(value):
@@ -349,14 +354,7 @@ def mapping192(value):
     if not all(map(mapping190, value.values())): return False
     return True
 
-def mapping194(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping192, value.values())): return False
-    return True
-
-def mapping204(value):
+def mapping202(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     if 'type' not in value: return False
@@ -369,14 +367,14 @@ def mapping204(value):
         elif key == 'properties':
             if not (type(item) in classes17 or admits18(item)): return False
         elif key == 'source_interfaces':
-            if not mapping194(item): return False
+            if not mapping192(item): return False
         elif key == 'target_interfaces':
-            if not mapping194(item): return False
+            if not mapping192(item): return False
         else:
             return False
     return True
 
-def mapping205(value):
+def mapping203(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     for key, item in value.items():
@@ -385,46 +383,46 @@ def mapping205(value):
         elif key == 'properties':
             if not (type(item) in classes17 or admits18(item)): return False
         elif key == 'instances':
-            if not mapping162(item): return False
+            if not mapping160(item): return False
         elif key == 'capabilities':
-            if not mapping177(item): return False
+            if not mapping175(item): return False
         elif key == 'interfaces':
-            if not mapping194(item): return False
+            if not mapping192(item): return False
         elif key == 'relationships':
-            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or all(map(mapping204, item)))): return False
+            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or all(map(mapping202, item)))): return False
         else:
             return False
     return True
 
-texts209 = frozenset({'relationships'})
-def check211(value):
-    return (isinstance(value, str) and value in texts209)
+texts207 = frozenset({'relationships'})
+def check209(value):
+    return (isinstance(value, str) and value in texts207)
 
-def mapping210(value):
+def mapping208(value):
     if not isinstance(value, dict):
         return True
-    if not all(map(check211, value)): return False
+    if not all(map(check209, value)): return False
     return True
 
-def mapping213(value):
+def mapping211(value):
     if not isinstance(value, dict):
         return True
     if 'type' not in value: return False
     return True
 
-def check216(value):
-    return (mapping205(value) and (True if mapping210(value) else mapping213(value)))
+def check214(value):
+    return (mapping203(value) and (True if mapping208(value) else mapping211(value)))
 
-def mapping215(value):
+def mapping213(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(check216, value.values())): return False
+    if not all(map(check214, value.values())): return False
     return True
 
-classes221 = set()
-admits222 = _admitting(('string', 'object'), classes221)
-def mapping233(value):
+classes219 = set()
+admits220 = _admitting(('string', 'object'), classes219)
+def mapping231(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     for key, item in value.items():
@@ -444,14 +442,14 @@ def mapping233(value):
             return False
     return True
 
-def mapping235(value):
+def mapping233(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping233, value.values())): return False
+    if not all(map(mapping231, value.values())): return False
     return True
 
-def mapping244(value):
+def mapping242(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     for key, item in value.items():
@@ -465,32 +463,32 @@ def mapping244(value):
             return False
     return True
 
-def mapping245(value):
+def mapping243(value):
     if not isinstance(value, dict):
-        return (type(value) in classes221 or admits222(value))
+        return (type(value) in classes219 or admits220(value))
     for key, item in value.items():
         if key == 'mapping':
             if not (type(item) in classes8 or admits9(item)): return False
         elif key == 'parameters':
-            if not mapping235(item): return False
+            if not mapping233(item): return False
         elif key == 'is_cascading':
             if not (type(item) in classes28 or admits29(item)): return False
         elif key == 'availability_rules':
-            if not mapping244(item): return False
+            if not mapping242(item): return False
         else:
             return False
     return True
 
-def mapping247(value):
+def mapping245(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping245, value.values())): return False
+    if not all(map(mapping243, value.values())): return False
     return True
 
-classes254 = set()
-admits255 = _admitting(('string', 'number', 'boolean', 'array', 'object'), classes254)
-def mapping256(value):
+classes252 = set()
+admits253 = _admitting(('string', 'number', 'boolean', 'array', 'object'), classes252)
+def mapping254(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'value' not in value: return False
@@ -498,41 +496,41 @@ def mapping256(value):
         if key == 'description':
             if not (type(item) in classes8 or admits9(item)): return False
         elif key == 'value':
-            if not (type(item) in classes254 or admits255(item)): return False
+            if not (type(item) in classes252 or admits253(item)): return False
         else:
             return False
     return True
 
-def mapping258(value):
+def mapping256(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping256, value.values())): return False
+    if not all(map(mapping254, value.values())): return False
+    return True
+
+def mapping263(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if 'value' not in value: return False
+    for key, item in value.items():
+        if key == 'description':
+            if not (type(item) in classes8 or admits9(item)): return False
+        elif key == 'value':
+            if not (type(item) in classes252 or admits253(item)): return False
+        else:
+            return False
     return True
 
 def mapping265(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if 'value' not in value: return False
-    for key, item in value.items():
-        if key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
-        elif key == 'value':
-            if not (type(item) in classes254 or admits255(item)): return False
-        else:
-            return False
-    return True
-
-def mapping267(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping265, value.values())): return False
+    if not all(map(mapping263, value.values())): return False
     return True
 
-classes273 = set()
-admits274 = _admitting(('array',), classes273)
-def mapping285(value):
+classes271 = set()
+admits272 = _admitting(('array',), classes271)
+def mapping283(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'type' not in value: return False
@@ -545,14 +543,14 @@ def mapping285(value):
             return False
     return True
 
-def mapping287(value):
+def mapping285(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping285, value.values())): return False
+    if not all(map(mapping283, value.values())): return False
     return True
 
-def mapping288(value):
+def mapping286(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'type' not in value: return False
@@ -562,39 +560,39 @@ def mapping288(value):
         elif key == 'properties':
             if not (type(item) in classes17 or admits18(item)): return False
         elif key == 'triggers':
-            if not mapping287(item): return False
+            if not mapping285(item): return False
         else:
             return False
     return True
 
-def mapping290(value):
+def mapping288(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping288, value.values())): return False
+    if not all(map(mapping286, value.values())): return False
     return True
 
-def mapping291(value):
+def mapping289(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'members' not in value: return False
     for key, item in value.items():
         if key == 'members':
-            if not ((type(item) in classes273 or admits274(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+            if not ((type(item) in classes271 or admits272(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
         elif key == 'policies':
-            if not mapping290(item): return False
+            if not mapping288(item): return False
         else:
             return False
     return True
 
-def mapping293(value):
+def mapping291(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping291, value.values())): return False
+    if not all(map(mapping289, value.values())): return False
     return True
 
-def mapping301(value):
+def mapping299(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'type' not in value: return False
@@ -603,21 +601,21 @@ def mapping301(value):
         if key == 'type':
             if not (type(item) in classes45 or admits46(item)): return False
         elif key == 'properties':
-            if not mapping175(item): return False
+            if not mapping173(item): return False
         elif key == 'targets':
-            if not ((type(item) in classes273 or admits274(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+            if not ((type(item) in classes271 or admits272(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
         else:
             return False
     return True
 
-def mapping303(value):
+def mapping301(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping301, value.values())): return False
+    if not all(map(mapping299, value.values())): return False
     return True
 
-def mapping309(value):
+def mapping307(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'source' not in value: return False
@@ -630,14 +628,14 @@ def mapping309(value):
             return False
     return True
 
-def mapping311(value):
+def mapping309(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping309, value.values())): return False
+    if not all(map(mapping307, value.values())): return False
     return True
 
-def mapping317(value):
+def mapping315(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if 'source' not in value: return False
@@ -650,55 +648,57 @@ def mapping317(value):
             return False
     return True
 
-def mapping319(value):
+def mapping317(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping317, value.values())): return False
+    if not all(map(mapping315, value.values())): return False
+    return True
+
+def mapping323(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
+    if 'values' not in value: return False
+    for key, item in value.items():
+        if key == 'values':
+            if not ((type(item) in classes271 or admits272(item)) and (not isinstance(item, list) or (classes219.issuperset(map(type, item)) or all(map(admits220, item))))): return False
+        else:
+            return False
     return True
 
 def mapping325(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
+    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+    if not all(map(mapping323, value.values())): return False
+    return True
+
+def mapping331(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes17 or admits18(value))
     if 'values' not in value: return False
     for key, item in value.items():
         if key == 'values':
-            if not ((type(item) in classes273 or admits274(item)) and (not isinstance(item, list) or (classes221.issuperset(map(type, item)) or all(map(admits222, item))))): return False
+            if not ((type(item) in classes271 or admits272(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
         else:
             return False
-    return True
-
-def mapping327(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping325, value.values())): return False
     return True
 
 def mapping333(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
-    if 'values' not in value: return False
-    for key, item in value.items():
-        if key == 'values':
-            if not ((type(item) in classes273 or admits274(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
-        else:
-            return False
-    return True
-
-def mapping335(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping333, value.values())): return False
+    if not all(map(mapping331, value.values())): return False
     return True
 
-def mapping340(value):
+def mapping338(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
     if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
     return True
 
+classes349 = set()
+admits350 = _admitting(('integer', 'null'), classes349)
 def mapping352(value):
     if not isinstance(value, dict):
         return (type(value) in classes17 or admits18(value))
@@ -708,7 +708,7 @@ def mapping352(value):
         elif key == 'is_dry_run':
             if not (type(item) in classes28 or admits29(item)): return False
         elif key == 'wait_after_fail':
-            if not (type(item) in classes40 or admits41(item)): return False
+            if not (type(item) in classes349 or admits350(item)): return False
         elif key == 'allow_custom_parameters':
             if not (type(item) in classes28 or admits29(item)): return False
         else:
@@ -738,13 +738,13 @@ def mapping364(value):
         elif key == 'weekdays':
             if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
         elif key == 'count':
-            if not (type(item) in classes40 or admits41(item)): return False
+            if not (type(item) in classes349 or admits350(item)): return False
         elif key == 'default_enabled':
             if not (type(item) in classes28 or admits29(item)): return False
         elif key == 'stop_after_fail':
             if not (type(item) in classes28 or admits29(item)): return False
         elif key == 'slip':
-            if not (type(item) in classes40 or admits41(item)): return False
+            if not (type(item) in classes349 or admits350(item)): return False
         else:
             return False
     return True
@@ -798,33 +798,33 @@ def mapping379(value):
         elif key == 'plugins':
             if not mapping75(item): return False
         elif key == 'node_types':
-            if not mapping128(item): return False
+            if not mapping126(item): return False
         elif key == 'relationships':
-            if not mapping139(item): return False
+            if not mapping137(item): return False
         elif key == 'data_types':
-            if not mapping150(item): return False
+            if not mapping148(item): return False
         elif key == 'node_templates':
-            if not mapping215(item): return False
+            if not mapping213(item): return False
         elif key == 'workflows':
-            if not mapping247(item): return False
+            if not mapping245(item): return False
         elif key == 'outputs':
-            if not mapping258(item): return False
+            if not mapping256(item): return False
         elif key == 'capabilities':
-            if not mapping267(item): return False
+            if not mapping265(item): return False
         elif key == 'groups':
-            if not mapping293(item): return False
+            if not mapping291(item): return False
         elif key == 'policies':
-            if not mapping303(item): return False
+            if not mapping301(item): return False
         elif key == 'policy_types':
-            if not mapping311(item): return False
+            if not mapping309(item): return False
         elif key == 'policy_triggers':
-            if not mapping319(item): return False
+            if not mapping317(item): return False
         elif key == 'labels':
-            if not mapping327(item): return False
+            if not mapping325(item): return False
         elif key == 'blueprint_labels':
-            if not mapping335(item): return False
+            if not mapping333(item): return False
         elif key == 'resource_tags':
-            if not mapping340(item): return False
+            if not mapping338(item): return False
         elif key == 'deployment_settings':
             if not mapping370(item): return False
         elif key == 'imported_blueprints':
@@ -848,19 +848,19 @@ def mapping392(value):
         elif key == 'plugins':
             if not mapping75(item): return False
         elif key == 'node_types':
-            if not mapping128(item): return False
+            if not mapping126(item): return False
         elif key == 'relationships':
-            if not mapping139(item): return False
+            if not mapping137(item): return False
         elif key == 'data_types':
-            if not mapping150(item): return False
+            if not mapping148(item): return False
         elif key == 'workflows':
-            if not mapping247(item): return False
+            if not mapping245(item): return False
         elif key == 'labels':
-            if not mapping327(item): return False
+            if not mapping325(item): return False
         elif key == 'blueprint_labels':
-            if not mapping335(item): return False
+            if not mapping333(item): return False
         elif key == 'resource_tags':
-            if not mapping340(item): return False
+            if not mapping338(item): return False
         else:
             return False
     return True

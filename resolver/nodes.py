@@ -600,6 +600,9 @@ class NodeBuilder:
         section = self.bp.section("workflows")
         mark = mark_in(section, name) or self.bp.mark("workflows", name)
         if isinstance(body, str):
+            if not body:  # what the reference's schema lets through and its mapping then refuses
+                self.problems.add("schema-missing-key", f"workflow {name!r} has no mapping", mark)
+                return None
             mapping, parameters, cascading = body, {}, False
             mapping_mark = self.bp.value_mark("workflows", name) or mark
         elif isinstance(body, dict):

@@ -277,12 +277,14 @@ DATA_BASED = {
                      "node_type", "node_instance", "operation_name"),
     "deployment_id": ("capability_value", "scaling_group", "node_id", "node_type", "node_instance", "operation_name"),
 }
-def operator_of(constraint) -> str | None:
-    """The operator of one constraint: its first key but `error_message` (the reference reads the
-    first one only); None for a constraint that is no mapping or names none."""
+def operator_of(constraint, *, evaluated: bool = False) -> str | None:
+    """The operator of one constraint: its first key but `error_message`, which the reference
+    validates; with `evaluated`, its last such key, which the reference evaluates (its `parse` pops
+    error_message, then an item: the last). None for a constraint that is no mapping or names none."""
     if not isinstance(constraint, dict):
         return None
-    return next((key for key in constraint if key != "error_message"), None)
+    keys = reversed(constraint) if evaluated else iter(constraint)
+    return next((key for key in keys if key != "error_message"), None)
 
 
 def constraint_fault(value, constraints) -> str | None:
@@ -291,7 +293,7 @@ def constraint_fault(value, constraints) -> str | None:
     if not isinstance(constraints, list) or is_function(value):
         return None
     for constraint in constraints:
-        operator = operator_of(constraint)
+        operator = operator_of(constraint, evaluated=True)
         if operator is None:
             continue
         argument = constraint[operator]

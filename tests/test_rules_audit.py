@@ -174,6 +174,55 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
         {"main.yaml": _v("1_4", "plugins: {script: {executor: central_deployment_agent, install: false}}\n"
                                 "relationships: {r: {source_interfaces: {i: {op: x.sh}}}}\n"), "x.sh": "#!/bin/sh\n"},
         None),
+    # nulls the reference reads into and fails on; and the null trigger it skips
+    "label null": ({"main.yaml": _v("1_4", "labels: {k: }\n")}, "schema-wrong-type"),
+    "blueprint label null": ({"main.yaml": _v("1_4", "blueprint_labels: {k: }\n")}, "schema-wrong-type"),
+    "policy null": ({"main.yaml": _v("1_4", "policies: {p: }\n")}, "schema-wrong-type"),
+    "null group a scaling policy targets": (
+        {"main.yaml": _v("1_4", "groups: {g: }\npolicies: {p: {type: cloudify.policies.scaling, targets: [g]}}\n")},
+        "schema-wrong-type"),
+    "data type null": ({"main.yaml": _v("1_4", "data_types: {x: }\n")}, "schema-wrong-type"),
+    "group policy trigger null": (
+        {"main.yaml": _v("1_4", T + "node_templates: {n: {type: cloudify.nodes.Root}}\npolicy_types: {pt: {source: s}}\n"
+                                    "groups: {g: {members: [n], policies: {p1: {type: pt, triggers: {t1: }}}}}\n")},
+         None),
+    "workflow mapping empty string": ({"main.yaml": _v("1_4", P + "workflows: {w: ''}\n")}, "schema-missing-key"),
+    # an input's empty type is read only to build its default
+    "input type empty, no default": ({"main.yaml": _v("1_4", "inputs: {a: {type: ''}}\n")}, None),
+    "workflow parameter type empty, no default": (
+        {"main.yaml": _v("1_4", P + "workflows: {w: {mapping: p.a.b, parameters: {x: {type: ''}}}}\n")}, None),
+    "input type empty with a default": ({"main.yaml": _v("1_4", "inputs: {a: {type: '', default: 1}}\n")},
+                                        "type-name-illegal"),
+    "node type property type empty": ({"main.yaml": _v("1_4", "node_types: {t: {properties: {a: {type: ''}}}}\n")},
+                                      "type-name-illegal"),
+    # policy types' properties and policy triggers' parameters are property schemas
+    "policy type property of an unknown type": (
+        {"main.yaml": _v("1_4", "policy_types: {pt: {source: s, properties: {a: {type: nope}}}}\n")},
+        "type-name-illegal"),
+    "policy trigger parameter of a type newer than the blueprint": (
+        {"main.yaml": _v("1_3", "policy_triggers: {t: {source: s, parameters: {x: {type: node_id}}}}\n")},
+        "feature-version"),
+    # constraints: an empty one, error_message alone, several operators (1_5: the last is evaluated);
+    # a workflow parameter's constraint is one operator, in every version
+    "constraint empty": ({"main.yaml": _v("1_4", "inputs: {a: {constraints: [{}]}}\n")}, "constraint-unknown"),
+    "constraint with error_message alone": (
+        {"main.yaml": _v("1_5", "inputs: {a: {constraints: [{error_message: bad}]}}\n")}, "constraint-unknown"),
+    "constraint with two operators, the last violated": (
+        {"main.yaml": _v("1_5", "inputs: {a: {default: abcdef, constraints: [{min_length: 1, max_length: 3}]}}\n")},
+        "input-constraint-violated"),
+    "constraint with two operators, the first violated": (
+        {"main.yaml": _v("1_5", "inputs: {a: {default: ab, constraints: [{min_length: 3, max_length: 5}]}}\n")}, None),
+    "workflow parameter constraint with an error_message": (
+        {"main.yaml": _v("1_5", P + "workflows: {w: {mapping: p.a.b, parameters: {x: {constraints: "
+                                    "[{min_length: 1, error_message: m}]}}}}\n")}, "constraint-unknown"),
+    "workflow parameter constraint empty": (
+        {"main.yaml": _v("1_5", P + "workflows: {w: {mapping: p.a.b, parameters: {x: {constraints: [{}]}}}}\n")},
+        "constraint-unknown"),
+    # display hints: `{}` counts; rows may be a boolean (a number to the reference)
+    "display empty on a string input": ({"main.yaml": _v("1_5", "inputs: {a: {type: string, display: {}}}\n")},
+                                        "input-display-invalid"),
+    "display rows true on a textarea": (
+        {"main.yaml": _v("1_5", "inputs: {a: {type: textarea, display: {rows: true}}}\n")}, None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }

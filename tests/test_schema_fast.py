@@ -49,7 +49,8 @@ OPERATION = "node_types:\n  T:\n    interfaces:\n      i:\n        op: {%s}\n"
     ("node_templates:\n  n: {type: T, instances: {deploy: 1.0}}\n", ["schema-wrong-type"]),
     ("node_templates:\n  n: {type: T, instances: {deploy: -1}}\n", []),
     ("node_templates:\n  n: {type: T, instances: {}}\n", ["schema-missing-key"]),
-    ("inputs:\n  i: {type: textarea, display: {rows: false}}\n", ["schema-wrong-type"]),
+    ("inputs:\n  i: {type: textarea, display: {rows: false}}\n", []),  # a boolean is a number to the reference
+    ("inputs:\n  i: {type: textarea, display: {rows: '2'}}\n", ["schema-wrong-type"]),
     ("node_templates:\n  n: {relationships: []}\n", []),  # `if` holds: no type needed
     ("node_templates:\n  n: {}\n", []),  # no name at all: `if` holds too
     ("node_templates:\n  n: {relationships: [], properties: {}}\n", ["schema-missing-key"]),

@@ -76,7 +76,8 @@ def _default(name, schema: dict, problems: Problems) -> None:
                          else f"default of input {name!r} ({value!r}) violates constraint {fault}",
                          value_mark_in(schema, "default"))
             return
-    operators = map(operator_of, constraints if isinstance(constraints, list) else ())
+    operators = (operator_of(constraint, evaluated=True) for constraint in
+                 (constraints if isinstance(constraints, list) else ()))
     asking = next((operator for operator in operators if operator in DATA_BASED), None)
     if asking is not None:
         problems.add("input-constraint-type-invalid",

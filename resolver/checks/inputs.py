@@ -41,7 +41,7 @@ def _schema(what: str, inputs: dict, name, schema: dict, checker: PropertyChecke
     if schema.get("hidden") and schema.get("required", True) and "default" not in schema:
         problems.add("input-hidden-required", f"{what} {name!r} is hidden and required, so it needs a default",
                      place(), hint="Give it a default, or make it required: false or not hidden.")
-    if schema.get("display") and schema.get("type") != "textarea":
+    if schema.get("display") is not None and schema.get("type") != "textarea":  # `{}` too, as the reference has it
         problems.add("input-display-invalid",
                      f"{what} {name!r}: display hints are only for type textarea, not {schema.get('type')!r}",
                      mark_in(schema, "display"))

@@ -12,6 +12,11 @@ from ..shared import Shared
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     for section in ("labels", "blueprint_labels"):
         for key, label in blueprint.section(section).items():
+            if label is None:  # the reference reads its values and fails
+                problems.add("schema-wrong-type", f"{section[:-1].replace('_', ' ')} {key!r} is null; a label is "
+                             "a mapping with values", blueprint.mark(section, key),
+                             hint="Write `{values: [...]}`, or remove the label.")
+                continue
             values = label.get("values") if isinstance(label, dict) else None
             if not isinstance(values, list):
                 continue  # the schema reports a missing or misshapen `values`

@@ -63,6 +63,8 @@ def _check_group_policies(blueprint, checker, problems) -> None:
             triggers = policy.get("triggers")
             if isinstance(triggers, dict):
                 for trigger_name, trigger in triggers.items():
+                    if trigger is None:
+                        continue  # the reference skips a null trigger
                     trigger_type = trigger.get("type") if isinstance(trigger, dict) else None
                     if misshapen(trigger_type):
                         continue
@@ -82,6 +84,10 @@ def _check_policies(blueprint, problems) -> None:
     groups = blueprint.section("groups")
     for name, policy in blueprint.section("policies").items():
         mark = blueprint.mark("policies", name)
+        if policy is None:  # the reference reads its type and fails
+            problems.add("schema-wrong-type", f"policy {name!r} is null", mark,
+                         hint=f"Write `{{type: {SCALING_POLICY}, targets: [...]}}`, or remove the policy.")
+            continue
         if not isinstance(policy, dict):
             continue
         if policy.get("type") != SCALING_POLICY:
@@ -96,3 +102,7 @@ def _check_policies(blueprint, problems) -> None:
             if target not in groups:
                 problems.add("policy-target-not-group", f"policy {name!r} targets {target!r}, which is not a group",
                              mark_in(targets, index))
+            elif groups[target] is None and policy.get("type") == SCALING_POLICY:
+                # a scaling policy reads its groups' members, and fails on a null group
+                problems.add("schema-wrong-type", f"policy {name!r} targets {target!r}, a null group with no members",
+                             mark_in(targets, index), hint="Give the group its members.")

@@ -35,13 +35,15 @@ def _gates(version: str) -> tuple[tuple, bool]:
 
 
 class _Schemas:
-    def __init__(self, version: str, data_types, problems: Problems) -> None:
+    def __init__(self, version: str, data_types, problems: Problems, *, workflow: bool = False) -> None:
+        """`workflow`: the schemas are a workflow's parameters."""
         self.version = version
         self.data_types = data_types
         self.problems = problems
+        self.workflow = workflow
         self.gated, self.item_types = _gates(version)
 
-    def properties(self, schema, owner: str, allowed, *, null_refused: bool = True) -> None:
+    def properties(self, schema, owner: str, allowed, *, null_refused: bool = True, inputs: bool = False) -> None:
         if not isinstance(schema, dict):
             return
         for prop, definition in schema.items():
@@ -50,18 +52,20 @@ class _Schemas:
                 self.problems.add("schema-wrong-type", f"{owner} property {prop!r} has a null schema",
                                   mark_in(schema, prop), hint="Write {} for a property with no type and no default.")
                 continue
-            self.one(definition, lambda: f"{owner} property {prop!r}", allowed)
+            self.one(definition, lambda: f"{owner} property {prop!r}", allowed, inputs=inputs)
 
     def operation_inputs(self, interfaces, owner: str) -> None:
         for iface, ops in interfaces.items() if isinstance(interfaces, dict) else ():
             for op_name, raw in ops.items() if isinstance(ops, dict) else ():
                 inputs = raw.get("inputs") if isinstance(raw, dict) else None
                 for input_name, definition in inputs.items() if isinstance(inputs, dict) else ():
-                    self.one(definition, lambda: f"{owner} operation '{iface}.{op_name}' input {input_name!r}", None)
+                    self.one(definition, lambda: f"{owner} operation '{iface}.{op_name}' input {input_name!r}", None,
+                             inputs=True)
 
-    def one(self, definition, owner, allowed) -> None:
+    def one(self, definition, owner, allowed, *, inputs: bool = False) -> None:
         """One schema (`allowed` keys, or any when None). `owner` is the text naming it, or a
-        function making that text (shapes.named): most schemas are fine, and their names are never written."""
+        function making that text (shapes.named): most schemas are fine, and their names are never written.
+        `inputs`: an input's schema (blueprint inputs, workflow parameters, type operation inputs)."""
         if not isinstance(definition, dict):
             return
         if allowed is not None:
@@ -72,10 +76,10 @@ class _Schemas:
                 gate(self.problems, self.version, what, minimum, mark_in(definition, key))
         constraints = definition.get("constraints")
         if constraints:  # most schemas have none
-            self.constraints(constraints, owner)
-        self.type_names(definition, owner)
+            self.constraints(constraints, owner, self.workflow)
+        self.type_names(definition, owner, inputs)
 
-    def type_names(self, definition: dict, owner: str) -> None:
+    def type_names(self, definition: dict, owner: str, inputs: bool = False) -> None:
         type_name = definition.get("type")
         item_type = definition.get("item_type")
         if item_type and self.item_types:
@@ -87,7 +91,8 @@ class _Schemas:
                 self.problems.add("item-type-invalid",
                                   f"{named(owner)}: item_type {item_type!r} is not a primitive type",
                                   value_mark_in(definition, "item_type"))
-        if type_name is None:
+        if type_name is None or (type_name == "" and inputs and definition.get("default") is None):
+            # an input's empty type with no default is never read (a property's is: its default is built)
             return
         if not isinstance(type_name, str):
             self.problems.add("schema-wrong-type", f"{named(owner)}: type must be a string",
@@ -102,16 +107,31 @@ class _Schemas:
                               hint="Import the file that defines the data type, or use a primitive type.",
                               subject=str(type_name))
 
-    def constraints(self, constraints, owner: str) -> None:
+    def constraints(self, constraints, owner: str, workflow: bool = False) -> None:
+        """`workflow`: a workflow parameter's, whose constraints are one operator each (no
+        error_message, in any version)."""
         for index, constraint in enumerate(constraints if isinstance(constraints, list) else ()):
-            if not isinstance(constraint, dict) or not constraint:
+            if not isinstance(constraint, dict):
+                continue
+            if not constraint:
+                self.problems.add("constraint-unknown", f"{named(owner)}: an empty constraint names no operator",
+                                  mark_in(constraints, index),
+                                  hint="Operators: " + ", ".join(sorted(CONSTRAINT_ARGUMENTS)))
+                continue
+            if len(constraint) > 1 and workflow:
+                self.problems.add("constraint-unknown", f"{named(owner)}: a workflow parameter's constraint names "
+                                  "one operator and nothing else", mark_in(constraints, index),
+                                  hint="Write each operator as its own item of the list.")
                 continue
             if len(constraint) > 1 and not at_least(self.version, "cloudify_dsl_1_5"):
                 gate(self.problems, self.version, "a constraint's error_message", "cloudify_dsl_1_5",
                      mark_in(constraints, index))
                 continue
-            operator = operator_of(constraint)
+            operator = next(iter(constraint)) if workflow else operator_of(constraint)
             if operator is None:
+                self.problems.add("constraint-unknown", f"{named(owner)}: a constraint with an error_message "
+                                  "names no operator", mark_in(constraints, index),
+                                  hint="Operators: " + ", ".join(sorted(CONSTRAINT_ARGUMENTS)))
                 continue
             argument = constraint[operator]
             shape = CONSTRAINT_ARGUMENTS.get(operator)
@@ -134,6 +154,9 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
         if name in TYPE_NAMES:
             into.add("primitive-redefined", f"data type {name!r} redefines a primitive type",
                      blueprint.mark("data_types", name))
+        if body is None:  # the reference reads its keys and fails
+            into.add("schema-wrong-type", f"data type {name!r} is null", blueprint.mark("data_types", name),
+                     hint="Write `{}` for a data type with no properties, or remove it.")
         if isinstance(body, dict):
             _Schemas(version, data_types, into).properties(body.get("properties"), f"data type {name!r}",
                                                            DATA_TYPE_KEYS)
@@ -151,8 +174,15 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
 
     def workflow(name, body, data_types, into: Problems) -> None:
         if isinstance(body, dict):
-            _Schemas(version, data_types, into).properties(body.get("parameters"), f"workflow {name!r}",
-                                                           PARAMETER_KEYS, null_refused=False)
+            _Schemas(version, data_types, into, workflow=True).properties(
+                body.get("parameters"), f"workflow {name!r}", PARAMETER_KEYS, null_refused=False, inputs=True)
+
+    def policy(section: str, key: str, what: str):
+        def run(name, body, data_types, into: Problems) -> None:
+            if isinstance(body, dict):
+                _Schemas(version, data_types, into).properties(body.get(key), f"{what} {name!r}", None,
+                                                               null_refused=False)
+        return run
 
     # the findings about one definition depend on it, the DSL version and the data types alone
     what = ("schemas", version)
@@ -162,5 +192,8 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
                 typed("relationship type", ("source_interfaces", "target_interfaces")))
     schemas = _Schemas(version, model.data_types, problems)
     for name, schema in blueprint.section("inputs").items():
-        schemas.one(schema, f"input {name!r}", INPUT_KEYS)
+        schemas.one(schema, f"input {name!r}", INPUT_KEYS, inputs=True)
     shared.each(what, "workflows", model.data_types, problems, workflow)
+    shared.each(what, "policy_types", model.data_types, problems, policy("policy_types", "properties", "policy type"))
+    shared.each(what, "policy_triggers", model.data_types, problems,
+                policy("policy_triggers", "parameters", "policy trigger"))
