@@ -8,862 +8,860 @@ SCHEMAS = {'blueprint': (37245, 791331526), 'plugin': (1454, 3059140957)}
 
 classes2 = set()
 admits3 = _admitting(('object',), classes2)
-classes8 = set()
-admits9 = _admitting(('string', 'null'), classes8)
-classes13 = set()
-admits14 = _admitting(('object', 'array', 'null'), classes13)
-classes17 = set()
-admits18 = _admitting(('object', 'null'), classes17)
-classes28 = set()
-admits29 = _admitting(('boolean', 'null'), classes28)
-classes33 = set()
-admits34 = _admitting(('array', 'null'), classes33)
-classes40 = set()
-admits41 = _admitting(('integer', 'boolean', 'null'), classes40)
-def mapping42(value):
+classes11 = set()
+admits12 = _admitting(('object', 'null'), classes11)
+classes18 = set()
+admits19 = _admitting(('string', 'null'), classes18)
+classes24 = set()
+admits25 = _admitting(('boolean', 'null'), classes24)
+classes29 = set()
+admits30 = _admitting(('array', 'null'), classes29)
+classes36 = set()
+admits37 = _admitting(('integer', 'boolean', 'null'), classes36)
+def mapping38(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'rows':
-            if not (type(item) in classes40 or admits41(item)): return False
+            if not (type(item) in classes36 or admits37(item)): return False
         else:
             return False
     return True
 
-def mapping43(value):
+def mapping39(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'type':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'default':
             pass
         elif key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'required':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'item_type':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'constraints':
-            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes2.issuperset(map(type, item)) or all(map(admits3, item))))): return False
+            if not ((type(item) in classes29 or admits30(item)) and (not isinstance(item, list) or (classes2.issuperset(map(type, item)) or all(map(admits3, item))))): return False
         elif key == 'display_label':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'hidden':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'display':
-            if not mapping42(item): return False
+            if not mapping38(item): return False
         else:
             return False
     return True
 
-classes45 = set()
-admits46 = _admitting(('string',), classes45)
-def mapping47(value):
+classes41 = set()
+admits42 = _admitting(('string',), classes41)
+def mapping43(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping43, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping39, value.values())): return False
     return True
 
-def mapping70(value):
+def mapping66(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'type':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'display_label':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'value':
             pass
         else:
             return False
     return True
 
-def mapping72(value):
+def mapping68(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping70, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping66, value.values())): return False
     return True
 
-def mapping73(value):
+def mapping69(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     if 'executor' not in value: return False
     for key, item in value.items():
         if key == 'executor':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'source':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'install':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'install_arguments':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'package_name':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'package_version':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'supported_platform':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'distribution':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'distribution_version':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'distribution_release':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'properties_description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'properties':
-            if not mapping72(item): return False
+            if not mapping68(item): return False
         else:
             return False
     return True
 
-def mapping75(value):
+def mapping71(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping73, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping69, value.values())): return False
     return True
 
-def mapping89(value):
+def mapping85(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'type':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'default':
             pass
         elif key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'required':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         else:
             return False
     return True
 
-def mapping91(value):
+def mapping87(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping89, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping85, value.values())): return False
     return True
 
-classes98 = set()
-admits99 = _admitting(('string', 'object', 'null'), classes98)
-def mapping106(value):
+classes94 = set()
+admits95 = _admitting(('string', 'object', 'null'), classes94)
+def mapping102(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping43, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping39, value.values())): return False
     return True
 
-classes113 = set()
-admits114 = _admitting(('number', 'boolean', 'null'), classes113)
-def mapping119(value):
+classes109 = set()
+admits110 = _admitting(('number', 'boolean', 'null'), classes109)
+def mapping115(value):
     if not isinstance(value, dict):
-        return (type(value) in classes98 or admits99(value))
+        return (type(value) in classes94 or admits95(value))
     for key, item in value.items():
         if key == 'implementation':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'inputs':
-            if not mapping106(item): return False
+            if not mapping102(item): return False
         elif key == 'executor':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'max_retries':
-            if not (type(item) in classes40 or admits41(item)): return False
+            if not (type(item) in classes36 or admits37(item)): return False
         elif key == 'retry_interval':
-            if not (type(item) in classes113 or admits114(item)): return False
+            if not (type(item) in classes109 or admits110(item)): return False
         elif key == 'timeout':
-            if not (type(item) in classes113 or admits114(item)): return False
+            if not (type(item) in classes109 or admits110(item)): return False
         elif key == 'timeout_recoverable':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         else:
             return False
     return True
 
-def mapping121(value):
+def mapping117(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping119, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping115, value.values())): return False
     return True
 
-def mapping123(value):
+def mapping119(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping121, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping117, value.values())): return False
     return True
 
-def mapping124(value):
+def mapping120(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     for key, item in value.items():
         if key == 'derived_from':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'properties':
-            if not mapping91(item): return False
+            if not mapping87(item): return False
         elif key == 'runtime_properties':
-            if not mapping91(item): return False
+            if not mapping87(item): return False
         elif key == 'interfaces':
-            if not mapping123(item): return False
+            if not mapping119(item): return False
         else:
             return False
     return True
 
-def mapping126(value):
+def mapping122(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping124, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping120, value.values())): return False
     return True
 
-def mapping135(value):
+def mapping131(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     for key, item in value.items():
         if key == 'derived_from':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'properties':
-            if not mapping91(item): return False
+            if not mapping87(item): return False
         elif key == 'source_interfaces':
-            if not mapping123(item): return False
+            if not mapping119(item): return False
         elif key == 'target_interfaces':
-            if not mapping123(item): return False
+            if not mapping119(item): return False
         else:
             return False
     return True
 
-def mapping137(value):
+def mapping133(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping135, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping131, value.values())): return False
     return True
 
-def mapping146(value):
+def mapping142(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'derived_from':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'version':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'properties':
-            if not mapping91(item): return False
+            if not mapping87(item): return False
         else:
             return False
     return True
 
-def mapping148(value):
+def mapping144(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping146, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping142, value.values())): return False
     return True
 
-classes158 = set()
-admits159 = _admitting(('integer', 'boolean'), classes158)
-def mapping160(value):
+classes154 = set()
+admits155 = _admitting(('integer', 'boolean'), classes154)
+def mapping156(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'deploy' not in value: return False
     for key, item in value.items():
         if key == 'deploy':
-            if not (type(item) in classes158 or admits159(item)): return False
+            if not (type(item) in classes154 or admits155(item)): return False
         else:
             return False
     return True
 
+classes163 = set()
+admits164 = _admitting(('integer', 'boolean', 'object', 'null'), classes163)
 classes167 = set()
-admits168 = _admitting(('integer', 'boolean', 'object', 'null'), classes167)
-classes171 = set()
-admits172 = _admitting(('integer', 'boolean', 'string', 'object', 'null'), classes171)
-def mapping173(value):
+admits168 = _admitting(('integer', 'boolean', 'string', 'object', 'null'), classes167)
+def mapping169(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'default_instances':
-            if not (type(item) in classes167 or admits168(item)): return False
+            if not (type(item) in classes163 or admits164(item)): return False
         elif key == 'min_instances':
-            if not (type(item) in classes167 or admits168(item)): return False
+            if not (type(item) in classes163 or admits164(item)): return False
         elif key == 'max_instances':
-            if not (type(item) in classes171 or admits172(item)): return False
+            if not (type(item) in classes167 or admits168(item)): return False
         else:
             return False
     return True
 
-def mapping174(value):
+def mapping170(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'properties':
-            if not mapping173(item): return False
+            if not mapping169(item): return False
         else:
             return False
     return True
 
-def mapping175(value):
+def mapping171(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'scalable':
-            if not mapping174(item): return False
+            if not mapping170(item): return False
         else:
             return False
+    return True
+
+def mapping184(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes94 or admits95(value))
+    for key, item in value.items():
+        if key == 'implementation':
+            if not (type(item) in classes18 or admits19(item)): return False
+        elif key == 'inputs':
+            if not (type(item) in classes11 or admits12(item)): return False
+        elif key == 'executor':
+            if not (type(item) in classes18 or admits19(item)): return False
+        elif key == 'max_retries':
+            if not (type(item) in classes36 or admits37(item)): return False
+        elif key == 'retry_interval':
+            if not (type(item) in classes109 or admits110(item)): return False
+        elif key == 'timeout':
+            if not (type(item) in classes109 or admits110(item)): return False
+        elif key == 'timeout_recoverable':
+            if not (type(item) in classes24 or admits25(item)): return False
+        else:
+            return False
+    return True
+
+def mapping186(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping184, value.values())): return False
     return True
 
 def mapping188(value):
     if not isinstance(value, dict):
-        return (type(value) in classes98 or admits99(value))
-    for key, item in value.items():
-        if key == 'implementation':
-            if not (type(item) in classes8 or admits9(item)): return False
-        elif key == 'inputs':
-            if not (type(item) in classes17 or admits18(item)): return False
-        elif key == 'executor':
-            if not (type(item) in classes8 or admits9(item)): return False
-        elif key == 'max_retries':
-            if not (type(item) in classes40 or admits41(item)): return False
-        elif key == 'retry_interval':
-            if not (type(item) in classes113 or admits114(item)): return False
-        elif key == 'timeout':
-            if not (type(item) in classes113 or admits114(item)): return False
-        elif key == 'timeout_recoverable':
-            if not (type(item) in classes28 or admits29(item)): return False
-        else:
-            return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping186, value.values())): return False
     return True
 
-def mapping190(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping188, value.values())): return False
-    return True
-
-def mapping192(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping190, value.values())): return False
-    return True
-
-def mapping202(value):
+def mapping198(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     if 'type' not in value: return False
     if 'target' not in value: return False
     for key, item in value.items():
         if key == 'type':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'target':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'properties':
-            if not (type(item) in classes17 or admits18(item)): return False
+            if not (type(item) in classes11 or admits12(item)): return False
         elif key == 'source_interfaces':
-            if not mapping192(item): return False
+            if not mapping188(item): return False
         elif key == 'target_interfaces':
-            if not mapping192(item): return False
+            if not mapping188(item): return False
         else:
             return False
     return True
 
-def mapping203(value):
+def mapping199(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     for key, item in value.items():
         if key == 'type':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'properties':
-            if not (type(item) in classes17 or admits18(item)): return False
+            if not (type(item) in classes11 or admits12(item)): return False
         elif key == 'instances':
-            if not mapping160(item): return False
+            if not mapping156(item): return False
         elif key == 'capabilities':
-            if not mapping175(item): return False
+            if not mapping171(item): return False
         elif key == 'interfaces':
-            if not mapping192(item): return False
+            if not mapping188(item): return False
         elif key == 'relationships':
-            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or all(map(mapping202, item)))): return False
+            if not ((type(item) in classes29 or admits30(item)) and (not isinstance(item, list) or all(map(mapping198, item)))): return False
         else:
             return False
     return True
 
-texts207 = frozenset({'relationships'})
-def check209(value):
-    return (isinstance(value, str) and value in texts207)
+texts203 = frozenset({'relationships'})
+def check205(value):
+    return (isinstance(value, str) and value in texts203)
 
-def mapping208(value):
+def mapping204(value):
     if not isinstance(value, dict):
         return True
-    if not all(map(check209, value)): return False
+    if not all(map(check205, value)): return False
     return True
 
-def mapping211(value):
+def mapping207(value):
     if not isinstance(value, dict):
         return True
     if 'type' not in value: return False
     return True
 
-def check214(value):
-    return (mapping203(value) and (True if mapping208(value) else mapping211(value)))
+def check210(value):
+    return (mapping199(value) and (True if mapping204(value) else mapping207(value)))
 
-def mapping213(value):
+def mapping209(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(check214, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(check210, value.values())): return False
     return True
 
-classes219 = set()
-admits220 = _admitting(('string', 'object'), classes219)
-def mapping231(value):
+classes215 = set()
+admits216 = _admitting(('string', 'object'), classes215)
+def mapping227(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'type':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'default':
             pass
         elif key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'required':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'item_type':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'constraints':
-            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes2.issuperset(map(type, item)) or all(map(admits3, item))))): return False
+            if not ((type(item) in classes29 or admits30(item)) and (not isinstance(item, list) or (classes2.issuperset(map(type, item)) or all(map(admits3, item))))): return False
         else:
             return False
     return True
 
-def mapping233(value):
+def mapping229(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping231, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping227, value.values())): return False
     return True
 
-def mapping242(value):
+def mapping238(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'available':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'node_instances_active':
-            if not (type(item) in classes33 or admits34(item)): return False
+            if not (type(item) in classes29 or admits30(item)): return False
         elif key == 'node_types_required':
-            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+            if not ((type(item) in classes29 or admits30(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
         else:
             return False
     return True
 
-def mapping243(value):
+def mapping239(value):
     if not isinstance(value, dict):
-        return (type(value) in classes219 or admits220(value))
+        return (type(value) in classes215 or admits216(value))
     for key, item in value.items():
         if key == 'mapping':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'parameters':
-            if not mapping233(item): return False
+            if not mapping229(item): return False
         elif key == 'is_cascading':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'availability_rules':
-            if not mapping242(item): return False
+            if not mapping238(item): return False
         else:
             return False
     return True
 
-def mapping245(value):
+def mapping241(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping243, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping239, value.values())): return False
     return True
 
-classes252 = set()
-admits253 = _admitting(('string', 'number', 'boolean', 'array', 'object'), classes252)
-def mapping254(value):
+classes248 = set()
+admits249 = _admitting(('string', 'number', 'boolean', 'array', 'object'), classes248)
+def mapping250(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'value' not in value: return False
     for key, item in value.items():
         if key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'value':
-            if not (type(item) in classes252 or admits253(item)): return False
+            if not (type(item) in classes248 or admits249(item)): return False
         else:
             return False
     return True
 
-def mapping256(value):
+def mapping252(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping254, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping250, value.values())): return False
     return True
 
-def mapping263(value):
+def mapping259(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'value' not in value: return False
     for key, item in value.items():
         if key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'value':
-            if not (type(item) in classes252 or admits253(item)): return False
+            if not (type(item) in classes248 or admits249(item)): return False
         else:
             return False
     return True
 
-def mapping265(value):
+def mapping261(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping263, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping259, value.values())): return False
     return True
 
-classes271 = set()
-admits272 = _admitting(('array',), classes271)
-def mapping283(value):
+classes267 = set()
+admits268 = _admitting(('array',), classes267)
+def mapping279(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'type' not in value: return False
     for key, item in value.items():
         if key == 'type':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'parameters':
-            if not (type(item) in classes17 or admits18(item)): return False
+            if not (type(item) in classes11 or admits12(item)): return False
         else:
             return False
+    return True
+
+def mapping281(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping279, value.values())): return False
+    return True
+
+def mapping282(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes11 or admits12(value))
+    if 'type' not in value: return False
+    for key, item in value.items():
+        if key == 'type':
+            if not (type(item) in classes41 or admits42(item)): return False
+        elif key == 'properties':
+            if not (type(item) in classes11 or admits12(item)): return False
+        elif key == 'triggers':
+            if not mapping281(item): return False
+        else:
+            return False
+    return True
+
+def mapping284(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping282, value.values())): return False
     return True
 
 def mapping285(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping283, value.values())): return False
-    return True
-
-def mapping286(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if 'type' not in value: return False
-    for key, item in value.items():
-        if key == 'type':
-            if not (type(item) in classes45 or admits46(item)): return False
-        elif key == 'properties':
-            if not (type(item) in classes17 or admits18(item)): return False
-        elif key == 'triggers':
-            if not mapping285(item): return False
-        else:
-            return False
-    return True
-
-def mapping288(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping286, value.values())): return False
-    return True
-
-def mapping289(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'members' not in value: return False
     for key, item in value.items():
         if key == 'members':
-            if not ((type(item) in classes271 or admits272(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+            if not ((type(item) in classes267 or admits268(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
         elif key == 'policies':
-            if not mapping288(item): return False
+            if not mapping284(item): return False
         else:
             return False
     return True
 
-def mapping291(value):
+def mapping287(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping289, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping285, value.values())): return False
     return True
 
-def mapping299(value):
+def mapping295(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'type' not in value: return False
     if 'targets' not in value: return False
     for key, item in value.items():
         if key == 'type':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'properties':
-            if not mapping173(item): return False
+            if not mapping169(item): return False
         elif key == 'targets':
-            if not ((type(item) in classes271 or admits272(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+            if not ((type(item) in classes267 or admits268(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
         else:
             return False
     return True
 
-def mapping301(value):
+def mapping297(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping299, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping295, value.values())): return False
     return True
 
-def mapping307(value):
+def mapping303(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'source' not in value: return False
     for key, item in value.items():
         if key == 'source':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'properties':
-            if not mapping91(item): return False
+            if not mapping87(item): return False
         else:
             return False
     return True
 
-def mapping309(value):
+def mapping305(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping307, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping303, value.values())): return False
     return True
 
-def mapping315(value):
+def mapping311(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'source' not in value: return False
     for key, item in value.items():
         if key == 'source':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'parameters':
-            if not mapping91(item): return False
+            if not mapping87(item): return False
         else:
             return False
     return True
 
-def mapping317(value):
+def mapping313(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping315, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping311, value.values())): return False
     return True
 
-def mapping323(value):
+def mapping319(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'values' not in value: return False
     for key, item in value.items():
         if key == 'values':
-            if not ((type(item) in classes271 or admits272(item)) and (not isinstance(item, list) or (classes219.issuperset(map(type, item)) or all(map(admits220, item))))): return False
+            if not ((type(item) in classes267 or admits268(item)) and (not isinstance(item, list) or (classes215.issuperset(map(type, item)) or all(map(admits216, item))))): return False
         else:
             return False
     return True
 
-def mapping325(value):
+def mapping321(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping323, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping319, value.values())): return False
     return True
 
-def mapping331(value):
+def mapping327(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'values' not in value: return False
     for key, item in value.items():
         if key == 'values':
-            if not ((type(item) in classes271 or admits272(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+            if not ((type(item) in classes267 or admits268(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
         else:
             return False
     return True
 
-def mapping333(value):
+def mapping329(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping331, value.values())): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping327, value.values())): return False
     return True
 
-def mapping338(value):
+def mapping334(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
     return True
 
-classes349 = set()
-admits350 = _admitting(('integer', 'null'), classes349)
-def mapping352(value):
+classes345 = set()
+admits346 = _admitting(('integer', 'null'), classes345)
+def mapping348(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'force':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'is_dry_run':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'wait_after_fail':
-            if not (type(item) in classes349 or admits350(item)): return False
+            if not (type(item) in classes345 or admits346(item)): return False
         elif key == 'allow_custom_parameters':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         else:
             return False
     return True
 
-def mapping364(value):
+def mapping360(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     if 'workflow' not in value: return False
     if 'since' not in value: return False
     for key, item in value.items():
         if key == 'workflow':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'execution_arguments':
-            if not mapping352(item): return False
+            if not mapping348(item): return False
         elif key == 'workflow_parameters':
-            if not (type(item) in classes17 or admits18(item)): return False
+            if not (type(item) in classes11 or admits12(item)): return False
         elif key == 'since':
-            if not (type(item) in classes45 or admits46(item)): return False
+            if not (type(item) in classes41 or admits42(item)): return False
         elif key == 'until':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'recurrence':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'timezone':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'weekdays':
-            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+            if not ((type(item) in classes29 or admits30(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
         elif key == 'count':
-            if not (type(item) in classes349 or admits350(item)): return False
+            if not (type(item) in classes345 or admits346(item)): return False
         elif key == 'default_enabled':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'stop_after_fail':
-            if not (type(item) in classes28 or admits29(item)): return False
+            if not (type(item) in classes24 or admits25(item)): return False
         elif key == 'slip':
-            if not (type(item) in classes349 or admits350(item)): return False
+            if not (type(item) in classes345 or admits346(item)): return False
         else:
             return False
+    return True
+
+def mapping362(value):
+    if not isinstance(value, dict):
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not all(map(mapping360, value.values())): return False
     return True
 
 def mapping366(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not all(map(mapping364, value.values())): return False
-    return True
-
-def mapping370(value):
-    if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
+        return (type(value) in classes11 or admits12(value))
     for key, item in value.items():
         if key == 'default_schedules':
-            if not mapping366(item): return False
+            if not mapping362(item): return False
         elif key == 'default_groups':
-            if not (type(item) in classes33 or admits34(item)): return False
+            if not (type(item) in classes29 or admits30(item)): return False
         elif key == 'id_template':
-            if not (type(item) in classes8 or admits9(item)): return False
+            if not (type(item) in classes18 or admits19(item)): return False
         elif key == 'display_name':
-            if not (type(item) in classes98 or admits99(item)): return False
+            if not (type(item) in classes94 or admits95(item)): return False
         else:
             return False
     return True
 
-def mapping378(value):
+def mapping374(value):
     if not isinstance(value, dict):
-        return (type(value) in classes17 or admits18(value))
-    if not (classes45.issuperset(map(type, value)) or all(map(admits46, value))): return False
-    if not (classes8.issuperset(map(type, value.values())) or all(map(admits9, value.values()))): return False
+        return (type(value) in classes11 or admits12(value))
+    if not (classes41.issuperset(map(type, value)) or all(map(admits42, value))): return False
+    if not (classes18.issuperset(map(type, value.values())) or all(map(admits19, value.values()))): return False
     return True
 
-def mapping379(value):
+def mapping375(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     for key, item in value.items():
         if key == 'tosca_definitions_version':
             pass
         elif key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            pass
         elif key == 'imports':
             pass
         elif key == 'dsl_definitions':
-            if not (type(item) in classes13 or admits14(item)): return False
+            pass
         elif key == 'metadata':
-            if not (type(item) in classes17 or admits18(item)): return False
+            if not (type(item) in classes11 or admits12(item)): return False
         elif key == 'inputs':
-            if not mapping47(item): return False
+            if not mapping43(item): return False
         elif key == 'plugins':
-            if not mapping75(item): return False
+            if not mapping71(item): return False
         elif key == 'node_types':
-            if not mapping126(item): return False
+            if not mapping122(item): return False
         elif key == 'relationships':
-            if not mapping137(item): return False
+            if not mapping133(item): return False
         elif key == 'data_types':
-            if not mapping148(item): return False
+            if not mapping144(item): return False
         elif key == 'node_templates':
-            if not mapping213(item): return False
+            if not mapping209(item): return False
         elif key == 'workflows':
-            if not mapping245(item): return False
+            if not mapping241(item): return False
         elif key == 'outputs':
-            if not mapping256(item): return False
+            if not mapping252(item): return False
         elif key == 'capabilities':
-            if not mapping265(item): return False
+            if not mapping261(item): return False
         elif key == 'groups':
-            if not mapping291(item): return False
+            if not mapping287(item): return False
         elif key == 'policies':
-            if not mapping301(item): return False
+            if not mapping297(item): return False
         elif key == 'policy_types':
-            if not mapping309(item): return False
+            if not mapping305(item): return False
         elif key == 'policy_triggers':
-            if not mapping317(item): return False
+            if not mapping313(item): return False
         elif key == 'labels':
-            if not mapping325(item): return False
+            if not mapping321(item): return False
         elif key == 'blueprint_labels':
-            if not mapping333(item): return False
+            if not mapping329(item): return False
         elif key == 'resource_tags':
-            if not mapping338(item): return False
+            if not mapping334(item): return False
         elif key == 'deployment_settings':
-            if not mapping370(item): return False
+            if not mapping366(item): return False
         elif key == 'imported_blueprints':
-            if not ((type(item) in classes33 or admits34(item)) and (not isinstance(item, list) or (classes45.issuperset(map(type, item)) or all(map(admits46, item))))): return False
+            if not ((type(item) in classes29 or admits30(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
         elif key == 'namespaces_mapping':
-            if not mapping378(item): return False
+            if not mapping374(item): return False
         else:
             return False
     return True
 
-def mapping392(value):
+def mapping388(value):
     if not isinstance(value, dict):
         return (type(value) in classes2 or admits3(value))
     for key, item in value.items():
         if key == 'tosca_definitions_version':
             pass
         elif key == 'description':
-            if not (type(item) in classes8 or admits9(item)): return False
+            pass
         elif key == 'dsl_definitions':
-            if not (type(item) in classes13 or admits14(item)): return False
+            pass
         elif key == 'plugins':
-            if not mapping75(item): return False
+            if not mapping71(item): return False
         elif key == 'node_types':
-            if not mapping126(item): return False
+            if not mapping122(item): return False
         elif key == 'relationships':
-            if not mapping137(item): return False
+            if not mapping133(item): return False
         elif key == 'data_types':
-            if not mapping148(item): return False
+            if not mapping144(item): return False
         elif key == 'workflows':
-            if not mapping245(item): return False
+            if not mapping241(item): return False
         elif key == 'labels':
-            if not mapping325(item): return False
+            if not mapping321(item): return False
         elif key == 'blueprint_labels':
-            if not mapping333(item): return False
+            if not mapping329(item): return False
         elif key == 'resource_tags':
-            if not mapping338(item): return False
+            if not mapping334(item): return False
         else:
             return False
     return True
 
 
-CHECKS = {'blueprint': mapping379, 'plugin': mapping392}
+CHECKS = {'blueprint': mapping375, 'plugin': mapping388}

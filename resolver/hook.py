@@ -145,7 +145,7 @@ def _relative_target(written: str) -> str | None:
     """The file part of an import that names a local file, else None (the namespace split off as
     namespaces.split_namespace splits it)."""
     head, sep, tail = written.rpartition(_NAMESPACE_DELIMITER)
-    if sep and head and "/" not in head and ":" not in head:
+    if sep and "/" not in head and ":" not in head:  # (an empty namespace is none: `--file.yaml`)
         written = tail
     written = written.strip()
     if written.startswith("file:"):

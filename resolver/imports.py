@@ -630,7 +630,11 @@ class ImportWalker:
                                   f"namespace {namespace!r} of import {written!r} contains the delimiter '--'",
                                   mark)
                 continue
-            specs.append(ImportSpec(written=written, namespace=namespace, target=target.strip(),
+            # a file path is the file's name, blanks and all (the reference opens ' t.yaml', and
+            # finds nothing); the blanks around a URL or a plugin import are dropped
+            stripped = target.strip()
+            specs.append(ImportSpec(written=written, namespace=namespace,
+                                    target=stripped if scheme_of(stripped) else target,
                                     properties=properties, mark=mark))
         return specs
 
@@ -773,9 +777,10 @@ class ImportWalker:
                               hint="Restore the locked file, or run `resolver lock` again if the change is meant.")
 
     def _check_version(self, doc: Map, fetched: Fetched, spec: ImportSpec) -> None:
-        version = doc.get("tosca_definitions_version")
-        if version is None or self.dsl_version is None:
+        # a key written with no value is judged (the reference looks null up among the versions)
+        if "tosca_definitions_version" not in doc or self.dsl_version is None:
             return
+        version = doc.get("tosca_definitions_version")
         mark = doc.value_mark("tosca_definitions_version")
         if not isinstance(version, str) or version not in SUPPORTED:
             self.problems.add("dsl-version-unsupported",

@@ -12,6 +12,7 @@ from . import records
 from .imports import SourceFile
 from .load import Map, Seq
 from .namespaces import CLOUDIFY_PREFIX, DICT_SECTIONS
+from .schema import kind_of
 from .problems import Mark, Problems
 from .versions import at_least
 
@@ -104,6 +105,15 @@ def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict)
                 blueprint.scalars.setdefault(key, value)
                 continue
             if key not in DICT_SECTIONS:
+                if key == "deployment_settings" and source.namespace and isinstance(value, Map):
+                    # the reference prefixes its keys with the namespace too, and then finds them
+                    # in no schema
+                    for setting in value:
+                        problems.add("schema-unknown-key",
+                                     f"'{source.namespace}--{setting}' is not a deployment setting: the namespace of "
+                                     f"the import prefixes the settings of {source.shown}", value.key_mark(setting),
+                                     hint="Move deployment_settings to the main blueprint, or import the file "
+                                          "without a namespace.")
                 if key in seen_in:
                     _not_mergeable(problems, key, source, seen_in[key], dsl_version)
                 else:
@@ -129,7 +139,22 @@ def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict)
     for key, source in empty_in.items():
         if key in seen_in:
             _null_section(problems, key, source, seen_in[key])
+    _kept_scalars(blueprint, problems)
     return blueprint
+
+
+def _kept_scalars(blueprint: Blueprint, problems: Problems) -> None:
+    """The description the blueprint keeps (the first file's that has the key) must be a string,
+    and the main file's dsl_definitions a mapping or a list: the other files' are never read."""
+    description = blueprint.scalars.get("description")
+    if description is not None and not isinstance(description, str):
+        origin = next(f for f in blueprint.files if "description" in f.doc)
+        problems.add("schema-wrong-type", f"description must be a string, not {kind_of(description)}",
+                     origin.doc.value_mark("description"))
+    definitions = blueprint.main.doc.get("dsl_definitions")
+    if definitions is not None and not isinstance(definitions, (dict, list)):
+        problems.add("schema-wrong-type", f"dsl_definitions must be a mapping or a list, not {kind_of(definitions)}",
+                     blueprint.main.doc.value_mark("dsl_definitions"))
 
 
 def _null_section(problems, key, source, other) -> None:

@@ -180,8 +180,10 @@ def _namespace_functions(value, ns: str):
 def split_namespace(ref: str) -> tuple[str | None, str]:
     """`ns--target` -> (ns, target). The delimiter counts only before any path or scheme."""
     head, sep, tail = ref.rpartition(NAMESPACE_DELIMITER)
-    if not sep or not head or "/" in head or ":" in head:
+    if not sep or "/" in head or ":" in head:
         return None, ref
+    if not head:  # `--file.yaml`: an empty namespace is none, as the reference reads it
+        return None, tail
     return head, tail
 
 

@@ -45,8 +45,10 @@ PLUGIN = "plugin"
 SCHEMA_FILES = {BLUEPRINT: "blueprint.schema.json", PLUGIN: "plugin.schema.json"}
 DOCUMENT_NAMES = {BLUEPRINT: "blueprint", PLUGIN: "plugin YAML"}
 
-# Read by the import walker, which reports their faults (dsl-version-*, import-*) itself.
-OWNED_BY_IMPORTS = frozenset({"tosca_definitions_version", "imports"})
+# Read by the import walker, which reports their faults (dsl-version-*, import-*) itself; and by
+# the merge, which judges only the description the blueprint keeps and the main file's
+# dsl_definitions (an imported file's are dropped unread, as the reference drops them).
+OWNED_BY_IMPORTS = frozenset({"tosca_definitions_version", "imports", "description", "dsl_definitions"})
 
 _YAML_KINDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
                "number": "a number", "boolean": "a boolean", "null": "empty"}
@@ -732,14 +734,14 @@ def _translate(error, path: tuple, doc: Map, kind: str, missing_seen: set) -> It
     if keyword == "type" and tuple(error.schema_path)[-2:] == ("propertyNames", "type"):
         container = _at(doc, path)
         yield ("schema-wrong-type",
-               f"a name in {_where(path, kind)} must be a string, not {_kind(error.instance)} "
+               f"a name in {_where(path, kind)} must be a string, not {kind_of(error.instance)} "
                f"({error.instance!r})",
                mark_in(container, error.instance), "Quote the name.")
     elif keyword == "type":
         expected = [t for t in _listed(error.validator_value) if t != "null"]
         wanted = " or ".join(_YAML_KINDS[t] for t in expected)
         yield ("schema-wrong-type",
-               f"{_where(path, kind)} must be {wanted}, not {_kind(error.instance)}",
+               f"{_where(path, kind)} must be {wanted}, not {kind_of(error.instance)}",
                _value_mark(doc, path), schema.get("description"))
     elif keyword == "additionalProperties" and error.validator_value is False:
         allowed = list(schema.get("properties", ()))
@@ -836,7 +838,7 @@ def _listed(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _kind(value) -> str:
+def kind_of(value) -> str:
     if value is None:
         return "empty"
     if isinstance(value, bool):

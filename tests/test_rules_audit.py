@@ -223,6 +223,25 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
                                         "input-display-invalid"),
     "display rows true on a textarea": (
         {"main.yaml": _v("1_5", "inputs: {a: {type: textarea, display: {rows: true}}}\n")}, None),
+    # imports: blanks around a file name are part of it; an empty namespace is none; an imported
+    # file's version written with no value is judged; a namespaced file's deployment settings are prefixed too
+    "import with a leading blank": ({"main.yaml": _v("1_4", "imports: [' t.yaml']\n"), "t.yaml": T},
+                                    "import-not-found"),
+    "import with an empty namespace": ({"main.yaml": _v("1_4", "imports: [--t.yaml]\n"), "t.yaml": T}, None),
+    "imported file's version null": (
+        {"main.yaml": _v("1_4", "imports: [a.yaml]\n"), "a.yaml": "tosca_definitions_version:\n" + T},
+        "dsl-version-unsupported"),
+    "namespaced file's deployment settings": (
+        {"main.yaml": _v("1_3", "imports: [n--a.yaml]\n"), "a.yaml": "deployment_settings: {id_template: x}\n"},
+        "schema-unknown-key"),
+    # only the description the blueprint keeps is read, and only the main file's dsl_definitions
+    "imported description not a string, main's kept": (
+        {"main.yaml": _v("1_4", "description: ok\nimports: [a.yaml]\n"), "a.yaml": "description: 5\n"}, None),
+    "imported description not a string, the one kept": (
+        {"main.yaml": _v("1_4", "imports: [a.yaml]\n"), "a.yaml": "description: 5\n"}, "schema-wrong-type"),
+    "imported dsl_definitions a string": (
+        {"main.yaml": _v("1_4", "imports: [a.yaml]\n"), "a.yaml": "dsl_definitions: abc\n"}, None),
+    "main dsl_definitions a string": ({"main.yaml": _v("1_4", "dsl_definitions: abc\n")}, "schema-wrong-type"),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }
