@@ -20,7 +20,8 @@ node_templates:
 @pytest.mark.parametrize("extra, code, at", [
     ("groups:\n  g1:\n    members: [vm, ghost]\n", "group-member-unknown", (14, 19)),
     ("groups:\n  vm:\n    members: [app]\n", "group-name-taken", (13, 3)),
-    ("groups:\n  g1:\n    members: [g2]\n  g2:\n    members: [g1]\n", "group-cycle", None),
+    ("groups:\n  g1:\n    members: [g2]\n  g2:\n    members: [g1]\npolicies:\n"
+     "  p: {type: cloudify.policies.scaling, targets: [g1, g2]}\n", "group-cycle", None),
     ("groups:\n  g1:\n    members: [vm]\npolicies:\n  p:\n    type: my.policy\n    targets: [g1]\n",
      "policy-unsupported", (17, 11)),
     ("groups:\n  g1:\n    members: [vm]\npolicies:\n  p:\n    type: cloudify.policies.scaling\n"

@@ -242,6 +242,13 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "imported dsl_definitions a string": (
         {"main.yaml": _v("1_4", "imports: [a.yaml]\n"), "a.yaml": "dsl_definitions: abc\n"}, None),
     "main dsl_definitions a string": ({"main.yaml": _v("1_4", "dsl_definitions: abc\n")}, "schema-wrong-type"),
+    # group cycles are looked for among scaling groups only
+    "group member of itself, no policy": ({"main.yaml": _v("1_4", "groups: {g: {members: [g]}}\n")}, None),
+    "groups containing each other, no policy": (
+        {"main.yaml": _v("1_4", "groups: {g: {members: [h]}, h: {members: [g]}}\n")}, None),
+    "scaling groups containing each other": (
+        {"main.yaml": _v("1_4", "groups: {g: {members: [h]}, h: {members: [g]}}\n"
+                                "policies: {p: {type: cloudify.policies.scaling, targets: [g, h]}}\n")}, "group-cycle"),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }

@@ -11,7 +11,7 @@ from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
 from .policies import scaling_groups
-from .shapes import members as members_of, names
+from .shapes import names
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
@@ -36,7 +36,9 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     scaling = scaling_groups(blueprint)
     _check_shared_members(blueprint, scaling, problems)
     _check_containment(blueprint, model, scaling, problems)
-    _check_cycles(blueprint, groups, problems)
+    # the reference looks for cycles among scaling groups only (a member of a group is linked to it
+    # when the group is a scaling policy's target): other groups may contain each other
+    _check_cycles(blueprint, scaling, problems)
 
 
 def _check_shared_members(blueprint, scaling, problems) -> None:
@@ -106,12 +108,12 @@ def _check_containment(blueprint, model: Model, scaling: dict[str, list], proble
                      hint="Contain both in one host (contained_in), or put them in different scaling groups.")
 
 
-def _check_cycles(blueprint, groups, problems) -> None:
+def _check_cycles(blueprint, scaling: dict, problems) -> None:
     state: dict[str, int] = {}
-    for start in groups:
+    for start in scaling:
         if state.get(start):
             continue
-        stack = [(start, iter(_group_members(groups, start)))]
+        stack = [(start, iter(_group_members(scaling, start)))]
         state[start] = 1
         path = [start]
         while stack:
@@ -130,8 +132,9 @@ def _check_cycles(blueprint, groups, problems) -> None:
             if not state.get(child):
                 state[child] = 1
                 path.append(child)
-                stack.append((child, iter(_group_members(groups, child))))
+                stack.append((child, iter(_group_members(scaling, child))))
 
 
-def _group_members(groups, name):
-    return [member for member in members_of(groups.get(name)) if member in groups]
+def _group_members(scaling, name):
+    """The scaling groups among the members of the scaling group `name` (`scaling`: group -> members)."""
+    return [member for member in scaling.get(name, ()) if isinstance(member, str) and member in scaling]
