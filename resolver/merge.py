@@ -237,15 +237,19 @@ def _origins(pieces: list[tuple[SourceFile, Map]]) -> dict[str, SourceFile]:
 
 
 def _merge_node_template(existing, incoming):
-    if not isinstance(existing, Map) or not isinstance(incoming, Map):
+    """A node template defined again by a later file, merged as the reference merges it; None for
+    a conflict. Only a template that has a `relationships` key merges: written with nothing else,
+    it takes a later definition that has a type, or more relationships; written whole, it takes
+    more relationships only (a later definition of nothing but `relationships`)."""
+    if not isinstance(existing, Map) or not isinstance(incoming, Map) or "relationships" not in existing:
         return None
-    rels_only = lambda m: set(m) <= {"relationships"}  # noqa: E731
-    if rels_only(existing) and ("type" in incoming or rels_only(incoming)):
+    incoming_rels_only = "relationships" in incoming and len(incoming) == 1
+    if len(existing) == 1 and ("type" in incoming or incoming_rels_only):
         first = existing.get("relationships") or Seq()
         items = [(k, v, k) for k, v in incoming.items() if k != "relationships"]
         items.append(("relationships", _concat(first, incoming.get("relationships") or Seq()), "relationships"))
         return incoming.derive(items)
-    if rels_only(incoming):
+    if incoming_rels_only:
         items = [(k, v, k) for k, v in existing.items() if k != "relationships"]
         items.append(("relationships", _concat(existing.get("relationships") or Seq(),
                                                incoming.get("relationships") or Seq()), "relationships"))

@@ -249,6 +249,25 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "scaling groups containing each other": (
         {"main.yaml": _v("1_4", "groups: {g: {members: [h]}, h: {members: [g]}}\n"
                                 "policies: {p: {type: cloudify.policies.scaling, targets: [g, h]}}\n")}, "group-cycle"),
+    # a node template merges with a later definition only when it has a relationships key
+    "template with a type, then relationships only": (
+        {"main.yaml": _v("1_4", "imports: [t.yaml, a.yaml]\nnode_templates:\n  app: {type: cloudify.nodes.Root}\n"
+                                "  b: {type: cloudify.nodes.Root}\n"),
+         "t.yaml": T + "relationships: {cloudify.relationships.depends_on: {}}\n",
+         "a.yaml": "node_templates:\n  app: {relationships: [{type: cloudify.relationships.depends_on, target: b}]}\n"},
+        "merge-conflict"),
+    "template with a type and relationships, then relationships only": (
+        {"main.yaml": _v("1_4", "imports: [t.yaml, a.yaml]\nnode_templates:\n  app: {type: cloudify.nodes.Root, "
+                                "relationships: []}\n  b: {type: cloudify.nodes.Root}\n"),
+         "t.yaml": T + "relationships: {cloudify.relationships.depends_on: {}}\n",
+         "a.yaml": "node_templates:\n  app: {relationships: [{type: cloudify.relationships.depends_on, target: b}]}\n"},
+        None),
+    "template empty, then a type": (
+        {"main.yaml": _v("1_4", "imports: [t.yaml, a.yaml]\nnode_templates:\n  app: {}\n"), "t.yaml": T,
+         "a.yaml": "node_templates:\n  app: {type: cloudify.nodes.Root}\n"}, "merge-conflict"),
+    "template of relationships only, then a type": (
+        {"main.yaml": _v("1_4", "imports: [t.yaml, a.yaml]\nnode_templates:\n  app: {relationships: []}\n"),
+         "t.yaml": T, "a.yaml": "node_templates:\n  app: {type: cloudify.nodes.Root}\n"}, None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }
