@@ -4,7 +4,7 @@ from numbers import Number
 
 from .schema import _admitting
 
-SCHEMAS = {'blueprint': (37245, 791331526), 'plugin': (1454, 3059140957)}
+SCHEMAS = {'blueprint': (37425, 4148984391), 'plugin': (1454, 3059140957)}
 
 classes2 = set()
 admits3 = _admitting(('object',), classes2)
@@ -456,7 +456,7 @@ def mapping238(value):
         elif key == 'node_instances_active':
             if not (type(item) in classes29 or admits30(item)): return False
         elif key == 'node_types_required':
-            if not ((type(item) in classes29 or admits30(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
+            if not ((type(item) in classes29 or admits30(item)) and (not isinstance(item, list) or (classes18.issuperset(map(type, item)) or all(map(admits19, item))))): return False
         else:
             return False
     return True
@@ -576,7 +576,7 @@ def mapping285(value):
     if 'members' not in value: return False
     for key, item in value.items():
         if key == 'members':
-            if not ((type(item) in classes267 or admits268(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
+            if not ((type(item) in classes267 or admits268(item)) and (not isinstance(item, list) or (classes18.issuperset(map(type, item)) or all(map(admits19, item))))): return False
         elif key == 'policies':
             if not mapping284(item): return False
         else:

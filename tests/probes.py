@@ -11,6 +11,7 @@ constraints (and data-type defaults), definitions nobody uses, empty sections an
 """
 from __future__ import annotations
 
+import copy
 import random
 from typing import Any, Callable
 
@@ -399,7 +400,9 @@ def definitions(p: Probe) -> str:
     return f"definitions: unused {kind} default"
 
 
-def empty(p: Probe) -> str:
+def empty(p: Probe, value: Callable[[], Any] | None = None) -> str:
+    """A null (or, with `value`, what it gives: `odd`) at one of many places a blueprint has."""
+    v = value or (lambda: None)
     roll = p.rng.random()
     if roll < 0.4:
         key = p.pick(("workflows", "outputs", "inputs", "groups", "policies", "capabilities", "labels",
@@ -408,8 +411,8 @@ def empty(p: Probe) -> str:
                       "metadata", "imports"))
         if key == "imports":
             return "empty: none (imports are needed)"
-        p.main[key] = None
-        return f"empty: section {key}"
+        p.main[key] = v()
+        return f"{'odd' if value else 'empty'}: section {key}"
     name = _probe_node(p)
     where = p.pick(("operation", "implementation", "interface", "interfaces", "property", "properties",
                     "inputs", "relationships", "type default", "input", "workflow mapping", "op inputs",
@@ -419,113 +422,174 @@ def empty(p: Probe) -> str:
                     "relationship type interfaces", "relationship type operation", "data type properties",
                     "data type property", "workflow parameters", "workflow parameter", "output", "output value",
                     "capability", "template type", "template capabilities", "instances", "plugin",
-                    "policy properties", "group members", "input default"))
+                    "policy properties", "group members", "input default", "label", "plugin key",
+                    "policy type property", "trigger parameter", "input display", "input constraint",
+                    "group policy trigger", "data type", "deployment setting", "workflow availability",
+                    "scalable property", "type op setting", "relationship type op input"))
     template = p.templates[name]
     node_type = p.section("node_types")[template["type"]]
     if where == "operation":
-        template["interfaces"] = {"probe.iface": {"run": None}}
+        template["interfaces"] = {"probe.iface": {"run": v()}}
     elif where == "implementation":
-        template["interfaces"] = {"probe.iface": {"run": {"implementation": None}}}
+        template["interfaces"] = {"probe.iface": {"run": {"implementation": v()}}}
     elif where == "op inputs":
-        template["interfaces"] = {"probe.iface": {"run": {"inputs": None}}}
+        template["interfaces"] = {"probe.iface": {"run": {"inputs": v()}}}
     elif where == "op input":
-        template["interfaces"] = {"probe.iface": {"run": {"implementation": p.mapping or "", "inputs": {"a": None}}}}
+        template["interfaces"] = {"probe.iface": {"run": {"implementation": p.mapping or "", "inputs": {"a": v()}}}}
     elif where == "op settings":
         template["interfaces"] = {"probe.iface": {"run": {p.pick(("max_retries", "retry_interval", "timeout",
-                                                                  "executor", "timeout_recoverable")): None}}}
+                                                                  "executor", "timeout_recoverable")): v()}}}
     elif where == "interface":
-        template["interfaces"] = {"probe.iface": None}
+        template["interfaces"] = {"probe.iface": v()}
     elif where == "interfaces":
-        template["interfaces"] = None
+        template["interfaces"] = v()
     elif where == "property":
-        template["properties"] = {"slot": None}
+        template["properties"] = {"slot": v()}
     elif where == "properties":
-        template["properties"] = None
+        template["properties"] = v()
     elif where == "relationships":
-        template["relationships"] = None
+        template["relationships"] = v()
     elif where == "type default":
-        node_type["properties"]["slot"] = None
+        node_type["properties"]["slot"] = v()
     elif where == "type operation":
-        node_type["interfaces"] = {"probe.iface": {"run": None}}
+        node_type["interfaces"] = {"probe.iface": {"run": v()}}
     elif where == "type implementation":
-        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": None}}}
+        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": v()}}}
     elif where == "type interface":
-        node_type["interfaces"] = {"probe.iface": None}
+        node_type["interfaces"] = {"probe.iface": v()}
     elif where == "type interfaces":
-        node_type["interfaces"] = None
+        node_type["interfaces"] = v()
     elif where == "type properties":
-        node_type["properties"] = None
+        node_type["properties"] = v()
     elif where == "type property":
-        node_type["properties"]["slot"] = p.pick(({"type": None}, {"default": None}, {"required": None},
-                                                  {"description": None}))
+        node_type["properties"]["slot"] = p.pick(({"type": v()}, {"default": v()}, {"required": v()},
+                                                  {"description": v()}))
     elif where == "type op inputs":
-        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": "", "inputs": None}}}
+        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": "", "inputs": v()}}}
     elif where == "type op input":
-        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": "", "inputs": {"a": None}}}}
+        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": "", "inputs": {"a": v()}}}}
     elif where.startswith("relationship"):
         other = _probe_node(p)
         rel_type = p.fresh("probe.R")
         p.section("relationships")[rel_type] = {"derived_from": "cloudify.relationships.depends_on"}
         rel: dict = {"type": rel_type, "target": other}
         if where == "relationship interface":
-            rel[p.pick(("source_interfaces", "target_interfaces"))] = p.pick((None, {"probe.iface": None}))
+            rel[p.pick(("source_interfaces", "target_interfaces"))] = p.pick((v(), {"probe.iface": v()}))
         elif where == "relationship operation":
-            rel["source_interfaces"] = {"probe.iface": {"run": p.pick((None, {"implementation": None}))}}
+            rel["source_interfaces"] = {"probe.iface": {"run": p.pick((v(), {"implementation": v()}))}}
         elif where == "relationship properties":
-            rel["properties"] = None
+            rel["properties"] = v()
         elif where == "relationship type interfaces":
             p.section("relationships")[rel_type][p.pick(("source_interfaces", "target_interfaces"))] = p.pick(
-                (None, {"probe.iface": None}))
+                (v(), {"probe.iface": v()}))
         else:
-            p.section("relationships")[rel_type]["target_interfaces"] = {"probe.iface": {"run": None}}
+            p.section("relationships")[rel_type]["target_interfaces"] = {"probe.iface": {"run": v()}}
         template["relationships"] = [rel]
     elif where.startswith("data type"):
         data_type = p.fresh("probe.D")
-        p.section("data_types")[data_type] = {"properties": None if where == "data type properties"
-                                              else {"x": p.pick((None, {"type": None}, {"default": None}))}}
+        p.section("data_types")[data_type] = {"properties": v() if where == "data type properties"
+                                              else {"x": p.pick((v(), {"type": v()}, {"default": v()}))}}
         node_type["properties"]["typed"] = {"type": data_type, "required": False}
     elif where == "input":
-        p.section("inputs")[p.fresh("probe_in")] = None
+        p.section("inputs")[p.fresh("probe_in")] = v()
     elif where == "input default":
         p.section("inputs")[p.fresh("probe_in")] = {p.pick(("default", "type", "description", "constraints",
-                                                            "required")): None}
+                                                            "required")): v()}
     elif where == "workflow parameters":
-        p.section("workflows")[p.fresh("probe_wf")] = {"mapping": p.mapping or "x.y", "parameters": None}
+        p.section("workflows")[p.fresh("probe_wf")] = {"mapping": p.mapping or "x.y", "parameters": v()}
     elif where == "workflow parameter":
         p.section("workflows")[p.fresh("probe_wf")] = {"mapping": p.mapping or "x.y",
-                                                     "parameters": {"a": p.pick((None, {"default": None}))}}
+                                                     "parameters": {"a": p.pick((v(), {"default": v()}))}}
     elif where == "output":
-        p.section("outputs")[p.fresh("out")] = None
+        p.section("outputs")[p.fresh("out")] = v()
     elif where == "output value":
-        p.section("outputs")[p.fresh("out")] = {"value": None}
+        p.section("outputs")[p.fresh("out")] = {"value": v()}
     elif where == "capability":
-        p.section("capabilities")[p.fresh("cap")] = p.pick((None, {"value": None}))
+        p.section("capabilities")[p.fresh("cap")] = p.pick((v(), {"value": v()}))
     elif where == "template type":
-        template["type"] = None
+        template["type"] = v()
     elif where == "template capabilities":
-        template["capabilities"] = p.pick((None, {"scalable": None}, {"scalable": {"properties": None}}))
+        template["capabilities"] = p.pick((v(), {"scalable": v()}, {"scalable": {"properties": v()}}))
     elif where == "instances":
-        template["instances"] = p.pick((None, {"deploy": None}))
+        template["instances"] = p.pick((v(), {"deploy": v()}))
     elif where == "plugin":
-        p.section("plugins")[p.fresh("probe_plugin")] = None
+        p.section("plugins")[p.fresh("probe_plugin")] = v()
     elif where == "policy properties":
         group = p.fresh("probe_g")
         p.section("groups")[group] = {"members": [name]}
-        p.section("policies")[p.fresh("probe_p")] = {"type": SCALING, "targets": [group], "properties": None}
+        p.section("policies")[p.fresh("probe_p")] = {"type": SCALING, "targets": [group], "properties": v()}
     elif where == "group members":
-        p.section("groups")[p.fresh("probe_g")] = {"members": None}
+        p.section("groups")[p.fresh("probe_g")] = {"members": v()}
+    elif where == "label":
+        p.section(p.pick(("labels", "blueprint_labels")))[p.fresh("probe-label")] = p.pick((v(), {"values": v()},
+                                                                                           {"values": [v()]}))
+    elif where == "plugin key":
+        p.section("plugins")[p.fresh("probe_plugin")] = {
+            "executor": "central_deployment_agent", "install": False,
+            p.pick(("install", "source", "package_name", "package_version", "install_arguments",
+                    "supported_platform", "distribution", "executor", "properties",
+                    "properties_description")): v()}
+    elif where == "policy type property":
+        p.section("policy_types")[p.fresh("probe.PT")] = {"source": "p.clj", "properties": {"a": p.pick((
+            v(), {"type": v()}, {"default": v()}, {"type": "integer", "default": v()}))}}
+    elif where == "trigger parameter":
+        p.section("policy_triggers")[p.fresh("probe.TR")] = {"source": "t.clj", "parameters": {"a": p.pick((
+            v(), {"type": v()}, {"default": v()}))}}
+    elif where == "input display":
+        p.section("inputs")[p.fresh("probe_in")] = {"type": p.pick(("textarea", "string")), "display": p.pick((
+            v(), {"rows": v()}))}
+    elif where == "input constraint":
+        p.section("inputs")[p.fresh("probe_in")] = {"default": "abc", "constraints": p.pick((
+            v(), [v()], [{"min_length": v()}], [{"error_message": v()}]))}
+    elif where == "group policy trigger":
+        ptype, ttype = p.fresh("probe.PT"), p.fresh("probe.TR")
+        p.section("policy_types")[ptype] = {"source": "p.clj"}
+        p.section("policy_triggers")[ttype] = {"source": "t.clj"}
+        p.section("groups")[p.fresh("probe_g")] = {"members": [name], "policies": {"pol": {
+            "type": ptype, "triggers": {"t": p.pick((v(), {"type": ttype, "parameters": v()}))}}}}
+    elif where == "data type":
+        p.section("data_types")[p.fresh("probe.D")] = p.pick((v(), {"derived_from": v()}, {"properties": {"a": v()}}))
+    elif where == "deployment setting":
+        p.section("deployment_settings")[p.pick(("id_template", "display_name", "default_groups",
+                                                 "default_schedules"))] = v()
+    elif where == "workflow availability":
+        p.section("workflows")[p.fresh("probe_wf")] = {"mapping": p.mapping or "x.y", "availability_rules": p.pick((
+            v(), {"node_instances_active": v()}, {"node_types_required": v()}))}
+    elif where == "scalable property":
+        template["capabilities"] = {"scalable": {"properties": {p.pick((
+            "default_instances", "min_instances", "max_instances")): v()}}}
+    elif where == "type op setting":
+        node_type["interfaces"] = {"probe.iface": {"run": {"implementation": p.mapping or "", p.pick((
+            "max_retries", "retry_interval", "timeout", "executor", "timeout_recoverable")): v()}}}
+    elif where == "relationship type op input":
+        rel_type = p.fresh("probe.R")
+        p.section("relationships")[rel_type] = {"derived_from": "cloudify.relationships.depends_on",
+                                                "source_interfaces": {"probe.iface": {"run": {
+                                                    "implementation": p.mapping or "", "inputs": {"a": p.pick((
+                                                        v(), {"type": v()}, {"default": v()},
+                                                        {"type": "integer", "default": v()}))}}}}}
     else:
-        p.section("workflows")[p.fresh("probe_wf")] = p.pick((None, {"mapping": None}))
-    return f"empty: {where}"
+        p.section("workflows")[p.fresh("probe_wf")] = p.pick((v(), {"mapping": v()}))
+    return f"{'odd' if value else 'empty'}: {where}"
+
+
+# Values the reference's elements meet in odd shapes: null, empty ones, blanks, booleans where
+# numbers go and numbers where strings go, a nested null.
+ODD_VALUES = (None, {}, "", [], True, False, 0, -1, 1.5, "x", " ", [None], {"a": None}, {"": 1})
+
+
+def odd(p: Probe) -> str:
+    """`empty`'s places, each given one of ODD_VALUES instead of a null."""
+    return empty(p, lambda: copy.deepcopy(p.pick(ODD_VALUES)))
 
 
 FAMILIES: dict[str, Callable[[Probe], str]] = {
     "functions": functions, "scaling": scaling, "policies": policies, "schedules": schedules,
-    "labels": labels, "constraints": constraints, "definitions": definitions, "empty": empty,
+    "labels": labels, "constraints": constraints, "definitions": definitions, "empty": empty, "odd": odd,
 }
 # Functions are two thirds of the held-out gap: they get as many probes as the others together.
 WEIGHTS = {"functions": 7, "scaling": 1, "policies": 1, "schedules": 1, "labels": 1, "constraints": 1,
-           "definitions": 1, "empty": 1}
+           "definitions": 1, "empty": 1, "odd": 1}
 
 
 def apply(rng: random.Random, main: dict, version: str, inputs: list[str], mapping: str | None,

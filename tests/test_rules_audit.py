@@ -268,6 +268,12 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "template of relationships only, then a type": (
         {"main.yaml": _v("1_4", "imports: [t.yaml, a.yaml]\nnode_templates:\n  app: {relationships: []}\n"),
          "t.yaml": T, "a.yaml": "node_templates:\n  app: {type: cloudify.nodes.Root}\n"}, None),
+    # a null item of a list of names: an unknown member (code 40); a required node type passed over
+    "group member null": ({"main.yaml": _v("1_4", T + "node_templates: {n: {type: cloudify.nodes.Root}}\n"
+                                                  "groups: {g: {members: [n, null]}}\n")}, "group-member-unknown"),
+    "workflow's required node type null": (
+        {"main.yaml": _v("1_4", P + "workflows: {w: {mapping: p.a.b, availability_rules: "
+                                    "{node_types_required: [null]}}}\n")}, None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }

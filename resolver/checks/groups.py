@@ -28,8 +28,8 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
         if not isinstance(members, list) or not members:
             problems.add("schema-missing-key", f"group {name!r} needs at least one member", mark)
             members = members if isinstance(members, list) else []
-        for index, member in names(members):
-            if member not in templates and member not in groups:
+        for index, member in ((i, m) for i, m in enumerate(members) if m is None or isinstance(m, str)):
+            if member is None or (member not in templates and member not in groups):
                 problems.add("group-member-unknown",
                              f"member {member!r} of group {name!r} is neither a node template nor a group",
                              mark_in(members, index))
