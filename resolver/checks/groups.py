@@ -11,7 +11,6 @@ from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
 from .policies import scaling_groups
-from .shapes import names
 
 
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
