@@ -120,25 +120,32 @@ def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict)
                     seen_in[key] = source
                     blueprint.scalars[key] = value
                 continue
+            # A null section is taken as the first file's; a later file's is merged into the
+            # section as a mapping, where the reference fails (and so it does merging entries into
+            # a null section; merging `{}` into one is nothing)
+            mergeable = key in ALWAYS_MERGEABLE or (key in MERGEABLE_FROM_1_3 and
+                                                    at_least(dsl_version, "cloudify_dsl_1_3"))
+            earlier = seen_in.get(key) or empty_in.get(key)
             if value is None:
                 if key in ALWAYS_NULL_FAILS:
                     _null_section(problems, key, source, None)
+                elif earlier is not None and not mergeable:
+                    _not_mergeable(problems, key, source, earlier, dsl_version)
+                elif earlier is not None:
+                    _null_section(problems, key, source, earlier)
                 else:
-                    empty_in.setdefault(key, source)
+                    empty_in[key] = source
                 continue
             if not isinstance(value, Map):
                 problems.add("schema-wrong-type", f"section {key!r} must be a mapping", doc.value_mark(key))
                 continue
-            mergeable = key in ALWAYS_MERGEABLE or (key in MERGEABLE_FROM_1_3 and
-                                                    at_least(dsl_version, "cloudify_dsl_1_3"))
-            if key in seen_in and not mergeable:
-                _not_mergeable(problems, key, source, seen_in[key], dsl_version)
+            if earlier is not None and not mergeable:
+                _not_mergeable(problems, key, source, earlier, dsl_version)
                 continue
+            if key in empty_in and key not in seen_in and value:
+                _null_section(problems, key, empty_in[key], source)
             seen_in.setdefault(key, source)
             _merge_section(blueprint, key, value, source, problems)
-    for key, source in empty_in.items():
-        if key in seen_in:
-            _null_section(problems, key, source, seen_in[key])
     _kept_scalars(blueprint, problems)
     return blueprint
 

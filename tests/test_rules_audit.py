@@ -274,6 +274,18 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "workflow's required node type null": (
         {"main.yaml": _v("1_4", P + "workflows: {w: {mapping: p.a.b, availability_rules: "
                                     "{node_types_required: [null]}}}\n")}, None),
+    # a null section: the first file's is taken; a later one, or entries merged into a null one, fail
+    "null section in two imports": (
+        {"main.yaml": _v("1_4", "imports: [a.yaml, b.yaml]\n"), "a.yaml": "inputs:\n", "b.yaml": "inputs:\n"},
+        "section-null"),
+    "null section, then an empty one": (
+        {"main.yaml": _v("1_4", "imports: [a.yaml, b.yaml]\n"), "a.yaml": "inputs:\n", "b.yaml": "inputs: {}\n"},
+        None),
+    "main's null section, then an empty one": (
+        {"main.yaml": _v("1_4", "workflows:\nimports: [a.yaml]\n"), "a.yaml": "workflows: {}\n"}, None),
+    "main's null section, then entries": (
+        {"main.yaml": _v("1_4", "outputs:\nimports: [a.yaml]\n"), "a.yaml": "outputs: {o: {value: 1}}\n"},
+        "section-null"),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }
