@@ -430,6 +430,7 @@ class ImportWalker:
         self.key_of = keys_from(self.base)  # file_key(..., self.base)
         self.trail = Trail(self.base)
         self.failed: list[Failure] = []
+        self.seen: set = set()  # (identity, namespace) of the files the walk merges (`walk`)
         self.checked: set[str] = set()  # with a lock: the keys of the files compared with it
         self.changed: set[str] = set()  # keys of files whose bytes differ from the lock
 
@@ -451,7 +452,7 @@ class ImportWalker:
                           via=main.via, resolved=main.resolved, is_basic_types=is_basic_types(doc),
                           chain=(main.identity,))
         files = [root]
-        seen = {(root.identity, None)}
+        seen = self.seen = {(root.identity, None)}
         queue = deque([root])
         limits = self.cache.limits
         nodes = self._over_nodes(root, 0, limits)
@@ -589,27 +590,32 @@ class ImportWalker:
                               doc.key_mark("imports"), hint="Remove the empty 'imports' key, or list imports.",
                               chain=current.chain)
             return []
-        if not isinstance(entries, Seq):
+        # The main blueprint's list is checked as the reference's schema checks it; an imported
+        # file's is read as the reference reads it, raw: a mapping's keys, each entry's first item
+        main = len(current.chain) == 1
+        if isinstance(entries, Map) and not main:
+            listed = [(key, entries.key_mark(key)) for key in entries]
+        elif isinstance(entries, Seq):
+            listed = [(entry, entries.item_mark(index)) for index, entry in enumerate(entries)]
+        else:
             self.problems.add("schema-wrong-type", f"'imports' must be a list, not {_kind(entries)}",
                               doc.value_mark("imports"))
             return []
         specs = []
         written_seen: set[str] = set()
-        for index, entry in enumerate(entries):
-            mark = entries.item_mark(index)
+        for entry, mark in listed:
             properties = None
             if isinstance(entry, Map):
-                if len(entry) != 1:
+                if len(entry) != 1 and (main or not entry):
                     self.problems.add("import-properties-invalid",
                                       "an import with properties must be a single-entry mapping",
                                       mark)
                     continue
-                (written, properties), = entry.items()
-                if properties is not None and self.dsl_version and not at_least(self.dsl_version, "cloudify_dsl_1_5"):
-                    self.problems.add("feature-version",
-                                      f"import properties are not supported in {self.dsl_version}; "
-                                      "they were added in cloudify_dsl_1_5", mark)
-                    properties = None
+                written, properties = next(iter(entry.items()))
+                if main and properties is not None:
+                    properties = self._import_properties(properties, mark)
+                elif not isinstance(properties, Map):
+                    properties = None  # what an imported file's line gives that is no mapping sets nothing
             else:
                 written = entry
             if not isinstance(written, str) or not written:
@@ -720,9 +726,12 @@ class ImportWalker:
                                   hint="Import types.yaml without a namespace.")
                 return None
             namespace = None  # inherited namespaces are dropped for the basic types
-        if not in_catalog:
+        # a file imported again is passed over, as the reference passes it before reading it: its
+        # version and the properties of this import line are not judged
+        again = (fetched.identity, namespace) in self.seen
+        if not in_catalog and not again:
             self._check_version(doc, fetched, spec)
-        if spec.properties is not None:
+        if spec.properties is not None and not again:
             doc = self._apply_properties(doc, spec)
         if namespace:
             if self.cache.holds(doc):
@@ -1004,6 +1013,27 @@ class ImportWalker:
                             in_catalog=True)
 
     # -- import properties (DSL 1_5) ------------------------------------------------------
+    def _import_properties(self, properties, mark):
+        """The properties of one of the main blueprint's import lines, checked (DSL 1_5; names that
+        are strings; values that are strings, numbers, booleans, lists or functions); None when
+        the version has none."""
+        if self.dsl_version and not at_least(self.dsl_version, "cloudify_dsl_1_5"):
+            self.problems.add("feature-version", f"import properties are not supported in {self.dsl_version}; "
+                              "they were added in cloudify_dsl_1_5", mark)
+            return None
+        from .functions import is_function
+
+        for name, value in properties.items() if isinstance(properties, Map) else ():
+            if not isinstance(name, str):
+                self.problems.add("schema-wrong-type", f"an import property's name must be a string, not {name!r}",
+                                  properties.key_mark(name))
+            elif not (isinstance(value, (str, int, float, bool, list)) or is_function(value)):
+                self.problems.add("import-properties-invalid",
+                                  f"import property {name!r} is {_kind(value)}: a property set on import is a "
+                                  "string, a number, a boolean, a list or an intrinsic function",
+                                  properties.value_mark(name) or mark)
+        return properties
+
     def _apply_properties(self, doc: Map, spec: ImportSpec) -> Map:
         given = spec.properties
         if not isinstance(given, Map):
@@ -1049,16 +1079,19 @@ def _import_property_fault(name: str, value, type_name) -> str | None:
 
     if is_function(value):
         return None
+    # the reference's checks, where a boolean is an int (Python's bool is one)
     checks = {
-        "string": lambda v: isinstance(v, (str, int)) and not isinstance(v, bool),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, (str, int)),
+        "integer": lambda v: isinstance(v, int),
+        "float": lambda v: isinstance(v, (int, float)),
         "boolean": lambda v: isinstance(v, bool),
         "list": lambda v: isinstance(v, list),
     }
     check = checks.get(type_name)
     if check is None:
-        return None if type_name is None else f"property {name}: type {type_name!r} cannot be set on import"
+        if type_name is None:  # the reference reads the type, and fails
+            return f"property {name}: the plugin's schema gives it no type, so it cannot be set on import"
+        return f"property {name}: type {type_name!r} cannot be set on import"
     return None if check(value) else f"property {name}: value {value!r} should be of type {type_name}"
 
 

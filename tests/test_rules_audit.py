@@ -32,6 +32,9 @@ relationships:
 """
 
 
+PLUGIN_WITH_PROPERTIES = "plugins:\n  p: {executor: central_deployment_agent, install: false, properties: {k: {type: %s}}}\n"
+
+
 def _v(version: str, body: str) -> str:
     return f"tosca_definitions_version: cloudify_dsl_{version}\n{body}"
 
@@ -286,6 +289,45 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "main's null section, then entries": (
         {"main.yaml": _v("1_4", "outputs:\nimports: [a.yaml]\n"), "a.yaml": "outputs: {o: {value: 1}}\n"},
         "section-null"),
+    # import properties (1_5): values of the main file's lines, types as the reference's checks
+    # take them (a boolean is an int), a schema with no type; a file imported again is passed over
+    "import property a mapping": ({"main.yaml": _v("1_5", "imports: [{t.yaml: {a: {b: 1}}}]\n"), "t.yaml": T},
+                                  "import-properties-invalid"),
+    "import property null": ({"main.yaml": _v("1_5", "imports: [{t.yaml: {a: null}}]\n"), "t.yaml": T},
+                             "import-properties-invalid"),
+    "import property named by a number": ({"main.yaml": _v("1_5", "imports: [{t.yaml: {5: 1}}]\n"), "t.yaml": T},
+                                          "schema-wrong-type"),
+    "import property true for an integer": (
+        {"main.yaml": _v("1_5", "imports: [{p.yaml: {k: true}}]\n"), "p.yaml": PLUGIN_WITH_PROPERTIES % "integer"},
+        None),
+    "import property for a schema with no type": (
+        {"main.yaml": _v("1_5", "imports: [{p.yaml: {k: 1}}]\n"),
+         "p.yaml": PLUGIN_WITH_PROPERTIES.replace("{type: %s}", "{description: x}")}, "import-properties-mismatch"),
+    "import properties of a file imported again": (
+        {"main.yaml": _v("1_5", "imports: [p.yaml, a.yaml]\n"), "a.yaml": "imports: [{p.yaml: {zz: 1}}]\n",
+         "p.yaml": PLUGIN_WITH_PROPERTIES % "string"}, None),
+    # an imported file's import list is read raw: a mapping's keys, an entry's first item, no gate
+    "imported file's imports a mapping": ({"main.yaml": _v("1_4", "imports: [a.yaml]\n"),
+                                           "a.yaml": "imports: {t.yaml: x}\n", "t.yaml": T}, None),
+    "imported file's import line of two entries": (
+        {"main.yaml": _v("1_4", "imports: [a.yaml]\n"), "a.yaml": "imports: [{t.yaml: {}, u.yaml: {}}]\n",
+         "t.yaml": T}, None),
+    "imported file's import properties below 1_5": (
+        {"main.yaml": _v("1_3", "imports: [a.yaml]\n"), "a.yaml": "imports: [{t.yaml: {a: 1}}]\n", "t.yaml": T},
+        None),
+    "main file's import line of two entries": (
+        {"main.yaml": _v("1_5", "imports: [{t.yaml: {}, u.yaml: {}}]\n"), "t.yaml": T, "u.yaml": "{}\n"},
+        "import-properties-invalid"),
+    # a plugin's property schemas: a null one, an unknown type; null properties
+    "plugin property schema null": (
+        {"main.yaml": _v("1_5", "plugins: {q: {executor: central_deployment_agent, source: x, "
+                                "properties: {a: null}}}\n")}, "schema-wrong-type"),
+    "plugin property of an unknown type": (
+        {"main.yaml": _v("1_5", "plugins: {q: {executor: central_deployment_agent, source: x, "
+                                "properties: {a: {type: nosuch}}}}\n")}, "type-name-illegal"),
+    "plugin properties null": (
+        {"main.yaml": _v("1_4", "plugins: {q: {executor: central_deployment_agent, source: x, properties: null}}\n")},
+        "schema-wrong-type"),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }

@@ -3,12 +3,13 @@ strings (codes 1 and those of codes.py's plugin rows). Version gates of plugin k
 checks/versions.py."""
 from __future__ import annotations
 
-from ..load import value_mark_in
+from ..load import mark_in, value_mark_in
 from ..mapping import EXECUTORS
 from ..merge import Blueprint
 from ..nodes import PLUGIN_KEYS, Model
 from ..problems import Problems
 from ..shared import Shared
+from ..versions import TYPE_NAMES
 from .shapes import unknown_keys
 
 STRING_KEYS = ("package_version", "package_name", "source", "distribution")
@@ -18,6 +19,26 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     # a declaration is judged by itself alone (its place is where its file declares it)
     shared.each(("plugin declarations",), "plugins", None, problems,
                 lambda name, body, _, into: _declaration(blueprint, name, body, into))
+    # a plugin's property schemas (DSL 1_5; few plugins have them): a null one, an unknown type
+    data_types = blueprint.section("data_types")
+    for name, body in blueprint.section("plugins").items():
+        properties = body.get("properties") if isinstance(body, dict) else None
+        if isinstance(body, dict) and "properties" in body and properties is None:
+            # the reference reads the properties of every plugin declared, and fails on a null one
+            problems.add("schema-wrong-type", f"plugin {name!r}: properties is null", mark_in(body, "properties"),
+                         hint="Remove the key, or give the property schemas.")
+        for prop, definition in properties.items() if isinstance(properties, dict) else ():
+            if definition is None:
+                # the reference reads its type when it sets import properties, and fails
+                problems.add("schema-wrong-type", f"plugin {name!r} property {prop!r} has a null schema",
+                             mark_in(properties, prop), hint="Write {type: string} (or another type) for it.")
+                continue
+            type_name = definition.get("type") if isinstance(definition, dict) else None
+            if isinstance(type_name, str) and type_name and type_name not in TYPE_NAMES \
+                    and type_name not in data_types:
+                problems.add("type-name-illegal", f"plugin {name!r} property {prop!r}: type {type_name!r} is "
+                             "neither a primitive nor a defined data type", value_mark_in(definition, "type"),
+                             subject=type_name)
 
 
 def _declaration(blueprint: Blueprint, name, body, problems: Problems) -> None:
