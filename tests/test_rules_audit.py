@@ -328,6 +328,10 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "plugin properties null": (
         {"main.yaml": _v("1_4", "plugins: {q: {executor: central_deployment_agent, source: x, properties: null}}\n")},
         "schema-wrong-type"),
+    # an input with a default has its constraints read as a list
+    "input constraints null with a default": (
+        {"main.yaml": _v("1_4", "inputs: {a: {default: abc, constraints: null}}\n")}, "schema-wrong-type"),
+    "input constraints null without a default": ({"main.yaml": _v("1_4", "inputs: {a: {constraints: null}}\n")}, None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }

@@ -15,7 +15,7 @@ nothing more is judged of it here.
 """
 from __future__ import annotations
 
-from ..load import value_mark_in
+from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
@@ -36,6 +36,12 @@ def _default(name, schema: dict, problems: Problems) -> None:
     default = schema["default"]
     type_name, item_type = schema.get("type"), schema.get("item_type")
     constraints = schema.get("constraints")
+    if constraints is None and "constraints" in schema:
+        # the reference reads the constraints of an input with a default as a list, and fails on null
+        problems.add("schema-wrong-type", f"input {name!r}: constraints is null, and the input has a default to "
+                     "judge against them", mark_in(schema, "constraints"),
+                     hint="Remove the constraints key, or list the constraints.")
+        return
     if type_name == "list" and item_type:
         if default is None:
             problems.add("property-type-mismatch",
