@@ -14,12 +14,19 @@ SELF, SOURCE, TARGET = "SELF", "SOURCE", "TARGET"
 
 
 def function_name(value) -> str | None:
-    """The function's name when `value` is a one-key mapping naming an intrinsic function."""
-    if isinstance(value, dict) and len(value) == 1:
-        key = next(iter(value))
-        if key in FUNCTION_NAMES:
-            return key
-    return None
+    """The function's name when `value` is a call as the reference sees one (`get_function`): a
+    mapping of one function key, or of a function key and `type` (the value's type); of two
+    function keys, the last."""
+    if not isinstance(value, dict) or not 0 < len(value) < 3:
+        return None
+    found = None
+    for key in value:
+        if key == "type":
+            continue
+        if key not in FUNCTION_NAMES:
+            return None
+        found = key
+    return found
 
 
 def is_function(value) -> bool:

@@ -332,6 +332,16 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "input constraints null with a default": (
         {"main.yaml": _v("1_4", "inputs: {a: {default: abc, constraints: null}}\n")}, "schema-wrong-type"),
     "input constraints null without a default": ({"main.yaml": _v("1_4", "inputs: {a: {constraints: null}}\n")}, None),
+    # a function may carry its value's type beside it: {get_input: x, type: integer}
+    "input default a typed function": (
+        {"main.yaml": _v("1_4", "inputs: {a: {type: integer, default: {get_secret: x, type: integer}}}\n")}, None),
+    "scaling default a typed function": (
+        {"main.yaml": _v("1_4", T + "inputs: {x: {default: 2}}\nnode_templates: {n: {type: cloudify.nodes.Root, "
+                                    "capabilities: {scalable: {properties: {default_instances: "
+                                    "{get_input: x, type: integer}}}}}}\n")}, None),
+    "constraint argument a typed function": (
+        {"main.yaml": _v("1_4", "inputs: {b: {default: 1}, a: {constraints: [{min_length: "
+                                "{get_input: b, type: integer}}]}}\n")}, None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from ..functions import FUNCTION_NAMES, SELF, SOURCE, TARGET
+from ..functions import FUNCTION_NAMES, SELF, SOURCE, TARGET, function_name
 from ..merge import Blueprint
 from ..nodes import Model, Node
 from ..problems import Mark, Problems
@@ -50,18 +50,9 @@ class Site:
 
 
 def call_of(value) -> tuple[str, Any] | None:
-    """(name, args) when `value` is a function call as the reference sees one: a mapping of one
-    function key, or of a function key and `type`."""
-    if not isinstance(value, dict) or not 0 < len(value) < 3:
-        return None
-    found = None
-    for key, args in value.items():
-        if key == "type":
-            continue
-        if key not in FUNCTION_NAMES:
-            return None
-        found = (key, args)
-    return found
+    """(name, args) when `value` is a function call as the reference sees one (functions.function_name)."""
+    name = function_name(value)
+    return (name, value[name]) if name is not None else None
 
 
 def calls_in(value) -> list[tuple[str, Any, Any]]:
