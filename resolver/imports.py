@@ -407,6 +407,16 @@ class ParseCache:
         return len(self._docs) + len(self._once)
 
 
+def marked_without_types(doc, problems: Problems, chain=()) -> None:
+    """A file whose metadata has `cloudify_types` (any value) marks itself as Cloudify's types, and
+    the reference then looks its node types up: a file with none is refused (it fails there)."""
+    metadata = doc.get("metadata")
+    if isinstance(metadata, Map) and "cloudify_types" in metadata and not isinstance(doc.get("node_types"), dict):
+        problems.add("schema-missing-key", "metadata.cloudify_types marks this file as Cloudify's types, but it "
+                     "defines no node_types", metadata.key_mark("cloudify_types"), chain=chain,
+                     hint="Remove cloudify_types from the metadata, or define the node types.")
+
+
 def is_basic_types(doc) -> bool:
     node_types = doc.get("node_types") if isinstance(doc, Map) else None
     return isinstance(node_types, dict) and "cloudify.nodes.Root" in node_types
@@ -448,6 +458,7 @@ class ImportWalker:
                               getattr(doc, "mark", None) or Mark(main.shown, 1, 1))
             return Imports((), None, {})
         self.dsl_version = self._main_version(doc, main.shown)
+        marked_without_types(doc, self.problems)
         root = SourceFile(identity=main.identity, shown=main.shown, namespace=None, doc=doc,
                           via=main.via, resolved=main.resolved, is_basic_types=is_basic_types(doc),
                           chain=(main.identity,))
@@ -717,6 +728,7 @@ class ImportWalker:
                               getattr(doc, "mark", None) or Mark(fetched.shown, 1, 1), chain=chain)
             return None
         in_catalog = current.in_catalog if in_catalog is None else in_catalog
+        marked_without_types(doc, self.problems, chain)
         basic = is_basic_types(doc)
         if basic and namespace:
             if spec.namespace:

@@ -342,6 +342,14 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "constraint argument a typed function": (
         {"main.yaml": _v("1_4", "inputs: {b: {default: 1}, a: {constraints: [{min_length: "
                                 "{get_input: b, type: integer}}]}}\n")}, None),
+    # metadata.cloudify_types marks Cloudify's types file: one with no node types is refused
+    "cloudify_types mark without node types": ({"main.yaml": _v("1_4", "metadata: {cloudify_types: false}\n")},
+                                                "schema-missing-key"),
+    "cloudify_types mark in an import without node types": (
+        {"main.yaml": _v("1_4", "imports: [a.yaml]\n"), "a.yaml": "metadata: {cloudify_types: ''}\n"},
+        "schema-missing-key"),
+    "cloudify_types mark with node types": (
+        {"main.yaml": _v("1_4", "imports: [a.yaml]\n"), "a.yaml": "metadata: {cloudify_types: 1}\n" + T}, None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }
