@@ -269,10 +269,10 @@ def _project_above(start: str, marked: Callable[[str], bool]) -> str:
 
 def _script_text(relative: str) -> str:
     """The path a script mapping names below the main blueprint's folder. The reference opens
-    "<main folder>/<mapping>" as a URL: the text is stripped, a fragment or query is dropped,
-    %-escapes are decoded, and a leading "/" stays inside the folder (so /etc/hosts is never
-    probed)."""
-    return unquote(relative.strip().split("#", 1)[0].split("?", 1)[0])
+    "<main folder>/<mapping>" as a file: URL: the text is stripped, a fragment is dropped (a query
+    stays part of the file's name), %-escapes are decoded, and a leading "/" stays inside the
+    folder (so /etc/hosts is never probed)."""
+    return unquote(relative.strip().split("#", 1)[0])
 
 
 def _script_path(base: str, relative: str) -> str | None:
@@ -656,9 +656,25 @@ class FileLoader:
 
     def resource_exists(self, base: str, relative: str) -> bool:
         """Whether the script `relative` exists beside the main blueprint `base`. A path outside
-        the roots is answered False without looking, so its existence is never probed."""
+        the roots is answered False without looking, so its existence is never probed. As the
+        system opens the path the reference asks for: one ending in "/" or "/." names no file,
+        and a ".." climbs out of a folder that must exist (asked only of folders inside the roots)."""
         candidate = _script_path(base, relative)
-        return candidate is not None and self._allowed(candidate) and os.path.isfile(candidate)
+        if candidate is None or not self._allowed(candidate):
+            return False
+        text = _script_text(relative)
+        if text.endswith(("/", "/.")):
+            return False
+        if ".." in text:
+            parts = text.split("/")
+            folder = os.path.dirname(base)
+            for index, part in enumerate(parts):
+                if part != ".." or index == 0:
+                    continue
+                climbed = os.path.normpath(folder + "/" + "/".join(parts[:index]))
+                if not self._allowed(climbed) or not os.path.isdir(climbed):
+                    return False
+        return os.path.isfile(candidate)
 
     def resource_prober(self, base: str) -> "ScriptProbe":
         """`resource_exists(base, ...)` as a function, for the many scripts of one blueprint."""

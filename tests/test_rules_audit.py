@@ -32,6 +32,7 @@ relationships:
 """
 
 
+SCRIPT = "plugins: {script: {executor: central_deployment_agent, install: false}}\n" + T + "node_templates: {n: {type: cloudify.nodes.Root, interfaces: {i: {op: '%s'}}}}\n"
 PLUGIN_WITH_PROPERTIES = "plugins:\n  p: {executor: central_deployment_agent, install: false, properties: {k: {type: %s}}}\n"
 
 
@@ -350,6 +351,19 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
         "schema-missing-key"),
     "cloudify_types mark with node types": (
         {"main.yaml": _v("1_4", "imports: [a.yaml]\n"), "a.yaml": "metadata: {cloudify_types: 1}\n" + T}, None),
+    # a script path is opened as the system opens it: a query is part of the name, a trailing
+    # "/" or "/." names a folder, ".." climbs out of a folder that must exist
+    "script with a query": ({"main.yaml": _v("1_4", SCRIPT % "scripts/x.sh?a=1"), "scripts/x.sh": "#!/bin/sh\n"},
+                            "operation-unmapped"),
+    "script with a trailing slash": ({"main.yaml": _v("1_4", SCRIPT % "scripts/x.sh/"), "scripts/x.sh": "#!/bin/sh\n"},
+                                     "operation-unmapped"),
+    "script through a missing folder": (
+        {"main.yaml": _v("1_4", SCRIPT % "nosuchdir/../scripts/x.sh"), "scripts/x.sh": "#!/bin/sh\n"},
+        "operation-unmapped"),
+    "script through an existing folder": (
+        {"main.yaml": _v("1_4", SCRIPT % "scripts/../scripts/x.sh"), "scripts/x.sh": "#!/bin/sh\n"}, None),
+    "script with a fragment": ({"main.yaml": _v("1_4", SCRIPT % "scripts/x.sh#top"), "scripts/x.sh": "#!/bin/sh\n"},
+                               None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }
@@ -374,6 +388,7 @@ def written(tmp_path_factory) -> dict[str, Path]:
         folder = root / f"case{index}"
         folder.mkdir()
         for relative, text in files.items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             (folder / relative).write_text(text, encoding="utf-8")
         out[name] = folder / "main.yaml"
     return out
