@@ -136,7 +136,7 @@ class Map(_Placed, dict):
     `_records` are None and `_at` a dict by key.
     """
 
-    __slots__ = ("_place", "_file", "_keys", "_at", "_records")
+    __slots__ = ("_place", "_file", "_keys", "_at", "_records", "_stamped")
 
     def __init__(self, *args, mark: Mark | None = None) -> None:
         super().__init__(*args)
@@ -223,6 +223,8 @@ class Map(_Placed, dict):
         """A new Map holding `items` (key, value, old_key) with the marks of the old keys."""
         out = Map()
         out._place_like(self)
+        if getattr(self, "_stamped", False):
+            out._stamped = True  # (a document holding a timestamp: see Stamp)
         at = out._at
         for key, value, old in items:
             out[key] = value
@@ -340,7 +342,16 @@ _PAIRS = "tag:yaml.org,2002:pairs"
 _MERGE = "tag:yaml.org,2002:merge"
 _MAP_TAGS = frozenset((_MAP, "tag:yaml.org,2002:omap", "tag:yaml.org,2002:set"))
 # Timestamps and binaries stay the text written: a plan holds neither datetimes nor bytes.
-_TEXT_TAGS = frozenset(("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"))
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_TEXT_TAGS = frozenset((_TIMESTAMP, "tag:yaml.org,2002:binary"))
+
+
+class Stamp(str):
+    """The text of a scalar YAML types as a timestamp (`2024-01-01`), kept as written, marked so
+    that checks/timestamps.py can refuse it where the reference takes a typed value (its element
+    check fails on a date). Everywhere else it is the string it looks like."""
+
+    __slots__ = ()
 _SCALARS = {tag: _BaseLoader.yaml_constructors[tag] for tag in (
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")}
 _SCALAR_TAGS = frozenset(_SCALARS) | _TEXT_TAGS | {_STR}
@@ -417,6 +428,7 @@ class _Loader:
         self.deepest = 0  # the deepest nesting reached since the innermost open anchor began
         self.added = 0
         self.first_alias = None
+        self.stamped = False  # a timestamp was read (Stamp): the document is marked so
         # the positions of the mappings and their entries (see Map)
         self.records = array("I")  # lines and columns; a line past what an item holds is kept otherwise
         # id of a mapping built with merge keys -> (that mapping, its entries as merged): a later
@@ -457,6 +469,8 @@ class _Loader:
             raise
         get()  # the document's end
         self._single(first, get())
+        if self.stamped and value.__class__ is Map:
+            value._stamped = True
         if self.added > self.max_aliases:
             raise _Exceeded("yaml-alias-expansion",
                             f"the aliases of this anchored value and others expand to {self.added} more "
@@ -582,6 +596,9 @@ class _Loader:
                        "Python reads" if "digits" in str(exc) else "")
                 raise yaml.constructor.ConstructorError(
                     None, None, f"{shown!r} cannot be read as {tag.rsplit(':', 1)[-1]}{why}", event.start_mark) from None
+        elif tag == _TIMESTAMP:
+            value = Stamp(value)
+            self.stamped = True
         elif tag not in _TEXT_TAGS:
             raise self._wrong_kind(event, tag, "scalar")
         self.count += 1

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from resolver.load import Map, Seq, load_yaml
+from resolver.load import Map, Seq, Stamp, load_yaml
 from resolver.problems import Mark, Problems
 
 from .corpus import CORPUS
@@ -95,6 +95,8 @@ class Walk:
     def scalar(self, ours, theirs, node, path: str) -> None:
         if node.tag in TEXT_TAGS:
             theirs = node.value
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                theirs = Stamp(theirs)  # the text, marked as a timestamp's
         if type(ours) is not type(theirs):
             self.differ(path, f"{type(ours).__name__} {ours!r} where PyYAML has {type(theirs).__name__} {theirs!r}")
         elif ours != theirs and not (isinstance(ours, float) and math.isnan(ours) and math.isnan(theirs)):
@@ -110,7 +112,9 @@ class Walk:
         entries = {}
         for key_node, value_node in node.value:
             key = self.loader.construct_object(key_node, deep=True)
-            entries[key_node.value if key_node.tag in TEXT_TAGS else key] = (key, key_node, value_node)
+            if key_node.tag in TEXT_TAGS:
+                key = Stamp(key_node.value) if key_node.tag == "tag:yaml.org,2002:timestamp" else key_node.value
+            entries[key] = (key, key_node, value_node)
         ours_keys, their_keys = [(type(k), k) for k in ours], [(type(k), k) for k in entries]
         if ours_keys != their_keys:
             self.differ(path, f"keys {list(ours)!r} where PyYAML has {list(entries)!r}")

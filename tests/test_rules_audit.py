@@ -364,6 +364,30 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
         {"main.yaml": _v("1_4", SCRIPT % "scripts/../scripts/x.sh"), "scripts/x.sh": "#!/bin/sh\n"}, None),
     "script with a fragment": ({"main.yaml": _v("1_4", SCRIPT % "scripts/x.sh#top"), "scripts/x.sh": "#!/bin/sh\n"},
                                None),
+    # an unquoted date is a YAML timestamp: refused where the reference checks a value's type,
+    # taken inside the values it does not look into
+    "timestamp as an input default": ({"main.yaml": _v("1_4", "inputs: {d: {default: 2024-01-01}}\n")},
+                                      "yaml-timestamp-typed"),
+    "timestamp as a type property default": (
+        {"main.yaml": _v("1_4", "node_types: {t: {properties: {p: {default: 2024-01-01}}}}\n")},
+        "yaml-timestamp-typed"),
+    "timestamp as an output value": ({"main.yaml": _v("1_4", "outputs: {o: {value: 2024-01-01}}\n")},
+                                     "yaml-timestamp-typed"),
+    "timestamp as a description": ({"main.yaml": _v("1_4", "description: 2024-01-01\n")}, "yaml-timestamp-typed"),
+    "timestamp as a node template's name": (
+        {"main.yaml": _v("1_4", T + "node_templates: {2024-01-01: {type: cloudify.nodes.Root}}\n")},
+        "yaml-timestamp-typed"),
+    "timestamp as a deployment setting": ({"main.yaml": _v("1_4", "deployment_settings: {display_name: 2024-01-01}\n")},
+                                          "yaml-timestamp-typed"),
+    "timestamp in a template's properties": (
+        {"main.yaml": _v("1_4", "node_types: {T: {properties: {p: {required: false}}}}\n"
+                                "node_templates: {n: {type: T, properties: {p: 2024-01-01}}}\n")}, None),
+    "timestamp in a template's operation inputs": (
+        {"main.yaml": _v("1_4", T + "node_templates: {n: {type: cloudify.nodes.Root, interfaces: {i: {op: "
+                                    "{implementation: '', inputs: {x: [2024-01-01]}}}}}}\n")}, None),
+    "timestamp inside an output value": ({"main.yaml": _v("1_4", "outputs: {o: {value: [2024-01-01]}}\n")}, None),
+    "timestamp in the metadata": ({"main.yaml": _v("1_4", "metadata: {when: 2024-01-01}\n")}, None),
+    "timestamp quoted": ({"main.yaml": _v("1_4", "inputs: {d: {default: '2024-01-01'}}\n")}, None),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }

@@ -13,9 +13,9 @@ from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
 from . import (constraints, definitions, deployment, functions, groups, hosts, inputs, labels, lifecycle, operations, plugins,
-               policies, scaling, schedules, schemas, templates, versions, workflows)
+               policies, scaling, schedules, schemas, templates, timestamps, versions, workflows)
 
-RULES = (plugins.check, versions.check, schemas.check, operations.check, inputs.check, templates.check,
+RULES = (plugins.check, versions.check, timestamps.check, schemas.check, operations.check, inputs.check, templates.check,
          hosts.check, workflows.check, definitions.check, constraints.check, groups.check, policies.check,
          scaling.check, lifecycle.check, deployment.check, labels.check, schedules.check, functions.check)
 
