@@ -388,6 +388,8 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "timestamp inside an output value": ({"main.yaml": _v("1_4", "outputs: {o: {value: [2024-01-01]}}\n")}, None),
     "timestamp in the metadata": ({"main.yaml": _v("1_4", "metadata: {when: 2024-01-01}\n")}, None),
     "timestamp quoted": ({"main.yaml": _v("1_4", "inputs: {d: {default: '2024-01-01'}}\n")}, None),
+    "default schedule null": ({"main.yaml": _v("1_4", "deployment_settings: {default_schedules: {a: null}}\n")},
+                              "schedule-invalid"),
     "runtime property default of its type": (
         {"main.yaml": _v("1_5", "node_types: {t: {runtime_properties: {a: {type: integer, default: 3}}}}\n")}, None),
 }

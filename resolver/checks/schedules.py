@@ -36,6 +36,9 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     if not isinstance(schedules, dict):
         return
     for name, schedule in schedules.items():
+        if schedule is None:  # the reference reads its keys, and fails
+            problems.add("schedule-invalid", f"default schedule {name!r} is null", value_mark_in(schedules, name),
+                         hint="Give the schedule its workflow and times, or remove it.")
         if isinstance(schedule, dict):
             for fault, key in _faults(schedule):
                 problems.add("schedule-invalid", f"default schedule {name!r}: {fault}",
