@@ -17,7 +17,13 @@ def function_name(value) -> str | None:
     """The function's name when `value` is a call as the reference sees one (`get_function`): a
     mapping of one function key, or of a function key and `type` (the value's type); of two
     function keys, the last."""
-    if not isinstance(value, dict) or not 0 < len(value) < 3:
+    if not isinstance(value, dict):
+        return None
+    size = len(value)
+    if size == 1:  # the common call: one key (most one-key mappings are no call at all)
+        for key in value:
+            return key if key in FUNCTION_NAMES else None
+    if size != 2:
         return None
     found = None
     for key in value:
