@@ -123,9 +123,9 @@ def merge(files, dsl_version: str, problems: Problems, namespaces_mapping: dict)
             # A null section is taken as the first file's; a later file's is merged into the
             # section as a mapping, where the reference fails (and so it does merging entries into
             # a null section; merging `{}` into one is nothing)
-            mergeable = key in ALWAYS_MERGEABLE or (key in MERGEABLE_FROM_1_3 and
-                                                    at_least(dsl_version, "cloudify_dsl_1_3"))
-            earlier = seen_in.get(key) or empty_in.get(key)
+            earlier = (seen_in.get(key) or empty_in.get(key)) if key in seen_in or key in empty_in else None
+            mergeable = earlier is None or key in ALWAYS_MERGEABLE or (key in MERGEABLE_FROM_1_3 and
+                                                                       at_least(dsl_version, "cloudify_dsl_1_3"))
             if value is None:
                 if key in ALWAYS_NULL_FAILS:
                     _null_section(problems, key, source, None)

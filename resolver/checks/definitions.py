@@ -9,7 +9,7 @@ from ..load import mark_in, value_mark_in
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
-from ..shared import Shared
+from ..shared import Shared, documents
 from ..properties import TYPE_NAMES, PropertyChecker, may_be_at_fault
 from .shapes import misshapen
 
@@ -20,7 +20,7 @@ SCHEMAS = (("node_types", "properties"), ("node_types", "runtime_properties"), (
 def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared) -> None:
     if model.data_types is None:
         return
-    _property_cycles(blueprint.section("data_types"), problems)
+    _property_cycles(blueprint, problems, shared)
     for section, key in SCHEMAS:
         shared.each(("definitions", key), section, model.data_types, problems,
                     lambda name, body, data_types, into: _defaults(data_types, section, key, name, body, into))
@@ -53,25 +53,25 @@ _WHAT = {"node_types": "node type", "relationships": "relationship type", "data_
          "policy_types": "policy type", "policy_triggers": "policy trigger"}
 
 
-def _property_cycles(data_types: dict, problems: Problems) -> None:
+def _property_cycles(blueprint: Blueprint, problems: Problems, shared: Shared) -> None:
     """Data types that contain themselves: a property typed with the data type itself, or with
     one that leads back to it through its own properties' types or its derived_from (code 100, as
-    the reference's element graph finds it; a cycle of derived_from alone is hierarchy.py's)."""
-    edges: dict = {}  # data type -> [(next data type, through a property?)]
-    for name, body in data_types.items():
-        if not isinstance(body, dict):
-            continue
-        out = []
-        parent = body.get("derived_from")
-        if isinstance(parent, str) and parent in data_types:
-            out.append((parent, None))
-        properties = body.get("properties")
-        for prop, definition in (properties.items() if isinstance(properties, dict) else ()):
-            type_name = definition.get("type") if isinstance(definition, dict) else None
-            if isinstance(type_name, str) and type_name in data_types and type_name not in TYPE_NAMES:
-                out.append((type_name, prop))  # (a primitive's name is the primitive, data type or not)
-        if out:
-            edges[name] = out
+    the reference's element graph finds it; a cycle of derived_from alone is hierarchy.py's). What
+    each definition may lead to is read once per session for a document the session keeps."""
+    data_types = blueprint.section("data_types")
+    if not data_types:
+        return
+    edges: dict = {}  # data type -> [(next data type, through a property? (its name) or None)]
+    for held, names, bodies in documents(blueprint, "data_types", shared):
+        if held is not None:
+            leads = shared.made(("data type leads", id(held)), (held,),
+                                lambda held=held: _leads(held.keys(), held.values()))
+        else:
+            leads = _leads(names, bodies)
+        for name, out in leads.items():
+            known = [(target, prop) for target, prop in out if target in data_types]
+            if known:
+                edges[name] = known
     state: dict = {}  # name -> 1 on the path, 2 done
     for start in edges:
         if start in state:
@@ -87,8 +87,8 @@ def _property_cycles(data_types: dict, problems: Problems) -> None:
                 continue
             target, prop = step
             if state.get(target) == 1:
-                names = [n for n, _ in path]
-                cycle = path[names.index(target):] + [(target, prop)]
+                names_on_path = [n for n, _ in path]
+                cycle = path[names_on_path.index(target):] + [(target, prop)]
                 if any(p is not None for _, p in cycle[1:]):  # a derived_from cycle alone is reported already
                     shown = " --> ".join(n if p is None else f"{p} --> {n}" for n, p in cycle[1:])
                     problems.add("cycle", f"data type {target!r} contains itself: {target} --> {shown}",
@@ -99,3 +99,25 @@ def _property_cycles(data_types: dict, problems: Problems) -> None:
                 state[target] = 1
                 path.append((target, prop))
                 stack.append(iter(edges.get(target, ())))
+
+
+def _leads(names, bodies) -> dict:
+    """The data types each definition may lead to: {name: [(a name its derived_from or one of its
+    properties' types gives, the property or None)]}, for those that name any (a primitive's name
+    is the primitive, data type or not)."""
+    out = {}
+    for name, body in zip(names, bodies):
+        if not isinstance(body, dict):
+            continue
+        found = []
+        parent = body.get("derived_from")
+        if isinstance(parent, str):
+            found.append((parent, None))
+        properties = body.get("properties")
+        for prop, definition in properties.items() if isinstance(properties, dict) else ():
+            type_name = definition.get("type") if isinstance(definition, dict) else None
+            if isinstance(type_name, str) and type_name not in TYPE_NAMES:
+                found.append((type_name, prop))
+        if found:
+            out[name] = found
+    return out
