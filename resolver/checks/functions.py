@@ -69,9 +69,9 @@ def _gather_calls(values, found: list) -> None:
         if isinstance(value, dict):
             # a call has one or two keys, one a function's name: most mappings are ruled out here
             if len(value) < 3 and not FUNCTION_NAMES.isdisjoint(value):
-                call = call_of(value)
-                if call is not None:
-                    found.append((call[0], call[1], value))
+                name = function_name(value)
+                if name is not None:
+                    found.append((name, value[name], value))
             if value:
                 _gather_calls(value.values(), found)
         elif isinstance(value, list):
