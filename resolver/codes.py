@@ -32,7 +32,7 @@ CODES: dict[str, Code] = _table(
     ("yaml-syntax", ERROR, -1, "The file is not valid YAML."),
     ("yaml-duplicate-key", WARNING, None, "A mapping repeats a key; the last value is kept."),
     ("yaml-non-ascii", ERROR, 108, "A string holds a non-ASCII character."),
-    ("yaml-timestamp-typed", ERROR, None, "A YAML timestamp (an unquoted date or time) where the reference takes a typed value."),
+    ("yaml-timestamp-typed", ERROR, None, "A YAML timestamp (an unquoted date or time), or a !!set, where the reference takes a typed value."),
     ("yaml-too-complex", ERROR, None, "The document nests deeper than --max-depth levels."),
     ("yaml-alias-expansion", ERROR, None, "YAML aliases expand past --max-aliases values, or contain themselves."),
     ("file-unreadable", ERROR, 13, "A file could not be read."),

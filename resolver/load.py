@@ -262,6 +262,14 @@ def _key_mark(entry, file: str | None) -> Mark | None:
     return entry[0]
 
 
+class YamlSet(Map):
+    """A mapping tagged `!!set`: a Map (its keys the set's items, each null), marked so that
+    checks/timestamps.py can refuse it where the reference takes a typed value (its element check
+    fails on a Python set), as it refuses a timestamp (`Stamp`)."""
+
+    __slots__ = ()
+
+
 class Seq(_Placed, list):
     """A YAML sequence with the marks of itself and of its items.
 
@@ -340,7 +348,8 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _PAIRS = "tag:yaml.org,2002:pairs"
 _MERGE = "tag:yaml.org,2002:merge"
-_MAP_TAGS = frozenset((_MAP, "tag:yaml.org,2002:omap", "tag:yaml.org,2002:set"))
+_SET = "tag:yaml.org,2002:set"
+_MAP_TAGS = frozenset((_MAP, "tag:yaml.org,2002:omap", _SET))
 # Timestamps and binaries stay the text written: a plan holds neither datetimes nor bytes.
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _TEXT_TAGS = frozenset((_TIMESTAMP, "tag:yaml.org,2002:binary"))
@@ -536,6 +545,9 @@ class _Loader:
             if tag not in _MAP_TAGS:
                 raise self._wrong_kind(event, tag, "mapping")
             value = self._map(event, level)
+            if tag == _SET:
+                value.__class__ = YamlSet  # (the same layout: a Map, marked)
+                self.stamped = True
         elif tag == _SEQ:
             value = self._seq(event, level)
         elif tag == _PAIRS:

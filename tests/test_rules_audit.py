@@ -387,6 +387,14 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
                                     "{implementation: '', inputs: {x: [2024-01-01]}}}}}}\n")}, None),
     "timestamp inside an output value": ({"main.yaml": _v("1_4", "outputs: {o: {value: [2024-01-01]}}\n")}, None),
     "timestamp in the metadata": ({"main.yaml": _v("1_4", "metadata: {when: 2024-01-01}\n")}, None),
+    "set as an interface": (
+        {"main.yaml": _v("1_4", T + "node_templates: {n: {type: cloudify.nodes.Root, interfaces: {i: !!set {x: null}}}}\n")},
+        "yaml-timestamp-typed"),
+    "set as a property default": ({"main.yaml": _v("1_4", "node_types: {t: {properties: {a: {default: !!set {x: null}}}}}\n")},
+                                  "yaml-timestamp-typed"),
+    "set in a template's properties": (
+        {"main.yaml": _v("1_4", "node_types: {T: {properties: {p: {required: false}}}}\n"
+                                "node_templates: {n: {type: T, properties: {p: !!set {x: null}}}}\n")}, None),
     "timestamp quoted": ({"main.yaml": _v("1_4", "inputs: {d: {default: '2024-01-01'}}\n")}, None),
     "default schedule null": ({"main.yaml": _v("1_4", "deployment_settings: {default_schedules: {a: null}}\n")},
                               "schedule-invalid"),

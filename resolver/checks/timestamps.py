@@ -1,4 +1,4 @@
-"""YAML timestamps where the reference takes a typed value (`yaml-timestamp-typed`).
+"""YAML timestamps (and sets) where the reference takes a typed value (`yaml-timestamp-typed`).
 
 A plain scalar that YAML 1.1 reads as a date or a time (`2024-01-01`) is a `datetime` to the
 reference, whose element checks then fail on it (with a raw ValueError) wherever they check a
@@ -6,11 +6,12 @@ value's type: a name, a description, a plugin key, a default, an output's value,
 inside the values it does not look into is it accepted: a template's properties and operation
 inputs, a relationship's, what a default, an output's or a capability's value holds, policy
 properties and trigger parameters, metadata and the like. The loader keeps such a text as written
-(load.Stamp) and marks the documents that hold one, so only those are walked.
+(load.Stamp) and marks the documents that hold one, so only those are walked. A mapping tagged
+`!!set` (load.YamlSet) is a Python set to the reference, and judged the same way.
 """
 from __future__ import annotations
 
-from ..load import Map, Seq, Stamp
+from ..load import Map, Seq, Stamp, YamlSet
 from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
@@ -62,18 +63,22 @@ def _walk(container, path: tuple, problems: Problems) -> None:
         for key, value in container.items():
             if isinstance(key, Stamp):
                 _report(problems, key, "a name", container.key_mark(key))
-            if isinstance(value, Stamp):
+            if isinstance(value, (Stamp, YamlSet)):
                 _report(problems, value, f"the value of {key!r}", container.value_mark(key))
             elif isinstance(value, (Map, Seq)):
                 _walk(value, path + (key,), problems)
     elif isinstance(container, Seq):
         for index, value in enumerate(container):
-            if isinstance(value, Stamp):
+            if isinstance(value, (Stamp, YamlSet)):
                 _report(problems, value, "a list item", container.item_mark(index))
             elif isinstance(value, (Map, Seq)):
                 _walk(value, path + (index,), problems)
 
 
-def _report(problems: Problems, text: str, what: str, mark) -> None:
-    problems.add("yaml-timestamp-typed", f"{what}, {text}, is a YAML timestamp (a date or time), which the "
-                 "reference cannot take here", mark, hint=f"Quote it ('{text}') to make it a string.")
+def _report(problems: Problems, value, what: str, mark) -> None:
+    if isinstance(value, YamlSet):
+        problems.add("yaml-timestamp-typed", f"{what} is a YAML set (!!set), which the reference cannot take here",
+                     mark, hint="Drop the !!set tag: a mapping (or a list) is what goes here.")
+        return
+    problems.add("yaml-timestamp-typed", f"{what}, {value}, is a YAML timestamp (a date or time), which the "
+                 "reference cannot take here", mark, hint=f"Quote it ('{value}') to make it a string.")
