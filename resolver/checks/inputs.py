@@ -19,25 +19,20 @@ def check(blueprint: Blueprint, model: Model, problems: Problems, shared: Shared
     checker = PropertyChecker(model.data_types, problems) if model.data_types is not None else None
     for name, schema in inputs.items():
         if isinstance(schema, dict):
-            _schema("input", inputs, name, schema, checker, problems,
+            input_schema("input", inputs, name, schema, checker, problems,
                     lambda name=name: mark_in(inputs, name) or blueprint.mark("inputs", name))
     if checker is None:
         return
     # a workflow's parameters are judged by it and the data types they name alone
     shared.each(("workflow parameters",), "workflows", model.data_types, problems, _parameters)
-    # the input schemas of the operations of every node and relationship type, used or not: the
-    # reference reads them as blueprint inputs (`NodeTypeOperationInputs` is its `Inputs`)
-    for section, groups in (("node_types", ("interfaces",)),
-                            ("relationships", ("source_interfaces", "target_interfaces"))):
-        shared.each(("operation input schemas",), section, model.data_types, problems,
-                    lambda name, body, data_types, into, groups=groups: _operation_inputs(body, groups, data_types,
-                                                                                          into))
 
 
-def _schema(what: str, inputs: dict, name, schema: dict, checker: PropertyChecker | None, problems: Problems,
-            place) -> None:
+def input_schema(what: str, inputs: dict, name, schema: dict, checker: PropertyChecker | None,
+                 problems: Problems, place) -> None:
     """One input schema (`inputs[name]`): hidden needs a default, display only on a textarea, the
-    default of its type. `place()` is the schema's mark, made only for a problem."""
+    default of its type. `place()` is the schema's mark, made only for a problem. Also for the
+    input schemas of types' operations, used or not (checks/schemas.py calls it for them): the
+    reference reads them as blueprint inputs (`NodeTypeOperationInputs` is its `Inputs`)."""
     if schema.get("hidden") and schema.get("required", True) and "default" not in schema:
         problems.add("input-hidden-required", f"{what} {name!r} is hidden and required, so it needs a default",
                      place(), hint="Give it a default, or make it required: false or not hidden.")
@@ -47,19 +42,6 @@ def _schema(what: str, inputs: dict, name, schema: dict, checker: PropertyChecke
                      mark_in(schema, "display"))
     if "default" in schema:
         _default(name, schema, checker, problems, what)
-
-
-def _operation_inputs(body, groups: tuple, data_types, problems: Problems) -> None:
-    checker = PropertyChecker(data_types, problems)
-    for group in groups:
-        interfaces = body.get(group) if isinstance(body, dict) else None
-        for iface, ops in interfaces.items() if isinstance(interfaces, dict) else ():
-            for op_name, raw in ops.items() if isinstance(ops, dict) else ():
-                inputs = raw.get("inputs") if isinstance(raw, dict) else None
-                for name, schema in inputs.items() if isinstance(inputs, dict) else ():
-                    if isinstance(schema, dict):
-                        _schema(f"operation '{iface}.{op_name}' input", inputs, name, schema, checker, problems,
-                                lambda inputs=inputs, name=name: mark_in(inputs, name))
 
 
 def _parameters(workflow, body, data_types, problems: Problems) -> None:

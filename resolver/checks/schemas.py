@@ -13,8 +13,9 @@ from ..merge import Blueprint
 from ..nodes import Model
 from ..problems import Problems
 from ..shared import Shared
-from ..properties import CONSTRAINT_ARGUMENTS, operator_of
+from ..properties import CONSTRAINT_ARGUMENTS, PropertyChecker, operator_of
 from ..versions import TYPE_NAMES, at_least, type_minimum
+from .inputs import input_schema
 from .shapes import misshapen, named, unknown_keys
 from .versions import gate
 
@@ -41,6 +42,7 @@ class _Schemas:
         self.data_types = data_types
         self.problems = problems
         self.workflow = workflow
+        self.checker: PropertyChecker | None = None  # made when an operation input schema needs one
         self.gated, self.item_types = _gates(version)
 
     def properties(self, schema, owner: str, allowed, *, null_refused: bool = True, inputs: bool = False) -> None:
@@ -55,12 +57,20 @@ class _Schemas:
             self.one(definition, lambda: f"{owner} property {prop!r}", allowed, inputs=inputs)
 
     def operation_inputs(self, interfaces, owner: str) -> None:
+        """The input schemas of a type's operations: their keys and types, and what checks/inputs.py
+        judges of an input (`input_schema`), in one pass."""
         for iface, ops in interfaces.items() if isinstance(interfaces, dict) else ():
             for op_name, raw in ops.items() if isinstance(ops, dict) else ():
                 inputs = raw.get("inputs") if isinstance(raw, dict) else None
                 for input_name, definition in inputs.items() if isinstance(inputs, dict) else ():
                     self.one(definition, lambda: f"{owner} operation '{iface}.{op_name}' input {input_name!r}", None,
                              inputs=True)
+                    if isinstance(definition, dict):
+                        if self.checker is None:
+                            self.checker = PropertyChecker(self.data_types, self.problems)
+                        input_schema(f"operation '{iface}.{op_name}' input", inputs, input_name, definition,
+                                     self.checker, self.problems,
+                                     lambda inputs=inputs, input_name=input_name: mark_in(inputs, input_name))
 
     def one(self, definition, owner, allowed, *, inputs: bool = False) -> None:
         """One schema (`allowed` keys, or any when None). `owner` is the text naming it, or a
