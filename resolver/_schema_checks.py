@@ -4,7 +4,7 @@ from numbers import Number
 
 from .schema import _admitting
 
-SCHEMAS = {'blueprint': (37425, 4148984391), 'plugin': (1454, 3059140957)}
+SCHEMAS = {'blueprint': (37501, 1801044191), 'plugin': (1454, 3059140957)}
 
 classes2 = set()
 admits3 = _admitting(('object',), classes2)
@@ -601,7 +601,7 @@ def mapping295(value):
         elif key == 'properties':
             if not mapping169(item): return False
         elif key == 'targets':
-            if not ((type(item) in classes267 or admits268(item)) and (not isinstance(item, list) or (classes41.issuperset(map(type, item)) or all(map(admits42, item))))): return False
+            if not ((type(item) in classes267 or admits268(item)) and (not isinstance(item, list) or (classes18.issuperset(map(type, item)) or all(map(admits19, item))))): return False
         else:
             return False
     return True

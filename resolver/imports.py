@@ -629,7 +629,12 @@ class ImportWalker:
                     properties = None  # what an imported file's line gives that is no mapping sets nothing
             else:
                 written = entry
-            if not isinstance(written, str) or not written:
+            if written is None or written == "":
+                # the reference asks its resolver for it, which finds nothing (code 13)
+                self.problems.add("import-not-found", "an empty import names no file", mark,
+                                  hint="Write the file or URL to import, or remove the entry.", chain=current.chain)
+                continue
+            if not isinstance(written, str):
                 self.problems.add("schema-wrong-type", f"an import must be a string, not {_kind(written)}",
                                   mark)
                 continue
@@ -1029,6 +1034,10 @@ class ImportWalker:
         """The properties of one of the main blueprint's import lines, checked (DSL 1_5; names that
         are strings; values that are strings, numbers, booleans, lists or functions); None when
         the version has none."""
+        if not isinstance(properties, Map):  # the reference's schema judges the shape before the version
+            self.problems.add("schema-wrong-type", f"import properties must be a mapping, not {_kind(properties)}",
+                              mark)
+            return None
         if self.dsl_version and not at_least(self.dsl_version, "cloudify_dsl_1_5"):
             self.problems.add("feature-version", f"import properties are not supported in {self.dsl_version}; "
                               "they were added in cloudify_dsl_1_5", mark)

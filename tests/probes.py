@@ -425,7 +425,9 @@ def empty(p: Probe, value: Callable[[], Any] | None = None) -> str:
                     "policy properties", "group members", "input default", "label", "plugin key",
                     "policy type property", "trigger parameter", "input display", "input constraint",
                     "group policy trigger", "data type", "deployment setting", "workflow availability",
-                    "scalable property", "type op setting", "relationship type op input"))
+                    "scalable property", "type op setting", "relationship type op input", "import entry",
+                    "relationship item", "relationship key", "template key", "type key", "output key",
+                    "workflow key", "group key", "policy key"))
     template = p.templates[name]
     node_type = p.section("node_types")[template["type"]]
     if where == "operation":
@@ -561,6 +563,33 @@ def empty(p: Probe, value: Callable[[], Any] | None = None) -> str:
     elif where == "type op setting":
         node_type["interfaces"] = {"probe.iface": {"run": {"implementation": p.mapping or "", p.pick((
             "max_retries", "retry_interval", "timeout", "executor", "timeout_recoverable")): v()}}}
+    elif where == "import entry":
+        imports = p.main.get("imports")
+        if isinstance(imports, list):
+            imports.append(p.pick((v(), {"probe.yaml": v()})))
+    elif where == "relationship item":
+        template["relationships"] = [v()]
+    elif where == "relationship key":
+        other = _probe_node(p)
+        template["relationships"] = [{"type": "cloudify.relationships.depends_on", "target": other,
+                                      p.pick(("type", "target", "properties", "source_interfaces",
+                                              "target_interfaces")): v()}]
+    elif where == "template key":
+        template[p.pick(("type", "properties", "interfaces", "relationships", "capabilities", "instances"))] = v()
+    elif where == "type key":
+        node_type[p.pick(("derived_from", "properties", "interfaces", "runtime_properties"))] = v()
+    elif where == "output key":
+        p.section(p.pick(("outputs", "capabilities")))[p.fresh("out")] = {p.pick(("value", "description")): v()}
+    elif where == "workflow key":
+        p.section("workflows")[p.fresh("probe_wf")] = {"mapping": p.mapping or "x.y", p.pick((
+            "parameters", "is_cascading", "availability_rules", "mapping")): v()}
+    elif where == "group key":
+        p.section("groups")[p.fresh("probe_g")] = {"members": [name], p.pick(("members", "policies")): v()}
+    elif where == "policy key":
+        group = p.fresh("probe_g")
+        p.section("groups")[group] = {"members": [name]}
+        p.section("policies")[p.fresh("probe_p")] = {"type": SCALING, "targets": [group], p.pick((
+            "type", "targets", "properties")): v()}
     elif where == "relationship type op input":
         rel_type = p.fresh("probe.R")
         p.section("relationships")[rel_type] = {"derived_from": "cloudify.relationships.depends_on",

@@ -395,6 +395,16 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "set in a template's properties": (
         {"main.yaml": _v("1_4", "node_types: {T: {properties: {p: {required: false}}}}\n"
                                 "node_templates: {n: {type: T, properties: {p: !!set {x: null}}}}\n")}, None),
+    # an empty import names no file (code 13); import properties that are no mapping (code 1);
+    # a null policy target is no group (code 205)
+    "import entry null": ({"main.yaml": _v("1_4", "imports: [t.yaml, null]\n"), "t.yaml": T}, "import-not-found"),
+    "import entry empty": ({"main.yaml": _v("1_4", "imports: [t.yaml, '']\n"), "t.yaml": T}, "import-not-found"),
+    "import properties a string": ({"main.yaml": _v("1_5", "imports: [{t.yaml: x}]\n"), "t.yaml": T},
+                                   "schema-wrong-type"),
+    "policy target null": (
+        {"main.yaml": _v("1_4", T + "node_templates: {n: {type: cloudify.nodes.Root}}\ngroups: {g: {members: [n]}}\n"
+                                    "policies: {p: {type: cloudify.policies.scaling, targets: [null]}}\n")},
+        "policy-target-not-group"),
     "timestamp quoted": ({"main.yaml": _v("1_4", "inputs: {d: {default: '2024-01-01'}}\n")}, None),
     "default schedule null": ({"main.yaml": _v("1_4", "deployment_settings: {default_schedules: {a: null}}\n")},
                               "schedule-invalid"),

@@ -98,8 +98,8 @@ def _check_policies(blueprint, problems) -> None:
         if not isinstance(targets, list) or not targets:
             problems.add("policy-without-targets", f"policy {name!r} names no target group", mark)
             continue
-        for index, target in names(targets):
-            if target not in groups:
+        for index, target in ((i, t) for i, t in enumerate(targets) if t is None or isinstance(t, str)):
+            if target is None or target not in groups:
                 problems.add("policy-target-not-group", f"policy {name!r} targets {target!r}, which is not a group",
                              mark_in(targets, index))
             elif groups[target] is None and policy.get("type") == SCALING_POLICY:
