@@ -629,6 +629,10 @@ class ImportWalker:
                     properties = None  # what an imported file's line gives that is no mapping sets nothing
             else:
                 written = entry
+            if written is None and main:  # (the reference's schema: code 220)
+                self.problems.add("import-properties-invalid", "an import must be a string or a mapping, not null",
+                                  mark, hint="Write the file or URL to import, or remove the entry.")
+                continue
             if written is None or written == "":
                 # the reference asks its resolver for it, which finds nothing (code 13)
                 self.problems.add("import-not-found", "an empty import names no file", mark,
@@ -1031,20 +1035,16 @@ class ImportWalker:
 
     # -- import properties (DSL 1_5) ------------------------------------------------------
     def _import_properties(self, properties, mark):
-        """The properties of one of the main blueprint's import lines, checked (DSL 1_5; names that
-        are strings; values that are strings, numbers, booleans, lists or functions); None when
-        the version has none."""
-        if not isinstance(properties, Map):  # the reference's schema judges the shape before the version
+        """The properties of one of the main blueprint's import lines, checked (names that are
+        strings; values that are strings, numbers, booleans, lists or functions; DSL 1_5, judged
+        after them, as the reference's elements judge them); None when the version has none."""
+        if not isinstance(properties, Map):  # the reference's schema judges the shape first
             self.problems.add("schema-wrong-type", f"import properties must be a mapping, not {_kind(properties)}",
                               mark)
             return None
-        if self.dsl_version and not at_least(self.dsl_version, "cloudify_dsl_1_5"):
-            self.problems.add("feature-version", f"import properties are not supported in {self.dsl_version}; "
-                              "they were added in cloudify_dsl_1_5", mark)
-            return None
         from .functions import is_function
 
-        for name, value in properties.items() if isinstance(properties, Map) else ():
+        for name, value in properties.items():
             if not isinstance(name, str):
                 self.problems.add("schema-wrong-type", f"an import property's name must be a string, not {name!r}",
                                   properties.key_mark(name))
@@ -1053,6 +1053,10 @@ class ImportWalker:
                                   f"import property {name!r} is {_kind(value)}: a property set on import is a "
                                   "string, a number, a boolean, a list or an intrinsic function",
                                   properties.value_mark(name) or mark)
+        if self.dsl_version and not at_least(self.dsl_version, "cloudify_dsl_1_5"):
+            self.problems.add("feature-version", f"import properties are not supported in {self.dsl_version}; "
+                              "they were added in cloudify_dsl_1_5", mark)
+            return None
         return properties
 
     def _apply_properties(self, doc: Map, spec: ImportSpec) -> Map:

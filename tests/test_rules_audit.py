@@ -395,9 +395,13 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
     "set in a template's properties": (
         {"main.yaml": _v("1_4", "node_types: {T: {properties: {p: {required: false}}}}\n"
                                 "node_templates: {n: {type: T, properties: {p: !!set {x: null}}}}\n")}, None),
-    # an empty import names no file (code 13); import properties that are no mapping (code 1);
+    # a null import is no import statement (code 220), an empty one names no file (code 13); import
+    # properties that are no mapping (code 1), or hold a mapping (220, before the version gate);
     # a null policy target is no group (code 205)
-    "import entry null": ({"main.yaml": _v("1_4", "imports: [t.yaml, null]\n"), "t.yaml": T}, "import-not-found"),
+    "import entry null": ({"main.yaml": _v("1_4", "imports: [t.yaml, null]\n"), "t.yaml": T},
+                          "import-properties-invalid"),
+    "import property a mapping below 1_5": ({"main.yaml": _v("1_4", "imports: [{t.yaml: {a: {b: 1}}}]\n"),
+                                             "t.yaml": T}, "import-properties-invalid"),
     "import entry empty": ({"main.yaml": _v("1_4", "imports: [t.yaml, '']\n"), "t.yaml": T}, "import-not-found"),
     "import properties a string": ({"main.yaml": _v("1_5", "imports: [{t.yaml: x}]\n"), "t.yaml": T},
                                    "schema-wrong-type"),
