@@ -61,7 +61,7 @@ class Workflow:
     plugin: str
     operation: str
     parameters: dict
-    is_cascading: bool
+    is_cascading: bool | None  # None: written with no value, kept so as in the reference's plan
 
 
 @records.mutable
@@ -611,7 +611,8 @@ class NodeBuilder:
                 self.problems.add("schema-missing-key", f"workflow {name!r} has no mapping", mark)
                 return None
             parameters = self._parameters(body.get("parameters"))
-            cascading = bool(body.get("is_cascading", False))
+            # written null it stays null in the reference's plan; absent, false
+            cascading = body["is_cascading"] if "is_cascading" in body else False
             mapping_mark = value_mark_in(body, "mapping") or mark
         else:
             self.problems.add("schema-wrong-type", f"workflow {name!r} must be a string or a mapping", mark)

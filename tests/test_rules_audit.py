@@ -481,3 +481,13 @@ node_templates:
     result = Resolver(options=Options(allow_outside=True)).resolve(tmp_path / "main.yaml")
     codes = sorted(p.code for p in result.problems if p.is_error)
     assert codes == ["operation-ambiguous", "relationship-operation-unmapped"]
+
+
+def test_a_workflow_cascading_written_null_stays_null(tmp_path):
+    # the reference's plan keeps is_cascading: null as written (differential seed 23); absent, false
+    (tmp_path / "main.yaml").write_text(_v("1_4", P + "workflows: {w: {mapping: p.a.b, is_cascading: null}, "
+                                                    "v: {mapping: p.a.b}}\n"), encoding="utf-8")
+    result = Resolver(options=Options(allow_outside=True)).resolve(tmp_path / "main.yaml")
+    assert result.ok, result.problems
+    assert result.plan["workflows"]["w"]["is_cascading"] is None
+    assert result.plan["workflows"]["v"]["is_cascading"] is False
