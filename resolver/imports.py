@@ -1060,10 +1060,7 @@ class ImportWalker:
         return properties
 
     def _apply_properties(self, doc: Map, spec: ImportSpec) -> Map:
-        given = spec.properties
-        if not isinstance(given, Map):
-            self.problems.add("import-properties-invalid", "import properties must be a mapping", spec.mark)
-            return doc
+        given = spec.properties  # a Map: `_entries` keeps no other (`_import_properties` reports one)
         plugins = doc.get("plugins")
         if not isinstance(plugins, Map):
             return doc

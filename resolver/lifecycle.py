@@ -37,13 +37,12 @@ import graphlib
 from typing import Any, Iterable, Sequence
 
 from . import records
-from .checks.deployment import (collapsed, container, deploy_count, evaluate, faults, groups_outward,
+from .checks.deployment import (CONTAINED_IN, collapsed, container, deploy_count, evaluate, faults, groups_outward,
                                 input_values, scaling_groups)
 from .graph import lexicographic_order
 
 WORKFLOWS = ("install", "uninstall")
 
-CONTAINED_IN = "cloudify.relationships.contained_in"
 COMPUTE = "cloudify.nodes.Compute"
 LIFECYCLE = "cloudify.interfaces.lifecycle."
 RELATIONSHIP_LIFECYCLE = "cloudify.interfaces.relationship_lifecycle."
