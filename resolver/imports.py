@@ -748,9 +748,11 @@ class ImportWalker:
                 return None
             namespace = None  # inherited namespaces are dropped for the basic types
         # a file imported again is passed over, as the reference passes it before reading it: its
-        # version and the properties of this import line are not judged
+        # version and the properties of this import line are not judged. A catalog blueprint's own
+        # version is judged against the main one; the files it imports are not (a manager merges
+        # them with version checks off, then checks the merged blueprint's version, its own)
         again = (fetched.identity, namespace) in self.seen
-        if not in_catalog and not again:
+        if not current.in_catalog and not again:
             self._check_version(doc, fetched, spec)
         if spec.properties is not None and not again:
             doc = self._apply_properties(doc, spec)

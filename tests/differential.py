@@ -1503,7 +1503,9 @@ def generate(seed: Any, index: int, root: Path, invalid_share: float = 0.2,
 
 # Reads blueprint paths from stdin, one a line, as they come. Prints `@@DIFF <json>` per blueprint:
 # {"index", "status": "ok", "plan": {...}} or {"index", "status": "error", "class", "code", "message"}.
-REFERENCE_DRIVER = r'''
+# REFERENCE_VIEW is the part that turns a plan into what `compare` reads (tests/corpus_mutants.py
+# drives it with other imports).
+REFERENCE_VIEW = r'''
 import json, sys, traceback
 from dsl_parser import parser
 
@@ -1547,6 +1549,10 @@ def view(plan):
     return out
 
 
+'''
+
+# Parses each blueprint path of stdin; reports as REFERENCE_VIEW's comment says.
+REFERENCE_DRIVER = REFERENCE_VIEW + r'''
 def main():
     for index, line in enumerate(sys.stdin):
         path = line.rstrip("\n")
@@ -1581,8 +1587,8 @@ class ReferenceBatch:
     resolving overlap. A blueprint not answered within `timeout` seconds of its turn is given
     up (the process is killed) and the rest go to a new process."""
 
-    def __init__(self, python: Path, workdir: Path, timeout: float = 60):
-        self.python, self.workdir, self.timeout = python, workdir, timeout
+    def __init__(self, python: Path, workdir: Path, timeout: float = 60, driver: str = REFERENCE_DRIVER):
+        self.python, self.workdir, self.timeout, self.driver = python, workdir, timeout, driver
         self.paths: list[str] = []
         self.answers: dict[int, dict] = {}
         self.closed = False
@@ -1597,7 +1603,7 @@ class ReferenceBatch:
         reader runs)."""
         cwd = self.workdir / "cwd"  # empty: the reference looks in its cwd first for imports
         cwd.mkdir(exist_ok=True)
-        self.process = subprocess.Popen([os.fspath(self.python), "-c", REFERENCE_DRIVER],
+        self.process = subprocess.Popen([os.fspath(self.python), "-c", self.driver],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, cwd=cwd)
         self.base = base
@@ -1631,7 +1637,8 @@ class ReferenceBatch:
         except (BrokenPipeError, OSError):
             pass
 
-    def submit(self, path: Path) -> None:
+    def submit(self, path: Path | str) -> None:
+        """Queue one blueprint: its path, or the one-line job the driver reads."""
         with self.changed:
             self.paths.append(os.fspath(path))
             self._write(self.paths[-1])

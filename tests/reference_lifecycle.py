@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 # "derive_1_3": [url...], "object_types": [...], "inputs": {...}}. stdout: one JSON line a job:
 # {"key", "ok": true, "instances": [...], "install": graph, "uninstall": graph} or
 # {"key", "ok": false, "stage": "parse|prepare|install|uninstall", "error": "..."}.
-DRIVER = r'''
+DRIVER_IMPORTS = r'''
 import json, os, sys, traceback
 from urllib.request import url2pathname
 
@@ -48,8 +48,13 @@ from cloudify.state import current_workflow_ctx
 from cloudify.workflows import tasks_graph
 from cloudify.workflows.workflow_context import CloudifyWorkflowContext
 from cloudify.plugins import workflows
+'''
 
-
+# The import resolver both drivers here and tests/corpus_mutants.py give the reference: imports
+# answered from a table of files (as the corpus oracle answered them), file: URLs from disk, and the
+# back-compatible plugin_1_3.yaml a manager derives. Needs `os`, `url2pathname`, `yaml` and
+# `AbstractImportResolver` imported before it.
+TABLE_RESOLVER = r'''
 def derive_1_3(value, object_types, parent=None):
     """The plugin_1_3.yaml a manager derives on upload (REGISTRY.md 5.3), on plain YAML values."""
     if isinstance(value, dict):
@@ -105,7 +110,9 @@ class TableResolver(AbstractImportResolver):
 
     def retrieve_plugin(self, url, **kwargs):
         return None
+'''
 
+DRIVER = DRIVER_IMPORTS + TABLE_RESOLVER + r'''
 
 class AnyValue:
     """A manager's answer for object-typed inputs (deployment_id, node_id...): every value exists."""

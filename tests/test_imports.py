@@ -438,8 +438,8 @@ def test_cache_answers_urls_offline(bp, tmp_path):
 # --- blueprint: imports and the catalog -------------------------------------------------------
 
 SHARED = """\
-tosca_definitions_version: cloudify_dsl_1_5
-imports: [types.yaml]
+tosca_definitions_version: cloudify_dsl_1_4
+imports: [types.yaml, newer.yaml]
 inputs:
   size:
     default: 1
@@ -452,6 +452,7 @@ node_templates:
 @pytest.mark.parametrize("shape", ["folder", "file"])
 def test_blueprint_catalog_in_both_shapes(bp, tmp_path, shape):
     write_tree(tmp_path / "catalog", {"shared/blueprint.yaml": SHARED, "shared/types.yaml": BASIC_TYPES,
+                                      "shared/newer.yaml": "tosca_definitions_version: cloudify_dsl_1_5\n",
                                       "ids.yaml": "shared: shared/blueprint.yaml\n"})
     catalog = tmp_path / "catalog" if shape == "folder" else tmp_path / "catalog" / "ids.yaml"
     assert load_blueprint_catalog(catalog) == {"shared": str(tmp_path / "catalog" / "shared" / "blueprint.yaml")}
@@ -464,11 +465,22 @@ def test_blueprint_catalog_in_both_shapes(bp, tmp_path, shape):
               - type: cloudify.relationships.depends_on
                 target: sh--db
         """, "sh--blueprint:shared")}, blueprint_catalog=catalog)
-    # the catalog blueprint declares 1_5 under a 1_4 main: catalog blueprints are not version-checked
+    # the catalog blueprint imports a 1_5 file under a 1_4 main: a manager merges a catalog
+    # blueprint's imports with version checks off
     assert result.ok, result.problems
     assert [n["id"] for n in result.plan["nodes"]] == ["app", "sh--db"]
     entry = result.plan["imports"][1]
     assert (entry["blueprint_id"], entry["namespace"], entry["via"]) == ("shared", "sh", "catalog")
+
+
+def test_a_catalog_blueprint_newer_than_the_main_one(bp, tmp_path):
+    # the manager checks the merged catalog blueprint's version (its own) against the main one: 28
+    write_tree(tmp_path / "catalog", {"shared/blueprint.yaml": SHARED.replace("1_4", "1_5"),
+                                      "shared/types.yaml": BASIC_TYPES, "shared/newer.yaml": "",
+                                      "ids.yaml": "shared: shared/blueprint.yaml\n"})
+    result = bp({"blueprint.yaml": blueprint("", "sh--blueprint:shared")}, blueprint_catalog=tmp_path / "catalog")
+    assert [(p.code, p.ref_code, p.line) for p in result.problems if p.is_error] == \
+        [("dsl-version-import-newer", 28, 1)]
 
 
 def test_a16_a_blueprint_import_needs_a_namespace(bp):
